@@ -1,0 +1,76 @@
+/* lt/combine.h: waiting on several futures at once: gather, as_completed, wait_for, and task
+ * groups (structured concurrency). Semantics follow CPython 3.11's asyncio. */
+#ifndef LT_COMBINE_H
+#define LT_COMBINE_H
+
+#include "task.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- gather ---- */
+enum {
+  /* Wait for every child and report each outcome in errs[] instead of failing on the first. */
+  LT_GATHER_RETURN_ERRORS = 1u << 0,
+};
+
+/* A future that completes when all n futures have (asyncio.gather over tasks/futures).
+ * Without LT_GATHER_RETURN_ERRORS it fails with the first child error, in completion order
+ * (the other children keep running). Cancelling it cancels every child. On success its value
+ * is NULL: read each child's outcome from the children, or use lt_gather(). */
+lt_future *lt_gather_start(lt_future *const *futs, size_t n, unsigned flags);
+/* Awaits lt_gather_start(...). values[i] (and errs[i] with LT_GATHER_RETURN_ERRORS) receive each
+ * child's outcome; either array may be NULL. Returns 0, the first error, or -ECANCELED. */
+int lt_gather_at(lt_future *const *futs, size_t n, void **values, int *errs, unsigned flags,
+                 const lt_srcloc *site);
+#define lt_gather(futs, n, values, errs, flags) \
+  lt_gather_at((futs), (n), (values), (errs), (flags), LT_HERE)
+
+/* ---- as_completed ---- */
+typedef struct lt_as_completed lt_as_completed;
+/* Iterates over futs in the order they finish. timeout_ns < 0: no timeout. */
+lt_as_completed *lt_as_completed_new(lt_future *const *futs, size_t n, int64_t timeout_ns);
+/* Awaits the next future to finish and returns its outcome (0 with *value, or its error), with
+ * the future itself in *which (may be NULL). -ETIMEDOUT once the timeout passed, -ENOENT when
+ * every future has been returned, -ECANCELED when the caller is cancelled. */
+int lt_as_completed_next_at(lt_as_completed *ac, void **value, lt_future **which,
+                            const lt_srcloc *site);
+#define lt_as_completed_next(ac, value, which) \
+  lt_as_completed_next_at((ac), (value), (which), LT_HERE)
+void lt_as_completed_free(lt_as_completed *ac);
+
+/* ---- wait_for ---- */
+/* Awaits f for at most timeout_ns (< 0: forever). On timeout f is cancelled, waited for, and
+ * -ETIMEDOUT returned. Cancelling the caller cancels f too. 3.11 semantics. */
+int lt_wait_for_at(lt_future *f, int64_t timeout_ns, void **value, const lt_srcloc *site);
+#define lt_wait_for(x, timeout_ns, value) \
+  lt_wait_for_at(lt_as_future(x), (timeout_ns), (value), LT_HERE)
+
+/* ---- task groups ---- */
+/* asyncio.TaskGroup: tasks spawned into the group are awaited by lt_taskgroup_end(). The first
+ * child failure cancels the other children and the task that owns the group; the group
+ * collects every child error. A task must end every group it began before it returns. */
+typedef struct lt_taskgroup lt_taskgroup;
+
+/* Begins a group owned by the current task (-EPERM outside a task; NULL + errno). */
+lt_taskgroup *lt_taskgroup_new(void);
+lt_task *lt_taskgroup_spawn_at(lt_taskgroup *tg, lt_task_fn fn, void *arg,
+                               const lt_task_opts *opts, const lt_srcloc *site);
+#define lt_taskgroup_spawn(tg, fn, arg) lt_taskgroup_spawn_at((tg), (fn), (arg), NULL, LT_HERE)
+#define lt_taskgroup_spawn_named(tg, fn, arg, task_name) \
+  lt_taskgroup_spawn_at((tg), (fn), (arg), &(lt_task_opts){.name = (task_name)}, LT_HERE)
+/* Waits for every child (the `async with` exit). body_status is how the body ended: 0, an error
+ * (which aborts the group), or -ECANCELED. Returns 0, the first child error (all of them via
+ * lt_taskgroup_errors), -ECANCELED when the owner was cancelled from outside, or body_status. */
+int lt_taskgroup_end_at(lt_taskgroup *tg, int body_status, const lt_srcloc *site);
+#define lt_taskgroup_end(tg, body_status) lt_taskgroup_end_at((tg), (body_status), LT_HERE)
+/* The errors collected, in the order they happened: count, and the i-th error and its task. */
+size_t lt_taskgroup_error_count(const lt_taskgroup *tg);
+int lt_taskgroup_error(const lt_taskgroup *tg, size_t i, lt_task **task);
+void lt_taskgroup_free(lt_taskgroup *tg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

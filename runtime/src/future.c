@@ -1,0 +1,167 @@
+/* future.c: futures: resolution, outcome, done callbacks scheduled in registration order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
+  f->owner = owner;
+  f->loop = loop;
+  f->state = LT_FUTURE_PENDING;
+  f->is_task = 0;
+  f->cancel = NULL;
+  f->err = 0;
+  f->value = NULL;
+  f->ncb = 0;
+  f->capcb = 1;
+  f->cbs = f->cb_inline;
+}
+
+void lt__future_fini(lt_future *f) {
+  if (f->cbs != f->cb_inline) free(f->cbs);
+  f->cbs = f->cb_inline;
+  f->ncb = 0;
+  f->capcb = 1;
+}
+
+static void future_destroy(lt__obj *o) {
+  lt_future *f = lt__container_of(o, lt_future, obj);
+  lt__future_fini(f);
+  free(f);
+}
+
+lt_future *lt_future_new(void) {
+  lt_loop *loop = lt__loop_check("lt_future_new");
+  if (!loop) {
+    errno = EPERM;
+    return NULL;
+  }
+  lt_future *f = malloc(sizeof *f);
+  if (!f) return NULL;
+  lt__obj_register(loop, &f->obj, future_destroy);
+  lt__future_init(f, loop, &f->obj);
+  return f;
+}
+
+void lt_future_retain(lt_future *f) { lt__obj_retain(f->owner); }
+void lt_future_release(lt_future *f) {
+  if (f) lt__obj_release(f->owner);
+}
+
+/* A scheduled done callback holds a reference to its future until it has run. */
+static void done_callback_run(lt__ready *r) {
+  lt_future *f = r->a;
+  r->cb.done(f, r->b);
+  lt__obj_release(f->owner);
+}
+
+static void schedule_callback(lt_future *f, lt_done_callback cb, void *arg) {
+  lt__obj_retain(f->owner);
+  lt__ready r = {.run = done_callback_run, .cb.done = cb, .a = f, .b = arg};
+  lt__ready_push(f->loop, &r);
+}
+
+void lt__future_complete(lt_future *f, lt_future_state state, int err, void *value) {
+  f->state = (uint8_t)state;
+  f->err = err;
+  f->value = value;
+  /* asyncio's __schedule_callbacks: all of them, in registration order, then forget them. */
+  uint32_t n = f->ncb;
+  f->ncb = 0;
+  for (uint32_t i = 0; i < n; i++) schedule_callback(f, f->cbs[i].cb, f->cbs[i].arg);
+}
+
+static bool owned_here(const lt_future *f, const char *who) {
+  if (f->loop == lt__tls_loop) return true;
+  lt__misuse("%s called from a thread that does not run the future's loop", who);
+  return false;
+}
+
+int lt_future_set_result(lt_future *f, void *value) {
+  if (!owned_here(f, "lt_future_set_result")) return -EPERM;
+  if (f->is_task) {
+    lt__misuse("lt_future_set_result on a task: a task's outcome is what its function returns");
+    return -EINVAL;
+  }
+  if (f->state != LT_FUTURE_PENDING) {
+    lt__misuse("lt_future_set_result on a future that is already done");
+    return -EINVAL;
+  }
+  lt__future_complete(f, LT_FUTURE_RESULT, 0, value);
+  return 0;
+}
+
+int lt_future_set_error(lt_future *f, int err) {
+  if (!owned_here(f, "lt_future_set_error")) return -EPERM;
+  if (f->is_task) {
+    lt__misuse("lt_future_set_error on a task: a task's outcome is what its function returns");
+    return -EINVAL;
+  }
+  if (err >= 0) {
+    lt__misuse("lt_future_set_error needs a negative errno, got %d", err);
+    return -EINVAL;
+  }
+  if (f->state != LT_FUTURE_PENDING) {
+    lt__misuse("lt_future_set_error on a future that is already done");
+    return -EINVAL;
+  }
+  if (err == -ECANCELED) {
+    lt__future_complete(f, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
+    return 0;
+  }
+  lt__future_complete(f, LT_FUTURE_ERROR, err, NULL);
+  return 0;
+}
+
+int lt_future_cancel(lt_future *f) {
+  if (!owned_here(f, "lt_future_cancel")) return -EPERM;
+  if (f->cancel) return f->cancel(f);
+  if (f->state != LT_FUTURE_PENDING) return 0;
+  lt__future_complete(f, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
+  return 1;
+}
+
+lt_future_state lt_future_state_of(const lt_future *f) { return (lt_future_state)f->state; }
+bool lt_future_done(const lt_future *f) { return f->state != LT_FUTURE_PENDING; }
+bool lt_future_cancelled(const lt_future *f) { return f->state == LT_FUTURE_CANCELLED; }
+
+int lt_future_result(const lt_future *f, void **value) {
+  switch (f->state) {
+    case LT_FUTURE_PENDING: return -EAGAIN;
+    case LT_FUTURE_RESULT:
+      if (value) *value = f->value;
+      return 0;
+    default: return f->err;
+  }
+}
+
+int lt_future_add_done_callback(lt_future *f, lt_done_callback cb, void *arg) {
+  if (!owned_here(f, "lt_future_add_done_callback")) return -EPERM;
+  if (f->state != LT_FUTURE_PENDING) {
+    schedule_callback(f, cb, arg);
+    return 0;
+  }
+  if (f->ncb == f->capcb) {
+    uint32_t cap = f->capcb * 2;
+    lt__donecb *n = malloc(cap * sizeof *n);
+    if (!n) return -ENOMEM;
+    memcpy(n, f->cbs, f->ncb * sizeof *n);
+    if (f->cbs != f->cb_inline) free(f->cbs);
+    f->cbs = n;
+    f->capcb = cap;
+  }
+  f->cbs[f->ncb++] = (lt__donecb){cb, arg};
+  return 0;
+}
+
+int lt_future_remove_done_callback(lt_future *f, lt_done_callback cb, void *arg) {
+  uint32_t kept = 0, removed = 0;
+  for (uint32_t i = 0; i < f->ncb; i++) {
+    if (f->cbs[i].cb == cb && f->cbs[i].arg == arg)
+      removed++;
+    else
+      f->cbs[kept++] = f->cbs[i];
+  }
+  f->ncb = kept;
+  return (int)removed;
+}

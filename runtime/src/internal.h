@@ -1,0 +1,215 @@
+/* internal.h: the runtime's private contract: the loop, future and task structures, the ready
+ * queue, loop-owned object lifetimes and the hooks modules use to join the loop. Every runtime
+ * source includes it; nothing outside runtime/src does. */
+#ifndef LT_INTERNAL_H
+#define LT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "looptrace.h"
+#include "stack.h"
+
+/* ---- intrusive doubly linked list ---- */
+typedef struct lt__list {
+  struct lt__list *prev, *next;
+} lt__list;
+
+static inline void lt__list_init(lt__list *l) { l->prev = l->next = l; }
+static inline bool lt__list_empty(const lt__list *l) { return l->next == l; }
+static inline void lt__list_push_back(lt__list *head, lt__list *n) {
+  n->prev = head->prev;
+  n->next = head;
+  head->prev->next = n;
+  head->prev = n;
+}
+static inline void lt__list_remove(lt__list *n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->prev = n->next = n;
+}
+#define lt__container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* ---- loop-owned objects ----
+ * Everything a loop hands out (futures, tasks, sync objects) starts with an lt__obj: it sits on
+ * the loop's object list so that lt_run can free whatever is left, and it is reference counted
+ * so that a scheduled callback keeps its future alive. Only the loop's thread touches these. */
+typedef struct lt__obj {
+  lt__list link;
+  uint32_t refs;
+  void (*destroy)(struct lt__obj *o); /* frees the object */
+} lt__obj;
+
+void lt__obj_register(lt_loop *loop, lt__obj *o, void (*destroy)(lt__obj *));
+static inline void lt__obj_retain(lt__obj *o) { o->refs++; }
+void lt__obj_release(lt__obj *o);
+
+/* ---- the ready queue: a FIFO ring of callbacks ---- */
+typedef struct lt__ready lt__ready;
+typedef void (*lt__ready_fn)(lt__ready *r);
+struct lt__ready {
+  lt__ready_fn run;
+  union {
+    lt_done_callback done;
+    lt_callback plain;
+    uintptr_t word;
+  } cb;
+  void *a;
+  void *b;
+};
+
+typedef struct lt__ring {
+  lt__ready *buf;
+  size_t mask; /* capacity - 1, a power of two */
+  size_t head;
+  size_t count;
+} lt__ring;
+
+/* ---- futures ---- */
+typedef struct lt__donecb {
+  lt_done_callback cb;
+  void *arg;
+} lt__donecb;
+
+struct lt_future {
+  lt__obj obj;
+  lt__obj *owner; /* whose reference count keeps this alive: &obj, or the embedding task's */
+  lt_loop *loop;
+  uint8_t state;  /* lt_future_state */
+  uint8_t is_task;
+  int err;
+  /* Cancelling a task or a gather means cancelling what it waits on: they override cancel. */
+  int (*cancel)(lt_future *f);
+  void *value;
+  uint32_t ncb, capcb;
+  lt__donecb *cbs; /* cb_inline, or a heap array once more than one is registered */
+  lt__donecb cb_inline[1];
+};
+
+void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner);
+void lt__future_fini(lt_future *f);
+/* Resolves f and schedules its callbacks: state is RESULT, ERROR or CANCELLED. */
+void lt__future_complete(lt_future *f, lt_future_state state, int err, void *value);
+
+/* ---- scopes a task must close before it returns (task groups) ----
+ * A task keeps the scopes it opened on its `groups` list. If its body returns with one still
+ * open, the task calls abandon(), which must close the scope (cancel and wait for its children,
+ * report the misuse) and unlink it, and returns the status the task ends with. */
+typedef struct lt__scope {
+  lt__list link;
+  int (*abandon)(struct lt__scope *s, lt_task *owner, int status);
+} lt__scope;
+
+/* ---- tasks ---- */
+typedef enum lt__task_state {
+  LT__TASK_CREATED = 0, /* scheduled, never run */
+  LT__TASK_RUNNING,     /* on the CPU now */
+  LT__TASK_SUSPENDED,   /* waiting: on a future, or in the ready queue after a yield */
+  LT__TASK_DONE,
+} lt__task_state;
+
+struct lt_task {
+  lt_future fut; /* first: a task is a future */
+  lt__ctx ctx;
+  lt__stack stack;
+  lt_task_fn fn;
+  void *arg;
+  lt_future *waiting;      /* asyncio's _fut_waiter: the future this task is parked on */
+  uint8_t state;           /* lt__task_state */
+  uint8_t must_cancel;     /* deliver -ECANCELED at the next step */
+  uint8_t throw_cancel;    /* this step delivers -ECANCELED to the interrupted await */
+  int cancels_requested;   /* asyncio's _num_cancels_requested */
+  uint64_t id;
+  uint64_t parent_id;
+  char *name;              /* NULL: "Task-<id>" */
+  const lt_srcloc *site;
+  lt__list link;           /* loop->tasks, in creation order, until the task is freed */
+  lt__list groups;         /* lt__scope: task groups this task began and has not ended */
+  size_t stack_request;    /* 0: the loop's default */
+  lt_future sleep_fut;     /* the future lt_sleep parks on (asyncio.sleep makes one per call) */
+  lt_timer sleep_timer;
+  void *asan_fake_stack;
+};
+
+static inline lt_task *lt__task_of(lt_future *f) { return (lt_task *)f; }
+
+/* ---- the loop ---- */
+typedef struct lt__io_watch lt__io_watch;
+/* What epoll's data.ptr points at: the module that registered fd gets its events. */
+struct lt__io_watch {
+  void (*on_event)(lt_loop *loop, lt__io_watch *w, uint32_t epoll_events);
+};
+
+typedef struct lt__close_hook {
+  struct lt__close_hook *next;
+  void (*fn)(lt_loop *loop, void *arg);
+  void *arg;
+} lt__close_hook;
+
+struct lt_loop {
+  lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
+  lt_task *current;        /* the task on the CPU, or NULL */
+  lt__ring ready;
+  /* timers: a binary min-heap on (deadline, seq) */
+  lt_timer **heap;
+  uint32_t heap_len, heap_cap;
+  uint64_t timer_seq;
+  lt_clock_mode clock;
+  int64_t vtime;           /* the virtual clock */
+  int epfd;
+  int wakefd;              /* eventfd: other threads wake the loop through it */
+  lt__io_watch wake_watch;
+  pthread_mutex_t ts_mu;   /* guards ts_* (call_soon_threadsafe) */
+  lt__ready *ts_buf;
+  size_t ts_len, ts_cap;
+  atomic_int ts_pending;
+  atomic_int closing;      /* set once lt_run shuts down: threadsafe calls are refused */
+  bool stopping;
+  lt__list objects;        /* every live loop-owned object */
+  lt__list tasks;          /* every live task, in creation order */
+  lt__stack_pool pool;
+  size_t default_stack;
+  uint64_t next_task_id;
+  pthread_t thread;
+  lt__close_hook *close_hooks;
+  void *io;                /* io.c's per-loop state (fd table) */
+  void *executor;          /* executor.c's per-loop pool */
+  /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
+  const void *sched_stack_bottom;
+  size_t sched_stack_size;
+};
+
+/* The loop this thread runs, or NULL. */
+extern __thread lt_loop *lt__tls_loop;
+
+/* The current loop, or NULL after reporting misuse by `who` (outside a loop / wrong thread). */
+lt_loop *lt__loop_check(const char *who);
+/* The current task, or NULL after reporting that `who` needs one. */
+lt_task *lt__task_check(const char *who);
+/* Prints "looptrace: misuse: ..." to stderr. Misuse never crashes: it returns an error. */
+__attribute__((format(printf, 1, 2))) void lt__misuse(const char *fmt, ...);
+
+/* Appends a callback to the ready queue (never fails: grows the ring or aborts on OOM). */
+void lt__ready_push(lt_loop *loop, const lt__ready *r);
+static inline void lt__schedule(lt_loop *loop, lt__ready_fn run, void *a, void *b) {
+  lt__ready r = {.run = run, .a = a, .b = b};
+  lt__ready_push(loop, &r);
+}
+int64_t lt__loop_time(lt_loop *loop);
+/* Runs fn(loop, arg) when lt_run shuts the loop down, after every task finished. */
+int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
+
+/* Timers (timer.c) */
+void lt__timers_expire(lt_loop *loop, int64_t now);
+void lt__timers_free(lt_loop *loop);
+
+/* Suspends the running task until its next step; returns when resumed. In the task's context. */
+void lt__task_suspend(lt_task *t);
+/* Parks the running task on f (not done) and suspends; returns f's outcome or -ECANCELED. */
+int lt__task_park(lt_task *t, lt_future *f, void **value, const lt_srcloc *site);
+/* Schedules t's next step (asyncio: call_soon(task.__step)). */
+void lt__task_schedule_step(lt_task *t);
+
+#endif

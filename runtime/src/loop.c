@@ -1,0 +1,335 @@
+/* loop.c: the event loop: lt_run (asyncio.run), one iteration (BaseEventLoop._run_once), the
+ * ready queue, the clocks, epoll and wake-ups from other threads, and loop-owned lifetimes. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread lt_loop *lt__tls_loop;
+
+void lt__misuse(const char *fmt, ...) {
+  va_list ap;
+  char buf[512];
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "looptrace: misuse: %s\n", buf);
+}
+
+lt_loop *lt__loop_check(const char *who) {
+  lt_loop *loop = lt__tls_loop;
+  if (!loop)
+    lt__misuse("%s called with no loop running on this thread (a loop is used only by the "
+               "thread that runs it: use lt_call_soon_threadsafe from other threads)", who);
+  return loop;
+}
+
+lt_task *lt__task_check(const char *who) {
+  lt_loop *loop = lt__loop_check(who);
+  if (!loop) return NULL;
+  if (!loop->current)
+    lt__misuse("%s called outside a task (from a plain callback or the loop itself); only a "
+               "task can wait", who);
+  return loop->current;
+}
+
+lt_loop *lt_loop_current(void) { return lt__tls_loop; }
+
+/* ---- loop-owned objects ---- */
+
+void lt__obj_register(lt_loop *loop, lt__obj *o, void (*destroy)(lt__obj *)) {
+  o->refs = 1;
+  o->destroy = destroy;
+  lt__list_push_back(&loop->objects, &o->link);
+}
+
+void lt__obj_release(lt__obj *o) {
+  if (--o->refs == 0) {
+    lt__list_remove(&o->link);
+    o->destroy(o);
+  }
+}
+
+/* ---- the ready queue ---- */
+
+void lt__ready_push(lt_loop *loop, const lt__ready *r) {
+  lt__ring *q = &loop->ready;
+  if (q->count > q->mask) {
+    size_t cap = (q->mask + 1) * 2;
+    lt__ready *buf = malloc(cap * sizeof *buf);
+    if (!buf) {
+      fprintf(stderr, "looptrace: out of memory growing the ready queue\n");
+      abort();
+    }
+    for (size_t i = 0; i < q->count; i++) buf[i] = q->buf[(q->head + i) & q->mask];
+    free(q->buf);
+    q->buf = buf;
+    q->mask = cap - 1;
+    q->head = 0;
+  }
+  q->buf[(q->head + q->count) & q->mask] = *r;
+  q->count++;
+}
+
+static void plain_callback_run(lt__ready *r) { r->cb.plain(r->a); }
+
+int lt_call_soon(lt_callback cb, void *arg) {
+  lt_loop *loop = lt__loop_check("lt_call_soon");
+  if (!loop) return -EPERM;
+  lt__ready r = {.run = plain_callback_run, .cb.plain = cb, .a = arg};
+  lt__ready_push(loop, &r);
+  return 0;
+}
+
+int lt_call_soon_threadsafe(lt_loop *loop, lt_callback cb, void *arg) {
+  if (!loop || atomic_load(&loop->closing)) return -ESHUTDOWN;
+  pthread_mutex_lock(&loop->ts_mu);
+  if (loop->ts_len == loop->ts_cap) {
+    size_t cap = loop->ts_cap ? loop->ts_cap * 2 : 16;
+    lt__ready *buf = realloc(loop->ts_buf, cap * sizeof *buf);
+    if (!buf) {
+      pthread_mutex_unlock(&loop->ts_mu);
+      return -ENOMEM;
+    }
+    loop->ts_buf = buf;
+    loop->ts_cap = cap;
+  }
+  loop->ts_buf[loop->ts_len++] = (lt__ready){.run = plain_callback_run, .cb.plain = cb, .a = arg};
+  bool first = atomic_fetch_add(&loop->ts_pending, 1) == 0;
+  pthread_mutex_unlock(&loop->ts_mu);
+  if (first) {
+    uint64_t one = 1;
+    ssize_t n = write(loop->wakefd, &one, sizeof one);
+    (void)n; /* EAGAIN means the counter is already non-zero: the loop wakes anyway */
+  }
+  return 0;
+}
+
+/* Moves callbacks queued by other threads onto the ready queue, in the order they came. */
+static void drain_threadsafe(lt_loop *loop) {
+  pthread_mutex_lock(&loop->ts_mu);
+  for (size_t i = 0; i < loop->ts_len; i++) lt__ready_push(loop, &loop->ts_buf[i]);
+  loop->ts_len = 0;
+  atomic_store(&loop->ts_pending, 0);
+  pthread_mutex_unlock(&loop->ts_mu);
+}
+
+static void wake_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
+  uint64_t v;
+  ssize_t n = read(loop->wakefd, &v, sizeof v);
+  (void)n;
+  (void)w;
+  (void)events;
+  drain_threadsafe(loop);
+}
+
+/* ---- clocks ---- */
+
+static int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t lt__loop_time(lt_loop *loop) {
+  return loop->clock == LT_CLOCK_VIRTUAL ? loop->vtime : monotonic_ns();
+}
+
+int64_t lt_now(void) {
+  lt_loop *loop = lt__loop_check("lt_now");
+  return loop ? lt__loop_time(loop) : monotonic_ns();
+}
+
+lt_clock_mode lt_clock(void) {
+  lt_loop *loop = lt__tls_loop;
+  return loop ? loop->clock : LT_CLOCK_REAL;
+}
+
+int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
+  lt__close_hook *h = malloc(sizeof *h);
+  if (!h) return -ENOMEM;
+  h->fn = fn;
+  h->arg = arg;
+  h->next = loop->close_hooks;
+  loop->close_hooks = h;
+  return 0;
+}
+
+/* ---- one iteration: BaseEventLoop._run_once ---- */
+
+static void run_once(lt_loop *loop) {
+  int timeout_ms = -1;
+  bool jump = false;
+  if (loop->ready.count > 0 || loop->stopping) {
+    timeout_ms = 0;
+  } else if (loop->heap_len > 0) {
+    int64_t wait = loop->heap[0]->deadline - lt__loop_time(loop);
+    if (wait <= 0) {
+      timeout_ms = 0;
+    } else if (loop->clock == LT_CLOCK_VIRTUAL) {
+      timeout_ms = 0; /* look at I/O once, then jump the clock instead of sleeping */
+      jump = true;
+    } else {
+      /* Round up, as asyncio's selector does: never wake before the deadline. */
+      int64_t ms = (wait + 999999) / 1000000;
+      timeout_ms = ms > 86400000 ? 86400000 : (int)ms;
+    }
+  }
+
+  struct epoll_event events[64];
+  int n = epoll_wait(loop->epfd, events, 64, timeout_ms);
+  for (int i = 0; i < n; i++) {
+    lt__io_watch *w = events[i].data.ptr;
+    w->on_event(loop, w, events[i].events);
+  }
+  if (atomic_load_explicit(&loop->ts_pending, memory_order_relaxed)) drain_threadsafe(loop);
+  if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
+      loop->heap[0]->deadline > loop->vtime)
+    loop->vtime = loop->heap[0]->deadline;
+
+  lt__timers_expire(loop, lt__loop_time(loop));
+
+  /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn. */
+  size_t ntodo = loop->ready.count;
+  lt__ring *q = &loop->ready;
+  for (size_t i = 0; i < ntodo; i++) {
+    lt__ready r = q->buf[q->head];
+    q->head = (q->head + 1) & q->mask;
+    q->count--;
+    r.run(&r);
+  }
+}
+
+/* ---- lt_run: asyncio.run ---- */
+
+static lt_clock_mode clock_from_env(void) {
+  const char *c = getenv("LOOPTRACE_CLOCK");
+  if (c && strcmp(c, "virtual") == 0) return LT_CLOCK_VIRTUAL;
+  return LT_CLOCK_REAL;
+}
+
+static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
+  memset(loop, 0, sizeof *loop);
+  loop->clock = opts && opts->clock ? opts->clock : clock_from_env();
+  loop->default_stack = opts && opts->stack_size ? opts->stack_size : LT_DEFAULT_STACK_SIZE;
+  loop->ready.mask = 255;
+  loop->ready.buf = malloc(256 * sizeof *loop->ready.buf);
+  loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+  loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!loop->ready.buf || loop->epfd < 0 || loop->wakefd < 0) goto fail;
+  loop->wake_watch.on_event = wake_event;
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &loop->wake_watch};
+  if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->wakefd, &ev) != 0) goto fail;
+  pthread_mutex_init(&loop->ts_mu, NULL);
+  lt__list_init(&loop->objects);
+  lt__list_init(&loop->tasks);
+  lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
+  loop->thread = pthread_self();
+  loop->next_task_id = 1;
+  return 0;
+fail:
+  free(loop->ready.buf);
+  if (loop->epfd >= 0) close(loop->epfd);
+  if (loop->wakefd >= 0) close(loop->wakefd);
+  return -errno ? -errno : -ENOMEM;
+}
+
+static void loop_free(lt_loop *loop) {
+  atomic_store(&loop->closing, 1);
+  while (loop->close_hooks) {
+    lt__close_hook *h = loop->close_hooks;
+    loop->close_hooks = h->next;
+    h->fn(loop, h->arg);
+    free(h);
+  }
+  /* Whatever the program did not release is freed with its loop. */
+  while (!lt__list_empty(&loop->objects)) {
+    lt__obj *o = lt__container_of(loop->objects.next, lt__obj, link);
+    lt__list_remove(&o->link);
+    o->destroy(o);
+  }
+  lt__timers_free(loop);
+  lt__stack_pool_destroy(&loop->pool);
+  free(loop->ready.buf);
+  free(loop->ts_buf);
+  pthread_mutex_destroy(&loop->ts_mu);
+  close(loop->epfd);
+  close(loop->wakefd);
+}
+
+static void stop_loop_cb(lt_future *f, void *arg) {
+  (void)f;
+  ((lt_loop *)arg)->stopping = true;
+}
+
+/* run_until_complete: runs iterations until fut is done; the iteration in which its done
+ * callback runs is completed, exactly as run_forever + stop() do. */
+static void run_until_complete(lt_loop *loop, lt_future *fut) {
+  lt_future_add_done_callback(fut, stop_loop_cb, loop);
+  while (!loop->stopping) run_once(loop);
+  loop->stopping = false;
+}
+
+/* asyncio.runners._cancel_all_tasks: cancel what is left, then wait for all of it. */
+static void cancel_all_tasks(lt_loop *loop) {
+  size_t n = 0;
+  for (lt__list *l = loop->tasks.next; l != &loop->tasks; l = l->next)
+    if (!lt_task_done(lt__container_of(l, lt_task, link))) n++;
+  if (n == 0) return;
+  lt_future **pending = malloc(n * sizeof *pending);
+  if (!pending) return;
+  size_t i = 0;
+  for (lt__list *l = loop->tasks.next; l != &loop->tasks; l = l->next) {
+    lt_task *t = lt__container_of(l, lt_task, link);
+    if (!lt_task_done(t)) {
+      lt_task_retain(t);
+      pending[i++] = &t->fut;
+    }
+  }
+  for (i = 0; i < n; i++) lt_task_cancel(lt__task_of(pending[i]));
+  lt_future *all = lt_gather_start(pending, n, LT_GATHER_RETURN_ERRORS);
+  if (all) {
+    run_until_complete(loop, all);
+    lt_future_release(all);
+  }
+  for (i = 0; i < n; i++) lt_task_release(lt__task_of(pending[i]));
+  free(pending);
+}
+
+int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
+  if (lt__tls_loop) {
+    lt__misuse("lt_run called while a loop is already running on this thread");
+    return -EBUSY;
+  }
+  lt_loop *loop = malloc(sizeof *loop);
+  if (!loop) return -ENOMEM;
+  int rc = loop_init(loop, opts);
+  if (rc < 0) {
+    free(loop);
+    return rc;
+  }
+  lt__tls_loop = loop;
+  const char *name = opts && opts->main_name ? opts->main_name : "main";
+  lt_task *task = lt_spawn_at(main, arg, &(lt_task_opts){.name = name}, NULL);
+  if (!task) {
+    rc = -errno;
+  } else {
+    run_until_complete(loop, &task->fut);
+    cancel_all_tasks(loop);
+    void *value = NULL;
+    rc = lt_task_result(task, &value);
+    if (result) *result = value;
+  }
+  loop_free(loop);
+  lt__tls_loop = NULL;
+  free(loop);
+  return rc;
+}

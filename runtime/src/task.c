@@ -1,0 +1,308 @@
+/* task.c: tasks: spawn, the step that resumes a task on its own stack (asyncio's Task.__step
+ * and __wakeup), await, sleep, cancellation, and a task's end. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LT_ASAN 1
+#endif
+#endif
+#ifdef LT_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static void task_step(lt_task *t);
+
+/* ---- switching between the loop's stack and a task's ---- */
+
+static inline void switch_into(lt_loop *loop, lt_task *t) {
+#ifdef LT_ASAN
+  void *fake = NULL;
+  __sanitizer_start_switch_fiber(&fake, t->stack.lo, t->stack.size);
+  lt__ctx_switch(&loop->sched_ctx, &t->ctx);
+  __sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#else
+  lt__ctx_switch(&loop->sched_ctx, &t->ctx);
+#endif
+}
+
+void lt__task_suspend(lt_task *t) {
+  lt_loop *loop = t->fut.loop;
+  t->state = LT__TASK_SUSPENDED;
+#ifdef LT_ASAN
+  __sanitizer_start_switch_fiber(&t->asan_fake_stack, loop->sched_stack_bottom,
+                                 loop->sched_stack_size);
+  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+  __sanitizer_finish_switch_fiber(t->asan_fake_stack, &loop->sched_stack_bottom,
+                                  &loop->sched_stack_size);
+#else
+  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+#endif
+}
+
+/* ---- a task's end ---- */
+
+static void task_finish(lt_task *t, int status, void *value) {
+  if (status == 0 && t->must_cancel) {
+    /* Cancelled right before its body returned: asyncio reports it cancelled. */
+    t->must_cancel = 0;
+    status = -ECANCELED;
+  }
+  if (status > 0) {
+    lt__misuse("task %s returned %d: a task returns 0 or a negative errno", lt_task_name(t),
+               status);
+    status = -EINVAL;
+  }
+  t->state = LT__TASK_DONE;
+  if (status == 0)
+    lt__future_complete(&t->fut, LT_FUTURE_RESULT, 0, value);
+  else if (status == -ECANCELED)
+    lt__future_complete(&t->fut, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
+  else
+    lt__future_complete(&t->fut, LT_FUTURE_ERROR, status, NULL);
+}
+
+/* The first frame on a task's stack. */
+static void task_entry(void *arg) {
+  lt_task *t = arg;
+  lt_loop *loop = t->fut.loop;
+#ifdef LT_ASAN
+  __sanitizer_finish_switch_fiber(NULL, &loop->sched_stack_bottom, &loop->sched_stack_size);
+#endif
+  void *value = NULL;
+  int status = t->fn(t->arg, &value);
+  while (!lt__list_empty(&t->groups)) {
+    lt__scope *s = lt__container_of(t->groups.next, lt__scope, link);
+    status = s->abandon(s, t, status);
+  }
+  task_finish(t, status, value);
+#ifdef LT_ASAN
+  __sanitizer_start_switch_fiber(NULL, loop->sched_stack_bottom, loop->sched_stack_size);
+#endif
+  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+  abort(); /* a finished task is never resumed */
+}
+
+/* ---- the step ---- */
+
+static void task_step_run(lt__ready *r) { task_step(r->a); }
+
+void lt__task_schedule_step(lt_task *t) { lt__schedule(t->fut.loop, task_step_run, t, NULL); }
+
+/* asyncio's __wakeup: the awaited future is done; resume the task right here. */
+static void task_wakeup(lt_future *f, void *arg) {
+  (void)f;
+  task_step(arg);
+}
+
+static void task_step(lt_task *t) {
+  lt_loop *loop = t->fut.loop;
+  if (t->state == LT__TASK_DONE) return;
+  bool cancel = t->must_cancel;
+  t->must_cancel = 0;
+  t->waiting = NULL;
+  if (t->state == LT__TASK_CREATED) {
+    if (cancel) {
+      /* Cancelled before its first step: the body never runs. */
+      t->state = LT__TASK_DONE;
+      lt__future_complete(&t->fut, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
+      lt__obj_release(&t->fut.obj);
+      return;
+    }
+    int rc = lt__stack_get(&loop->pool, t->stack_request, &t->stack);
+    if (rc < 0) {
+      lt__misuse("task %s: no stack (%s); vm.max_map_count limits stacks to about half of it",
+                 lt_task_name(t), lt_strerror(rc));
+      t->state = LT__TASK_DONE;
+      lt__future_complete(&t->fut, LT_FUTURE_ERROR, rc, NULL);
+      lt__obj_release(&t->fut.obj);
+      return;
+    }
+    lt__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
+  }
+  t->throw_cancel = cancel;
+  t->state = LT__TASK_RUNNING;
+  loop->current = t;
+  switch_into(loop, t);
+  loop->current = NULL;
+  if (t->state == LT__TASK_DONE) {
+    lt__stack_put(&loop->pool, &t->stack);
+    t->stack.lo = NULL;
+    lt__obj_release(&t->fut.obj); /* the reference the loop held while the task ran */
+  }
+}
+
+/* ---- spawn and lifetime ---- */
+
+static int task_cancel_future(lt_future *f) { return lt_task_cancel(lt__task_of(f)); }
+
+static void task_destroy(lt__obj *o) {
+  lt_task *t = lt__container_of(o, lt_task, fut.obj);
+  if (t->stack.lo) lt__stack_put(&t->fut.loop->pool, &t->stack);
+  lt__list_remove(&t->link);
+  lt__future_fini(&t->fut);
+  lt__future_fini(&t->sleep_fut);
+  free(t->name);
+  free(t);
+}
+
+lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const lt_srcloc *site) {
+  lt_loop *loop = lt__loop_check("lt_spawn");
+  if (!loop) {
+    errno = EPERM;
+    return NULL;
+  }
+  lt_task *t = malloc(sizeof *t);
+  if (!t) return NULL;
+  t->name = NULL;
+  if (opts && opts->name && !(t->name = strdup(opts->name))) {
+    free(t);
+    return NULL;
+  }
+  lt__obj_register(loop, &t->fut.obj, task_destroy);
+  t->fut.obj.refs = 2; /* the caller's, and the loop's until the task is done */
+  lt__future_init(&t->fut, loop, &t->fut.obj);
+  t->fut.is_task = 1;
+  t->fut.cancel = task_cancel_future;
+  lt__future_init(&t->sleep_fut, loop, &t->fut.obj);
+  lt_timer_init(&t->sleep_timer);
+  t->stack.lo = NULL;
+  t->stack.size = 0;
+  t->stack_request = opts && opts->stack_size ? opts->stack_size : 0;
+  t->fn = fn;
+  t->arg = arg;
+  t->waiting = NULL;
+  t->state = LT__TASK_CREATED;
+  t->must_cancel = 0;
+  t->throw_cancel = 0;
+  t->cancels_requested = 0;
+  t->id = loop->next_task_id++;
+  t->parent_id = loop->current ? loop->current->id : 0;
+  t->site = site;
+  t->asan_fake_stack = NULL;
+  lt__list_init(&t->groups);
+  lt__list_push_back(&loop->tasks, &t->link);
+  lt__task_schedule_step(t); /* create_task only schedules the first step */
+  return t;
+}
+
+lt_future *lt_task_future(lt_task *t) { return &t->fut; }
+void lt_task_retain(lt_task *t) { lt__obj_retain(&t->fut.obj); }
+void lt_task_release(lt_task *t) {
+  if (t) lt__obj_release(&t->fut.obj);
+}
+
+/* ---- await and sleep ---- */
+
+int lt__task_park(lt_task *t, lt_future *f, void **value, const lt_srcloc *site) {
+  (void)site;
+  int rc = lt_future_add_done_callback(f, task_wakeup, t);
+  if (rc < 0) return rc;
+  lt__obj_retain(f->owner); /* f stays readable until this await returns */
+  t->waiting = f;
+  if (t->must_cancel && lt_future_cancel(f) == 1) t->must_cancel = 0;
+  lt__task_suspend(t);
+  if (t->throw_cancel) {
+    t->throw_cancel = 0;
+    rc = -ECANCELED;
+  } else {
+    rc = lt_future_result(f, value);
+  }
+  lt__obj_release(f->owner);
+  return rc;
+}
+
+int lt_await_at(lt_future *f, void **value, const lt_srcloc *site) {
+  lt_task *t = lt__task_check("lt_await");
+  if (!t) return -EPERM;
+  if (!f) {
+    lt__misuse("lt_await on NULL");
+    return -EINVAL;
+  }
+  if (f->loop != t->fut.loop) {
+    lt__misuse("lt_await on a future of another loop");
+    return -EPERM;
+  }
+  if (f == &t->fut) {
+    lt__misuse("task %s awaits itself", lt_task_name(t));
+    return -EDEADLK;
+  }
+  if (f->state != LT_FUTURE_PENDING) return lt_future_result(f, value);
+  return lt__task_park(t, f, value, site);
+}
+
+/* asyncio.futures._set_result_unless_cancelled, as the timer of asyncio.sleep does. */
+static void sleep_fire(void *arg) {
+  lt_task *t = arg;
+  if (t->sleep_fut.state == LT_FUTURE_PENDING)
+    lt__future_complete(&t->sleep_fut, LT_FUTURE_RESULT, 0, NULL);
+}
+
+int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
+  lt_task *t = lt__task_check("lt_sleep");
+  if (!t) return -EPERM;
+  if (ns <= 0) {
+    /* A bare yield: the step goes to the back of the ready queue. */
+    lt__task_schedule_step(t);
+    lt__task_suspend(t);
+    if (t->throw_cancel) {
+      t->throw_cancel = 0;
+      return -ECANCELED;
+    }
+    return 0;
+  }
+  lt__future_fini(&t->sleep_fut);
+  t->sleep_fut.state = LT_FUTURE_PENDING;
+  int rc = lt_timer_start(&t->sleep_timer, ns, sleep_fire, t);
+  if (rc < 0) return rc;
+  rc = lt__task_park(t, &t->sleep_fut, NULL, site);
+  lt_timer_cancel(&t->sleep_timer);
+  return rc;
+}
+
+/* ---- cancellation: asyncio's Task.cancel ---- */
+
+int lt_task_cancel(lt_task *t) {
+  if (t->fut.loop != lt__tls_loop) {
+    lt__misuse("lt_task_cancel called from a thread that does not run the task's loop");
+    return -EPERM;
+  }
+  if (t->fut.state != LT_FUTURE_PENDING) return 0;
+  t->cancels_requested++;
+  if (t->waiting && lt_future_cancel(t->waiting) == 1) return 1;
+  t->must_cancel = 1;
+  return 1;
+}
+
+int lt_task_cancelling(const lt_task *t) { return t->cancels_requested; }
+
+int lt_task_uncancel(lt_task *t) {
+  if (t->cancels_requested > 0) t->cancels_requested--;
+  return t->cancels_requested;
+}
+
+bool lt_task_done(const lt_task *t) { return t->fut.state != LT_FUTURE_PENDING; }
+bool lt_task_cancelled(const lt_task *t) { return t->fut.state == LT_FUTURE_CANCELLED; }
+int lt_task_result(const lt_task *t, void **value) { return lt_future_result(&t->fut, value); }
+
+lt_task *lt_current_task(void) { return lt__tls_loop ? lt__tls_loop->current : NULL; }
+
+const char *lt_task_name(const lt_task *t) {
+  if (!t->name) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "Task-%llu", (unsigned long long)t->id);
+    ((lt_task *)t)->name = strdup(buf);
+    if (!t->name) return "Task-?";
+  }
+  return t->name;
+}
+
+uint64_t lt_task_id(const lt_task *t) { return t->id; }
+uint64_t lt_task_parent_id(const lt_task *t) { return t->parent_id; }
+const lt_srcloc *lt_task_spawn_site(const lt_task *t) { return t->site; }

@@ -1,0 +1,11 @@
+# Runs PROGRAM with LOOPTRACE_CLOCK=CLOCK and fails unless its stdout is exactly EXPECTED.
+set(ENV{LOOPTRACE_CLOCK} ${CLOCK})
+execute_process(COMMAND ${PROGRAM} OUTPUT_VARIABLE got RESULT_VARIABLE rc ERROR_VARIABLE err)
+file(READ ${EXPECTED} want)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${PROGRAM} exited with ${rc}\nstderr:\n${err}")
+endif()
+if(NOT got STREQUAL want)
+  message(FATAL_ERROR "${PROGRAM} (clock ${CLOCK}) printed:\n${got}\nexpected (${EXPECTED}):\n${want}")
+endif()
+message(STATUS "${PROGRAM} (clock ${CLOCK}): output matches the oracle")
