@@ -92,7 +92,7 @@ int lt_gather_at(lt_future *const *futs, size_t n, void **values, int *errs, uns
   if (!lt__task_check("lt_gather")) return -EPERM;
   lt_future *g = lt_gather_start(futs, n, flags);
   if (!g) return -errno;
-  int rc = lt_await_at(g, NULL, site);
+  int rc = lt_future_done(g) ? 0 : lt__task_park(lt_current_task(), g, LT__WAIT_GATHER, NULL, site);
   for (size_t i = 0; i < n; i++) {
     void *v = NULL;
     int st = lt_future_result(futs[i], &v);

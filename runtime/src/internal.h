@@ -205,10 +205,28 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
 void lt__timers_expire(lt_loop *loop, int64_t now);
 void lt__timers_free(lt_loop *loop);
 
+/* Why a task waits: recorded with every suspend (the timeline colours waits by it). */
+typedef enum lt__wait_reason {
+  LT__WAIT_YIELD = 0,  /* lt_sleep(0): back of the ready queue */
+  LT__WAIT_SLEEP,      /* a timer */
+  LT__WAIT_FUTURE,     /* a plain future */
+  LT__WAIT_TASK,       /* another task */
+  LT__WAIT_GATHER,     /* gather / as_completed / wait_for / task group: several at once */
+  LT__WAIT_IO,         /* a file descriptor's readiness */
+  LT__WAIT_LOCK,
+  LT__WAIT_EVENT,
+  LT__WAIT_SEMAPHORE,
+  LT__WAIT_QUEUE,
+  LT__WAIT_EXECUTOR,   /* a job on a worker thread */
+} lt__wait_reason;
+
 /* Suspends the running task until its next step; returns when resumed. In the task's context. */
 void lt__task_suspend(lt_task *t);
-/* Parks the running task on f (not done) and suspends; returns f's outcome or -ECANCELED. */
-int lt__task_park(lt_task *t, lt_future *f, void **value, const lt_srcloc *site);
+/* Parks the running task on f (not done) and suspends; returns f's outcome or -ECANCELED.
+ * Every wait inside the runtime goes through here, so every suspend is traced with its reason,
+ * the awaited future and the caller's source line. */
+int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value,
+                  const lt_srcloc *site);
 /* Schedules t's next step (asyncio: call_soon(task.__step)). */
 void lt__task_schedule_step(lt_task *t);
 

@@ -200,8 +200,10 @@ void lt_task_release(lt_task *t) {
 
 /* ---- await and sleep ---- */
 
-int lt__task_park(lt_task *t, lt_future *f, void **value, const lt_srcloc *site) {
+int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value,
+                  const lt_srcloc *site) {
   (void)site;
+  (void)reason;
   int rc = lt_future_add_done_callback(f, task_wakeup, t);
   if (rc < 0) return rc;
   lt__obj_retain(f->owner); /* f stays readable until this await returns */
@@ -234,7 +236,7 @@ int lt_await_at(lt_future *f, void **value, const lt_srcloc *site) {
     return -EDEADLK;
   }
   if (f->state != LT_FUTURE_PENDING) return lt_future_result(f, value);
-  return lt__task_park(t, f, value, site);
+  return lt__task_park(t, f, f->is_task ? LT__WAIT_TASK : LT__WAIT_FUTURE, value, site);
 }
 
 /* asyncio.futures._set_result_unless_cancelled, as the timer of asyncio.sleep does. */
@@ -261,7 +263,7 @@ int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
   t->sleep_fut.state = LT_FUTURE_PENDING;
   int rc = lt_timer_start(&t->sleep_timer, ns, sleep_fire, t);
   if (rc < 0) return rc;
-  rc = lt__task_park(t, &t->sleep_fut, NULL, site);
+  rc = lt__task_park(t, &t->sleep_fut, LT__WAIT_SLEEP, NULL, site);
   lt_timer_cancel(&t->sleep_timer);
   return rc;
 }
