@@ -167,6 +167,7 @@ struct lt_loop {
   atomic_int ts_pending;
   atomic_int closing;      /* set once lt_run shuts down: threadsafe calls are refused */
   bool stopping;
+  uint64_t iterations;     /* completed or running iterations of run_once */
   lt__list objects;        /* every live loop-owned object */
   lt__list tasks;          /* every live task, in creation order */
   lt__stack_pool pool;

@@ -148,6 +148,11 @@ int64_t lt_now(void) {
   return loop ? lt__loop_time(loop) : monotonic_ns();
 }
 
+uint64_t lt_loop_iterations(void) {
+  lt_loop *loop = lt__tls_loop;
+  return loop ? loop->iterations : 0;
+}
+
 lt_clock_mode lt_clock(void) {
   lt_loop *loop = lt__tls_loop;
   return loop ? loop->clock : LT_CLOCK_REAL;
@@ -198,6 +203,7 @@ static void run_once(lt_loop *loop) {
   lt__timers_expire(loop, lt__loop_time(loop));
 
   /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn. */
+  loop->iterations++;
   size_t ntodo = loop->ready.count;
   lt__ring *q = &loop->ready;
   for (size_t i = 0; i < ntodo; i++) {
@@ -304,6 +310,19 @@ static void cancel_all_tasks(lt_loop *loop) {
   free(pending);
 }
 
+static int noop_task(void *arg, void **result) { return 0; }
+
+/* asyncio.run ends with run_until_complete(shutdown_asyncgens()) and
+ * run_until_complete(shutdown_default_executor()): two more short runs of the loop, in which
+ * callbacks still queued get their turn. We have no async generators and shut the executor
+ * down in a close hook, but keep the two runs so that ordering stays asyncio's. */
+static void run_shutdown_step(lt_loop *loop, const char *name) {
+  lt_task *t = lt_spawn_at(noop_task, NULL, &(lt_task_opts){.name = name}, NULL);
+  if (!t) return;
+  run_until_complete(loop, &t->fut);
+  lt_task_release(t);
+}
+
 int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
   if (lt__tls_loop) {
     lt__misuse("lt_run called while a loop is already running on this thread");
@@ -324,6 +343,8 @@ int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
   } else {
     run_until_complete(loop, &task->fut);
     cancel_all_tasks(loop);
+    run_shutdown_step(loop, "shutdown_asyncgens");
+    run_shutdown_step(loop, "shutdown_default_executor");
     void *value = NULL;
     rc = lt_task_result(task, &value);
     if (result) *result = value;

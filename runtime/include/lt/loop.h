@@ -40,6 +40,8 @@ lt_loop *lt_loop_current(void);
 /* The loop's clock in nanoseconds: CLOCK_MONOTONIC, or the virtual clock (from 0). */
 int64_t lt_now(void);
 lt_clock_mode lt_clock(void);
+/* How many iterations the loop has begun: each runs the callbacks that were ready when it began. */
+uint64_t lt_loop_iterations(void);
 
 /* Schedules cb(arg) to run in a later step of the loop, in FIFO order. */
 typedef void (*lt_callback)(void *arg);

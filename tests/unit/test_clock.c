@@ -1,0 +1,164 @@
+/* test_clock.c: timers and clocks: expired timers run in (deadline, arming order), after what
+ * was already ready; lt_timer cancel and re-arm; the virtual clock jumps straight to the next
+ * deadline and makes runs reproducible; the real clock really waits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <looptrace.h>
+
+#include "record.h"
+
+static const lt_run_opts virtual_clock = {.clock = LT_CLOCK_VIRTUAL};
+
+static void at(void *arg) { rec("%s@%lld", (const char *)arg, (long long)(lt_now() / 1000000)); }
+
+static int main_timer_order(void *arg, void **result) {
+  lt_call_later(LT_MSEC(20), at, "a");
+  lt_call_later(LT_MSEC(10), at, "b");
+  lt_call_later(LT_MSEC(10), at, "c");
+  lt_call_later(0, at, "zero");
+  lt_call_soon(at, "soon");
+  lt_sleep(LT_MSEC(30));
+  return 0;
+}
+
+static void test_timers_fire_by_deadline_then_arming_order(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_timer_order, NULL, NULL, &virtual_clock), 0);
+  rec_is("soon@0 zero@0 b@10 c@10 a@20");
+}
+
+static lt_timer user_timer;
+static int main_timer_cancel(void *arg, void **result) {
+  lt_timer_init(&user_timer);
+  assert_false(lt_timer_active(&user_timer));
+  lt_timer_start(&user_timer, LT_MSEC(5), at, "cancelled");
+  assert_true(lt_timer_active(&user_timer));
+  assert_int_equal(lt_timer_cancel(&user_timer), 1);
+  assert_int_equal(lt_timer_cancel(&user_timer), 0);
+  lt_timer_start(&user_timer, LT_MSEC(7), at, "first");
+  lt_timer_start(&user_timer, LT_MSEC(9), at, "rearmed"); /* re-arming replaces */
+  lt_sleep(LT_MSEC(20));
+  assert_false(lt_timer_active(&user_timer));
+  return 0;
+}
+
+static void test_timer_cancel_and_rearm(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_timer_cancel, NULL, NULL, &virtual_clock), 0);
+  rec_is("rearmed@9");
+}
+
+/* A timer that is due but whose callback has not run yet can still be cancelled. */
+static lt_timer due_timer;
+static void cancel_due(void *arg) { rec("cancel=%d", lt_timer_cancel(&due_timer)); }
+static int main_cancel_due(void *arg, void **result) {
+  lt_timer_init(&due_timer);
+  lt_timer_start(&due_timer, LT_MSEC(1), at, "should-not-run");
+  lt_timer *first = malloc(sizeof *first);
+  lt_timer_init(first);
+  /* Armed earlier with the same deadline: runs first, in the same iteration. */
+  lt_timer_start_at(first, due_timer.deadline, cancel_due, NULL);
+  lt_timer_start_at(&due_timer, due_timer.deadline, at, "should-not-run");
+  lt_sleep(LT_MSEC(5));
+  free(first);
+  return 0;
+}
+
+static void test_cancel_due_timer(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_cancel_due, NULL, NULL, &virtual_clock), 0);
+  rec_is("cancel=1");
+}
+
+static int long_sleeper(void *arg, void **result) {
+  int64_t t0 = lt_now();
+  lt_sleep(LT_SEC(3600));
+  *result = (void *)(intptr_t)((lt_now() - t0) / 1000000000);
+  return 0;
+}
+
+static void test_virtual_clock_jumps(void **state) {
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  void *v = NULL;
+  assert_int_equal(lt_run(long_sleeper, NULL, &v, &virtual_clock), 0);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  assert_int_equal((intptr_t)v, 3600); /* exactly an hour of virtual time */
+  assert_true(b.tv_sec - a.tv_sec < 60); /* and nowhere near an hour of real time */
+}
+
+static int jittery(void *arg, void **result) {
+  for (int i = 0; i < 5; i++) {
+    lt_sleep(LT_USEC(100 * ((intptr_t)arg + i)));
+    rec("%d:%lld", (int)(intptr_t)arg, (long long)lt_now());
+  }
+  return 0;
+}
+
+static int main_many_sleepers(void *arg, void **result) {
+  lt_future *t[4];
+  for (int i = 0; i < 4; i++) t[i] = lt_task_future(lt_spawn(jittery, (void *)(intptr_t)(i * 3)));
+  int rc = lt_gather(t, 4, NULL, NULL, 0);
+  for (int i = 0; i < 4; i++) lt_future_release(t[i]);
+  return rc;
+}
+
+static void test_virtual_runs_reproduce(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_many_sleepers, NULL, NULL, &virtual_clock), 0);
+  char first[sizeof rec_log];
+  strcpy(first, rec_log);
+  rec_reset();
+  assert_int_equal(lt_run(main_many_sleepers, NULL, NULL, &virtual_clock), 0);
+  assert_string_equal(first, rec_log);
+  assert_true(strlen(first) > 40);
+}
+
+static int real_sleep(void *arg, void **result) {
+  int64_t t0 = lt_now();
+  lt_sleep(LT_MSEC(30));
+  *result = (void *)(intptr_t)(lt_now() - t0);
+  return 0;
+}
+
+static void test_real_clock_waits_at_least(void **state) {
+  void *v = NULL;
+  lt_run_opts real = {.clock = LT_CLOCK_REAL};
+  assert_int_equal(lt_run(real_sleep, NULL, &v, &real), 0);
+  assert_true((intptr_t)v >= LT_MSEC(30)); /* never early; how late is the bench's business */
+}
+
+static int report_clock(void *arg, void **result) {
+  *result = (void *)(intptr_t)lt_clock();
+  return 0;
+}
+
+static void test_clock_from_environment(void **state) {
+  void *v = NULL;
+  setenv("LOOPTRACE_CLOCK", "virtual", 1);
+  assert_int_equal(lt_run(report_clock, NULL, &v, NULL), 0);
+  assert_int_equal((intptr_t)v, LT_CLOCK_VIRTUAL);
+  setenv("LOOPTRACE_CLOCK", "real", 1);
+  assert_int_equal(lt_run(report_clock, NULL, &v, NULL), 0);
+  assert_int_equal((intptr_t)v, LT_CLOCK_REAL);
+  unsetenv("LOOPTRACE_CLOCK");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_timers_fire_by_deadline_then_arming_order),
+      cmocka_unit_test(test_timer_cancel_and_rearm),
+      cmocka_unit_test(test_cancel_due_timer),
+      cmocka_unit_test(test_virtual_clock_jumps),
+      cmocka_unit_test(test_virtual_runs_reproduce),
+      cmocka_unit_test(test_real_clock_waits_at_least),
+      cmocka_unit_test(test_clock_from_environment),
+  };
+  return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
+}
