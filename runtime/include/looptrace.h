@@ -10,4 +10,5 @@
 #include "lt/print.h"
 #include "lt/sync.h"
 #include "lt/task.h"
+#include "lt/trace.h"
 #endif

@@ -3,12 +3,17 @@
 #include <string.h>
 
 #include "internal.h"
+#include "trace.h"
 
 void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
   f->owner = owner;
   f->loop = loop;
   f->state = LT_FUTURE_PENDING;
   f->is_task = 0;
+  f->plain = 0;
+  f->resolver_kind = LT_WAKER_NONE;
+  f->resolver_id = 0;
+  f->id = ++loop->next_obj_id;
   f->cancel = NULL;
   f->err = 0;
   f->value = NULL;
@@ -40,7 +45,16 @@ lt_future *lt_future_new(void) {
   if (!f) return NULL;
   lt__obj_register(loop, &f->obj, future_destroy);
   lt__future_init(f, loop, &f->obj);
+  lt__future_traced(f);
   return f;
+}
+
+void lt__future_traced(lt_future *f) {
+  f->plain = 1;
+  lt_loop *loop = f->loop;
+  if (LT_TRACING(loop))
+    lt__trace_simple(loop, LT_EV_FUTURE_CREATE, 0, loop->current ? (uint32_t)loop->current->id : 0,
+                     f->id, 0);
 }
 
 void lt_future_retain(lt_future *f) { lt__obj_retain(f->owner); }
@@ -51,11 +65,25 @@ void lt_future_release(lt_future *f) {
 /* A scheduled done callback holds a reference to its future until it has run. */
 static void done_callback_run(lt__ready *r) {
   lt_future *f = r->a;
+  lt_loop *loop = f->loop;
+  /* What a callback resolves was caused by what finished f: a task, or f's own resolver. */
+  uint8_t kind = loop->waker_kind;
+  uint64_t id = loop->waker_id;
+  loop->waker_kind = f->is_task ? LT_WAKER_TASK : f->resolver_kind;
+  loop->waker_id = f->is_task ? lt__task_of(f)->id : f->resolver_id;
+  if (LT_TRACING(loop) && r->cb.done != lt__task_wakeup)
+    lt__trace_simple(loop, LT_EV_FUTURE_CALLBACK, 0, 0, f->is_task ? lt__task_of(f)->id : f->id,
+                     0);
   r->cb.done(f, r->b);
+  loop->waker_kind = kind;
+  loop->waker_id = id;
   lt__obj_release(f->owner);
 }
 
 static void schedule_callback(lt_future *f, lt_done_callback cb, void *arg) {
+  if (LT_TRACING(f->loop) && cb == lt__task_wakeup)
+    lt__trace_task_ready(f->loop, arg, LT_CAUSE_WAKEUP,
+                         f->is_task ? lt__task_of(f)->id : f->id);
   lt__obj_retain(f->owner);
   lt__ready r = {.run = done_callback_run, .cb.done = cb, .a = f, .b = arg};
   lt__ready_push(f->loop, &r);
@@ -65,6 +93,15 @@ void lt__future_complete(lt_future *f, lt_future_state state, int err, void *val
   f->state = (uint8_t)state;
   f->err = err;
   f->value = value;
+  lt_loop *loop = f->loop;
+  f->resolver_kind = loop->waker_kind;
+  f->resolver_id = loop->waker_id;
+  if (f->plain && LT_TRACING(loop))
+    lt__trace_simple(loop, LT_EV_FUTURE_RESOLVE,
+                     state == LT_FUTURE_RESULT  ? LT_OUTCOME_RESULT
+                     : state == LT_FUTURE_ERROR ? LT_OUTCOME_ERROR
+                                                : LT_OUTCOME_CANCELLED,
+                     0, f->id, (uint64_t)(int64_t)err);
   /* asyncio's __schedule_callbacks: all of them, in registration order, then forget them. */
   uint32_t n = f->ncb;
   f->ncb = 0;

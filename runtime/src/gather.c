@@ -67,6 +67,7 @@ lt_future *lt_gather_start(lt_future *const *futs, size_t n, unsigned flags) {
   lt__obj_register(loop, &g->fut.obj, gather_destroy);
   lt__future_init(&g->fut, loop, &g->fut.obj);
   g->fut.cancel = gather_cancel;
+  lt__future_traced(&g->fut);
   g->flags = flags;
   g->n = n;
   if (n == 0) {

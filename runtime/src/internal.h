@@ -10,7 +10,10 @@
 
 #include "ctx.h"
 #include "looptrace.h"
+#include "lt/wire.h"
 #include "stack.h"
+
+struct lt__track;
 
 /* ---- intrusive doubly linked list ---- */
 typedef struct lt__list {
@@ -79,6 +82,10 @@ struct lt_future {
   lt_loop *loop;
   uint8_t state;  /* lt_future_state */
   uint8_t is_task;
+  uint8_t plain;  /* made by lt_future_new or gather: traced as a future of its own */
+  uint8_t resolver_kind; /* lt_wire_waker: what was running when it was resolved */
+  uint64_t resolver_id;
+  uint64_t id;    /* unique in its loop among futures and timers (tasks count their own) */
   int err;
   /* Cancelling a task or a gather means cancelling what it waits on: they override cancel. */
   int (*cancel)(lt_future *f);
@@ -167,6 +174,10 @@ struct lt_loop {
   atomic_int ts_pending;
   atomic_int closing;      /* set once lt_run shuts down: threadsafe calls are refused */
   bool stopping;
+  struct lt__track *track; /* the tracer's buffer for this loop; NULL: not traced */
+  uint8_t waker_kind;      /* lt_wire_waker: what runs now, recorded as the waker of what */
+  uint64_t waker_id;       /* becomes ready (and as the resolver of futures) */
+  uint64_t next_obj_id;    /* ids of futures and timers */
   uint64_t iterations;     /* completed or running iterations of run_once */
   lt__list objects;        /* every live loop-owned object */
   lt__list tasks;          /* every live task, in creation order */
@@ -208,17 +219,17 @@ void lt__timers_free(lt_loop *loop);
 
 /* Why a task waits: recorded with every suspend (the timeline colours waits by it). */
 typedef enum lt__wait_reason {
-  LT__WAIT_YIELD = 0,  /* lt_sleep(0): back of the ready queue */
-  LT__WAIT_SLEEP,      /* a timer */
-  LT__WAIT_FUTURE,     /* a plain future */
-  LT__WAIT_TASK,       /* another task */
-  LT__WAIT_GATHER,     /* gather / as_completed / wait_for / task group: several at once */
-  LT__WAIT_IO,         /* a file descriptor's readiness */
-  LT__WAIT_LOCK,
-  LT__WAIT_EVENT,
-  LT__WAIT_SEMAPHORE,
-  LT__WAIT_QUEUE,
-  LT__WAIT_EXECUTOR,   /* a job on a worker thread */
+  LT__WAIT_YIELD = LT_REASON_YIELD,         /* lt_sleep(0): back of the ready queue */
+  LT__WAIT_SLEEP = LT_REASON_SLEEP,         /* a timer */
+  LT__WAIT_FUTURE = LT_REASON_FUTURE,       /* a plain future */
+  LT__WAIT_TASK = LT_REASON_TASK,           /* another task */
+  LT__WAIT_GATHER = LT_REASON_GATHER,       /* gather / as_completed / wait_for / task group */
+  LT__WAIT_IO = LT_REASON_IO,               /* a file descriptor's readiness */
+  LT__WAIT_LOCK = LT_REASON_LOCK,
+  LT__WAIT_EVENT = LT_REASON_EVENT,
+  LT__WAIT_SEMAPHORE = LT_REASON_SEMAPHORE,
+  LT__WAIT_QUEUE = LT_REASON_QUEUE,
+  LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
 } lt__wait_reason;
 
 /* Suspends the running task until its next step; returns when resumed. In the task's context. */
@@ -228,7 +239,14 @@ void lt__task_suspend(lt_task *t);
  * the awaited future and the caller's source line. */
 int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value,
                   const lt_srcloc *site);
-/* Schedules t's next step (asyncio: call_soon(task.__step)). */
-void lt__task_schedule_step(lt_task *t);
+/* The same, with a detail for the trace (the fd of an I/O wait, the job of an executor wait). */
+int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint64_t detail,
+                         void **value, const lt_srcloc *site);
+/* The done callback a parked task registers: the tracer tells a task's wake-up by it. */
+void lt__task_wakeup(lt_future *f, void *task);
+/* Makes f a traced future of its own (lt_future_new and gather call it). */
+void lt__future_traced(lt_future *f);
+/* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */
+void lt__task_schedule_step(lt_task *t, lt_wire_cause cause);
 
 #endif

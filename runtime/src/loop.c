@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "trace.h"
 
 __thread lt_loop *lt__tls_loop;
 
@@ -79,7 +80,28 @@ void lt__ready_push(lt_loop *loop, const lt__ready *r) {
   q->count++;
 }
 
-static void plain_callback_run(lt__ready *r) { r->cb.plain(r->a); }
+static void plain_callback_run(lt__ready *r) {
+  lt_loop *loop = lt__tls_loop;
+  uint8_t kind = loop->waker_kind;
+  uint64_t id = loop->waker_id;
+  loop->waker_kind = LT_WAKER_LOOP;
+  loop->waker_id = 0;
+  r->cb.plain(r->a);
+  loop->waker_kind = kind;
+  loop->waker_id = id;
+}
+
+/* A callback another thread sent: what it resolves was woken by that thread. */
+static void threadsafe_callback_run(lt__ready *r) {
+  lt_loop *loop = lt__tls_loop;
+  uint8_t kind = loop->waker_kind;
+  uint64_t id = loop->waker_id;
+  loop->waker_kind = LT_WAKER_THREAD;
+  loop->waker_id = 0;
+  r->cb.plain(r->a);
+  loop->waker_kind = kind;
+  loop->waker_id = id;
+}
 
 int lt_call_soon(lt_callback cb, void *arg) {
   lt_loop *loop = lt__loop_check("lt_call_soon");
@@ -102,7 +124,8 @@ int lt_call_soon_threadsafe(lt_loop *loop, lt_callback cb, void *arg) {
     loop->ts_buf = buf;
     loop->ts_cap = cap;
   }
-  loop->ts_buf[loop->ts_len++] = (lt__ready){.run = plain_callback_run, .cb.plain = cb, .a = arg};
+  loop->ts_buf[loop->ts_len++] =
+      (lt__ready){.run = threadsafe_callback_run, .cb.plain = cb, .a = arg};
   bool first = atomic_fetch_add(&loop->ts_pending, 1) == 0;
   pthread_mutex_unlock(&loop->ts_mu);
   if (first) {
@@ -189,6 +212,15 @@ static void run_once(lt_loop *loop) {
     }
   }
 
+  bool traced = LT_TRACING(loop);
+  bool idle = timeout_ms != 0 || jump;
+  if (traced && idle) {
+    int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0]->deadline - loop->vtime
+                                              : (int64_t)timeout_ms * 1000000;
+    lt__trace_simple(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
+    /* About to sleep: what happened so far goes out now, not when the buffer fills. */
+    if (!jump) lt__track_flush(loop->track);
+  }
   struct epoll_event events[64];
   int n = epoll_wait(loop->epfd, events, 64, timeout_ms);
   for (int i = 0; i < n; i++) {
@@ -199,12 +231,14 @@ static void run_once(lt_loop *loop) {
   if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
       loop->heap[0]->deadline > loop->vtime)
     loop->vtime = loop->heap[0]->deadline;
+  if (traced && idle) lt__trace_simple(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
   lt__timers_expire(loop, lt__loop_time(loop));
 
   /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn. */
   loop->iterations++;
   size_t ntodo = loop->ready.count;
+  if (traced) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
   lt__ring *q = &loop->ready;
   for (size_t i = 0; i < ntodo; i++) {
     lt__ready r = q->buf[q->head];
@@ -312,6 +346,8 @@ static void cancel_all_tasks(lt_loop *loop) {
 
 static int noop_task(void *arg, void **result) { return 0; }
 
+static void open_sink_from_env(void) { lt__sink_open_from_env(); }
+
 /* asyncio.run ends with run_until_complete(shutdown_asyncgens()) and
  * run_until_complete(shutdown_default_executor()): two more short runs of the loop, in which
  * callbacks still queued get their turn. We have no async generators and shut the executor
@@ -336,6 +372,9 @@ int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
     return rc;
   }
   lt__tls_loop = loop;
+  static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+  pthread_once(&env_once, open_sink_from_env);
+  lt__trace_attach(loop);
   const char *name = opts && opts->main_name ? opts->main_name : "main";
   lt_task *task = lt_spawn_at(main, arg, &(lt_task_opts){.name = name}, NULL);
   if (!task) {
@@ -349,6 +388,7 @@ int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
     rc = lt_task_result(task, &value);
     if (result) *result = value;
   }
+  lt__trace_detach(loop);
   loop_free(loop);
   lt__tls_loop = NULL;
   free(loop);

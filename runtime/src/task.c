@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define LT_ASAN 1
@@ -48,6 +49,15 @@ void lt__task_suspend(lt_task *t) {
 
 /* ---- a task's end ---- */
 
+static void trace_done(lt_task *t, int status) {
+  lt_loop *loop = t->fut.loop;
+  if (!LT_TRACING(loop)) return;
+  uint8_t outcome = status == 0              ? LT_OUTCOME_RESULT
+                    : status == -ECANCELED ? LT_OUTCOME_CANCELLED
+                                           : LT_OUTCOME_ERROR;
+  lt__trace_simple(loop, LT_EV_TASK_DONE, outcome, (uint32_t)t->id, (uint64_t)(int64_t)status, 0);
+}
+
 static void task_finish(lt_task *t, int status, void *value) {
   if (status == 0 && t->must_cancel) {
     /* Cancelled right before its body returned: asyncio reports it cancelled. */
@@ -60,6 +70,7 @@ static void task_finish(lt_task *t, int status, void *value) {
     status = -EINVAL;
   }
   t->state = LT__TASK_DONE;
+  trace_done(t, status);
   if (status == 0)
     lt__future_complete(&t->fut, LT_FUTURE_RESULT, 0, value);
   else if (status == -ECANCELED)
@@ -93,10 +104,14 @@ static void task_entry(void *arg) {
 
 static void task_step_run(lt__ready *r) { task_step(r->a); }
 
-void lt__task_schedule_step(lt_task *t) { lt__schedule(t->fut.loop, task_step_run, t, NULL); }
+void lt__task_schedule_step(lt_task *t, lt_wire_cause cause) {
+  lt_loop *loop = t->fut.loop;
+  if (LT_TRACING(loop)) lt__trace_task_ready(loop, t, cause, 0);
+  lt__schedule(loop, task_step_run, t, NULL);
+}
 
 /* asyncio's __wakeup: the awaited future is done; resume the task right here. */
-static void task_wakeup(lt_future *f, void *arg) {
+void lt__task_wakeup(lt_future *f, void *arg) {
   (void)f;
   task_step(arg);
 }
@@ -111,6 +126,7 @@ static void task_step(lt_task *t) {
     if (cancel) {
       /* Cancelled before its first step: the body never runs. */
       t->state = LT__TASK_DONE;
+      trace_done(t, -ECANCELED);
       lt__future_complete(&t->fut, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
       lt__obj_release(&t->fut.obj);
       return;
@@ -120,6 +136,7 @@ static void task_step(lt_task *t) {
       lt__misuse("task %s: no stack (%s); vm.max_map_count limits stacks to about half of it",
                  lt_task_name(t), lt_strerror(rc));
       t->state = LT__TASK_DONE;
+      trace_done(t, rc);
       lt__future_complete(&t->fut, LT_FUTURE_ERROR, rc, NULL);
       lt__obj_release(&t->fut.obj);
       return;
@@ -129,7 +146,14 @@ static void task_step(lt_task *t) {
   t->throw_cancel = cancel;
   t->state = LT__TASK_RUNNING;
   loop->current = t;
+  uint8_t waker_kind = loop->waker_kind;
+  uint64_t waker_id = loop->waker_id;
+  loop->waker_kind = LT_WAKER_TASK;
+  loop->waker_id = t->id;
+  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)t->id, 0, 0);
   switch_into(loop, t);
+  loop->waker_kind = waker_kind;
+  loop->waker_id = waker_id;
   loop->current = NULL;
   if (t->state == LT__TASK_DONE) {
     lt__stack_put(&loop->pool, &t->stack);
@@ -188,7 +212,8 @@ lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const l
   t->asan_fake_stack = NULL;
   lt__list_init(&t->groups);
   lt__list_push_back(&loop->tasks, &t->link);
-  lt__task_schedule_step(t); /* create_task only schedules the first step */
+  if (LT_TRACING(loop)) lt__trace_task_create(loop, t);
+  lt__task_schedule_step(t, LT_CAUSE_SPAWN); /* create_task only schedules the first step */
   return t;
 }
 
@@ -202,10 +227,22 @@ void lt_task_release(lt_task *t) {
 
 int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value,
                   const lt_srcloc *site) {
-  (void)site;
-  (void)reason;
-  int rc = lt_future_add_done_callback(f, task_wakeup, t);
+  return lt__task_park_detail(t, f, reason, 0, value, site);
+}
+
+int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint64_t detail,
+                         void **value, const lt_srcloc *site) {
+  int rc = lt_future_add_done_callback(f, lt__task_wakeup, t);
   if (rc < 0) return rc;
+  lt_loop *loop = t->fut.loop;
+  if (LT_TRACING(loop)) {
+    uint64_t object = f->is_task ? lt__task_of(f)->id : f->id;
+    if (reason == LT__WAIT_SLEEP) {
+      object = t->sleep_timer.id;
+      detail = (uint64_t)t->sleep_timer.deadline;
+    }
+    lt__trace_task_suspend(loop, t, (lt_wire_reason)reason, object, site, detail);
+  }
   lt__obj_retain(f->owner); /* f stays readable until this await returns */
   t->waiting = f;
   if (t->must_cancel && lt_future_cancel(f) == 1) t->must_cancel = 0;
@@ -251,7 +288,9 @@ int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
   if (!t) return -EPERM;
   if (ns <= 0) {
     /* A bare yield: the step goes to the back of the ready queue. */
-    lt__task_schedule_step(t);
+    lt_loop *loop = t->fut.loop;
+    if (LT_TRACING(loop)) lt__trace_task_suspend(loop, t, LT_REASON_YIELD, 0, site, 0);
+    lt__task_schedule_step(t, LT_CAUSE_YIELD);
     lt__task_suspend(t);
     if (t->throw_cancel) {
       t->throw_cancel = 0;
@@ -277,6 +316,10 @@ int lt_task_cancel(lt_task *t) {
   }
   if (t->fut.state != LT_FUTURE_PENDING) return 0;
   t->cancels_requested++;
+  lt_loop *loop = t->fut.loop;
+  if (LT_TRACING(loop))
+    lt__trace_simple(loop, LT_EV_TASK_CANCEL, 0, (uint32_t)t->id,
+                     loop->current ? loop->current->id : 0, 0);
   if (t->waiting && lt_future_cancel(t->waiting) == 1) return 1;
   t->must_cancel = 1;
   return 1;

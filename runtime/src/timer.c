@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "trace.h"
 
 #define TIMER_IDLE UINT32_MAX       /* not armed */
 #define TIMER_DUE (UINT32_MAX - 1)  /* expired: its callback waits in the ready queue */
@@ -54,6 +55,7 @@ static void heap_remove(lt_loop *loop, lt_timer *t) {
 }
 
 void lt_timer_init(lt_timer *t) {
+  t->id = 0;
   t->deadline = 0;
   t->seq = 0;
   t->heap_index = TIMER_IDLE;
@@ -74,6 +76,7 @@ int lt_timer_cancel(lt_timer *t) {
   if (t->heap_index != TIMER_DUE) heap_remove(t->loop, t);
   t->heap_index = TIMER_IDLE;
   t->generation++; /* a fire already queued is now stale */
+  if (LT_TRACING(t->loop)) lt__trace_simple(t->loop, LT_EV_TIMER_CANCEL, 0, 0, t->id, 0);
   return 1;
 }
 
@@ -89,6 +92,7 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
     loop->heap_cap = cap;
   }
   t->loop = loop;
+  t->id = ++loop->next_obj_id;
   t->deadline = deadline;
   t->seq = loop->timer_seq++;
   t->cb = cb;
@@ -97,6 +101,9 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
   loop->heap[loop->heap_len] = t;
   t->heap_index = loop->heap_len++;
   sift_up(loop, t->heap_index);
+  if (LT_TRACING(loop))
+    lt__trace_simple(loop, LT_EV_TIMER_ARM, 0, loop->current ? (uint32_t)loop->current->id : 0,
+                     t->id, (uint64_t)deadline);
   return 0;
 }
 
@@ -110,7 +117,17 @@ static void timer_run(lt__ready *r) {
   lt_timer *t = r->a;
   if (t->generation != (uint32_t)r->cb.word) return; /* cancelled or re-armed since */
   t->heap_index = TIMER_IDLE;
+  lt_loop *loop = t->loop;
+  if (LT_TRACING(loop))
+    lt__trace_simple(loop, LT_EV_TIMER_FIRE, 0, 0, t->id,
+                     (uint64_t)(lt__loop_time(loop) - t->deadline));
+  uint8_t kind = loop->waker_kind;
+  uint64_t id = loop->waker_id;
+  loop->waker_kind = LT_WAKER_TIMER;
+  loop->waker_id = t->id;
   t->cb(t->arg);
+  loop->waker_kind = kind;
+  loop->waker_id = id;
 }
 
 void lt__timers_expire(lt_loop *loop, int64_t now) {

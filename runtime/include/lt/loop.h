@@ -53,6 +53,7 @@ int lt_call_soon_threadsafe(lt_loop *loop, lt_callback cb, void *arg);
 
 /* A timer whose storage the caller owns (libuv style): start, cancel, start again. */
 typedef struct lt_timer {
+  uint64_t id;        /* a new one per arming: the tracer matches arm, fire and cancel by it */
   int64_t deadline;
   uint64_t seq;       /* arming order, breaks deadline ties */
   uint32_t heap_index;
