@@ -187,6 +187,7 @@ struct lt_loop {
   pthread_t thread;
   lt__close_hook *close_hooks;
   void *io;                /* io.c's per-loop state (fd table) */
+  uint32_t io_watched;     /* fds registered in epoll besides wakefd (io.c keeps it) */
   void *executor;          /* executor.c's per-loop pool */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
   const void *sched_stack_bottom;

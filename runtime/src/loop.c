@@ -222,7 +222,10 @@ static void run_once(lt_loop *loop) {
     if (!jump) lt__track_flush(loop->track);
   }
   struct epoll_event events[64];
-  int n = epoll_wait(loop->epfd, events, 64, timeout_ms);
+  int n = 0;
+  /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
+   * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
+  if (timeout_ms != 0 || loop->io_watched > 0) n = epoll_wait(loop->epfd, events, 64, timeout_ms);
   for (int i = 0; i < n; i++) {
     lt__io_watch *w = events[i].data.ptr;
     w->on_event(loop, w, events[i].events);
@@ -233,7 +236,7 @@ static void run_once(lt_loop *loop) {
     loop->vtime = loop->heap[0]->deadline;
   if (traced && idle) lt__trace_simple(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
-  lt__timers_expire(loop, lt__loop_time(loop));
+  if (loop->heap_len > 0) lt__timers_expire(loop, lt__loop_time(loop));
 
   /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn. */
   loop->iterations++;

@@ -106,7 +106,8 @@ static void task_step_run(lt__ready *r) { task_step(r->a); }
 
 void lt__task_schedule_step(lt_task *t, lt_wire_cause cause) {
   lt_loop *loop = t->fut.loop;
-  if (LT_TRACING(loop)) lt__trace_task_ready(loop, t, cause, 0);
+  /* A yield's SUSPEND says the task is ready again at once: no READY record for it. */
+  if (LT_TRACING(loop) && cause != LT_CAUSE_YIELD) lt__trace_task_ready(loop, t, cause, 0);
   lt__schedule(loop, task_step_run, t, NULL);
 }
 

@@ -102,7 +102,7 @@ typedef enum lt_wire_reason {
 /* TASK_READY flags, low nibble: why the task became ready. */
 typedef enum lt_wire_cause {
   LT_CAUSE_SPAWN = 1, /* its first step was scheduled */
-  LT_CAUSE_YIELD = 2, /* it yielded (sleep 0) and queued itself again */
+  LT_CAUSE_YIELD = 2, /* it yielded (sleep 0): implied by SUSPEND reason yield, not sent */
   LT_CAUSE_WAKEUP = 3 /* what it awaited finished (a1 = that object) */
 } lt_wire_cause;
 
