@@ -1,0 +1,516 @@
+/* test_sync.c: lt_event, lt_lock and lt_semaphore as a user relies on them: FIFO wake order,
+ * an event waking every waiter, cancellation of a waiter passing the lock / permit on exactly
+ * where CPython 3.11 does, fairness of the fast paths, and misuse returning errors. Tasks only
+ * record what they saw; the cmocka assertions run once lt_run has returned. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+
+#include "looptrace.h"
+
+/* ---- recording from inside tasks ---- */
+
+static int fail_line;
+static const char *fail_expr;
+#define CHECK(c)                                  \
+  do {                                            \
+    if (!(c) && !fail_line) {                     \
+      fail_line = __LINE__;                       \
+      fail_expr = #c;                             \
+    }                                             \
+  } while (0)
+
+typedef struct rec {
+  int v[64];
+  int n;
+} rec;
+static void rec_add(rec *r, int x) {
+  if (r->n < 64) r->v[r->n++] = x;
+}
+static void assert_rec(const rec *r, const int *want, int n) {
+  assert_int_equal(r->n, n);
+  for (int i = 0; i < n; i++) assert_int_equal(r->v[i], want[i]);
+}
+
+/* Runs fn(arg) as the body of a task under the virtual clock, with a watchdog: a run that
+ * deadlocks (every task waiting, no timer left) jumps the clock to the watchdog's hour, which
+ * reports it and cancels the body, so a broken primitive fails the test instead of hanging. */
+typedef struct harness {
+  lt_task_fn fn;
+  void *arg;
+  lt_task *body;
+  int deadlocks;
+} harness;
+
+static int watchdog(void *arg, void **res) {
+  harness *h = arg;
+  while (lt_sleep(LT_SEC(3600)) == 0) {
+    h->deadlocks++;
+    lt_task_cancel(h->body);
+  }
+  return 0;
+}
+
+static int harness_main(void *arg, void **res) {
+  harness *h = arg;
+  h->body = lt_spawn(h->fn, h->arg);
+  lt_task *w = lt_spawn(watchdog, h);
+  int rc = lt_await(h->body, NULL);
+  lt_task_cancel(w);
+  lt_await(w, NULL);
+  lt_task_release(w);
+  lt_task_release(h->body);
+  return rc;
+}
+
+static void run_main(lt_task_fn fn, void *arg) {
+  fail_line = 0;
+  harness h = {fn, arg, NULL, 0};
+  lt_run_opts o = {.clock = LT_CLOCK_VIRTUAL};
+  int rc = lt_run(harness_main, &h, NULL, &o);
+  if (h.deadlocks) fail_msg("deadlock: every task waited and nothing could wake them");
+  if (fail_line) fail_msg("%s:%d: check failed: %s", __FILE__, fail_line, fail_expr);
+  assert_int_equal(rc, 0);
+}
+
+/* Awaits and releases every task of ts. */
+static void join_all(lt_task **ts, int n) {
+  for (int i = 0; i < n; i++) {
+    lt_await(ts[i], NULL);
+    lt_task_release(ts[i]);
+  }
+}
+
+/* A worker's view: which shared context, which id. */
+typedef struct ctx ctx;
+typedef struct warg {
+  ctx *c;
+  int id;
+} warg;
+
+struct ctx {
+  lt_event *e;
+  lt_lock *l;
+  lt_semaphore *s;
+  rec r;
+  int rc[8];
+  int inside, max_inside;
+  int64_t t_end;
+  unsigned value_seen;
+  bool locked_seen;
+};
+
+/* ---- Event ---- */
+
+static int event_waiter(void *arg, void **res) {
+  warg *a = arg;
+  a->c->rc[a->id] = lt_event_wait(a->c->e);
+  rec_add(&a->c->r, a->id);
+  return 0;
+}
+
+static int event_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->e = lt_event_new();
+  CHECK(c->e && !lt_event_is_set(c->e));
+  warg a[4];
+  lt_task *ts[4];
+  for (int i = 0; i < 4; i++) {
+    a[i] = (warg){c, i};
+    ts[i] = lt_spawn(event_waiter, &a[i]);
+  }
+  lt_yield();
+  CHECK(c->r.n == 0); /* every waiter is parked */
+  lt_event_set(c->e);
+  CHECK(lt_event_is_set(c->e));
+  join_all(ts, 4);
+  /* Already set: the wait returns without suspending, before a task spawned earlier runs. */
+  warg late = {c, 5};
+  lt_task *t = lt_spawn(event_waiter, &late);
+  CHECK(lt_event_wait(c->e) == 0);
+  rec_add(&c->r, 9);
+  join_all(&t, 1);
+  /* Cleared: waits block again until the next set. */
+  lt_event_clear(c->e);
+  CHECK(!lt_event_is_set(c->e));
+  t = lt_spawn(event_waiter, &a[0]);
+  lt_yield();
+  lt_yield();
+  CHECK(c->r.n == 6);
+  lt_event_set(c->e);
+  join_all(&t, 1);
+  lt_event_free(c->e);
+  return 0;
+}
+
+static void test_event_set_wakes_every_waiter_in_order(void **state) {
+  ctx c = {0};
+  run_main(event_main, &c);
+  assert_rec(&c.r, (int[]){0, 1, 2, 3, 9, 5, 0}, 7);
+  for (int i = 0; i < 6; i++) assert_int_equal(c.rc[i], 0);
+}
+
+static int event_cancel_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->e = lt_event_new();
+  warg a[3];
+  lt_task *ts[3];
+  for (int i = 0; i < 3; i++) {
+    a[i] = (warg){c, i};
+    ts[i] = lt_spawn(event_waiter, &a[i]);
+  }
+  lt_yield();
+  lt_task_cancel(ts[1]);
+  lt_yield(); /* the cancelled waiter leaves before the event is set */
+  lt_event_set(c->e);
+  join_all(ts, 3);
+  lt_event_free(c->e);
+  return 0;
+}
+
+static void test_event_cancelled_waiter_gets_ecanceled(void **state) {
+  ctx c = {0};
+  run_main(event_cancel_main, &c);
+  assert_rec(&c.r, (int[]){1, 0, 2}, 3);
+  assert_int_equal(c.rc[0], 0);
+  assert_int_equal(c.rc[1], -ECANCELED);
+  assert_int_equal(c.rc[2], 0);
+}
+
+/* ---- Lock ---- */
+
+/* Acquires, records its id, holds the lock across a 1 ms sleep, releases. */
+static int lock_worker(void *arg, void **res) {
+  warg *a = arg;
+  ctx *c = a->c;
+  int rc = lt_lock_acquire(c->l);
+  c->rc[a->id] = rc;
+  if (rc != 0) return 0;
+  rec_add(&c->r, a->id);
+  if (++c->inside > c->max_inside) c->max_inside = c->inside;
+  lt_sleep(LT_MSEC(1));
+  c->inside--;
+  CHECK(lt_lock_release(c->l) == 0);
+  return 0;
+}
+
+static int lock_fifo_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->l = lt_lock_new();
+  CHECK(lt_lock_acquire(c->l) == 0 && lt_lock_locked(c->l));
+  warg a[5];
+  lt_task *ts[5];
+  for (int i = 0; i < 5; i++) {
+    a[i] = (warg){c, i};
+    ts[i] = lt_spawn(lock_worker, &a[i]);
+  }
+  lt_yield();
+  CHECK(c->r.n == 0);
+  CHECK(lt_lock_release(c->l) == 0);
+  join_all(ts, 5);
+  c->t_end = lt_now();
+  c->locked_seen = lt_lock_locked(c->l);
+  lt_lock_free(c->l);
+  return 0;
+}
+
+static void test_lock_waiters_acquire_in_fifo_order_one_at_a_time(void **state) {
+  ctx c = {0};
+  run_main(lock_fifo_main, &c);
+  assert_rec(&c.r, (int[]){0, 1, 2, 3, 4}, 5);
+  assert_int_equal(c.max_inside, 1);
+  assert_int_equal(c.t_end, LT_MSEC(5));
+  assert_false(c.locked_seen);
+}
+
+static int lock_fair_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->l = lt_lock_new();
+  lt_lock_acquire(c->l);
+  warg a = {c, 1};
+  lt_task *t = lt_spawn(lock_worker, &a);
+  lt_yield();
+  lt_lock_release(c->l);
+  /* The waiter takes the lock when it resumes, not at release... */
+  c->locked_seen = lt_lock_locked(c->l);
+  /* ...yet a newcomer may not jump the queue: it waits behind the woken waiter. */
+  CHECK(lt_lock_acquire(c->l) == 0);
+  rec_add(&c->r, 9);
+  CHECK(lt_lock_release(c->l) == 0);
+  join_all(&t, 1);
+  lt_lock_free(c->l);
+  return 0;
+}
+
+static void test_lock_newcomer_does_not_jump_woken_waiter(void **state) {
+  ctx c = {0};
+  run_main(lock_fair_main, &c);
+  assert_false(c.locked_seen);
+  assert_rec(&c.r, (int[]){1, 9}, 2);
+}
+
+static int lock_cancel_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->l = lt_lock_new();
+  warg a[5];
+  lt_task *ts[5];
+  for (int i = 0; i < 5; i++) a[i] = (warg){c, i};
+  /* A waiter cancelled while queued: the lock goes to the next one. */
+  lt_lock_acquire(c->l);
+  for (int i = 0; i < 3; i++) ts[i] = lt_spawn(lock_worker, &a[i]);
+  lt_yield();
+  lt_task_cancel(ts[0]);
+  lt_lock_release(c->l);
+  join_all(ts, 3);
+  /* A waiter handed the lock and cancelled before it resumed: it passes the lock on. */
+  lt_lock_acquire(c->l);
+  ts[3] = lt_spawn(lock_worker, &a[3]);
+  ts[4] = lt_spawn(lock_worker, &a[4]);
+  lt_yield();
+  lt_lock_release(c->l);
+  lt_task_cancel(ts[3]);
+  join_all(ts + 3, 2);
+  c->locked_seen = lt_lock_locked(c->l);
+  /* All waiters gone: the fast path applies again. */
+  CHECK(lt_lock_acquire(c->l) == 0);
+  lt_lock_free(c->l);
+  return 0;
+}
+
+static void test_lock_cancelled_waiter_passes_lock_on(void **state) {
+  ctx c = {0};
+  run_main(lock_cancel_main, &c);
+  assert_int_equal(c.rc[0], -ECANCELED);
+  assert_int_equal(c.rc[1], 0);
+  assert_int_equal(c.rc[2], 0);
+  assert_int_equal(c.rc[3], -ECANCELED);
+  assert_int_equal(c.rc[4], 0);
+  assert_rec(&c.r, (int[]){1, 2, 4}, 3);
+  assert_false(c.locked_seen);
+}
+
+/* The lock is freed by its user while a task still waits on it: the waiter keeps it alive. */
+static int lock_free_waited_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->l = lt_lock_new();
+  lt_lock_acquire(c->l);
+  warg a = {c, 0};
+  lt_task *t = lt_spawn(lock_worker, &a);
+  lt_yield();
+  lt_lock_free(c->l);
+  lt_task_cancel(t);
+  join_all(&t, 1);
+  return 0;
+}
+
+static void test_lock_freed_while_waited_on(void **state) {
+  ctx c = {0};
+  run_main(lock_free_waited_main, &c);
+  assert_int_equal(c.rc[0], -ECANCELED);
+}
+
+/* ---- misuse ---- */
+
+typedef struct misuse {
+  lt_lock *l;
+  lt_semaphore *s;
+  lt_event *e;
+  int cb_lock, cb_sem, cb_event;
+  int thread_release, thread_acquire;
+  int release_unlocked, null_acquire;
+  bool locked_after;
+} misuse;
+
+static void from_callback(void *arg) {
+  misuse *m = arg;
+  m->cb_lock = lt_lock_acquire(m->l);
+  m->cb_sem = lt_semaphore_acquire(m->s);
+  m->cb_event = lt_event_wait(m->e);
+}
+
+static void *from_thread(void *arg) {
+  misuse *m = arg;
+  m->thread_release = lt_lock_release(m->l);
+  m->thread_acquire = lt_lock_acquire(m->l);
+  lt_semaphore_release(m->s); /* refused: the value stays */
+  lt_event_set(m->e);         /* refused */
+  return NULL;
+}
+
+static int misuse_main(void *arg, void **res) {
+  misuse *m = arg;
+  m->l = lt_lock_new();
+  m->s = lt_semaphore_new(1);
+  m->e = lt_event_new();
+  m->release_unlocked = lt_lock_release(m->l);
+  m->null_acquire = lt_lock_acquire(NULL);
+  lt_call_soon(from_callback, m);
+  lt_yield();
+  CHECK(lt_lock_acquire(m->l) == 0);
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, from_thread, m) == 0);
+  pthread_join(th, NULL);
+  m->locked_after = lt_lock_locked(m->l);
+  CHECK(lt_semaphore_value(m->s) == 1);
+  CHECK(!lt_event_is_set(m->e));
+  /* Not freed on purpose: lt_run frees what is left (LeakSanitizer checks it). */
+  return 0;
+}
+
+static void test_misuse_returns_errors(void **state) {
+  misuse m = {0};
+  run_main(misuse_main, &m);
+  assert_int_equal(m.release_unlocked, -EPERM);
+  assert_int_equal(m.null_acquire, -EINVAL);
+  assert_int_equal(m.cb_lock, -EPERM);
+  assert_int_equal(m.cb_sem, -EPERM);
+  assert_int_equal(m.cb_event, -EPERM);
+  assert_int_equal(m.thread_release, -EPERM);
+  assert_int_equal(m.thread_acquire, -EPERM);
+  assert_true(m.locked_after);
+  /* No loop on this thread at all. */
+  errno = 0;
+  assert_null(lt_lock_new());
+  assert_int_equal(errno, EPERM);
+  assert_null(lt_semaphore_new(1));
+  assert_null(lt_event_new());
+}
+
+/* ---- Semaphore ---- */
+
+static int sem_worker(void *arg, void **res) {
+  warg *a = arg;
+  ctx *c = a->c;
+  int rc = lt_semaphore_acquire(c->s);
+  c->rc[a->id] = rc;
+  if (rc != 0) return 0;
+  rec_add(&c->r, a->id);
+  if (++c->inside > c->max_inside) c->max_inside = c->inside;
+  lt_sleep(LT_MSEC(10));
+  c->inside--;
+  lt_semaphore_release(c->s);
+  return 0;
+}
+
+static int sem_fifo_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->s = lt_semaphore_new(2);
+  warg a[5];
+  lt_task *ts[5];
+  for (int i = 0; i < 5; i++) {
+    a[i] = (warg){c, i};
+    ts[i] = lt_spawn(sem_worker, &a[i]);
+  }
+  join_all(ts, 5);
+  c->t_end = lt_now();
+  c->value_seen = lt_semaphore_value(c->s);
+  c->locked_seen = lt_semaphore_locked(c->s);
+  lt_semaphore_free(c->s);
+  return 0;
+}
+
+static void test_semaphore_admits_value_at_a_time_in_fifo_order(void **state) {
+  ctx c = {0};
+  run_main(sem_fifo_main, &c);
+  assert_rec(&c.r, (int[]){0, 1, 2, 3, 4}, 5);
+  assert_int_equal(c.max_inside, 2);
+  assert_int_equal(c.t_end, LT_MSEC(30));
+  assert_int_equal(c.value_seen, 2);
+  assert_false(c.locked_seen);
+}
+
+/* Acquires and records, without holding across a wait; releases only if told to. */
+static int sem_taker(void *arg, void **res) {
+  warg *a = arg;
+  ctx *c = a->c;
+  c->rc[a->id] = lt_semaphore_acquire(c->s);
+  if (c->rc[a->id] == 0) rec_add(&c->r, a->id);
+  if (c->rc[a->id] == 0 && a->id == 0) lt_semaphore_release(c->s);
+  return 0;
+}
+
+static int sem_locked_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->s = lt_semaphore_new(0);
+  warg a = {c, 0};
+  lt_task *t = lt_spawn(sem_taker, &a);
+  lt_yield();
+  lt_semaphore_release(c->s); /* handed to the waiter: the value stays 0 */
+  CHECK(lt_semaphore_value(c->s) == 0);
+  lt_semaphore_release(c->s);
+  /* A permit is free, but a waiter that is not cancelled is still queued: locked. */
+  c->value_seen = lt_semaphore_value(c->s);
+  c->locked_seen = lt_semaphore_locked(c->s);
+  CHECK(lt_semaphore_acquire(c->s) == 0); /* waits behind the woken waiter */
+  rec_add(&c->r, 9);
+  join_all(&t, 1);
+  CHECK(lt_semaphore_value(c->s) == 1);
+  CHECK(!lt_semaphore_locked(c->s));
+  return 0;
+}
+
+static void test_semaphore_locked_while_uncancelled_waiters_queue(void **state) {
+  ctx c = {0};
+  run_main(sem_locked_main, &c);
+  assert_int_equal(c.value_seen, 1);
+  assert_true(c.locked_seen);
+  assert_rec(&c.r, (int[]){0, 9}, 2);
+}
+
+static int sem_cancel_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->s = lt_semaphore_new(0);
+  warg a[5];
+  lt_task *ts[5];
+  for (int i = 0; i < 5; i++) a[i] = (warg){c, i + 1}; /* ids 1..5: none releases */
+  /* Cancelled while still queued: the permit goes to the next waiter. */
+  ts[0] = lt_spawn(sem_taker, &a[0]);
+  ts[1] = lt_spawn(sem_taker, &a[1]);
+  lt_yield();
+  lt_task_cancel(ts[0]);
+  lt_yield();
+  lt_semaphore_release(c->s);
+  join_all(ts, 2);
+  CHECK(lt_semaphore_value(c->s) == 0);
+  /* Handed a permit, then cancelled before resuming: it gives the permit back and wakes the
+   * next waiter. */
+  ts[2] = lt_spawn(sem_taker, &a[2]);
+  ts[3] = lt_spawn(sem_taker, &a[3]);
+  lt_yield();
+  lt_semaphore_release(c->s);
+  lt_task_cancel(ts[2]);
+  join_all(ts + 2, 2);
+  c->value_seen = lt_semaphore_value(c->s);
+  return 0;
+}
+
+static void test_semaphore_cancelled_waiter_passes_permit_on(void **state) {
+  ctx c = {0};
+  run_main(sem_cancel_main, &c);
+  assert_int_equal(c.rc[1], -ECANCELED);
+  assert_int_equal(c.rc[2], 0);
+  assert_int_equal(c.rc[3], -ECANCELED);
+  assert_int_equal(c.rc[4], 0);
+  assert_rec(&c.r, (int[]){2, 4}, 2);
+  assert_int_equal(c.value_seen, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_event_set_wakes_every_waiter_in_order),
+      cmocka_unit_test(test_event_cancelled_waiter_gets_ecanceled),
+      cmocka_unit_test(test_lock_waiters_acquire_in_fifo_order_one_at_a_time),
+      cmocka_unit_test(test_lock_newcomer_does_not_jump_woken_waiter),
+      cmocka_unit_test(test_lock_cancelled_waiter_passes_lock_on),
+      cmocka_unit_test(test_lock_freed_while_waited_on),
+      cmocka_unit_test(test_misuse_returns_errors),
+      cmocka_unit_test(test_semaphore_admits_value_at_a_time_in_fifo_order),
+      cmocka_unit_test(test_semaphore_locked_while_uncancelled_waiters_queue),
+      cmocka_unit_test(test_semaphore_cancelled_waiter_passes_permit_on),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
