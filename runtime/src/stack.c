@@ -57,7 +57,18 @@ static int stack_map(size_t size, lt__stack *out) {
   return 0;
 }
 
+/* Under ASan a finished task leaves its frames' redzones poisoned, and munmap does not clear
+ * them: a stack reused from the pool, or mapped again at the same address, starts afresh. */
+static void unpoison(lt__stack *s) {
+#ifdef LT_ASAN
+  __asan_unpoison_memory_region(s->lo, s->size);
+#else
+  (void)s;
+#endif
+}
+
 static void stack_unmap(lt__stack *s) {
+  unpoison(s);
 #ifdef LT_HAVE_VALGRIND
   VALGRIND_STACK_DEREGISTER(s->vg_id);
 #endif
@@ -82,15 +93,14 @@ int lt__stack_get(lt__stack_pool *p, size_t size, lt__stack *out) {
   if (size == 0 || round_to_pages(size) == p->size) {
     if (p->count > 0) {
       *out = p->free[--p->count];
-#ifdef LT_ASAN
-      /* The last task's frames left their redzones poisoned: this stack starts afresh. */
-      __asan_unpoison_memory_region(out->lo, out->size);
-#endif
+      unpoison(out);
       return 0;
     }
     size = p->size;
   }
-  return stack_map(size, out);
+  int rc = stack_map(size, out);
+  if (rc == 0) unpoison(out);
+  return rc;
 }
 
 void lt__stack_put(lt__stack_pool *p, lt__stack *s) {
