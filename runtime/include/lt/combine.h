@@ -33,7 +33,8 @@ typedef struct lt_as_completed lt_as_completed;
 lt_as_completed *lt_as_completed_new(lt_future *const *futs, size_t n, int64_t timeout_ns);
 /* Awaits the next future to finish and returns its outcome (0 with *value, or its error), with
  * the future itself in *which (may be NULL). -ETIMEDOUT once the timeout passed, -ENOENT when
- * every future has been returned, -ECANCELED when the caller is cancelled. */
+ * every future has been returned, -ECANCELED when the caller is cancelled. A future given twice
+ * counts once. A cancelled call takes nothing: the next call still gets the next future. */
 int lt_as_completed_next_at(lt_as_completed *ac, void **value, lt_future **which,
                             const lt_srcloc *site);
 #define lt_as_completed_next(ac, value, which) \
@@ -53,19 +54,25 @@ int lt_wait_for_at(lt_future *f, int64_t timeout_ns, void **value, const lt_srcl
  * collects every child error. A task must end every group it began before it returns. */
 typedef struct lt_taskgroup lt_taskgroup;
 
-/* Begins a group owned by the current task (-EPERM outside a task; NULL + errno). */
+/* Begins a group owned by the current task (-EPERM outside a task; NULL + errno). If the task
+ * returns without lt_taskgroup_end, the misuse is reported, the children are cancelled and
+ * waited for, and the task ends with -EBUSY. */
 lt_taskgroup *lt_taskgroup_new(void);
 lt_task *lt_taskgroup_spawn_at(lt_taskgroup *tg, lt_task_fn fn, void *arg,
                                const lt_task_opts *opts, const lt_srcloc *site);
+/* Like lt_spawn (the caller gets one reference to release), or NULL + errno: EINVAL once the
+ * group has finished, ESHUTDOWN while it is aborting (after a failure or cancellation). */
 #define lt_taskgroup_spawn(tg, fn, arg) lt_taskgroup_spawn_at((tg), (fn), (arg), NULL, LT_HERE)
 #define lt_taskgroup_spawn_named(tg, fn, arg, task_name) \
   lt_taskgroup_spawn_at((tg), (fn), (arg), &(lt_task_opts){.name = (task_name)}, LT_HERE)
 /* Waits for every child (the `async with` exit). body_status is how the body ended: 0, an error
  * (which aborts the group), or -ECANCELED. Returns 0, the first child error (all of them via
- * lt_taskgroup_errors), -ECANCELED when the owner was cancelled from outside, or body_status. */
+ * lt_taskgroup_error), -ECANCELED when the owner was cancelled from outside, or body_status. */
 int lt_taskgroup_end_at(lt_taskgroup *tg, int body_status, const lt_srcloc *site);
 #define lt_taskgroup_end(tg, body_status) lt_taskgroup_end_at((tg), (body_status), LT_HERE)
-/* The errors collected, in the order they happened: count, and the i-th error and its task. */
+/* The errors collected, in the order they happened: count, and the i-th error and its task
+ * (a body error passed to lt_taskgroup_end comes last, with task NULL; 0 when i is out of
+ * range). The tasks stay valid until lt_taskgroup_free. */
 size_t lt_taskgroup_error_count(const lt_taskgroup *tg);
 int lt_taskgroup_error(const lt_taskgroup *tg, size_t i, lt_task **task);
 void lt_taskgroup_free(lt_taskgroup *tg);
