@@ -40,12 +40,9 @@ static void ac_destroy(lt__obj *o) {
   free(ac);
 }
 
-/* A cancelled timer's fire may already sit in the ready queue (it reads the timer to see that
- * it is stale): drop the timer's reference only after that entry has run. */
-static void deferred_release(lt__ready *r) { lt__obj_release(r->a); }
-
+/* The armed timer holds a reference; cancelling withdraws even a fire already queued. */
 static void stop_timer(lt_as_completed *ac) {
-  if (lt_timer_cancel(&ac->timer) == 1) lt__schedule(ac->loop, deferred_release, &ac->obj, NULL);
+  if (lt_timer_cancel(&ac->timer) == 1) lt__obj_release(&ac->obj);
 }
 
 /* asyncio.Queue._wakeup_next: wake the first consumer still waiting. */

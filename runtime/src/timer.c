@@ -59,7 +59,6 @@ void lt_timer_init(lt_timer *t) {
   t->deadline = 0;
   t->seq = 0;
   t->heap_index = TIMER_IDLE;
-  t->generation = 0;
   t->cb = NULL;
   t->arg = NULL;
   t->loop = NULL;
@@ -67,15 +66,31 @@ void lt_timer_init(lt_timer *t) {
 
 bool lt_timer_active(const lt_timer *t) { return t->heap_index != TIMER_IDLE; }
 
+static void timer_run(lt__ready *r);
+static void fire_withdrawn(lt__ready *r) { (void)r; }
+
+/* A due timer's fire already waits in the ready queue: withdraw it, so that once cancelled the
+ * timer's memory is never read again and its owner may free it at once (a task's own sleep
+ * timer goes with the task). Rare, so a scan of the queue is fine. */
+static void unqueue_fire(lt_timer *t) {
+  lt__ring *q = &t->loop->ready;
+  for (size_t i = 0; i < q->count; i++) {
+    lt__ready *r = &q->buf[(q->head + i) & q->mask];
+    if (r->run == timer_run && r->a == t) r->run = fire_withdrawn;
+  }
+}
+
 int lt_timer_cancel(lt_timer *t) {
   if (t->heap_index == TIMER_IDLE) return 0;
   if (t->loop != lt__tls_loop) {
     lt__misuse("lt_timer_cancel called from a thread that does not run the timer's loop");
     return -EPERM;
   }
-  if (t->heap_index != TIMER_DUE) heap_remove(t->loop, t);
+  if (t->heap_index == TIMER_DUE)
+    unqueue_fire(t);
+  else
+    heap_remove(t->loop, t);
   t->heap_index = TIMER_IDLE;
-  t->generation++; /* a fire already queued is now stale */
   if (LT_TRACING(t->loop)) lt__trace_simple(t->loop, LT_EV_TIMER_CANCEL, 0, 0, t->id, 0);
   return 1;
 }
@@ -97,7 +112,6 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
   t->seq = loop->timer_seq++;
   t->cb = cb;
   t->arg = arg;
-  t->generation++;
   loop->heap[loop->heap_len] = t;
   t->heap_index = loop->heap_len++;
   sift_up(loop, t->heap_index);
@@ -115,7 +129,6 @@ int lt_timer_start(lt_timer *t, int64_t delay_ns, lt_callback cb, void *arg) {
 
 static void timer_run(lt__ready *r) {
   lt_timer *t = r->a;
-  if (t->generation != (uint32_t)r->cb.word) return; /* cancelled or re-armed since */
   t->heap_index = TIMER_IDLE;
   lt_loop *loop = t->loop;
   if (LT_TRACING(loop))
@@ -136,7 +149,7 @@ void lt__timers_expire(lt_loop *loop, int64_t now) {
     lt_timer *t = loop->heap[0];
     heap_remove(loop, t);
     t->heap_index = TIMER_DUE;
-    lt__ready r = {.run = timer_run, .cb.word = t->generation, .a = t};
+    lt__ready r = {.run = timer_run, .a = t};
     lt__ready_push(loop, &r);
   }
 }

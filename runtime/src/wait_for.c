@@ -59,13 +59,9 @@ static void unwatch(lt_future *f, waiter *w) {
   for (int i = 0; i < removed; i++) lt__obj_release(&w->fut.obj);
 }
 
-/* A cancelled timer's fire may already be queued (it reads the timer to learn it is stale):
- * the timer's reference is dropped only after that entry has run. */
-static void deferred_release(lt__ready *r) { lt__obj_release(r->a); }
-
+/* The armed timer holds a reference; cancelling withdraws even a fire already queued. */
 static void stop_timer(waiter *w) {
-  if (lt_timer_cancel(&w->timer) == 1)
-    lt__schedule(w->fut.loop, deferred_release, &w->fut.obj, NULL);
+  if (lt_timer_cancel(&w->timer) == 1) lt__obj_release(&w->fut.obj);
 }
 
 /* asyncio's _cancel_and_wait: cancel f and wait until it is done, through a waiter of our own

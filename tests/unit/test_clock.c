@@ -150,6 +150,29 @@ static void test_clock_from_environment(void **state) {
   unsetenv("LOOPTRACE_CLOCK");
 }
 
+/* A task cancelled while asleep, whose timer becomes due in the very iteration that resumes
+ * it: the task ends and is freed before its queued timer fire would run. That fire must be
+ * gone with it (ASan would see a use after free). */
+static int short_sleeper(void *arg, void **result) { return lt_sleep(LT_MSEC(1)); }
+
+static int main_cancel_as_due(void *arg, void **result) {
+  lt_task *t = lt_spawn(short_sleeper, NULL);
+  lt_yield(); /* t is parked on its timer */
+  int64_t until = lt_now() + LT_MSEC(2);
+  while (lt_now() < until) {
+  } /* past t's deadline, inside one iteration */
+  lt_task_cancel(t);   /* t's wake-up is queued for the next iteration... */
+  lt_task_release(t);  /* ...and the loop holds the last reference */
+  lt_yield();          /* next iteration: t's timer is due too, after t's wake-up */
+  lt_yield();
+  return 0;
+}
+
+static void test_cancel_freed_sleeper_with_due_timer(void **state) {
+  lt_run_opts real = {.clock = LT_CLOCK_REAL};
+  assert_int_equal(lt_run(main_cancel_as_due, NULL, NULL, &real), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_timers_fire_by_deadline_then_arming_order),
@@ -159,6 +182,7 @@ int main(void) {
       cmocka_unit_test(test_virtual_runs_reproduce),
       cmocka_unit_test(test_real_clock_waits_at_least),
       cmocka_unit_test(test_clock_from_environment),
+      cmocka_unit_test(test_cancel_freed_sleeper_with_due_timer),
   };
   return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }

@@ -57,7 +57,6 @@ typedef struct lt_timer {
   int64_t deadline;
   uint64_t seq;       /* arming order, breaks deadline ties */
   uint32_t heap_index;
-  uint32_t generation; /* bumped on every start/cancel: a stale fire is ignored */
   lt_callback cb;
   void *arg;
   lt_loop *loop;
