@@ -14,16 +14,7 @@
 #endif
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LT_ASAN 1
-#endif
-#endif
-#ifdef LT_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
+#include "sanitizer.h"
 
 static size_t page_size(void) {
   static size_t ps;

@@ -7,16 +7,7 @@
 #include "internal.h"
 #include "trace.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LT_ASAN 1
-#endif
-#endif
-#ifdef LT_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
+#include "sanitizer.h"
 
 static void task_step(lt_task *t);
 

@@ -52,18 +52,23 @@ uint32_t lt__sink_new_track_id(void) {
 
 /* ---- opening ---- */
 
-static int open_unix(const char *path) {
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof sa.sun_path) return -ENAMETOOLONG;
-  strcpy(sa.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+/* A connected stream socket, or -errno. */
+static int connect_socket(int family, const struct sockaddr *sa, socklen_t len) {
+  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+  if (connect(fd, sa, len) != 0) {
     int e = errno;
     close(fd);
     return -e;
   }
   return fd;
+}
+
+static int open_unix(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) return -ENAMETOOLONG;
+  strcpy(sa.sun_path, path);
+  return connect_socket(AF_UNIX, (struct sockaddr *)&sa, sizeof sa);
 }
 
 static int open_tcp(const char *hostport) {
@@ -78,14 +83,7 @@ static int open_tcp(const char *hostport) {
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
   if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) return -EINVAL;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
+  return connect_socket(AF_INET, (struct sockaddr *)&sa, sizeof sa);
 }
 
 static int open_spec(const char *spec, sink_kind *kind) {
