@@ -49,6 +49,12 @@ static int stack_map(size_t size, lt__stack *out) {
   }
   out->lo = base + ps;
   out->size = size;
+#ifdef LT_ASAN
+  /* The kernel may hand back the address range of a stack unmapped earlier; ASan's shadow for
+   * it can still hold that stack's frame redzones, and the next write there (lt__ctx_make's
+   * first frame) would be reported as a stack-buffer-overflow. */
+  __asan_unpoison_memory_region(out->lo, size);
+#endif
 #ifdef LT_HAVE_VALGRIND
   out->vg_id = VALGRIND_STACK_REGISTER(out->lo, (char *)out->lo + size);
 #else
@@ -60,6 +66,10 @@ static int stack_map(size_t size, lt__stack *out) {
 static void stack_unmap(lt__stack *s) {
 #ifdef LT_HAVE_VALGRIND
   VALGRIND_STACK_DEREGISTER(s->vg_id);
+#endif
+#ifdef LT_ASAN
+  /* Leave no poisoned shadow behind for whatever is mapped here next. */
+  __asan_unpoison_memory_region(s->lo, s->size);
 #endif
   munmap((char *)s->lo - page_size(), s->size + page_size());
 }
