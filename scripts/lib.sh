@@ -1,8 +1,14 @@
 # scripts/lib.sh: shared by scripts/run and scripts/test: installing what is missing.
 # Sourced, not run.
 
+# as_root CMD...: runs CMD as root (directly, or through sudo).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
 # ensure_packages PKG...: installs the Debian packages that are not installed yet (needs root,
-# or sudo). Quiet when everything is already there.
+# or sudo). PKG may name an architecture (libcmocka-dev:arm64). Quiet when everything is
+# already there.
 ensure_packages() {
   local missing=() p
   for p in "$@"; do
@@ -10,15 +16,33 @@ ensure_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> installing: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+}
+
+# ensure_foreign_arch ARCH: lets dpkg install ARCH's libraries next to the host's (Debian
+# multiarch), e.g. arm64 for libcmocka-dev:arm64. Quiet when already enabled; the next
+# ensure_packages that finds something missing runs apt-get update.
+ensure_foreign_arch() {
+  [ "$(dpkg --print-architecture)" = "$1" ] && return 0
+  dpkg --print-foreign-architectures | grep -qx "$1" && return 0
+  echo "==> enabling the $1 architecture for dpkg (multiarch)"
+  as_root dpkg --add-architecture "$1"
 }
 
 # The packages every build needs.
 LT_BUILD_PACKAGES=(build-essential cmake pkg-config libcmocka-dev libwebsockets-dev
   libsqlite3-dev libcjson-dev sqlite3 valgrind python3)
+
+# What the aarch64 build run under qemu-user needs (cmake/aarch64-linux-gnu.cmake): the cross
+# compiler and C library, qemu-user, and cmocka for arm64 from Debian multiarch.
+LT_AARCH64_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
+
+# ensure_aarch64_cross: installs what LT_AARCH64_PACKAGES lists, enabling arm64 first.
+ensure_aarch64_cross() {
+  ensure_foreign_arch arm64
+  ensure_packages "${LT_AARCH64_PACKAGES[@]}"
+}
 
 jobs() { nproc 2>/dev/null || echo 2; }

@@ -125,8 +125,9 @@ static void task_step(lt_task *t) {
     }
     int rc = lt__stack_get(&loop->pool, t->stack_request, &t->stack);
     if (rc < 0) {
-      lt__misuse("task %s: no stack (%s); vm.max_map_count limits stacks to about half of it",
-                 lt_task_name(t), lt_strerror(rc));
+      char why[400];
+      lt__stack_explain(why, sizeof why, &loop->pool, t->stack_request, rc);
+      lt__misuse("task %s: %s", lt_task_name(t), why);
       t->state = LT__TASK_DONE;
       trace_done(t, rc);
       lt__future_complete(&t->fut, LT_FUTURE_ERROR, rc, NULL);
