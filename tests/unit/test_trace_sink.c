@@ -125,9 +125,9 @@ static void test_bad_specs_refused(void **state) {
 static void test_unreachable_sink_runs_untraced(void **state) {
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
-           "LOOPTRACE=unix:/nonexistent/sock %s/seed_ordering 2>/tmp/lt-unreach.err "
+           "LOOPTRACE=unix:/nonexistent/sock %s %s/seed_ordering 2>/tmp/lt-unreach.err "
            "| cmp -s - %s/seed_ordering.out",
-           LT_BIN_DIR, LT_ORACLE_DIR);
+           LT_CHILD_LAUNCHER, LT_BIN_DIR, LT_ORACLE_DIR);
   int st = system(cmd);
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 0);
