@@ -72,8 +72,8 @@ static void done_callback_run(lt__ready *r) {
   loop->waker_kind = f->is_task ? LT_WAKER_TASK : f->resolver_kind;
   loop->waker_id = f->is_task ? lt__task_of(f)->id : f->resolver_id;
   if (LT_TRACING(loop) && r->cb.done != lt__task_wakeup)
-    lt__trace_simple(loop, LT_EV_FUTURE_CALLBACK, 0, 0, f->is_task ? lt__task_of(f)->id : f->id,
-                     0);
+    lt__trace_simple(loop, LT_EV_FUTURE_CALLBACK, f->is_task, 0,
+                     f->is_task ? lt__task_of(f)->id : f->id, 0);
   r->cb.done(f, r->b);
   loop->waker_kind = kind;
   loop->waker_id = id;

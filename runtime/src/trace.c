@@ -242,7 +242,11 @@ static void emit_track_record(lt__track *tr) {
   a[2] = tr->loop && tr->loop->track ? tr->loop->track->id : 0;
 }
 
-void lt__track_flush(lt__track *tr) {
+static void flush(lt__track *tr, bool last);
+void lt__track_flush(lt__track *tr) { flush(tr, false); }
+void lt__track_flush_last(lt__track *tr) { flush(tr, true); }
+
+static void flush(lt__track *tr, bool last) {
   if (tr->count == 0) return;
   lt_wire_chunk *c = (lt_wire_chunk *)tr->buf;
   c->magic = LT_WIRE_CHUNK_MAGIC;
@@ -251,8 +255,12 @@ void lt__track_flush(lt__track *tr) {
   c->count = tr->count;
   c->first_seq = tr->first_seq;
   int64_t waited = 0;
-  int rc = lt__sink_write(tr->buf, tr->len, &waited);
-  uint32_t dropped = rc == -EAGAIN ? tr->count : 0;
+  int rc = lt__sink_write(tr->buf, tr->len, &waited, last);
+  bool dropped = rc == -EAGAIN;
+  if (dropped)
+    tr->dropped += tr->count; /* a LOST record dropped with its chunk is counted again */
+  else
+    tr->dropped = 0;
   tr->len = sizeof *c;
   tr->count = 0;
   tr->first_seq = tr->seq;
@@ -260,8 +268,9 @@ void lt__track_flush(lt__track *tr) {
   if (dropped) {
     /* What the lost chunk defined is unknown to the reader: define it all again. */
     intern_reset(tr);
+    /* The gap since the last delivered record: the reader checks LOST's seq against it. */
     uint64_t *a = lt__track_emit(tr, LT_EV_LOST, 0, 0, lt__track_now(tr), 1, NULL, 0);
-    a[0] = dropped;
+    a[0] = tr->dropped;
     emit_track_record(tr);
   } else if (waited > SINK_WAIT_REPORT_NS) {
     int64_t now = lt__track_now(tr);
@@ -362,7 +371,7 @@ void lt__trace_detach(lt_loop *loop) {
   lt__track *tr = loop->track;
   if (!tr) return;
   lt__track_emit(group(tr), LT_EV_LOOP_STOP, 0, 0, lt__track_now(tr), 0, NULL, 0);
-  lt__track_flush(tr);
+  lt__track_flush_last(tr);
   loop->track = NULL;
   lt__track_free(tr);
 }

@@ -18,6 +18,7 @@ typedef struct lt__track {
   uint64_t seq;          /* sequence number of the next record */
   uint64_t first_seq;    /* of the first record in buf */
   uint32_t count;        /* records in buf */
+  uint64_t dropped;      /* records dropped since the last chunk that got through */
   uint8_t *buf;          /* lt_wire_chunk header space, then records */
   size_t len, cap;
   /* the clock: TSC ticks turned into CLOCK_MONOTONIC ns, re-anchored at every flush */
@@ -40,13 +41,16 @@ bool lt__sink_virtual_default(void);
 uint32_t lt__sink_new_track_id(void);
 /* Writes buf[0..len) (a chunk header + records). Returns 0, or -EAGAIN when the chunk was
  * dropped (drop mode, sink full), or -EPIPE once the sink is gone. *waited_ns gets how long a
- * blocking write stalled. */
-int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns);
+ * blocking write stalled. `last` waits even in drop mode: a track's final chunk carries the
+ * LOST record of whatever was dropped before it, so it must not be dropped itself. */
+int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns, bool last);
 
 /* Tracks (trace.c) */
 lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop);
 void lt__track_free(lt__track *tr);
 void lt__track_flush(lt__track *tr);
+/* The track's final flush: never dropped (see lt__sink_write). */
+void lt__track_flush_last(lt__track *tr);
 int64_t lt__track_now(lt__track *tr);
 /* Appends a record with nargs u64 args (returned for filling) and `extra` inline bytes. */
 uint64_t *lt__track_emit(lt__track *tr, uint8_t kind, uint8_t flags, uint32_t task, int64_t ts,

@@ -146,12 +146,20 @@ static int flush_pending(void) {
   return 0;
 }
 
-int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns) {
+int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns, bool last) {
   *waited_ns = 0;
   if (!lt__sink_active()) return -EPIPE;
   pthread_mutex_lock(&g_sink.mu);
   int rc = 0;
-  if (g_sink.mode == LT_TRACE_BLOCK) {
+  if (g_sink.mode == LT_TRACE_DROP && last) {
+    rc = flush_pending();
+    while (rc == -EAGAIN) {
+      struct pollfd p = {.fd = g_sink.fd, .events = POLLOUT};
+      poll(&p, 1, -1);
+      rc = flush_pending();
+    }
+    if (rc == 0) rc = write_all(buf, len);
+  } else if (g_sink.mode == LT_TRACE_BLOCK) {
     int64_t t0 = clock_ns(CLOCK_MONOTONIC);
     rc = write_all(buf, len);
     *waited_ns = clock_ns(CLOCK_MONOTONIC) - t0;

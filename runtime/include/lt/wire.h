@@ -69,7 +69,7 @@ typedef enum lt_wire_kind {
   /* futures */
   LT_EV_FUTURE_CREATE = 40,   /* a0 = future id */
   LT_EV_FUTURE_RESOLVE = 41,  /* flags = outcome; a0 = future id (or task id), a1 = status */
-  LT_EV_FUTURE_CALLBACK = 42, /* a done callback ran; a0 = future id */
+  LT_EV_FUTURE_CALLBACK = 42, /* a done callback ran; a0 = future id, or task id if flags = 1 */
   /* executor (jobs on worker threads) */
   LT_EV_EXEC_SUBMIT = 50, /* a0 = job id */
   LT_EV_EXEC_START = 51,  /* on the worker's track: a0 = job id, a1 = loop track */

@@ -1,0 +1,10 @@
+/* commands.h: the looptrace subcommands, each `int ltc_cmd_NAME(argc, argv)` with argv[0] the
+ * subcommand's name; exit status as each one's --help says. */
+#ifndef LTC_COMMANDS_H
+#define LTC_COMMANDS_H
+
+#include <stdbool.h>
+
+int ltc_cmd_dump(int argc, char **argv);
+
+#endif
