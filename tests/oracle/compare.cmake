@@ -1,7 +1,12 @@
 # Runs PROGRAM with LOOPTRACE_CLOCK=CLOCK and fails unless its stdout is exactly EXPECTED.
 # LAUNCHER (optional, words separated by "|") runs the program: qemu-user when cross-compiled,
 # valgrind for the memcheck runs; its exit status is the program's (valgrind: 1 on any error).
+# TRACE (optional): a file the run is traced to (LOOPTRACE=file:TRACE); it must not be empty.
 set(ENV{LOOPTRACE_CLOCK} ${CLOCK})
+if(TRACE)
+  file(REMOVE ${TRACE})
+  set(ENV{LOOPTRACE} file:${TRACE})
+endif()
 set(launcher "")
 if(LAUNCHER)
   string(REPLACE "|" ";" launcher "${LAUNCHER}")
@@ -11,6 +16,12 @@ execute_process(COMMAND ${launcher} ${PROGRAM} OUTPUT_VARIABLE got RESULT_VARIAB
 file(READ ${EXPECTED} want)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${launcher} ${PROGRAM} exited with ${rc}\nstderr:\n${err}")
+endif()
+if(TRACE)
+  file(SIZE ${TRACE} trace_size)
+  if(trace_size LESS 100)
+    message(FATAL_ERROR "${PROGRAM} traced to ${TRACE} wrote only ${trace_size} bytes")
+  endif()
 endif()
 if(NOT got STREQUAL want)
   message(FATAL_ERROR "${PROGRAM} (clock ${CLOCK}) printed:\n${got}\nexpected (${EXPECTED}):\n${want}")
