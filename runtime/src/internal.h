@@ -189,6 +189,7 @@ struct lt_loop {
   void *io;                /* io.c's per-loop state (fd table) */
   uint32_t io_watched;     /* fds registered in epoll besides wakefd (io.c keeps it) */
   void *executor;          /* executor.c's per-loop pool */
+  int executor_threads;    /* lt_run_opts.executor_threads: 0 = executor.c's default */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
   const void *sched_stack_bottom;
   size_t sched_stack_size;

@@ -263,6 +263,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   memset(loop, 0, sizeof *loop);
   loop->clock = opts && opts->clock ? opts->clock : clock_from_env();
   loop->default_stack = opts && opts->stack_size ? opts->stack_size : LT_DEFAULT_STACK_SIZE;
+  loop->executor_threads = opts ? opts->executor_threads : 0;
   loop->ready.mask = 255;
   loop->ready.buf = malloc(256 * sizeof *loop->ready.buf);
   loop->epfd = epoll_create1(EPOLL_CLOEXEC);

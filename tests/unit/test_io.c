@@ -1,0 +1,171 @@
+/* test_io.c: waiting on file descriptors and the socket helpers, over real socketpairs and a
+ * real loopback TCP listener: a reader parks until data comes, a large write waits for the
+ * reader to drain, connect/accept/echo work, double waits are refused, a cancelled waiter
+ * leaves nothing behind, bad fds are named. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <looptrace.h>
+
+#include "record.h"
+
+static const lt_run_opts virtual_clock = {.clock = LT_CLOCK_VIRTUAL};
+
+static int sp[2];
+
+static int reader(void *arg, void **result) {
+  char buf[64] = {0};
+  rec("reader-waits");
+  ssize_t n = lt_read(sp[0], buf, sizeof buf - 1);
+  rec("reader-got:%s(%zd)", buf, n);
+  return n < 0 ? (int)n : 0;
+}
+
+static int writer(void *arg, void **result) {
+  lt_yield();
+  ssize_t n = lt_write(sp[1], "hello", 5);
+  rec("writer-wrote:%zd", n);
+  return n == 5 ? 0 : -EIO;
+}
+
+static int main_pair(void *arg, void **result) {
+  lt_future *t[2] = {lt_task_future(lt_spawn(reader, NULL)),
+                     lt_task_future(lt_spawn(writer, NULL))};
+  int rc = lt_gather(t, 2, NULL, NULL, 0);
+  lt_future_release(t[0]);
+  lt_future_release(t[1]);
+  return rc;
+}
+
+static void test_reader_parks_until_data(void **state) {
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+  lt_set_nonblocking(sp[0]);
+  lt_set_nonblocking(sp[1]);
+  rec_reset();
+  assert_int_equal(lt_run(main_pair, NULL, NULL, &virtual_clock), 0);
+  rec_is("reader-waits writer-wrote:5 reader-got:hello(5)");
+  close(sp[0]);
+  close(sp[1]);
+}
+
+/* ---- a TCP echo over loopback, with a write far larger than the socket buffers ---- */
+
+#define BIG (4 * 1024 * 1024)
+static int listener;
+static uint8_t *sent, *echoed;
+
+static int echo_server(void *arg, void **result) {
+  int c = lt_accept(listener, NULL, NULL);
+  if (c < 0) return c;
+  char buf[65536];
+  ssize_t n;
+  while ((n = lt_read(c, buf, sizeof buf)) > 0)
+    if (lt_write(c, buf, (size_t)n) != n) break;
+  close(c);
+  return n < 0 ? (int)n : 0;
+}
+
+static int client_reader(void *arg, void **result) {
+  int fd = (int)(intptr_t)arg;
+  size_t got = 0;
+  while (got < BIG) {
+    ssize_t n = lt_read(fd, echoed + got, BIG - got);
+    if (n <= 0) return n < 0 ? (int)n : -EPIPE;
+    got += (size_t)n;
+  }
+  return 0;
+}
+
+static int main_echo(void *arg, void **result) {
+  lt_task *server = lt_spawn(echo_server, NULL);
+  struct sockaddr_in sa;
+  socklen_t len = sizeof sa;
+  getsockname(listener, (struct sockaddr *)&sa, &len);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  lt_set_nonblocking(fd);
+  int rc = lt_connect(fd, (struct sockaddr *)&sa, len);
+  if (rc < 0) return rc;
+  lt_task *r = lt_spawn(client_reader, (void *)(intptr_t)fd);
+  ssize_t w = lt_write(fd, sent, BIG); /* parks whenever the buffers are full */
+  if (w != BIG) return -EIO;
+  rc = lt_await(r, NULL);
+  shutdown(fd, SHUT_WR);
+  if (rc == 0) rc = lt_await(server, NULL);
+  close(fd);
+  lt_task_release(r);
+  lt_task_release(server);
+  return rc;
+}
+
+static void test_tcp_echo_of_a_large_buffer(void **state) {
+  listener = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  assert_int_equal(bind(listener, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(listen(listener, 4), 0);
+  lt_set_nonblocking(listener);
+  sent = malloc(BIG);
+  echoed = calloc(1, BIG);
+  for (size_t i = 0; i < BIG; i++) sent[i] = (uint8_t)(i * 2654435761u >> 24);
+  lt_run_opts real = {.clock = LT_CLOCK_REAL};
+  assert_int_equal(lt_run(main_echo, NULL, NULL, &real), 0);
+  assert_memory_equal(sent, echoed, BIG);
+  free(sent);
+  free(echoed);
+  close(listener);
+}
+
+/* ---- refusals, cancellation, bad fds ---- */
+
+static int waits_readable(void *arg, void **result) {
+  int rc = lt_wait_fd(sp[0], LT_READABLE);
+  rec("%s:%s", (const char *)arg, rc == LT_READABLE ? "readable" : lt_strerror(rc));
+  return 0;
+}
+
+static int main_refusals(void *arg, void **result) {
+  lt_task *a = lt_spawn(waits_readable, "first");
+  lt_task *b = lt_spawn(waits_readable, "second"); /* same fd, same direction: refused */
+  lt_yield();
+  lt_task_cancel(a); /* the first gives up: its registration goes with it */
+  lt_await(a, NULL);
+  lt_await(b, NULL);
+  lt_task *c = lt_spawn(waits_readable, "third");
+  lt_yield();
+  write(sp[1], "x", 1);
+  lt_await(c, NULL);
+  rec("closed-fd:%s", lt_strerror(lt_wait_fd(999, LT_READABLE)));
+  rec("no-events:%s", lt_strerror(lt_wait_fd(sp[0], 0)));
+  lt_task_release(a);
+  lt_task_release(b);
+  lt_task_release(c);
+  return 0;
+}
+
+static void test_double_wait_cancel_and_bad_fd(void **state) {
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+  lt_set_nonblocking(sp[0]);
+  rec_reset();
+  assert_int_equal(lt_run(main_refusals, NULL, NULL, &virtual_clock), 0);
+  rec_is("second:Device or resource busy first:cancelled third:readable "
+         "closed-fd:Bad file descriptor no-events:Invalid argument");
+  close(sp[0]);
+  close(sp[1]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reader_parks_until_data),
+      cmocka_unit_test(test_tcp_echo_of_a_large_buffer),
+      cmocka_unit_test(test_double_wait_cancel_and_bad_fd),
+  };
+  return cmocka_run_group_tests_name("io", tests, NULL, NULL);
+}
