@@ -155,12 +155,19 @@ typedef struct lt__close_hook {
   void *arg;
 } lt__close_hook;
 
+typedef struct lt__heap_entry {
+  int64_t deadline;
+  uint64_t seq;
+  lt_timer *timer;
+} lt__heap_entry;
+
 struct lt_loop {
   lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
   lt_task *current;        /* the task on the CPU, or NULL */
   lt__ring ready;
-  /* timers: a binary min-heap on (deadline, seq) */
-  lt_timer **heap;
+  /* timers: a binary min-heap on (deadline, seq), keys stored inline so that sifting reads
+   * the array, not every timer it passes (100k timers: 25 cache misses per removal before) */
+  struct lt__heap_entry *heap;
   uint32_t heap_len, heap_cap;
   uint64_t timer_seq;
   lt_clock_mode clock;

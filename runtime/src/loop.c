@@ -199,7 +199,7 @@ static void run_once(lt_loop *loop) {
   if (loop->ready.count > 0 || loop->stopping) {
     timeout_ms = 0;
   } else if (loop->heap_len > 0) {
-    int64_t wait = loop->heap[0]->deadline - lt__loop_time(loop);
+    int64_t wait = loop->heap[0].deadline - lt__loop_time(loop);
     if (wait <= 0) {
       timeout_ms = 0;
     } else if (loop->clock == LT_CLOCK_VIRTUAL) {
@@ -215,7 +215,7 @@ static void run_once(lt_loop *loop) {
   bool traced = LT_TRACING(loop);
   bool idle = timeout_ms != 0 || jump;
   if (traced && idle) {
-    int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0]->deadline - loop->vtime
+    int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
                                               : (int64_t)timeout_ms * 1000000;
     lt__trace_simple(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
     /* About to sleep: what happened so far goes out now, not when the buffer fills. */
@@ -232,8 +232,8 @@ static void run_once(lt_loop *loop) {
   }
   if (atomic_load_explicit(&loop->ts_pending, memory_order_relaxed)) drain_threadsafe(loop);
   if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
-      loop->heap[0]->deadline > loop->vtime)
-    loop->vtime = loop->heap[0]->deadline;
+      loop->heap[0].deadline > loop->vtime)
+    loop->vtime = loop->heap[0].deadline;
   if (traced && idle) lt__trace_simple(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
   if (loop->heap_len > 0) lt__timers_expire(loop, lt__loop_time(loop));

@@ -8,47 +8,47 @@
 #define TIMER_IDLE UINT32_MAX       /* not armed */
 #define TIMER_DUE (UINT32_MAX - 1)  /* expired: its callback waits in the ready queue */
 
-static bool timer_before(const lt_timer *a, const lt_timer *b) {
+static bool entry_before(const lt__heap_entry *a, const lt__heap_entry *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
 }
 
-static void heap_set(lt_loop *loop, uint32_t i, lt_timer *t) {
-  loop->heap[i] = t;
-  t->heap_index = i;
+static void heap_set(lt_loop *loop, uint32_t i, lt__heap_entry e) {
+  loop->heap[i] = e;
+  e.timer->heap_index = i;
 }
 
 static void sift_up(lt_loop *loop, uint32_t i) {
-  lt_timer *t = loop->heap[i];
+  lt__heap_entry e = loop->heap[i];
   while (i > 0) {
     uint32_t parent = (i - 1) / 2;
-    if (!timer_before(t, loop->heap[parent])) break;
+    if (!entry_before(&e, &loop->heap[parent])) break;
     heap_set(loop, i, loop->heap[parent]);
     i = parent;
   }
-  heap_set(loop, i, t);
+  heap_set(loop, i, e);
 }
 
 static void sift_down(lt_loop *loop, uint32_t i) {
-  lt_timer *t = loop->heap[i];
+  lt__heap_entry e = loop->heap[i];
   uint32_t n = loop->heap_len;
   for (;;) {
     uint32_t c = 2 * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && timer_before(loop->heap[c + 1], loop->heap[c])) c++;
-    if (!timer_before(loop->heap[c], t)) break;
+    if (c + 1 < n && entry_before(&loop->heap[c + 1], &loop->heap[c])) c++;
+    if (!entry_before(&loop->heap[c], &e)) break;
     heap_set(loop, i, loop->heap[c]);
     i = c;
   }
-  heap_set(loop, i, t);
+  heap_set(loop, i, e);
 }
 
 static void heap_remove(lt_loop *loop, lt_timer *t) {
   uint32_t i = t->heap_index;
-  lt_timer *last = loop->heap[--loop->heap_len];
+  lt__heap_entry last = loop->heap[--loop->heap_len];
   t->heap_index = TIMER_IDLE;
-  if (last == t) return;
+  if (last.timer == t) return;
   heap_set(loop, i, last);
-  if (i > 0 && timer_before(last, loop->heap[(i - 1) / 2]))
+  if (i > 0 && entry_before(&last, &loop->heap[(i - 1) / 2]))
     sift_up(loop, i);
   else
     sift_down(loop, i);
@@ -101,7 +101,7 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
   if (t->heap_index != TIMER_IDLE) lt_timer_cancel(t);
   if (loop->heap_len == loop->heap_cap) {
     uint32_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-    lt_timer **h = realloc(loop->heap, cap * sizeof *h);
+    lt__heap_entry *h = realloc(loop->heap, cap * sizeof *h);
     if (!h) return -ENOMEM;
     loop->heap = h;
     loop->heap_cap = cap;
@@ -112,7 +112,7 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
   t->seq = loop->timer_seq++;
   t->cb = cb;
   t->arg = arg;
-  loop->heap[loop->heap_len] = t;
+  loop->heap[loop->heap_len] = (lt__heap_entry){deadline, t->seq, t};
   t->heap_index = loop->heap_len++;
   sift_up(loop, t->heap_index);
   if (LT_TRACING(loop))
@@ -145,8 +145,8 @@ static void timer_run(lt__ready *r) {
 
 void lt__timers_expire(lt_loop *loop, int64_t now) {
   /* asyncio treats a timer as due within the clock's resolution (1 ns here): deadline <= now. */
-  while (loop->heap_len > 0 && loop->heap[0]->deadline <= now) {
-    lt_timer *t = loop->heap[0];
+  while (loop->heap_len > 0 && loop->heap[0].deadline <= now) {
+    lt_timer *t = loop->heap[0].timer;
     heap_remove(loop, t);
     t->heap_index = TIMER_DUE;
     lt__ready r = {.run = timer_run, .a = t};
