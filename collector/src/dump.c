@@ -94,7 +94,12 @@ static void print_waker(dump *d, uint32_t track, uint8_t kind, uint64_t id) {
     case LT_WAKER_TASK: fputs(" by ", d->out); print_task(d, track, id); break;
     case LT_WAKER_TIMER: fprintf(d->out, " by timer#%llu", (unsigned long long)id); break;
     case LT_WAKER_IO: fprintf(d->out, " by fd %llu", (unsigned long long)id); break;
-    case LT_WAKER_THREAD: fputs(" by another thread", d->out); break;
+    case LT_WAKER_THREAD:
+      if (id)
+        fprintf(d->out, " by job#%llu (a worker thread)", (unsigned long long)id);
+      else
+        fputs(" by another thread", d->out);
+      break;
     case LT_WAKER_LOOP: fputs(" by the loop", d->out); break;
     default: break;
   }

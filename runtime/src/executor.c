@@ -128,7 +128,8 @@ static void *worker(void *arg) {
     bool more = p->head != NULL;
     pthread_mutex_unlock(&p->mu);
 
-    if (!worker_track && lt__sink_active()) worker_track = lt__track_new(LT_TRACK_WORKER, NULL);
+    if (!worker_track && lt__sink_active())
+      worker_track = lt__track_new(LT_TRACK_WORKER, NULL, p->loop_track);
     lt__track *tr = worker_track;
     if (tr) {
       uint64_t *a = lt__track_emit(tr, LT_EV_EXEC_START, 0, 0, lt__track_now(tr), 2, NULL, 0);

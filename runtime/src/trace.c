@@ -239,7 +239,7 @@ static void emit_track_record(lt__track *tr) {
   uint64_t *a = lt__track_emit(tr, LT_EV_TRACK, 0, 0, lt__track_now(tr), 3, NULL, 0);
   a[0] = tr->kind;
   a[1] = (uint64_t)syscall(SYS_gettid);
-  a[2] = tr->loop && tr->loop->track ? tr->loop->track->id : 0;
+  a[2] = tr->owner;
 }
 
 static void flush(lt__track *tr, bool last);
@@ -279,7 +279,7 @@ static void flush(lt__track *tr, bool last) {
   }
 }
 
-lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop) {
+lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop, uint32_t owner) {
   pthread_once(&g_clock.once, calibrate);
   lt__track *tr = calloc(1, sizeof *tr);
   if (!tr) return NULL;
@@ -300,6 +300,7 @@ lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop) {
   tr->id = lt__sink_new_track_id();
   tr->kind = (uint8_t)kind;
   tr->loop = loop;
+  tr->owner = owner;
   anchor(tr);
   emit_track_record(tr);
   return tr;
@@ -360,7 +361,7 @@ void lt__trace_task_suspend(lt_loop *loop, lt_task *t, lt_wire_reason reason, ui
 
 void lt__trace_attach(lt_loop *loop) {
   if (!lt__sink_active() || loop->track) return;
-  loop->track = lt__track_new(LT_TRACK_LOOP, loop);
+  loop->track = lt__track_new(LT_TRACK_LOOP, loop, 0);
   if (!loop->track) return;
   lt__track_emit(group(loop->track), LT_EV_LOOP_START,
                  loop->clock == LT_CLOCK_VIRTUAL ? LT_WIRE_CLOCK_VIRTUAL : LT_WIRE_CLOCK_REAL, 0,

@@ -30,6 +30,7 @@ typedef struct lt__track {
   struct lt__site_slot *sites;
   uint32_t site_cap, site_len;
   uint32_t next_id;
+  uint32_t owner;        /* a worker's loop track (0 for a loop's own track) */
 } lt__track;
 
 #define LT_TRACING(loop) __builtin_expect((loop)->track != NULL, 0)
@@ -46,7 +47,9 @@ uint32_t lt__sink_new_track_id(void);
 int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns, bool last);
 
 /* Tracks (trace.c) */
-lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop);
+/* A loop's track (loop given; its clock stamps the records), or a worker thread's (loop NULL,
+ * real clock) serving the loop whose track is owner. */
+lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop, uint32_t owner);
 void lt__track_free(lt__track *tr);
 void lt__track_flush(lt__track *tr);
 /* The track's final flush: never dropped (see lt__sink_write). */
