@@ -6,5 +6,7 @@
 #include <stdbool.h>
 
 int ltc_cmd_dump(int argc, char **argv);
+int ltc_cmd_record(int argc, char **argv);
+int ltc_cmd_sessions(int argc, char **argv);
 
 #endif

@@ -9,6 +9,8 @@ static const struct {
   int (*run)(int argc, char **argv);
   const char *what;
 } commands[] = {
+    {"record", ltc_cmd_record, "run a program traced and store the run as a session"},
+    {"sessions", ltc_cmd_sessions, "list the recorded sessions"},
     {"dump", ltc_cmd_dump, "print a recorded trace stream, one line per event"},
 };
 

@@ -411,6 +411,7 @@ uint64_t ltc_reader_error_offset(const ltc_reader *r) { return r->error_offset; 
 uint64_t ltc_reader_events(const ltc_reader *r) { return r->events; }
 uint64_t ltc_reader_lost(const ltc_reader *r) { return r->lost; }
 uint64_t ltc_reader_offset(const ltc_reader *r) { return r->consumed; }
+uint64_t ltc_reader_pending(const ltc_reader *r) { return r->len; }
 
 const char *ltc_reader_string(const ltc_reader *r, uint32_t track_id, uint64_t id,
                               uint32_t *len) {

@@ -62,8 +62,9 @@ uint64_t ltc_reader_error_offset(const ltc_reader *r);
 /* Records delivered, and records the producer said it dropped (LOST). */
 uint64_t ltc_reader_events(const ltc_reader *r);
 uint64_t ltc_reader_lost(const ltc_reader *r);
-/* Bytes consumed so far (of complete chunks). */
+/* Bytes consumed so far (of complete chunks), and bytes held of an incomplete one. */
 uint64_t ltc_reader_offset(const ltc_reader *r);
+uint64_t ltc_reader_pending(const ltc_reader *r);
 
 /* Interned strings and sites of a track, as defined so far (NULL / 0 when unknown). */
 const char *ltc_reader_string(const ltc_reader *r, uint32_t track, uint64_t id, uint32_t *len);

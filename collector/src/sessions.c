@@ -1,0 +1,42 @@
+/* sessions.c: `looptrace sessions [--db FILE]`: the recorded sessions, one line each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "store.h"
+
+static void print_row(void *user, const ltc_session_row *r) {
+  const char *prog = r->program ? strrchr(r->program, '/') : NULL;
+  double secs = (double)(r->end_ns - r->start_ns) / 1e9;
+  printf("%5lld  %-11s %9lld %6lld %10.3f  %-8s %-20s %s\n", (long long)r->id, r->status,
+         (long long)r->events, (long long)r->tasks, secs, r->clock,
+         prog ? prog + 1 : r->program ? r->program : "?", r->label ? r->label : "");
+}
+
+int ltc_cmd_sessions(int argc, char **argv) {
+  const char *db = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+      db = argv[++i];
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      puts("usage: looptrace sessions [--db FILE]\n  Lists the recorded sessions.");
+      return 0;
+    } else {
+      fprintf(stderr, "looptrace sessions: unexpected argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  char path[4096], err[512];
+  if (!db) db = ltc_store_default_path(path, sizeof path);
+  ltc_store *store;
+  if (ltc_store_open(db, &store, err, sizeof err) < 0) {
+    fprintf(stderr, "looptrace sessions: %s\n", err);
+    return 1;
+  }
+  printf("%5s  %-11s %9s %6s %10s  %-8s %-20s %s\n", "id", "status", "records", "tasks",
+         "seconds", "clock", "program", "label");
+  int rc = ltc_store_list_sessions(store, print_row, NULL);
+  if (rc < 0) fprintf(stderr, "looptrace sessions: %s\n", ltc_store_error(store));
+  ltc_store_close(store);
+  return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,494 @@
+/* store.c: the SQLite store (see store.h, docs/schema.md): schema, pragmas, the batching
+ * session writer and session listing. Prepared statements only. */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_codec.h"
+
+/* The schema: every table says what a row is; docs/schema.md has the long form. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS sessions (\n"
+    "  id INTEGER PRIMARY KEY,            -- one traced run (one stream)\n"
+    "  program TEXT NOT NULL,\n"
+    "  argv TEXT NOT NULL,                -- JSON array\n"
+    "  pid INTEGER,\n"
+    "  label TEXT NOT NULL DEFAULT '',\n"
+    "  clock TEXT NOT NULL CHECK (clock IN ('real', 'virtual')),\n"
+    "  started_wall_ns INTEGER,           -- CLOCK_REALTIME when the run began\n"
+    "  mono_start_ns INTEGER,             -- CLOCK_MONOTONIC at the same moment\n"
+    "  start_ns INTEGER, end_ns INTEGER,  -- first and last event, on the trace clock\n"
+    "  status TEXT NOT NULL CHECK (status IN\n"
+    "    ('live', 'complete', 'truncated', 'aborted', 'interrupted')),\n"
+    "  events INTEGER NOT NULL DEFAULT 0, -- records stored\n"
+    "  lost INTEGER NOT NULL DEFAULT 0,   -- records the program dropped (drop mode)\n"
+    "  error TEXT                         -- why a stream was cut or corrupt\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS event_blocks (\n"
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "  track INTEGER NOT NULL,            -- a loop or a worker thread\n"
+    "  first_seq INTEGER NOT NULL,        -- records are first_seq, first_seq + 1, ...\n"
+    "  count INTEGER NOT NULL,\n"
+    "  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,\n"
+    "  data BLOB NOT NULL,                -- packed records (collector/src/store_codec.h)\n"
+    "  PRIMARY KEY (session, track, first_seq)\n"
+    ") WITHOUT ROWID;\n"
+    "-- time-window reads: the blocks of a session that start before a window's end\n"
+    "CREATE INDEX IF NOT EXISTS event_blocks_by_time ON event_blocks (session, start_ns);\n"
+    "CREATE TABLE IF NOT EXISTS strings (\n"
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "  track INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL,\n"
+    "  PRIMARY KEY (session, track, id)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS tasks (\n"
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "  track INTEGER NOT NULL, task INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL, parent INTEGER,  -- parent: a task of the same track, NULL at top\n"
+    "  spawn_file TEXT, spawn_func TEXT, spawn_line INTEGER,\n"
+    "  created_ns INTEGER NOT NULL, finished_ns INTEGER,\n"
+    "  outcome TEXT CHECK (outcome IN ('result', 'error', 'cancelled')),\n"
+    "  status INTEGER,                    -- 0 or -errno when it ended\n"
+    "  PRIMARY KEY (session, track, task)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS marks (   -- lt_mark / lt_print lines, for reading without decoding\n"
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "  track INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
+    "  ts INTEGER NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL,\n"
+    "  PRIMARY KEY (session, track, seq)\n"
+    ") WITHOUT ROWID;\n";
+
+enum {
+  ST_SESSION_INSERT,
+  ST_SESSION_PROGRESS,
+  ST_SESSION_END,
+  ST_BLOCK_INSERT,
+  ST_STRING_INSERT,
+  ST_TASK_INSERT,
+  ST_TASK_DONE,
+  ST_MARK_INSERT,
+  ST_COUNT
+};
+
+static const char *const statements[ST_COUNT] = {
+    [ST_SESSION_INSERT] =
+        "INSERT INTO sessions (program, argv, pid, label, clock, started_wall_ns, "
+        "mono_start_ns, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
+    [ST_SESSION_PROGRESS] =
+        "UPDATE sessions SET events = ?2, lost = ?3, start_ns = coalesce(start_ns, ?4), "
+        "end_ns = max(coalesce(end_ns, ?5), ?5) WHERE id = ?1",
+    [ST_SESSION_END] = "UPDATE sessions SET status = ?2, error = ?3 WHERE id = ?1",
+    [ST_BLOCK_INSERT] = "INSERT OR REPLACE INTO event_blocks (session, track, first_seq, count, "
+                        "start_ns, end_ns, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [ST_STRING_INSERT] = "INSERT OR REPLACE INTO strings (session, track, id, text) "
+                         "VALUES (?, ?, ?, ?)",
+    [ST_TASK_INSERT] = "INSERT OR REPLACE INTO tasks (session, track, task, name, parent, "
+                       "spawn_file, spawn_func, spawn_line, created_ns) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_TASK_DONE] = "UPDATE tasks SET finished_ns = ?4, outcome = ?5, status = ?6 "
+                     "WHERE session = ?1 AND track = ?2 AND task = ?3",
+    [ST_MARK_INSERT] = "INSERT OR REPLACE INTO marks (session, track, seq, ts, task, text) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+};
+
+/* A session being written: its open block per track and its running counts. */
+typedef struct track_block {
+  uint32_t track;
+  store_block block;
+} track_block;
+
+typedef struct live_session {
+  int64_t id;
+  track_block *tracks;
+  uint32_t ntracks;
+  uint64_t events, lost;
+  int64_t start_ns, end_ns;
+  bool have_time, dirty;
+  struct live_session *next;
+} live_session;
+
+struct ltc_store {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT];
+  bool in_tx;
+  live_session *live;
+  char error[256];
+};
+
+const char *ltc_store_error(const ltc_store *s) { return s->error; }
+
+static int fail(ltc_store *s, const char *what) {
+  snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
+  return -EIO;
+}
+
+static int exec(ltc_store *s, const char *sql) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(s->error, sizeof s->error, "%s", msg ? msg : "sqlite error");
+    sqlite3_free(msg);
+    return -EIO;
+  }
+  return 0;
+}
+
+static int mkdirs(const char *dir) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (char *p = tmp + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -errno;
+      *p = '/';
+    }
+  if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -errno;
+  return 0;
+}
+
+const char *ltc_store_default_path(char *buf, size_t len) {
+  const char *env = getenv("LOOPTRACE_DB");
+  if (env && *env) {
+    snprintf(buf, len, "%s", env);
+    return buf;
+  }
+  const char *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  char dir[4096];
+  if (xdg && *xdg)
+    snprintf(dir, sizeof dir, "%s/looptrace", xdg);
+  else
+    snprintf(dir, sizeof dir, "%s/.local/share/looptrace", home && *home ? home : "/tmp");
+  mkdirs(dir);
+  snprintf(buf, len, "%s/looptrace.db", dir);
+  return buf;
+}
+
+int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen) {
+  ltc_store *s = calloc(1, sizeof *s);
+  if (!s) return -ENOMEM;
+  int rc = -EIO;
+  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+    goto bad;
+  }
+  sqlite3_busy_timeout(s->db, 5000);
+  /* WAL: readers (the web API) never block the writer. synchronous=NORMAL: a commit is not
+   * fsynced, so a power cut may lose the last moments, but never corrupts the file; a process
+   * that is killed (kill -9) loses nothing it committed. */
+  if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
+      exec(s, schema) ||
+      /* Sessions left live by a writer that died: they will never be finished now. */
+      exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'")) {
+    snprintf(err, errlen, "%s: %s", path, s->error);
+    goto bad;
+  }
+  for (int i = 0; i < ST_COUNT; i++)
+    if (sqlite3_prepare_v3(s->db, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                           NULL) != SQLITE_OK) {
+      snprintf(err, errlen, "%s: preparing: %s", path, sqlite3_errmsg(s->db));
+      goto bad;
+    }
+  *out = s;
+  return 0;
+bad:
+  ltc_store_close(s);
+  return rc;
+}
+
+static void live_free(live_session *l) {
+  for (uint32_t i = 0; i < l->ntracks; i++) store_block_free(&l->tracks[i].block);
+  free(l->tracks);
+  free(l);
+}
+
+void ltc_store_close(ltc_store *s) {
+  if (!s) return;
+  if (s->in_tx) ltc_store_commit(s);
+  while (s->live) {
+    live_session *l = s->live;
+    s->live = l->next;
+    live_free(l);
+  }
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
+  sqlite3_close(s->db);
+  free(s);
+}
+
+static int begin(ltc_store *s) {
+  if (s->in_tx) return 0;
+  if (exec(s, "BEGIN")) return -EIO;
+  s->in_tx = true;
+  return 0;
+}
+
+/* Runs a prepared statement to its end and resets it. */
+static int step(ltc_store *s, int which) {
+  sqlite3_stmt *st = s->st[which];
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE ? 0 : fail(s, statements[which]);
+}
+
+static live_session *find_live(ltc_store *s, int64_t id) {
+  for (live_session *l = s->live; l; l = l->next)
+    if (l->id == id) return l;
+  return NULL;
+}
+
+int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label, int64_t *id) {
+  live_session *l = calloc(1, sizeof *l);
+  if (!l) return -ENOMEM;
+  /* argv as a JSON array (quotes, backslashes and control characters escaped) */
+  char *argv_json = NULL;
+  sqlite3_str *acc = sqlite3_str_new(s->db);
+  sqlite3_str_appendchar(acc, 1, '[');
+  for (uint32_t i = 0; i < h->argc; i++) {
+    sqlite3_str_appendf(acc, "%s\"", i ? "," : "");
+    for (const char *p = h->argv[i]; *p; p++) {
+      unsigned char c = (unsigned char)*p;
+      if (c == '"' || c == '\\')
+        sqlite3_str_appendf(acc, "\\%c", c);
+      else if (c < 0x20)
+        sqlite3_str_appendf(acc, "\\u%04x", c);
+      else
+        sqlite3_str_appendchar(acc, 1, (char)c);
+    }
+    sqlite3_str_appendchar(acc, 1, '"');
+  }
+  sqlite3_str_appendchar(acc, 1, ']');
+  argv_json = sqlite3_str_finish(acc);
+  int rc = begin(s);
+  if (rc == 0) {
+    sqlite3_stmt *st = s->st[ST_SESSION_INSERT];
+    sqlite3_bind_text(st, 1, h->program, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, argv_json ? argv_json : "[]", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, h->pid);
+    sqlite3_bind_text(st, 4, label ? label : h->label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, h->clock == LT_WIRE_CLOCK_VIRTUAL ? "virtual" : "real", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, h->wall_start_ns);
+    sqlite3_bind_int64(st, 7, h->mono_start_ns);
+    rc = step(s, ST_SESSION_INSERT);
+  }
+  sqlite3_free(argv_json);
+  if (rc < 0) {
+    free(l);
+    return rc;
+  }
+  l->id = sqlite3_last_insert_rowid(s->db);
+  l->next = s->live;
+  s->live = l;
+  *id = l->id;
+  /* The session exists on disk at once: a browser may list it while it runs. */
+  return ltc_store_commit(s);
+}
+
+static store_block *block_of(live_session *l, uint32_t track) {
+  for (uint32_t i = 0; i < l->ntracks; i++)
+    if (l->tracks[i].track == track) return &l->tracks[i].block;
+  track_block *n = realloc(l->tracks, (l->ntracks + 1) * sizeof *n);
+  if (!n) return NULL;
+  l->tracks = n;
+  memset(&n[l->ntracks], 0, sizeof *n);
+  n[l->ntracks].track = track;
+  return &n[l->ntracks++].block;
+}
+
+static int write_block(ltc_store *s, live_session *l, uint32_t track, store_block *b) {
+  if (b->count == 0) return 0;
+  int rc = begin(s);
+  if (rc < 0) return rc;
+  sqlite3_stmt *st = s->st[ST_BLOCK_INSERT];
+  sqlite3_bind_int64(st, 1, l->id);
+  sqlite3_bind_int64(st, 2, track);
+  sqlite3_bind_int64(st, 3, (int64_t)b->first_seq);
+  sqlite3_bind_int64(st, 4, b->count);
+  sqlite3_bind_int64(st, 5, b->start_ns);
+  sqlite3_bind_int64(st, 6, b->end_ns);
+  sqlite3_bind_blob(st, 7, b->data, (int)b->len, SQLITE_STATIC);
+  rc = step(s, ST_BLOCK_INSERT);
+  store_block_reset(b);
+  return rc;
+}
+
+static int bind_text_or_null(sqlite3_stmt *st, int i, const char *t) {
+  return t ? sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+/* The derived rows a record feeds: strings, tasks, marks. */
+static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_reader *r) {
+  sqlite3_stmt *st;
+  switch (e->kind) {
+    case LT_EV_STRING: {
+      uint32_t len = 0;
+      const char *text = ltc_reader_string(r, e->track, e->a[0] & 0xffffffffu, &len);
+      if (!text) return 0;
+      st = s->st[ST_STRING_INSERT];
+      sqlite3_bind_int64(st, 1, l->id);
+      sqlite3_bind_int64(st, 2, e->track);
+      sqlite3_bind_int64(st, 3, (int64_t)(e->a[0] & 0xffffffffu));
+      sqlite3_bind_text(st, 4, text, (int)len, SQLITE_TRANSIENT);
+      return step(s, ST_STRING_INSERT);
+    }
+    case LT_EV_TASK_CREATE: {
+      const char *file = NULL, *func = NULL;
+      uint32_t line = 0;
+      bool site = ltc_reader_site(r, e->track, e->a[2], &file, &func, &line) == 0;
+      const char *name = ltc_reader_string(r, e->track, e->a[1], NULL);
+      st = s->st[ST_TASK_INSERT];
+      sqlite3_bind_int64(st, 1, l->id);
+      sqlite3_bind_int64(st, 2, e->track);
+      sqlite3_bind_int64(st, 3, e->task);
+      sqlite3_bind_text(st, 4, name ? name : "?", -1, SQLITE_TRANSIENT);
+      if (e->a[0]) sqlite3_bind_int64(st, 5, (int64_t)e->a[0]);
+      bind_text_or_null(st, 6, site ? file : NULL);
+      bind_text_or_null(st, 7, site ? func : NULL);
+      if (site) sqlite3_bind_int64(st, 8, line);
+      sqlite3_bind_int64(st, 9, e->ts);
+      return step(s, ST_TASK_INSERT);
+    }
+    case LT_EV_TASK_DONE:
+      st = s->st[ST_TASK_DONE];
+      sqlite3_bind_int64(st, 1, l->id);
+      sqlite3_bind_int64(st, 2, e->track);
+      sqlite3_bind_int64(st, 3, e->task);
+      sqlite3_bind_int64(st, 4, e->ts);
+      sqlite3_bind_text(st, 5,
+                        e->flags == LT_OUTCOME_RESULT  ? "result"
+                        : e->flags == LT_OUTCOME_ERROR ? "error"
+                                                       : "cancelled",
+                        -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 6, (int64_t)e->a[0]);
+      return step(s, ST_TASK_DONE);
+    case LT_EV_MARK: {
+      uint32_t len = 0;
+      const char *text = ltc_reader_string(r, e->track, e->a[0], &len);
+      st = s->st[ST_MARK_INSERT];
+      sqlite3_bind_int64(st, 1, l->id);
+      sqlite3_bind_int64(st, 2, e->track);
+      sqlite3_bind_int64(st, 3, (int64_t)e->seq);
+      sqlite3_bind_int64(st, 4, e->ts);
+      sqlite3_bind_int64(st, 5, e->task);
+      sqlite3_bind_text(st, 6, text ? text : "?", text ? (int)len : -1, SQLITE_TRANSIENT);
+      return step(s, ST_MARK_INSERT);
+    }
+    default: return 0;
+  }
+}
+
+int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const ltc_reader *r) {
+  live_session *l = find_live(s, id);
+  if (!l) return -ENOENT;
+  store_block *b = block_of(l, e->track);
+  if (!b) return -ENOMEM;
+  /* A block holds consecutive records: a gap (records lost) starts a new one. */
+  if (b->count && (b->count == STORE_BLOCK_EVENTS || e->seq != b->first_seq + b->count)) {
+    int rc = write_block(s, l, e->track, b);
+    if (rc < 0) return rc;
+  }
+  if (store_block_add(b, e) < 0) return -ENOMEM;
+  int rc = begin(s);
+  if (rc == 0) rc = derive(s, l, e, r);
+  if (rc < 0) return rc;
+  l->events++;
+  if (e->kind == LT_EV_LOST) l->lost += e->a[0];
+  if (e->kind != LT_EV_STRING && e->kind != LT_EV_SITE && e->kind != LT_EV_TRACK) {
+    if (!l->have_time || e->ts < l->start_ns) l->start_ns = e->ts;
+    if (!l->have_time || e->ts > l->end_ns) l->end_ns = e->ts;
+    l->have_time = true;
+  }
+  l->dirty = true;
+  return 0;
+}
+
+static int flush_session(ltc_store *s, live_session *l) {
+  for (uint32_t i = 0; i < l->ntracks; i++) {
+    int rc = write_block(s, l, l->tracks[i].track, &l->tracks[i].block);
+    if (rc < 0) return rc;
+  }
+  if (!l->dirty) return 0;
+  int rc = begin(s);
+  if (rc < 0) return rc;
+  sqlite3_stmt *st = s->st[ST_SESSION_PROGRESS];
+  sqlite3_bind_int64(st, 1, l->id);
+  sqlite3_bind_int64(st, 2, (int64_t)l->events);
+  sqlite3_bind_int64(st, 3, (int64_t)l->lost);
+  if (l->have_time) {
+    sqlite3_bind_int64(st, 4, l->start_ns);
+    sqlite3_bind_int64(st, 5, l->end_ns);
+  }
+  l->dirty = false;
+  return step(s, ST_SESSION_PROGRESS);
+}
+
+int ltc_store_commit(ltc_store *s) {
+  for (live_session *l = s->live; l; l = l->next) {
+    int rc = flush_session(s, l);
+    if (rc < 0) return rc;
+  }
+  if (!s->in_tx) return 0;
+  s->in_tx = false;
+  return exec(s, "COMMIT");
+}
+
+int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
+                          const char *error) {
+  live_session *l = find_live(s, id);
+  if (!l) return -ENOENT;
+  if (lost > l->lost) l->lost = lost;
+  l->dirty = true;
+  int rc = flush_session(s, l);
+  if (rc == 0) rc = begin(s);
+  if (rc == 0) {
+    sqlite3_stmt *st = s->st[ST_SESSION_END];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+    bind_text_or_null(st, 3, error && *error ? error : NULL);
+    rc = step(s, ST_SESSION_END);
+  }
+  for (live_session **p = &s->live; *p; p = &(*p)->next)
+    if (*p == l) {
+      *p = l->next;
+      break;
+    }
+  live_free(l);
+  int crc = ltc_store_commit(s);
+  return rc < 0 ? rc : crc;
+}
+
+int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
+                            void *user) {
+  sqlite3_stmt *st;
+  const char *sql =
+      "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
+      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id) "
+      "FROM sessions s ORDER BY id";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, "listing");
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ltc_session_row row = {
+        .id = sqlite3_column_int64(st, 0),
+        .program = (const char *)sqlite3_column_text(st, 1),
+        .label = (const char *)sqlite3_column_text(st, 2),
+        .status = (const char *)sqlite3_column_text(st, 3),
+        .clock = (const char *)sqlite3_column_text(st, 4),
+        .pid = sqlite3_column_int64(st, 5),
+        .started_wall_ns = sqlite3_column_int64(st, 6),
+        .start_ns = sqlite3_column_int64(st, 7),
+        .end_ns = sqlite3_column_int64(st, 8),
+        .events = sqlite3_column_int64(st, 9),
+        .lost = sqlite3_column_int64(st, 10),
+        .tasks = sqlite3_column_int64(st, 11),
+    };
+    fn(user, &row);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : fail(s, "listing");
+}

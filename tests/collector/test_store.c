@@ -1,0 +1,228 @@
+/* test_store.c: recorded sessions in a real SQLite file. `looptrace record` of every seed
+ * example (real child processes) stores one complete session whose marks are exactly the
+ * oracle's lines; the packed blocks decode to exactly the records the stream carried; a writer
+ * killed mid-batch leaves a consistent database holding everything it committed. */
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ingest.h"
+#include "store.h"
+#include "store_codec.h"
+
+static char dir[64], db[160];
+
+static int setup(void **state) {
+  strcpy(dir, "/tmp/lt-store-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(db, sizeof db, "%s/t.db", dir);
+  return 0;
+}
+
+static int teardown(void **state) {
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static char *query_lines(const char *sql) {
+  static char out[8192];
+  out[0] = 0;
+  sqlite3 *d;
+  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    size_t len = strlen(out);
+    snprintf(out + len, sizeof out - len, "%s\n", (const char *)sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(d);
+  return out;
+}
+
+static char *slurp(const char *path) {
+  static char buf[8192];
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static const char *seeds[] = {"seed_countdown", "seed_fetch_numbers", "seed_no_await",
+                              "seed_ordering",  "seed_say_after",     "seed_taskgroup",
+                              "seed_ten_jobs"};
+
+static void test_record_every_seed(void **state) {
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "%s/looptrace record --db %s --clock virtual --name %s -- %s/%s > %s/out 2>%s/err",
+             LT_BIN_DIR, db, seeds[i], LT_BIN_DIR, seeds[i], dir, dir);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+  }
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+    char sql[512], oracle[512];
+    snprintf(sql, sizeof sql,
+             "SELECT status || ' ' || clock FROM sessions WHERE label = '%s'", seeds[i]);
+    assert_string_equal(query_lines(sql), "complete virtual\n");
+    snprintf(sql, sizeof sql,
+             "SELECT m.text FROM marks m JOIN sessions s ON s.id = m.session "
+             "WHERE s.label = '%s' ORDER BY m.track, m.seq",
+             seeds[i]);
+    snprintf(oracle, sizeof oracle, "%s/%s.out", LT_ORACLE_DIR, seeds[i]);
+    char want[8192];
+    snprintf(want, sizeof want, "%s", slurp(oracle));
+    assert_string_equal(query_lines(sql), want);
+  }
+  /* the tasks of seed_ordering, with their parents and where they were spawned */
+  assert_string_equal(
+      query_lines("SELECT name || ' ' || coalesce(p.pname, '-') || ' ' || "
+                  "coalesce(spawn_line, '-') || ' ' || outcome FROM tasks t "
+                  "LEFT JOIN (SELECT session AS ps, task AS pt, name AS pname FROM tasks) p "
+                  "ON p.ps = t.session AND p.pt = t.parent "
+                  "WHERE t.session = (SELECT id FROM sessions WHERE label = 'seed_ordering') "
+                  "AND name LIKE 'T%' ORDER BY task"),
+      "T1 main 27 result\nT3 main 28 result\nT2 main 29 result\n");
+}
+
+static void test_program_that_is_not_traced(void **state) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "%s/looptrace record --db %s -- true 2>%s/err", LT_BIN_DIR, db, dir);
+  int st = system(cmd);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 1);
+  char errpath[128];
+  snprintf(errpath, sizeof errpath, "%s/err", dir);
+  assert_non_null(strstr(slurp(errpath), "sent no trace"));
+}
+
+/* ---- the packed blocks hold exactly the stream's records ---- */
+
+typedef struct collected {
+  ltc_event ev[4096];
+  size_t n;
+} collected;
+
+static void collect(void *user, const ltc_event *e) {
+  collected *c = user;
+  if (c->n < 4096) c->ev[c->n++] = *e;
+}
+
+static void test_blocks_decode_to_the_stream(void **state) {
+  /* the reference: the stream itself, recorded to a file and decoded */
+  char trace[128], cmd[512];
+  snprintf(trace, sizeof trace, "%s/ref.ltr", dir);
+  snprintf(cmd, sizeof cmd, "LOOPTRACE=file:%s LOOPTRACE_CLOCK=virtual %s/seed_taskgroup >/dev/null",
+           trace, LT_BIN_DIR);
+  assert_int_equal(system(cmd), 0);
+  static collected want, got;
+  want.n = got.n = 0;
+  ltc_reader_callbacks cb = {NULL, collect, &want};
+  ltc_reader *r = ltc_reader_new(&cb);
+  FILE *f = fopen(trace, "rb");
+  uint8_t buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) ltc_reader_feed(r, buf, n);
+  fclose(f);
+  assert_int_equal(ltc_reader_finish(r), LTC_STREAM_CLEAN);
+  ltc_reader_free(r);
+
+  /* the same stream through ingest into a fresh database */
+  char db2[160], err[256];
+  snprintf(db2, sizeof db2, "%s/blocks.db", dir);
+  ltc_store *s;
+  assert_int_equal(ltc_store_open(db2, &s, err, sizeof err), 0);
+  FILE *in = fopen(trace, "rb");
+  ltc_ingest_result res;
+  assert_int_equal(ltc_ingest_fd(s, fileno(in), "blocks", &res), 0);
+  fclose(in);
+  assert_string_equal(res.status, "complete");
+  ltc_store_close(s);
+
+  sqlite3 *d;
+  sqlite3_open(db2, &d);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(d, "SELECT track, first_seq, data FROM event_blocks ORDER BY track, first_seq",
+                     -1, &st, NULL);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    assert_int_equal(store_block_decode(sqlite3_column_blob(st, 2),
+                                        (size_t)sqlite3_column_bytes(st, 2),
+                                        (uint32_t)sqlite3_column_int64(st, 0),
+                                        (uint64_t)sqlite3_column_int64(st, 1), collect, &got),
+                     0);
+  sqlite3_finalize(st);
+  sqlite3_close(d);
+  assert_int_equal(got.n, want.n);
+  for (size_t i = 0; i < want.n; i++) {
+    assert_int_equal(got.ev[i].seq, want.ev[i].seq);
+    assert_int_equal(got.ev[i].kind, want.ev[i].kind);
+    assert_int_equal(got.ev[i].flags, want.ev[i].flags);
+    assert_int_equal(got.ev[i].task, want.ev[i].task);
+    assert_int_equal(got.ev[i].ts, want.ev[i].ts);
+    uint32_t nargs = want.ev[i].kind == LT_EV_STRING ? 1 : want.ev[i].nargs;
+    assert_int_equal(got.ev[i].nargs, nargs);
+    assert_memory_equal(got.ev[i].a, want.ev[i].a, nargs * sizeof(uint64_t));
+  }
+}
+
+/* ---- a writer killed mid-batch ---- */
+
+static void test_killed_writer_leaves_consistent_db(void **state) {
+  char db3[160];
+  snprintf(db3, sizeof db3, "%s/crash.db", dir);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char err[256];
+    ltc_store *s;
+    if (ltc_store_open(db3, &s, err, sizeof err) < 0) _exit(3);
+    const char *argv[] = {"prog"};
+    ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_REAL, .program = "prog", .label = "",
+                   .argc = 1, .argv = argv};
+    int64_t id;
+    ltc_store_session_begin(s, &h, "crash", &id);
+    for (uint64_t i = 0; i < 10000; i++) {
+      ltc_event e = {.track = 1, .seq = i, .kind = LT_EV_LOOP_ITER, .ts = (int64_t)i, .nargs = 2,
+                     .a = {i, 1}};
+      ltc_store_session_event(s, id, &e, NULL);
+      if (i == 4999) ltc_store_commit(s); /* the first half is committed... */
+    }
+    raise(SIGKILL); /* ...the second half never is */
+    _exit(4);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  assert_true(WIFSIGNALED(st));
+  char err[256];
+  ltc_store *s;
+  assert_int_equal(ltc_store_open(db3, &s, err, sizeof err), 0); /* marks it interrupted */
+  ltc_store_close(s);
+  snprintf(db, sizeof db, "%s", db3);
+  assert_string_equal(query_lines("PRAGMA integrity_check"), "ok\n");
+  assert_string_equal(query_lines("SELECT status || ' ' || events FROM sessions"),
+                      "interrupted 5000\n");
+  assert_string_equal(query_lines("SELECT sum(count) FROM event_blocks"), "5000\n");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_record_every_seed),
+      cmocka_unit_test(test_program_that_is_not_traced),
+      cmocka_unit_test(test_blocks_decode_to_the_stream),
+      cmocka_unit_test(test_killed_writer_leaves_consistent_db),
+  };
+  return cmocka_run_group_tests_name("store", tests, setup, teardown);
+}
