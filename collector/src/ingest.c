@@ -69,6 +69,7 @@ int ltc_ingest_fd(ltc_store *store, int fd, const char *label, ltc_ingest_result
   res->lost = ltc_reader_lost(in.r);
   if (st == LTC_STREAM_CLEAN) {
     res->status = "complete";
+    res->events--; /* the END record ends the stream; it is not stored */
   } else if (st == LTC_STREAM_CORRUPT) {
     res->status = "truncated";
     snprintf(res->error, sizeof res->error, "corrupt at byte %llu: %s",

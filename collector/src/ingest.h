@@ -11,7 +11,7 @@
 typedef struct ltc_ingest_result {
   int64_t session;     /* 0 when no hello ever arrived */
   const char *status;  /* complete, truncated or aborted */
-  uint64_t events, lost;
+  uint64_t events, lost; /* records stored; records the program dropped */
   char error[256];
 } ltc_ingest_result;
 
