@@ -10,16 +10,12 @@
 
 #include <looptrace.h>
 
+#include "bench_util.h"
 #include "internal.h"
 #include "trace.h"
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-#define REPS 5
+#define now_ns bench_now_ns
+#define REPS BENCH_REPS
 
 /* ---- a switch: two tasks yielding to each other ---- */
 
@@ -42,16 +38,7 @@ static int switch_main(void *arg, void **result) {
   return 0;
 }
 
-static double switch_ns(void) {
-  double best = 1e30;
-  for (int r = 0; r < REPS; r++) {
-    int64_t t = 0;
-    lt_run(switch_main, &t, NULL, NULL);
-    double ns = (double)t / (2.0 * (double)yields_per_task);
-    if (ns < best) best = ns;
-  }
-  return best;
-}
+static double switch_ns(void) { return bench_best_ns(switch_main, 2.0 * yields_per_task, NULL); }
 
 /* ---- one record on the hot path ---- */
 
@@ -67,16 +54,7 @@ static int record_main(void *arg, void **result) {
   return 0;
 }
 
-static double record_ns(void) {
-  double best = 1e30;
-  for (int r = 0; r < REPS; r++) {
-    int64_t t = 0;
-    lt_run(record_main, &t, NULL, NULL);
-    double ns = (double)t / (double)records;
-    if (ns < best) best = ns;
-  }
-  return best;
-}
+static double record_ns(void) { return bench_best_ns(record_main, (double)records, NULL); }
 
 /* The floor under a record: reading the clock it is stamped with. */
 static int clock_main(void *arg, void **result) {
@@ -88,16 +66,7 @@ static int clock_main(void *arg, void **result) {
   return 0;
 }
 
-static double clock_read_ns(void) {
-  double best = 1e30;
-  for (int r = 0; r < REPS; r++) {
-    int64_t t = 0;
-    lt_run(clock_main, &t, NULL, NULL);
-    double ns = (double)t / (double)records;
-    if (ns < best) best = ns;
-  }
-  return best;
-}
+static double clock_read_ns(void) { return bench_best_ns(clock_main, (double)records, NULL); }
 
 int main(int argc, char **argv) {
   bool json = argc > 1 && strcmp(argv[1], "--json") == 0;

@@ -80,28 +80,21 @@ void lt__ready_push(lt_loop *loop, const lt__ready *r) {
   q->count++;
 }
 
-static void plain_callback_run(lt__ready *r) {
+/* Runs a plain callback as `kind` (what it resolves records that kind as its waker). */
+static void run_plain_as(lt__ready *r, uint8_t kind) {
   lt_loop *loop = lt__tls_loop;
-  uint8_t kind = loop->waker_kind;
-  uint64_t id = loop->waker_id;
-  loop->waker_kind = LT_WAKER_LOOP;
+  uint8_t saved_kind = loop->waker_kind;
+  uint64_t saved_id = loop->waker_id;
+  loop->waker_kind = kind;
   loop->waker_id = 0;
   r->cb.plain(r->a);
-  loop->waker_kind = kind;
-  loop->waker_id = id;
+  loop->waker_kind = saved_kind;
+  loop->waker_id = saved_id;
 }
 
+static void plain_callback_run(lt__ready *r) { run_plain_as(r, LT_WAKER_LOOP); }
 /* A callback another thread sent: what it resolves was woken by that thread. */
-static void threadsafe_callback_run(lt__ready *r) {
-  lt_loop *loop = lt__tls_loop;
-  uint8_t kind = loop->waker_kind;
-  uint64_t id = loop->waker_id;
-  loop->waker_kind = LT_WAKER_THREAD;
-  loop->waker_id = 0;
-  r->cb.plain(r->a);
-  loop->waker_kind = kind;
-  loop->waker_id = id;
-}
+static void threadsafe_callback_run(lt__ready *r) { run_plain_as(r, LT_WAKER_THREAD); }
 
 int lt_call_soon(lt_callback cb, void *arg) {
   lt_loop *loop = lt__loop_check("lt_call_soon");
