@@ -441,10 +441,14 @@ int ltc_store_commit(ltc_store *s) {
 int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
                           const char *error) {
   live_session *l = find_live(s, id);
-  if (!l) return -ENOENT;
-  if (lost > l->lost) l->lost = lost;
-  l->dirty = true;
-  int rc = flush_session(s, l);
+  int rc = 0;
+  if (l) {
+    if (lost > l->lost) l->lost = lost;
+    l->dirty = true;
+    rc = flush_session(s, l);
+  }
+  /* A session already ended may be restated (record learns after its stream ended that the
+   * program was killed); an id that was never written is refused. */
   if (rc == 0) rc = begin(s);
   if (rc == 0) {
     sqlite3_stmt *st = s->st[ST_SESSION_END];
@@ -452,13 +456,16 @@ int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t
     sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
     bind_text_or_null(st, 3, error && *error ? error : NULL);
     rc = step(s, ST_SESSION_END);
+    if (rc == 0 && sqlite3_changes(s->db) == 0) rc = -ENOENT;
   }
-  for (live_session **p = &s->live; *p; p = &(*p)->next)
-    if (*p == l) {
-      *p = l->next;
-      break;
-    }
-  live_free(l);
+  if (l) {
+    for (live_session **p = &s->live; *p; p = &(*p)->next)
+      if (*p == l) {
+        *p = l->next;
+        break;
+      }
+    live_free(l);
+  }
   int crc = ltc_store_commit(s);
   return rc < 0 ? rc : crc;
 }

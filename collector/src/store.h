@@ -28,7 +28,8 @@ void ltc_store_close(ltc_store *s);
 int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label, int64_t *id);
 /* One decoded record of that session's stream; r resolves its strings and sites. */
 int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const ltc_reader *r);
-/* Ends the session: status is complete, truncated, aborted or interrupted. */
+/* Ends the session: status is complete, truncated, aborted or interrupted. An ended session's
+ * status may be set again this way; -ENOENT for an unknown id. */
 int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
                           const char *error);
 /* Writes everything buffered, in one transaction. */

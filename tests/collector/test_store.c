@@ -217,12 +217,62 @@ static void test_killed_writer_leaves_consistent_db(void **state) {
   assert_string_equal(query_lines("SELECT sum(count) FROM event_blocks"), "5000\n");
 }
 
+/* ---- a program killed mid-run ---- */
+
+static int64_t query_int(const char *path, const char *sql) {
+  sqlite3 *d;
+  int64_t v = -1;
+  if (sqlite3_open(path, &d) != SQLITE_OK) return -1;
+  sqlite3_busy_timeout(d, 1000);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(d);
+  return v;
+}
+
+static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
+  char db4[160], prog[256];
+  snprintf(db4, sizeof db4, "%s/abort.db", dir);
+  snprintf(prog, sizeof prog, "%s/seed_countdown", LT_BIN_DIR);
+  pid_t rec = fork();
+  if (rec == 0) {
+    freopen("/dev/null", "w", stdout);
+    execl(LT_BIN_DIR "/looptrace", "looptrace", "record", "--db", db4, "--", prog, (char *)NULL);
+    _exit(127);
+  }
+  /* Wait, on what the database shows, until the program has printed two lines (its countdown
+   * runs for a second of real time), then kill it. */
+  int64_t pid = -1;
+  for (int i = 0; i < 2000 && pid <= 0; i++) {
+    if (query_int(db4, "SELECT count(*) FROM marks") >= 2)
+      pid = query_int(db4, "SELECT pid FROM sessions");
+    else
+      usleep(5000);
+  }
+  assert_true(pid > 0);
+  assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+  int st;
+  waitpid(rec, &st, 0);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 128 + SIGKILL); /* record passes the program's end on */
+  snprintf(db, sizeof db, "%s", db4);
+  assert_string_equal(query_lines("SELECT status FROM sessions"), "aborted\n");
+  /* what it printed before it died is kept, in order: the oracle's first lines */
+  char *marks = query_lines("SELECT text FROM marks ORDER BY seq");
+  assert_true(strlen(marks) >= 5);
+  assert_memory_equal(marks, "10\n9\n", 5);
+  assert_string_equal(query_lines("PRAGMA integrity_check"), "ok\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_record_every_seed),
       cmocka_unit_test(test_program_that_is_not_traced),
       cmocka_unit_test(test_blocks_decode_to_the_stream),
       cmocka_unit_test(test_killed_writer_leaves_consistent_db),
+      cmocka_unit_test(test_killed_program_is_aborted_and_keeps_its_prefix),
   };
   return cmocka_run_group_tests_name("store", tests, setup, teardown);
 }
