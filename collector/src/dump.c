@@ -6,13 +6,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "names.h"
 #include "wire_reader.h"
-
-/* Task names by (track, task id), learnt from TASK_CREATE. */
-typedef struct name_slot {
-  uint64_t key;
-  char *name;
-} name_slot;
 
 typedef struct dump {
   ltc_reader *r;
@@ -20,49 +15,11 @@ typedef struct dump {
   bool raw, header;
   bool have_t0;
   int64_t t0;
-  name_slot *names;
-  size_t cap, len;
+  ltc_names names;
 } dump;
 
-static uint64_t name_key(uint32_t track, uint32_t task) { return (uint64_t)track << 32 | task; }
-
-static void name_put(dump *d, uint32_t track, uint32_t task, const char *name) {
-  if ((d->len + 1) * 2 > d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 256;
-    name_slot *n = calloc(cap, sizeof *n);
-    if (!n) return;
-    for (size_t i = 0; i < d->cap; i++)
-      if (d->names[i].name) {
-        size_t j = (d->names[i].key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-        while (n[j].name) j = (j + 1) & (cap - 1);
-        n[j] = d->names[i];
-      }
-    free(d->names);
-    d->names = n;
-    d->cap = cap;
-  }
-  uint64_t k = name_key(track, task);
-  size_t i = (k * 0x9e3779b97f4a7c15ull >> 32) & (d->cap - 1);
-  while (d->names[i].name && d->names[i].key != k) i = (i + 1) & (d->cap - 1);
-  if (d->names[i].name)
-    free(d->names[i].name);
-  else
-    d->len++;
-  d->names[i] = (name_slot){k, strdup(name ? name : "?")};
-}
-
-static const char *name_of(const dump *d, uint32_t track, uint64_t task) {
-  if (task == 0) return "loop";
-  if (!d->cap) return NULL;
-  uint64_t k = name_key(track, (uint32_t)task);
-  for (size_t i = (k * 0x9e3779b97f4a7c15ull >> 32) & (d->cap - 1); d->names[i].name;
-       i = (i + 1) & (d->cap - 1))
-    if (d->names[i].key == k) return d->names[i].name;
-  return NULL;
-}
-
 static void print_task(dump *d, uint32_t track, uint64_t task) {
-  const char *n = name_of(d, track, task);
+  const char *n = ltc_names_get(&d->names, track, task);
   if (n)
     fputs(n, d->out);
   else
@@ -119,7 +76,7 @@ static void on_event(void *user, const ltc_event *e) {
   dump *d = user;
   bool stream = e->kind == LT_EV_STRING || e->kind == LT_EV_SITE || e->kind == LT_EV_TRACK;
   if (e->kind == LT_EV_TASK_CREATE) {
-    name_put(d, e->track, e->task, ltc_reader_string(d->r, e->track, e->a[1], NULL));
+    ltc_names_put(&d->names, e->track, e->task, ltc_reader_string(d->r, e->track, e->a[1], NULL));
   }
   if (stream && !d->raw) return;
   if (!d->have_t0) {
@@ -276,8 +233,7 @@ int ltc_cmd_dump(int argc, char **argv) {
              (unsigned long long)ltc_reader_lost(d.r));
   }
   if (in != stdin) fclose(in);
-  for (size_t i = 0; i < d.cap; i++) free(d.names[i].name);
-  free(d.names);
+  ltc_names_free(&d.names);
   ltc_reader_free(d.r);
   return status;
 }

@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"record", ltc_cmd_record, "run a program traced and store the run as a session"},
     {"sessions", ltc_cmd_sessions, "list the recorded sessions"},
+    {"export", ltc_cmd_export, "write a session as Chrome trace JSON (Perfetto) or JSON lines"},
     {"dump", ltc_cmd_dump, "print a recorded trace stream, one line per event"},
 };
 

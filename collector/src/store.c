@@ -499,3 +499,114 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : fail(s, "listing");
 }
+
+/* ---- reading one session back ---- */
+
+struct ltc_session_strings {
+  struct str_entry {
+    uint64_t key; /* track << 32 | id; 0: empty */
+    char *text;
+  } *slots;
+  size_t cap;
+};
+
+static size_t str_slot(const ltc_session_strings *t, uint64_t key) {
+  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (t->cap - 1);
+  while (t->slots[i].key && t->slots[i].key != key) i = (i + 1) & (t->cap - 1);
+  return i;
+}
+
+const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id) {
+  if (!t || !t->cap) return NULL;
+  size_t i = str_slot(t, (uint64_t)track << 32 | (id & 0xffffffffu));
+  return t->slots[i].key ? t->slots[i].text : NULL;
+}
+
+static void strings_free(ltc_session_strings *t) {
+  for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
+  free(t->slots);
+}
+
+static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM strings WHERE session = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return fail(s, "strings");
+  sqlite3_bind_int64(st, 1, id);
+  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  t->cap = 64;
+  while (t->cap < 2 * n + 2) t->cap *= 2;
+  t->slots = calloc(t->cap, sizeof *t->slots);
+  if (!t->slots) return -ENOMEM;
+  if (sqlite3_prepare_v2(s->db, "SELECT track, id, text FROM strings WHERE session = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return fail(s, "strings");
+  sqlite3_bind_int64(st, 1, id);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t key = (uint64_t)sqlite3_column_int64(st, 0) << 32 |
+                   ((uint64_t)sqlite3_column_int64(st, 1) & 0xffffffffu);
+    size_t i = str_slot(t, key);
+    if (t->slots[i].key) continue;
+    t->slots[i].key = key;
+    t->slots[i].text = strdup((const char *)sqlite3_column_text(st, 2));
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
+  sqlite3_stmt *st;
+  const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
+                    "end_ns, events, lost FROM sessions WHERE id = ?";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, "session");
+  sqlite3_bind_int64(st, 1, id);
+  int rc = -ENOENT;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    static char program[4096], label[1024], status[32], clock[16];
+    snprintf(program, sizeof program, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(label, sizeof label, "%s", (const char *)sqlite3_column_text(st, 2));
+    snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 3));
+    snprintf(clock, sizeof clock, "%s", (const char *)sqlite3_column_text(st, 4));
+    *row = (ltc_session_row){.id = id, .program = program, .label = label, .status = status,
+                             .clock = clock, .pid = sqlite3_column_int64(st, 5),
+                             .started_wall_ns = sqlite3_column_int64(st, 6),
+                             .start_ns = sqlite3_column_int64(st, 7),
+                             .end_ns = sqlite3_column_int64(st, 8),
+                             .events = sqlite3_column_int64(st, 9),
+                             .lost = sqlite3_column_int64(st, 10)};
+    rc = 0;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
+                             void (*fn)(void *user, const ltc_event *e), void *user) {
+  ltc_session_row row;
+  int rc = ltc_store_session_row(s, id, &row);
+  if (rc < 0) return rc;
+  ltc_session_strings t = {0};
+  if ((rc = strings_load(s, id, &t)) < 0) {
+    strings_free(&t);
+    return rc;
+  }
+  if (strings) *strings = &t; /* valid while the callbacks run */
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT track, first_seq, data FROM event_blocks WHERE session = ? "
+                         "ORDER BY track, first_seq",
+                         -1, &st, NULL) != SQLITE_OK) {
+    strings_free(&t);
+    return fail(s, "events");
+  }
+  sqlite3_bind_int64(st, 1, id);
+  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+    rc = store_block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                            (uint32_t)sqlite3_column_int64(st, 0),
+                            (uint64_t)sqlite3_column_int64(st, 1), fn, user);
+  sqlite3_finalize(st);
+  strings_free(&t);
+  if (strings) *strings = NULL;
+  return rc;
+}

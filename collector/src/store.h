@@ -48,4 +48,14 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
                             void *user);
 const char *ltc_store_error(const ltc_store *s);
 
+/* One session's records, track by track in sequence order, decoded from their blocks, with
+ * the session's strings for resolving them. 0, -ENOENT for an unknown session, -EPROTO for a
+ * damaged block. */
+typedef struct ltc_session_strings ltc_session_strings;
+int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
+                             void (*fn)(void *user, const ltc_event *e), void *user);
+const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
+/* The session's row (the text fields live until the next call into the store). */
+int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row);
+
 #endif
