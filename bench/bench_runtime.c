@@ -18,21 +18,7 @@
 
 /* ---- switch: two tasks yielding to each other ---- */
 
-#define SWITCHES 2000000L
-static int yielder(void *arg, void **result) {
-  for (long i = 0; i < SWITCHES / 2; i++) lt_yield();
-  return 0;
-}
-static int switch_main(void *arg, void **result) {
-  int64_t t0 = now_ns();
-  lt_task *a = lt_spawn(yielder, NULL), *b = lt_spawn(yielder, NULL);
-  lt_await(a, NULL);
-  lt_await(b, NULL);
-  *(int64_t *)arg = now_ns() - t0;
-  lt_task_release(a);
-  lt_task_release(b);
-  return 0;
-}
+/* (the switch workload is bench_util.h's, shared with bench_trace) */
 
 /* ---- spawn a task and await its completion ---- */
 
@@ -151,7 +137,7 @@ int main(int argc, char **argv) {
   }
   const char *room = make_room_for_tasks();
   lt_run_opts virtual_clock = {.clock = LT_CLOCK_VIRTUAL};
-  double sw = bench_best_ns(switch_main, SWITCHES, NULL);
+  double sw = bench_switch_ns();
   double sp = bench_best_ns(spawn_main, SPAWNS, NULL);
   double tm = bench_best_ns(timer_main, TIMERS, &virtual_clock);
   double rss = measure_idle();

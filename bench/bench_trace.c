@@ -17,28 +17,7 @@
 #define now_ns bench_now_ns
 #define REPS BENCH_REPS
 
-/* ---- a switch: two tasks yielding to each other ---- */
-
-static long yields_per_task = 1000000;
-
-static int yielder(void *arg, void **result) {
-  for (long i = 0; i < yields_per_task; i++) lt_yield();
-  return 0;
-}
-
-static int switch_main(void *arg, void **result) {
-  int64_t *out = arg;
-  int64_t t0 = now_ns();
-  lt_task *a = lt_spawn(yielder, NULL), *b = lt_spawn(yielder, NULL);
-  lt_await(a, NULL);
-  lt_await(b, NULL);
-  *out = now_ns() - t0;
-  lt_task_release(a);
-  lt_task_release(b);
-  return 0;
-}
-
-static double switch_ns(void) { return bench_best_ns(switch_main, 2.0 * yields_per_task, NULL); }
+/* ---- a switch: bench_util.h's, the one bench_runtime measures ---- */
 
 /* ---- one record on the hot path ---- */
 
@@ -81,7 +60,7 @@ int main(int argc, char **argv) {
   char spec[64];
   snprintf(spec, sizeof spec, "file:%s", path);
 
-  double untraced = switch_ns();
+  double untraced = bench_switch_ns();
   /* The hot path alone: a sink that costs nothing (/dev/null), so the figure is the record
    * and its share of the buffer flushes, not the disk. */
   if (lt_trace_start("file:/dev/null", "bench_trace", LT_TRACE_BLOCK) != 0) return 1;
@@ -93,7 +72,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_trace: cannot trace to %s\n", spec);
     return 1;
   }
-  double traced = switch_ns();
+  double traced = bench_switch_ns();
   double file_event = record_ns();
   lt_trace_stop();
   unlink(path);

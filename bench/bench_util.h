@@ -28,4 +28,29 @@ static inline double bench_best_ns(lt_task_fn main, double ops, const lt_run_opt
   return best;
 }
 
+/* The switch workload both benches measure: two tasks yielding to each other, bench_switches
+ * switches in all; the main task stores the ns it took. */
+static long bench_switches = 2000000;
+
+static inline int bench_yielder(void *arg, void **result) {
+  for (long i = 0; i < bench_switches / 2; i++) lt_yield();
+  return 0;
+}
+
+static inline int bench_switch_main(void *arg, void **result) {
+  int64_t t0 = bench_now_ns();
+  lt_task *a = lt_spawn(bench_yielder, NULL), *b = lt_spawn(bench_yielder, NULL);
+  lt_await(a, NULL);
+  lt_await(b, NULL);
+  *(int64_t *)arg = bench_now_ns() - t0;
+  lt_task_release(a);
+  lt_task_release(b);
+  return 0;
+}
+
+/* ns per switch, best of BENCH_REPS */
+static inline double bench_switch_ns(void) {
+  return bench_best_ns(bench_switch_main, (double)bench_switches, NULL);
+}
+
 #endif

@@ -4,6 +4,13 @@
 #define LTC_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+/* Opens *db (the default database when NULL; *db then names it, in path), or says why not on
+ * stderr as `looptrace COMMAND: ...` and returns NULL. */
+ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t len);
 
 int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);

@@ -236,13 +236,9 @@ int ltc_cmd_export(int argc, char **argv) {
     fprintf(stderr, "looptrace export: --format is chrome or jsonl, not '%s'\n", format);
     return 2;
   }
-  char path[4096], err[512];
-  if (!db) db = ltc_store_default_path(path, sizeof path);
-  ltc_store *store;
-  if (ltc_store_open(db, &store, err, sizeof err) < 0) {
-    fprintf(stderr, "looptrace export: %s\n", err);
-    return 1;
-  }
+  char path[4096];
+  ltc_store *store = ltc_open_db("export", &db, path, sizeof path);
+  if (!store) return 1;
   ltc_session_row row;
   if (ltc_store_session_row(store, id, &row) < 0) {
     fprintf(stderr, "looptrace export: no session %lld in %s\n", id, db);

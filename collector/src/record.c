@@ -57,13 +57,9 @@ int ltc_cmd_record(int argc, char **argv) {
     fprintf(stderr, "looptrace record: --clock is real or virtual, not '%s'\n", clock);
     return 2;
   }
-  char path[4096], err[512];
-  if (!db) db = ltc_store_default_path(path, sizeof path);
-  ltc_store *store;
-  if (ltc_store_open(db, &store, err, sizeof err) < 0) {
-    fprintf(stderr, "looptrace record: %s\n", err);
-    return 1;
-  }
+  char path[4096];
+  ltc_store *store = ltc_open_db("record", &db, path, sizeof path);
+  if (!store) return 1;
 
   /* A private directory (0700) holds the socket the program streams to. */
   char dir[] = "/tmp/looptrace-record-XXXXXX";

@@ -26,13 +26,9 @@ int ltc_cmd_sessions(int argc, char **argv) {
       return 2;
     }
   }
-  char path[4096], err[512];
-  if (!db) db = ltc_store_default_path(path, sizeof path);
-  ltc_store *store;
-  if (ltc_store_open(db, &store, err, sizeof err) < 0) {
-    fprintf(stderr, "looptrace sessions: %s\n", err);
-    return 1;
-  }
+  char path[4096];
+  ltc_store *store = ltc_open_db("sessions", &db, path, sizeof path);
+  if (!store) return 1;
   printf("%5s  %-11s %9s %6s %10s  %-8s %-20s %s\n", "id", "status", "records", "tasks",
          "seconds", "clock", "program", "label");
   int rc = ltc_store_list_sessions(store, print_row, NULL);
