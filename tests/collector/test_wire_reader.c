@@ -89,7 +89,20 @@ static uint8_t *slurp(const char *path, size_t *len) {
 
 static void cb_noop(lt_future *f, void *arg) {}
 
+#define HAND_MADE_JOB 777777
+
 static int sleeper(void *arg, void **result) { return lt_sleep(LT_MSEC(50)); }
+
+static int seven(void *arg, void **result) {
+  *result = (void *)(intptr_t)7;
+  return 0;
+}
+
+static int pair[2];
+static int io_reader(void *arg, void **result) {
+  char c;
+  return lt_read(pair[0], &c, 1) == 1 ? 0 : -EIO;
+}
 
 static int workload(void *arg, void **result) {
   lt_print("hello from main");
@@ -103,16 +116,27 @@ static int workload(void *arg, void **result) {
   lt_await(s, NULL);
   lt_await(c, NULL);
   lt_mark("a mark of %d", 42);
+  /* a job on a worker thread, and a task woken by a socket */
+  lt_to_thread(seven, NULL, NULL);
+  socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+  lt_set_nonblocking(pair[0]);
+  lt_task *r = lt_spawn_named(io_reader, NULL, "io_reader");
+  lt_yield();
+  lt_write(pair[1], "x", 1);
+  lt_await(r, NULL);
+  lt_task_release(r);
+  close(pair[0]);
+  close(pair[1]);
   for (int i = 0; i < 20000; i++) lt_yield(); /* enough records for several chunks */
   /* The kinds the runtime writes only with threads or loss: written by hand, exact values. */
   lt__track *tr = lt_loop_current()->track;
   uint64_t *a = lt__track_emit(tr, LT_EV_EXEC_SUBMIT, 0, 1, 111, 1, NULL, 0);
-  a[0] = 7;
+  a[0] = HAND_MADE_JOB;
   a = lt__track_emit(tr, LT_EV_EXEC_START, 0, 0, 222, 2, NULL, 0);
-  a[0] = 7;
+  a[0] = HAND_MADE_JOB;
   a[1] = 3;
   a = lt__track_emit(tr, LT_EV_EXEC_END, 0, 0, 333, 2, NULL, 0);
-  a[0] = 7;
+  a[0] = HAND_MADE_JOB;
   a[1] = (uint64_t)-5;
   a = lt__track_emit(tr, LT_EV_SINK_WAIT, 0, 0, 444, 1, NULL, 0);
   a[0] = 123456;
@@ -171,11 +195,14 @@ static void test_every_kind_round_trips(void **state) {
   for (size_t i = 0; i < sizeof kinds; i++) {
     if (!find_kind(&d, kinds[i])) fail_msg("no %s record decoded", ltc_kind_name(kinds[i]));
   }
-  const ltc_event *e = find_kind(&d, LT_EV_EXEC_END);
+  const ltc_event *e = NULL;
+  for (size_t i = 0; i < d.n; i++)
+    if (d.ev[i].kind == LT_EV_EXEC_END && d.ev[i].a[0] == HAND_MADE_JOB) e = &d.ev[i];
+  assert_non_null(e);
   assert_int_equal(e->ts, 333);
-  assert_int_equal(e->a[0], 7);
   assert_int_equal((int64_t)e->a[1], -5);
-  e = find_kind(&d, LT_EV_EXEC_SUBMIT);
+  for (size_t i = 0; i < d.n; i++)
+    if (d.ev[i].kind == LT_EV_EXEC_SUBMIT && d.ev[i].a[0] == HAND_MADE_JOB) e = &d.ev[i];
   assert_int_equal(e->task, 1);
   assert_int_equal(e->ts, 111);
   const ltc_event *w = NULL; /* the hand-made one (the writer may record real waits too) */
@@ -196,9 +223,12 @@ static void test_every_kind_round_trips(void **state) {
   for (size_t i = 0; i < d.n; i++)
     if (d.ev[i].kind == LT_EV_TASK_DONE && d.ev[i].flags == LT_OUTCOME_CANCELLED) cancelled++;
   assert_int_equal(cancelled, 1);
-  /* sequence numbers of the track count up by one from 0 */
-  uint64_t next = 0;
-  for (size_t i = 0; i < d.n; i++) assert_int_equal(d.ev[i].seq, next++);
+  /* each track's sequence numbers count up by one from 0 */
+  uint64_t next[8] = {0};
+  for (size_t i = 0; i < d.n; i++) {
+    assert_true(d.ev[i].track < 8);
+    assert_int_equal(d.ev[i].seq, next[d.ev[i].track]++);
+  }
   decoded_free(&d);
 }
 
@@ -268,17 +298,26 @@ static void test_truncated_anywhere_keeps_complete_chunks(void **state) {
   decoded_free(&whole);
 }
 
-/* Corrupts a copy of the recording with `how` and checks it is named and the prefix kept. */
-static void expect_corrupt(void (*how)(uint8_t *b, size_t len, const frame *fr), size_t kept_frames,
+/* Corrupts a copy of the recording with `how`, applied at the first chunk of a track that
+ * already had one (only there is a sequence number expected), and checks that the damage is
+ * named and every chunk before it kept. */
+static void expect_corrupt(void (*how)(uint8_t *b, size_t len, size_t at), bool at_start,
                            const char *why) {
   frame fr[4096];
-  size_t nf = frames_of(rec_bytes, rec_len, fr, 4096);
-  assert_true(nf > kept_frames + 1);
+  size_t nf = frames_of(rec_bytes, rec_len, fr, 4096), target = 0;
+  for (size_t k = 1; k < nf && !target; k++)
+    for (size_t j = 0; j < k; j++)
+      if (fr[j].track == fr[k].track && fr[k].track) {
+        target = k;
+        break;
+      }
+  assert_true(target > 0);
+  if (at_start) target = 0;
   uint8_t *b = malloc(rec_len + 64);
   memcpy(b, rec_bytes, rec_len);
-  how(b, rec_len, fr);
+  how(b, rec_len, target ? fr[target - 1].end : 0);
   size_t expect = 0;
-  for (size_t i = 0; i < kept_frames; i++) expect += fr[i].count;
+  for (size_t i = 0; i < target; i++) expect += fr[i].count;
   decoded d;
   assert_int_equal(decode(b, rec_len, 0, &d), LTC_STREAM_CORRUPT);
   if (!strstr(ltc_reader_error(d.r), why))
@@ -288,29 +327,29 @@ static void expect_corrupt(void (*how)(uint8_t *b, size_t len, const frame *fr),
   free(b);
 }
 
-static void flip_chunk_magic(uint8_t *b, size_t len, const frame *fr) { b[fr[0].end] ^= 0xff; }
-static void huge_chunk(uint8_t *b, size_t len, const frame *fr) {
+static void flip_chunk_magic(uint8_t *b, size_t len, size_t at) { b[at] ^= 0xff; }
+static void huge_chunk(uint8_t *b, size_t len, size_t at) {
   uint32_t big = 0x7ffffff8u;
-  memcpy(b + fr[0].end + 4, &big, 4);
+  memcpy(b + at + 4, &big, 4);
 }
-static void record_overrun(uint8_t *b, size_t len, const frame *fr) {
-  uint16_t size = 0; /* the first record of the second chunk: an impossible size */
-  memcpy(b + fr[0].end + 24, &size, 2);
+static void record_overrun(uint8_t *b, size_t len, size_t at) {
+  uint16_t size = 0; /* the chunk's first record: an impossible size */
+  memcpy(b + at + 24, &size, 2);
 }
-static void seq_jump(uint8_t *b, size_t len, const frame *fr) {
+static void seq_jump(uint8_t *b, size_t len, size_t at) {
   uint64_t seq;
-  memcpy(&seq, b + fr[0].end + 16, 8);
+  memcpy(&seq, b + at + 16, 8);
   seq += 5;
-  memcpy(b + fr[0].end + 16, &seq, 8);
+  memcpy(b + at + 16, &seq, 8);
 }
-static void bad_magic(uint8_t *b, size_t len, const frame *fr) { b[0] = 'X'; }
+static void bad_magic(uint8_t *b, size_t len, size_t at) { b[0] = 'X'; }
 
 static void test_corruption_is_named_and_prefix_kept(void **state) {
-  expect_corrupt(flip_chunk_magic, 1, "chunk magic");
-  expect_corrupt(huge_chunk, 1, "not possible");
-  expect_corrupt(record_overrun, 1, "does not fit");
-  expect_corrupt(seq_jump, 1, "sequence jumps");
-  expect_corrupt(bad_magic, 0, "not a looptrace stream");
+  expect_corrupt(flip_chunk_magic, false, "chunk magic");
+  expect_corrupt(huge_chunk, false, "not possible");
+  expect_corrupt(record_overrun, false, "does not fit");
+  expect_corrupt(seq_jump, false, "sequence jumps");
+  expect_corrupt(bad_magic, true, "not a looptrace stream");
 }
 
 static void test_bytes_after_the_end_are_corrupt(void **state) {
@@ -403,9 +442,38 @@ static void test_drop_mode_counts_exactly(void **state) {
   free(s.got);
 }
 
+/* The real executor and a real socket, as the trace tells them. */
+static void test_executor_and_io_are_traced(void **state) {
+  decoded d;
+  assert_int_equal(decode(rec_bytes, rec_len, 0, &d), LTC_STREAM_CLEAN);
+  const ltc_event *submit = NULL, *start = NULL, *end = NULL, *woke_by_job = NULL, *woke_by_fd = NULL;
+  for (size_t i = 0; i < d.n; i++) {
+    const ltc_event *e = &d.ev[i];
+    if (e->kind == LT_EV_EXEC_SUBMIT && e->a[0] != HAND_MADE_JOB) submit = e;
+    if (e->kind == LT_EV_EXEC_START && e->a[0] != HAND_MADE_JOB) start = e;
+    if (e->kind == LT_EV_EXEC_END && e->a[0] != HAND_MADE_JOB) end = e;
+    if (e->kind == LT_EV_TASK_READY && (e->flags >> 4) == LT_WAKER_THREAD) woke_by_job = e;
+    if (e->kind == LT_EV_TASK_READY && (e->flags >> 4) == LT_WAKER_IO) woke_by_fd = e;
+  }
+  assert_non_null(submit);
+  assert_non_null(start);
+  assert_non_null(end);
+  assert_int_equal(start->a[0], submit->a[0]); /* one job, seen from both sides */
+  assert_int_equal(end->a[0], submit->a[0]);
+  assert_int_not_equal(start->track, submit->track); /* the worker writes its own track */
+  assert_int_equal(start->a[1], submit->track);      /* and names the loop it serves */
+  assert_int_equal(end->a[1], 0);                    /* the job's status */
+  assert_non_null(woke_by_job);
+  assert_int_equal(woke_by_job->a[0], submit->a[0]); /* main was woken by that job */
+  assert_non_null(woke_by_fd);
+  assert_int_equal(woke_by_fd->a[0], (uint64_t)pair[0]); /* io_reader was woken by its fd */
+  decoded_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips),
+      cmocka_unit_test(test_executor_and_io_are_traced),
       cmocka_unit_test(test_any_split_decodes_the_same),
       cmocka_unit_test(test_truncated_anywhere_keeps_complete_chunks),
       cmocka_unit_test(test_corruption_is_named_and_prefix_kept),
