@@ -7,13 +7,9 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "stream.h"
 
-typedef struct ltc_ingest_result {
-  int64_t session;     /* 0 when no hello ever arrived */
-  const char *status;  /* complete, truncated or aborted */
-  uint64_t events, lost; /* records stored; records the program dropped */
-  char error[256];
-} ltc_ingest_result;
+typedef ltc_stream_result ltc_ingest_result;
 
 /* Reads fd to its end. Returns 0 (see *res), or -errno when the store failed. */
 int ltc_ingest_fd(ltc_store *store, int fd, const char *label, ltc_ingest_result *res);
