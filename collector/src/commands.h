@@ -16,5 +16,6 @@ int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);
 int ltc_cmd_sessions(int argc, char **argv);
 int ltc_cmd_export(int argc, char **argv);
+int ltc_cmd_serve(int argc, char **argv);
 
 #endif

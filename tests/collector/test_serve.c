@@ -1,0 +1,208 @@
+/* test_serve.c: the collector daemon with real processes: 64 programs streaming at once are
+ * every one stored, complete, with exactly their oracle's lines; SIGTERM while a program runs
+ * stores its session as interrupted, and the program carries on untraced, its output intact. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static char dir[64], db[128], sock[128];
+
+static pid_t spawn(const char *out, const char *err, const char *const env[], const char *prog,
+                   const char *const args[]) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(o, 1);
+    dup2(e, 2);
+    for (int i = 0; env && env[i]; i += 2) setenv(env[i], env[i + 1], 1);
+    execv(prog, (char *const *)args);
+    _exit(127);
+  }
+  return pid;
+}
+
+static bool connectable(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  close(fd);
+  return ok;
+}
+
+static pid_t start_daemon(void) {
+  char out[160], err[160];
+  snprintf(out, sizeof out, "%s/serve.out", dir);
+  snprintf(err, sizeof err, "%s/serve.err", dir);
+  char spec[160];
+  snprintf(spec, sizeof spec, "unix:%s", sock);
+  const char *args[] = {"looptrace", "serve", "--db", db, "--ingest", spec, NULL};
+  pid_t pid = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", args);
+  for (int i = 0; i < 2000 && !connectable(sock); i++) usleep(5000);
+  assert_true(connectable(sock));
+  return pid;
+}
+
+static int64_t query_int(const char *sql) {
+  sqlite3 *d;
+  int64_t v = -1;
+  if (sqlite3_open(db, &d) != SQLITE_OK) return -1;
+  sqlite3_busy_timeout(d, 1000);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(d);
+  return v;
+}
+
+static char *marks_of(int64_t session) {
+  static char out[8192];
+  out[0] = 0;
+  sqlite3 *d;
+  sqlite3_open(db, &d);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(d, "SELECT text FROM marks WHERE session = ? ORDER BY track, seq", -1, &st,
+                     NULL);
+  sqlite3_bind_int64(st, 1, session);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    size_t len = strlen(out);
+    snprintf(out + len, sizeof out - len, "%s\n", (const char *)sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(d);
+  return out;
+}
+
+static char *slurp(const char *path) {
+  static char buf[8192];
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = 0;
+  return buf;
+}
+
+static int setup(void **state) {
+  strcpy(dir, "/tmp/lt-serve-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  snprintf(db, sizeof db, "%s/t.db", dir);
+  snprintf(sock, sizeof sock, "%s/ingest.sock", dir);
+  return 0;
+}
+
+static int teardown(void **state) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static const char *seeds[] = {"seed_countdown", "seed_fetch_numbers", "seed_no_await",
+                              "seed_ordering",  "seed_say_after",     "seed_taskgroup",
+                              "seed_ten_jobs"};
+
+static void test_64_programs_at_once(void **state) {
+  pid_t daemon = start_daemon();
+  char spec[160];
+  snprintf(spec, sizeof spec, "unix:%s", sock);
+  const char *env[] = {"LOOPTRACE", spec, "LOOPTRACE_CLOCK", "virtual", NULL};
+  pid_t kids[64];
+  for (int i = 0; i < 64; i++) {
+    char prog[256], out[160];
+    snprintf(prog, sizeof prog, "%s/%s", LT_BIN_DIR, seeds[i % 7]);
+    snprintf(out, sizeof out, "%s/kid%d.out", dir, i);
+    const char *args[] = {seeds[i % 7], NULL};
+    kids[i] = spawn(out, "/dev/null", env, prog, args);
+  }
+  for (int i = 0; i < 64; i++) {
+    int st;
+    waitpid(kids[i], &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+  }
+  /* each program closed its stream: the daemon ends its session (no time guessed: we wait on
+   * what the database says, within a bound) */
+  for (int i = 0; i < 2000 && query_int("SELECT count(*) FROM sessions WHERE status = "
+                                        "'complete'") < 64; i++)
+    usleep(5000);
+  assert_int_equal(query_int("SELECT count(*) FROM sessions"), 64);
+  assert_int_equal(query_int("SELECT count(*) FROM sessions WHERE status = 'complete'"), 64);
+  assert_int_equal(query_int("SELECT sum(lost) FROM sessions"), 0);
+  for (int64_t s = 1; s <= 64; s++) {
+    char oracle[512], want[8192];
+    /* which seed: read the program's name back */
+    sqlite3 *d;
+    sqlite3_open(db, &d);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(d, "SELECT substr(program, instr(program, 'seed_')) FROM sessions "
+                          "WHERE id = ?", -1, &st, NULL);
+    sqlite3_bind_int64(st, 1, s);
+    sqlite3_step(st);
+    snprintf(oracle, sizeof oracle, "%s/%s.out", LT_ORACLE_DIR,
+             (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    snprintf(want, sizeof want, "%s", slurp(oracle));
+    assert_string_equal(marks_of(s), want);
+  }
+  kill(daemon, SIGTERM);
+  int st;
+  waitpid(daemon, &st, 0);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_sigterm_interrupts_and_the_program_goes_on(void **state) {
+  pid_t daemon = start_daemon();
+  int64_t before = query_int("SELECT count(*) FROM sessions");
+  char spec[160], out[160], err[160];
+  snprintf(spec, sizeof spec, "unix:%s", sock);
+  snprintf(out, sizeof out, "%s/countdown.out", dir);
+  snprintf(err, sizeof err, "%s/countdown.err", dir);
+  const char *env[] = {"LOOPTRACE", spec, NULL}; /* real clock: it runs for a second */
+  const char *args[] = {"seed_countdown", NULL};
+  pid_t prog = spawn(out, err, env, LT_BIN_DIR "/seed_countdown", args);
+  /* once the database shows the program's first lines, stop the daemon */
+  char sql[200];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM marks WHERE session > %lld", (long long)before);
+  for (int i = 0; i < 2000 && query_int(sql) < 2; i++) usleep(5000);
+  assert_true(query_int(sql) >= 2);
+  kill(daemon, SIGTERM);
+  int st;
+  waitpid(daemon, &st, 0);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id > %lld AND status = "
+                            "'interrupted'", (long long)before);
+  assert_int_equal(query_int(sql), 1);
+  /* the program finished its work untraced: its output is the oracle's, said once */
+  waitpid(prog, &st, 0);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  char want[8192];
+  snprintf(want, sizeof want, "%s", slurp(LT_ORACLE_DIR "/seed_countdown.out"));
+  assert_string_equal(slurp(out), want);
+  assert_non_null(strstr(slurp(err), "goes on untraced"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_64_programs_at_once),
+      cmocka_unit_test(test_sigterm_interrupts_and_the_program_goes_on),
+  };
+  return cmocka_run_group_tests_name("serve", tests, setup, teardown);
+}
