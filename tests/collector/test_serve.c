@@ -199,10 +199,89 @@ static void test_sigterm_interrupts_and_the_program_goes_on(void **state) {
   assert_non_null(strstr(slurp(err), "goes on untraced"));
 }
 
+/* Sends bytes to the daemon as a producer would, then hangs up. */
+static void send_stream(const uint8_t *b, size_t n) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  memcpy(sa.sun_path, sock, strlen(sock) + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  for (size_t off = 0; off < n;) {
+    ssize_t w = write(fd, b + off, n - off);
+    assert_true(w > 0);
+    off += (size_t)w;
+  }
+  close(fd);
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*len);
+  assert_int_equal(fread(b, 1, *len, f), *len);
+  fclose(f);
+  return b;
+}
+
+static void test_bad_streams_are_truncated_and_the_daemon_goes_on(void **state) {
+  /* a real recording to damage */
+  char trace[160], cmd[512];
+  snprintf(trace, sizeof trace, "%s/ordering.ltr", dir);
+  snprintf(cmd, sizeof cmd, "LOOPTRACE=file:%s LOOPTRACE_CLOCK=virtual %s/seed_ordering >/dev/null",
+           trace, LT_BIN_DIR);
+  assert_int_equal(system(cmd), 0);
+  size_t len;
+  uint8_t *rec = read_file(trace, &len);
+  pid_t daemon = start_daemon();
+  int64_t before = query_int("SELECT coalesce(max(id), 0) FROM sessions");
+
+  /* 1: garbage after a valid prefix (the middle of the stream overwritten) */
+  uint8_t *bad = malloc(len);
+  memcpy(bad, rec, len);
+  memset(bad + len / 2, 0xAB, len - len / 2);
+  send_stream(bad, len);
+  /* 2: cut inside a chunk (the END chunk is the last 40 bytes: cutting only it would be a
+   * program that stopped between two chunks, "aborted") */
+  send_stream(rec, len - 100);
+  /* 3: not a trace at all */
+  send_stream((const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18);
+  /* 4: and a good one after all that */
+  send_stream(rec, len);
+
+  char sql[200];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id > %lld AND status != 'live'",
+           (long long)before);
+  for (int i = 0; i < 2000 && query_int(sql) < 3; i++) usleep(5000);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id = %lld AND status = "
+                            "'truncated' AND error LIKE 'corrupt at byte%%'", (long long)before + 1);
+  assert_int_equal(query_int(sql), 1);
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id = %lld AND status = "
+                            "'truncated' AND error LIKE '%%cut inside a chunk%%'",
+           (long long)before + 2);
+  assert_int_equal(query_int(sql), 1);
+  /* the one that was no trace at all left no session; the good one is complete */
+  snprintf(sql, sizeof sql, "SELECT status = 'complete' FROM sessions WHERE id = %lld",
+           (long long)before + 3);
+  assert_int_equal(query_int(sql), 1);
+  assert_string_equal(marks_of(before + 3), slurp(LT_ORACLE_DIR "/seed_ordering.out"));
+  /* the corrupt one kept its valid prefix: a prefix of the oracle's lines */
+  char *prefix = marks_of(before + 1);
+  assert_true(strncmp(slurp(LT_ORACLE_DIR "/seed_ordering.out"), prefix, strlen(prefix)) == 0);
+  kill(daemon, SIGTERM);
+  int st;
+  waitpid(daemon, &st, 0);
+  assert_int_equal(WEXITSTATUS(st), 0);
+  free(bad);
+  free(rec);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_64_programs_at_once),
       cmocka_unit_test(test_sigterm_interrupts_and_the_program_goes_on),
+      cmocka_unit_test(test_bad_streams_are_truncated_and_the_daemon_goes_on),
   };
   return cmocka_run_group_tests_name("serve", tests, setup, teardown);
 }
