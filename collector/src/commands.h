@@ -12,6 +12,12 @@
  * stderr as `looptrace COMMAND: ...` and returns NULL. */
 ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t len);
 
+/* The daemon's default ingest socket, per user: $XDG_RUNTIME_DIR/looptrace/ingest.sock, else
+ * /tmp/looptrace-UID/ingest.sock (the directory is created, 0700). */
+void ltc_default_ingest_socket(char *buf, size_t len);
+/* True when a collector answers on the Unix socket at path. */
+bool ltc_collector_listens(const char *path);
+
 int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);
 int ltc_cmd_sessions(int argc, char **argv);

@@ -19,11 +19,43 @@
 
 static const char record_usage[] =
     "usage: looptrace record [--name LABEL] [--db FILE] [--clock real|virtual] -- PROGRAM [ARGS...]\n"
-    "  Runs PROGRAM (built on the looptrace runtime) traced, and stores the run as a session.\n"
+    "  Runs PROGRAM (built on the looptrace runtime) traced, and stores the run as a session:\n"
+    "  through the collector when one listens on the default socket (looptrace serve), else\n"
+    "  straight into the database (always, with --db).\n"
     "  --name LABEL   a label for the session\n"
     "  --db FILE      the database (default: $LOOPTRACE_DB or ~/.local/share/looptrace/looptrace.db)\n"
     "  --clock C      run the program under the real (default) or the virtual clock\n"
     "Exit status: the program's; 2 for usage errors; 1 when it could not be recorded.\n";
+
+static void child_env(const char *spec, const char *label, const char *clock) {
+  setenv("LOOPTRACE", spec, 1);
+  if (label) setenv("LOOPTRACE_LABEL", label, 1);
+  if (clock) setenv("LOOPTRACE_CLOCK", clock, 1);
+}
+
+static int exit_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
+/* A collector runs: the program streams to it, and the collector stores the session. */
+static int through_collector(const char *sock, const char *label, const char *clock,
+                             char **prog) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    char spec[320];
+    snprintf(spec, sizeof spec, "unix:%s", sock);
+    child_env(spec, label, clock);
+    execvp(prog[0], prog);
+    fprintf(stderr, "looptrace record: cannot run %s: %s\n", prog[0], strerror(errno));
+    _exit(127);
+  }
+  signal(SIGINT, SIG_IGN);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  fprintf(stderr, "looptrace record: %s (pid %d) streamed to the collector at %s\n", prog[0],
+          (int)pid, sock);
+  return exit_code(status);
+}
 
 int ltc_cmd_record(int argc, char **argv) {
   const char *label = NULL, *db = NULL, *clock = NULL;
@@ -57,6 +89,9 @@ int ltc_cmd_record(int argc, char **argv) {
     fprintf(stderr, "looptrace record: --clock is real or virtual, not '%s'\n", clock);
     return 2;
   }
+  char sock[300];
+  ltc_default_ingest_socket(sock, sizeof sock);
+  if (!db && ltc_collector_listens(sock)) return through_collector(sock, label, clock, argv + i);
   char path[4096];
   ltc_store *store = ltc_open_db("record", &db, path, sizeof path);
   if (!store) return 1;
@@ -82,8 +117,7 @@ int ltc_cmd_record(int argc, char **argv) {
   if (pid == 0) {
     char spec[sizeof sa.sun_path + 8];
     snprintf(spec, sizeof spec, "unix:%s", sa.sun_path);
-    setenv("LOOPTRACE", spec, 1);
-    if (clock) setenv("LOOPTRACE_CLOCK", clock, 1);
+    child_env(spec, NULL, clock); /* the label is the store's to set here */
     execvp(argv[i], argv + i);
     fprintf(stderr, "looptrace record: cannot run %s: %s\n", argv[i], strerror(errno));
     _exit(127);
@@ -113,8 +147,7 @@ int ltc_cmd_record(int argc, char **argv) {
   unlink(sa.sun_path);
   rmdir(dir);
 
-  if (WIFEXITED(status)) code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) code = 128 + WTERMSIG(status);
+  code = exit_code(status);
   if (!res.session) {
     fprintf(stderr,
             "looptrace record: %s sent no trace (is it built on the looptrace runtime?)\n",

@@ -43,18 +43,6 @@ static const char serve_usage[] =
     "                given (use 127.0.0.1 for this machine alone).\n"
     "  SIGTERM or ^C stops it: streams still running are stored as interrupted.\n";
 
-/* The per-user default: $XDG_RUNTIME_DIR/looptrace/ingest.sock, else /tmp/looptrace-UID/. */
-static void default_socket(char *buf, size_t len) {
-  const char *run = getenv("XDG_RUNTIME_DIR");
-  char dir[256];
-  if (run && *run)
-    snprintf(dir, sizeof dir, "%s/looptrace", run);
-  else
-    snprintf(dir, sizeof dir, "/tmp/looptrace-%u", (unsigned)getuid());
-  mkdir(dir, 0700);
-  snprintf(buf, len, "%s/ingest.sock", dir);
-}
-
 static int listen_unix(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof sa.sun_path) return -ENAMETOOLONG;
@@ -62,7 +50,7 @@ static int listen_unix(const char *path) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -errno;
   /* A socket file left by a collector that died is stale; one that answers is in use. */
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+  if (ltc_collector_listens(path)) {
     close(fd);
     return -EADDRINUSE;
   }
@@ -125,7 +113,7 @@ int ltc_cmd_serve(int argc, char **argv) {
   }
   char sockpath[300], unixspec[310];
   if (nspecs == 0) {
-    default_socket(sockpath, sizeof sockpath);
+    ltc_default_ingest_socket(sockpath, sizeof sockpath);
     snprintf(unixspec, sizeof unixspec, "unix:%s", sockpath);
     specs[nspecs++] = unixspec;
   }

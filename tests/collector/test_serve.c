@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -277,11 +278,53 @@ static void test_bad_streams_are_truncated_and_the_daemon_goes_on(void **state) 
   free(rec);
 }
 
+static void test_record_goes_through_the_running_collector(void **state) {
+  char run[128], defsock[200], never[160], out[160], err[160];
+  snprintf(run, sizeof run, "%s/run", dir);
+  mkdir(run, 0700);
+  setenv("XDG_RUNTIME_DIR", run, 1); /* the daemon and record agree on the default socket */
+  snprintf(defsock, sizeof defsock, "%s/looptrace/ingest.sock", run);
+  snprintf(out, sizeof out, "%s/serve2.out", dir);
+  snprintf(err, sizeof err, "%s/serve2.err", dir);
+  const char *dargs[] = {"looptrace", "serve", "--db", db, NULL};
+  pid_t daemon = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", dargs);
+  for (int i = 0; i < 2000 && !connectable(defsock); i++) usleep(5000);
+  assert_true(connectable(defsock));
+
+  snprintf(never, sizeof never, "%s/never.db", dir);
+  const char *env[] = {"LOOPTRACE_DB", never, NULL};
+  const char *rargs[] = {"looptrace", "record", "--name", "via-daemon", "--",
+                         LT_BIN_DIR "/seed_ordering", NULL};
+  char rout[160], rerr[160];
+  snprintf(rout, sizeof rout, "%s/rec.out", dir);
+  snprintf(rerr, sizeof rerr, "%s/rec.err", dir);
+  pid_t rec = spawn(rout, rerr, env, LT_BIN_DIR "/looptrace", rargs);
+  int st;
+  waitpid(rec, &st, 0);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  char want[8192];
+  snprintf(want, sizeof want, "%s", slurp(LT_ORACLE_DIR "/seed_ordering.out"));
+  assert_string_equal(slurp(rout), want);
+  const char *sql = "SELECT id FROM sessions WHERE label = 'via-daemon' AND status = 'complete'";
+  for (int i = 0; i < 2000 && query_int(sql) <= 0; i++) usleep(5000);
+  int64_t id = query_int(sql);
+  assert_true(id > 0);
+  assert_string_equal(marks_of(id), want);
+  assert_int_equal(access(never, F_OK), -1); /* record stored nothing itself */
+  kill(daemon, SIGTERM);
+  waitpid(daemon, &st, 0);
+  assert_int_equal(WEXITSTATUS(st), 0);
+  assert_false(connectable(defsock)); /* the daemon took its socket away */
+  unsetenv("XDG_RUNTIME_DIR");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_64_programs_at_once),
       cmocka_unit_test(test_sigterm_interrupts_and_the_program_goes_on),
       cmocka_unit_test(test_bad_streams_are_truncated_and_the_daemon_goes_on),
+      cmocka_unit_test(test_record_goes_through_the_running_collector),
   };
   return cmocka_run_group_tests_name("serve", tests, setup, teardown);
 }
