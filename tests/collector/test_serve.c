@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "db_query.h"
+
 static char dir[64], db[128], sock[128];
 
 static pid_t spawn(const char *out, const char *err, const char *const env[], const char *prog,
@@ -56,46 +58,6 @@ static pid_t start_daemon(void) {
   for (int i = 0; i < 2000 && !connectable(sock); i++) usleep(5000);
   assert_true(connectable(sock));
   return pid;
-}
-
-static int64_t query_int(const char *sql) {
-  sqlite3 *d;
-  int64_t v = -1;
-  if (sqlite3_open(db, &d) != SQLITE_OK) return -1;
-  sqlite3_busy_timeout(d, 1000);
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(d);
-  return v;
-}
-
-static char *marks_of(int64_t session) {
-  static char out[8192];
-  out[0] = 0;
-  sqlite3 *d;
-  sqlite3_open(db, &d);
-  sqlite3_stmt *st;
-  sqlite3_prepare_v2(d, "SELECT text FROM marks WHERE session = ? ORDER BY track, seq", -1, &st,
-                     NULL);
-  sqlite3_bind_int64(st, 1, session);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    size_t len = strlen(out);
-    snprintf(out + len, sizeof out - len, "%s\n", (const char *)sqlite3_column_text(st, 0));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(d);
-  return out;
-}
-
-static char *slurp(const char *path) {
-  static char buf[8192];
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f) fclose(f);
-  buf[n] = 0;
-  return buf;
 }
 
 static int setup(void **state) {
@@ -137,14 +99,14 @@ static void test_64_programs_at_once(void **state) {
   }
   /* each program closed its stream: the daemon ends its session (no time guessed: we wait on
    * what the database says, within a bound) */
-  for (int i = 0; i < 2000 && query_int("SELECT count(*) FROM sessions WHERE status = "
+  for (int i = 0; i < 2000 && db_int(db, "SELECT count(*) FROM sessions WHERE status = "
                                         "'complete'") < 64; i++)
     usleep(5000);
-  assert_int_equal(query_int("SELECT count(*) FROM sessions"), 64);
-  assert_int_equal(query_int("SELECT count(*) FROM sessions WHERE status = 'complete'"), 64);
-  assert_int_equal(query_int("SELECT sum(lost) FROM sessions"), 0);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM sessions"), 64);
+  assert_int_equal(db_int(db, "SELECT count(*) FROM sessions WHERE status = 'complete'"), 64);
+  assert_int_equal(db_int(db, "SELECT sum(lost) FROM sessions"), 0);
   for (int64_t s = 1; s <= 64; s++) {
-    char oracle[512], want[8192];
+    char oracle[512], want[16384];
     /* which seed: read the program's name back */
     sqlite3 *d;
     sqlite3_open(db, &d);
@@ -157,8 +119,8 @@ static void test_64_programs_at_once(void **state) {
              (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(d);
-    snprintf(want, sizeof want, "%s", slurp(oracle));
-    assert_string_equal(marks_of(s), want);
+    snprintf(want, sizeof want, "%s", file_text(oracle));
+    assert_string_equal(db_marks(db, s), want);
   }
   kill(daemon, SIGTERM);
   int st;
@@ -169,7 +131,7 @@ static void test_64_programs_at_once(void **state) {
 
 static void test_sigterm_interrupts_and_the_program_goes_on(void **state) {
   pid_t daemon = start_daemon();
-  int64_t before = query_int("SELECT count(*) FROM sessions");
+  int64_t before = db_int(db, "SELECT count(*) FROM sessions");
   char spec[160], out[160], err[160];
   snprintf(spec, sizeof spec, "unix:%s", sock);
   snprintf(out, sizeof out, "%s/countdown.out", dir);
@@ -180,8 +142,8 @@ static void test_sigterm_interrupts_and_the_program_goes_on(void **state) {
   /* once the database shows the program's first lines, stop the daemon */
   char sql[200];
   snprintf(sql, sizeof sql, "SELECT count(*) FROM marks WHERE session > %lld", (long long)before);
-  for (int i = 0; i < 2000 && query_int(sql) < 2; i++) usleep(5000);
-  assert_true(query_int(sql) >= 2);
+  for (int i = 0; i < 2000 && db_int(db, sql) < 2; i++) usleep(5000);
+  assert_true(db_int(db, sql) >= 2);
   kill(daemon, SIGTERM);
   int st;
   waitpid(daemon, &st, 0);
@@ -189,15 +151,15 @@ static void test_sigterm_interrupts_and_the_program_goes_on(void **state) {
   assert_int_equal(WEXITSTATUS(st), 0);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id > %lld AND status = "
                             "'interrupted'", (long long)before);
-  assert_int_equal(query_int(sql), 1);
+  assert_int_equal(db_int(db, sql), 1);
   /* the program finished its work untraced: its output is the oracle's, said once */
   waitpid(prog, &st, 0);
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 0);
-  char want[8192];
-  snprintf(want, sizeof want, "%s", slurp(LT_ORACLE_DIR "/seed_countdown.out"));
-  assert_string_equal(slurp(out), want);
-  assert_non_null(strstr(slurp(err), "goes on untraced"));
+  char want[16384];
+  snprintf(want, sizeof want, "%s", file_text(LT_ORACLE_DIR "/seed_countdown.out"));
+  assert_string_equal(file_text(out), want);
+  assert_non_null(strstr(file_text(err), "goes on untraced"));
 }
 
 /* Sends bytes to the daemon as a producer would, then hangs up. */
@@ -236,7 +198,7 @@ static void test_bad_streams_are_truncated_and_the_daemon_goes_on(void **state) 
   size_t len;
   uint8_t *rec = read_file(trace, &len);
   pid_t daemon = start_daemon();
-  int64_t before = query_int("SELECT coalesce(max(id), 0) FROM sessions");
+  int64_t before = db_int(db, "SELECT coalesce(max(id), 0) FROM sessions");
 
   /* 1: garbage after a valid prefix (the middle of the stream overwritten) */
   uint8_t *bad = malloc(len);
@@ -254,22 +216,22 @@ static void test_bad_streams_are_truncated_and_the_daemon_goes_on(void **state) 
   char sql[200];
   snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id > %lld AND status != 'live'",
            (long long)before);
-  for (int i = 0; i < 2000 && query_int(sql) < 3; i++) usleep(5000);
+  for (int i = 0; i < 2000 && db_int(db, sql) < 3; i++) usleep(5000);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id = %lld AND status = "
                             "'truncated' AND error LIKE 'corrupt at byte%%'", (long long)before + 1);
-  assert_int_equal(query_int(sql), 1);
+  assert_int_equal(db_int(db, sql), 1);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id = %lld AND status = "
                             "'truncated' AND error LIKE '%%cut inside a chunk%%'",
            (long long)before + 2);
-  assert_int_equal(query_int(sql), 1);
+  assert_int_equal(db_int(db, sql), 1);
   /* the one that was no trace at all left no session; the good one is complete */
   snprintf(sql, sizeof sql, "SELECT status = 'complete' FROM sessions WHERE id = %lld",
            (long long)before + 3);
-  assert_int_equal(query_int(sql), 1);
-  assert_string_equal(marks_of(before + 3), slurp(LT_ORACLE_DIR "/seed_ordering.out"));
+  assert_int_equal(db_int(db, sql), 1);
+  assert_string_equal(db_marks(db, before + 3), file_text(LT_ORACLE_DIR "/seed_ordering.out"));
   /* the corrupt one kept its valid prefix: a prefix of the oracle's lines */
-  char *prefix = marks_of(before + 1);
-  assert_true(strncmp(slurp(LT_ORACLE_DIR "/seed_ordering.out"), prefix, strlen(prefix)) == 0);
+  char *prefix = db_marks(db, before + 1);
+  assert_true(strncmp(file_text(LT_ORACLE_DIR "/seed_ordering.out"), prefix, strlen(prefix)) == 0);
   kill(daemon, SIGTERM);
   int st;
   waitpid(daemon, &st, 0);
@@ -303,14 +265,14 @@ static void test_record_goes_through_the_running_collector(void **state) {
   waitpid(rec, &st, 0);
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 0);
-  char want[8192];
-  snprintf(want, sizeof want, "%s", slurp(LT_ORACLE_DIR "/seed_ordering.out"));
-  assert_string_equal(slurp(rout), want);
+  char want[16384];
+  snprintf(want, sizeof want, "%s", file_text(LT_ORACLE_DIR "/seed_ordering.out"));
+  assert_string_equal(file_text(rout), want);
   const char *sql = "SELECT id FROM sessions WHERE label = 'via-daemon' AND status = 'complete'";
-  for (int i = 0; i < 2000 && query_int(sql) <= 0; i++) usleep(5000);
-  int64_t id = query_int(sql);
+  for (int i = 0; i < 2000 && db_int(db, sql) <= 0; i++) usleep(5000);
+  int64_t id = db_int(db, sql);
   assert_true(id > 0);
-  assert_string_equal(marks_of(id), want);
+  assert_string_equal(db_marks(db, id), want);
   assert_int_equal(access(never, F_OK), -1); /* record stored nothing itself */
   kill(daemon, SIGTERM);
   waitpid(daemon, &st, 0);

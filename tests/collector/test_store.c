@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "db_query.h"
 #include "ingest.h"
 #include "store.h"
 #include "store_codec.h"
@@ -32,32 +33,6 @@ static int teardown(void **state) {
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   return system(cmd);
-}
-
-static char *query_lines(const char *sql) {
-  static char out[8192];
-  out[0] = 0;
-  sqlite3 *d;
-  assert_int_equal(sqlite3_open(db, &d), SQLITE_OK);
-  sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    size_t len = strlen(out);
-    snprintf(out + len, sizeof out - len, "%s\n", (const char *)sqlite3_column_text(st, 0));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(d);
-  return out;
-}
-
-static char *slurp(const char *path) {
-  static char buf[8192];
-  FILE *f = fopen(path, "r");
-  assert_non_null(f);
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = 0;
-  fclose(f);
-  return buf;
 }
 
 static const char *seeds[] = {"seed_countdown", "seed_fetch_numbers", "seed_no_await",
@@ -78,19 +53,19 @@ static void test_record_every_seed(void **state) {
     char sql[512], oracle[512];
     snprintf(sql, sizeof sql,
              "SELECT status || ' ' || clock FROM sessions WHERE label = '%s'", seeds[i]);
-    assert_string_equal(query_lines(sql), "complete virtual\n");
+    assert_string_equal(db_lines(db, sql), "complete virtual\n");
     snprintf(sql, sizeof sql,
              "SELECT m.text FROM marks m JOIN sessions s ON s.id = m.session "
              "WHERE s.label = '%s' ORDER BY m.track, m.seq",
              seeds[i]);
     snprintf(oracle, sizeof oracle, "%s/%s.out", LT_ORACLE_DIR, seeds[i]);
-    char want[8192];
-    snprintf(want, sizeof want, "%s", slurp(oracle));
-    assert_string_equal(query_lines(sql), want);
+    char want[16384];
+    snprintf(want, sizeof want, "%s", file_text(oracle));
+    assert_string_equal(db_lines(db, sql), want);
   }
   /* the tasks of seed_ordering, with their parents and where they were spawned */
   assert_string_equal(
-      query_lines("SELECT name || ' ' || coalesce(p.pname, '-') || ' ' || "
+      db_lines(db, "SELECT name || ' ' || coalesce(p.pname, '-') || ' ' || "
                   "coalesce(spawn_line, '-') || ' ' || outcome FROM tasks t "
                   "LEFT JOIN (SELECT session AS ps, task AS pt, name AS pname FROM tasks) p "
                   "ON p.ps = t.session AND p.pt = t.parent "
@@ -107,7 +82,7 @@ static void test_program_that_is_not_traced(void **state) {
   assert_int_equal(WEXITSTATUS(st), 1);
   char errpath[128];
   snprintf(errpath, sizeof errpath, "%s/err", dir);
-  assert_non_null(strstr(slurp(errpath), "sent no trace"));
+  assert_non_null(strstr(file_text(errpath), "sent no trace"));
 }
 
 /* ---- the packed blocks hold exactly the stream's records ---- */
@@ -211,26 +186,13 @@ static void test_killed_writer_leaves_consistent_db(void **state) {
   assert_int_equal(ltc_store_open(db3, &s, err, sizeof err), 0); /* marks it interrupted */
   ltc_store_close(s);
   snprintf(db, sizeof db, "%s", db3);
-  assert_string_equal(query_lines("PRAGMA integrity_check"), "ok\n");
-  assert_string_equal(query_lines("SELECT status || ' ' || events FROM sessions"),
+  assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
+  assert_string_equal(db_lines(db, "SELECT status || ' ' || events FROM sessions"),
                       "interrupted 5000\n");
-  assert_string_equal(query_lines("SELECT sum(count) FROM event_blocks"), "5000\n");
+  assert_string_equal(db_lines(db, "SELECT sum(count) FROM event_blocks"), "5000\n");
 }
 
 /* ---- a program killed mid-run ---- */
-
-static int64_t query_int(const char *path, const char *sql) {
-  sqlite3 *d;
-  int64_t v = -1;
-  if (sqlite3_open(path, &d) != SQLITE_OK) return -1;
-  sqlite3_busy_timeout(d, 1000);
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(d, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(d);
-  return v;
-}
 
 static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   char db4[160], prog[256];
@@ -246,8 +208,8 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
    * runs for a second of real time), then kill it. */
   int64_t pid = -1;
   for (int i = 0; i < 2000 && pid <= 0; i++) {
-    if (query_int(db4, "SELECT count(*) FROM marks") >= 2)
-      pid = query_int(db4, "SELECT pid FROM sessions");
+    if (db_int(db4, "SELECT count(*) FROM marks") >= 2)
+      pid = db_int(db4, "SELECT pid FROM sessions");
     else
       usleep(5000);
   }
@@ -258,12 +220,12 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 128 + SIGKILL); /* record passes the program's end on */
   snprintf(db, sizeof db, "%s", db4);
-  assert_string_equal(query_lines("SELECT status FROM sessions"), "aborted\n");
+  assert_string_equal(db_lines(db, "SELECT status FROM sessions"), "aborted\n");
   /* what it printed before it died is kept, in order: the oracle's first lines */
-  char *marks = query_lines("SELECT text FROM marks ORDER BY seq");
+  char *marks = db_lines(db, "SELECT text FROM marks ORDER BY seq");
   assert_true(strlen(marks) >= 5);
   assert_memory_equal(marks, "10\n9\n", 5);
-  assert_string_equal(query_lines("PRAGMA integrity_check"), "ok\n");
+  assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
 }
 
 int main(void) {
