@@ -20,6 +20,7 @@ typedef struct fd_watch {
   lt__io_watch w;        /* first: epoll hands this back */
   int fd;
   uint32_t registered;   /* the epoll mask now registered (0: not in the epoll set) */
+  bool orphan;           /* fd was closed while registered: epoll may still point here */
   lt_future *reader;     /* the future of the task waiting for LT_READABLE, or NULL */
   lt_future *writer;     /* ... for LT_WRITABLE (the same future when one task waits for both) */
 } fd_watch;
@@ -59,8 +60,15 @@ static int sync_epoll(lt_loop *loop, fd_watch *fw) {
   int rc;
   if (want == 0) {
     rc = epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fw->fd, &ev);
-    /* Closing the fd already took it out of the epoll set. */
-    if (rc < 0 && (errno == EBADF || errno == ENOENT)) rc = 0;
+    if (rc < 0 && errno == EBADF) {
+      /* The fd was closed while a task waited on it. If a dup() keeps the file open, epoll
+       * still holds the registration and can report events pointing here: this watcher
+       * must outlive it (it stays, inert, until the fd number is reused or the loop ends). */
+      fw->orphan = true;
+      rc = 0;
+    } else if (rc < 0 && errno == ENOENT) {
+      rc = 0; /* already out of the epoll set */
+    }
   } else if (fw->registered == 0) {
     rc = epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fw->fd, &ev);
     if (rc < 0 && errno == EEXIST) rc = epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fw->fd, &ev);
@@ -80,7 +88,7 @@ static int sync_epoll(lt_loop *loop, fd_watch *fw) {
 /* Frees fd's watcher once nobody waits on it. Never called while epoll events are being
  * dispatched (only from a task), so no pending event can point at it. */
 static void maybe_free(io_state *io, fd_watch *fw) {
-  if (fw->reader || fw->writer || fw->registered) return;
+  if (fw->reader || fw->writer || fw->registered || fw->orphan) return;
   io->byfd[fw->fd] = NULL;
   free(fw);
 }

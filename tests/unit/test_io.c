@@ -161,11 +161,39 @@ static void test_double_wait_cancel_and_bad_fd(void **state) {
   close(sp[1]);
 }
 
+/* Closing an fd a task waits on is the caller's mistake, but must not be undefined behaviour:
+ * with a dup() keeping the file open, epoll keeps reporting it after the waiter is gone. */
+static int dup_fd;
+static int main_closed_under_waiter(void *arg, void **result) {
+  lt_task *t = lt_spawn(waits_readable, "waiter");
+  lt_yield();
+  dup_fd = dup(sp[0]);
+  close(sp[0]);      /* closed under the waiter... */
+  lt_task_cancel(t); /* ...which then goes away */
+  lt_await(t, NULL);
+  if (write(sp[1], "x", 1) != 1) return -EIO; /* the dup'd file becomes readable */
+  for (int i = 0; i < 5; i++) lt_sleep(LT_MSEC(1)); /* polls that report it */
+  lt_task_release(t);
+  return 0;
+}
+
+static void test_fd_closed_under_waiter(void **state) {
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+  lt_set_nonblocking(sp[0]);
+  rec_reset();
+  lt_run_opts real = {.clock = LT_CLOCK_REAL};
+  assert_int_equal(lt_run(main_closed_under_waiter, NULL, NULL, &real), 0);
+  rec_is("waiter:cancelled");
+  close(dup_fd);
+  close(sp[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reader_parks_until_data),
       cmocka_unit_test(test_tcp_echo_of_a_large_buffer),
       cmocka_unit_test(test_double_wait_cancel_and_bad_fd),
+      cmocka_unit_test(test_fd_closed_under_waiter),
   };
   return cmocka_run_group_tests_name("io", tests, NULL, NULL);
 }
