@@ -85,7 +85,10 @@ static void anchor(lt__track *tr) {
 }
 
 int64_t lt__track_now(lt__track *tr) {
-  if (tr->loop && tr->loop->clock == LT_CLOCK_VIRTUAL) return tr->loop->vtime;
+  if (tr->loop && tr->loop->clock == LT_CLOCK_VIRTUAL) {
+    tr->last_ts = tr->loop->vtime; /* definitions (strings, sites) are stamped with it too */
+    return tr->last_ts;
+  }
   int64_t ns;
   if (g_clock.use_ticks)
     ns = tr->anchor_ns +
