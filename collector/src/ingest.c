@@ -20,7 +20,7 @@ static int64_t now_ns(void) {
 int ltc_ingest_fd(ltc_store *store, int fd, const char *label, ltc_ingest_result *res) {
   ltc_stream *s = ltc_stream_new(store, label);
   if (!s) return -ENOMEM;
-  static uint8_t buf[1 << 16];
+  uint8_t buf[1 << 16];
   int64_t last_commit = now_ns();
   int rc = 0;
   for (;;) {

@@ -40,7 +40,7 @@ static const char serve_usage[] =
     "  --db FILE     the database (default: $LOOPTRACE_DB or ~/.local/share/looptrace/looptrace.db)\n"
     "  --ingest SPEC where programs stream to (default: a Unix socket of your own, printed at\n"
     "                start); programs find it with LOOPTRACE=SPEC. TCP binds only the address\n"
-    "                given (use 127.0.0.1 for this machine alone).\n"
+    "                given (use 127.0.0.1 for this machine alone); port 0 picks a free one.\n"
     "  SIGTERM or ^C stops it: streams still running are stored as interrupted.\n";
 
 static int listen_unix(const char *path) {
@@ -75,7 +75,7 @@ static int listen_tcp(const char *hostport) {
   char *end;
   long port = strtol(colon + 1, &end, 10);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  if (*end || port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+  if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
     return -EINVAL;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -errno;
@@ -146,7 +146,18 @@ int ltc_cmd_serve(int argc, char **argv) {
     if (strncmp(specs[i], "unix:", 5) == 0) unlink_me = specs[i] + 5;
     listeners[nl++] = fd;
     watch(ep, fd, TAG_LISTENER, NULL);
-    printf("looptrace serve: programs stream here with LOOPTRACE=%s\n", specs[i]);
+    struct sockaddr_in bound;
+    socklen_t blen = sizeof bound;
+    if (strncmp(specs[i], "tcp:", 4) == 0 &&
+        getsockname(fd, (struct sockaddr *)&bound, &blen) == 0) {
+      /* with port 0 the kernel chose one: say which */
+      char host[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &bound.sin_addr, host, sizeof host);
+      printf("looptrace serve: programs stream here with LOOPTRACE=tcp:%s:%u\n", host,
+             ntohs(bound.sin_port));
+    } else {
+      printf("looptrace serve: programs stream here with LOOPTRACE=%s\n", specs[i]);
+    }
   }
   if (status == 0) printf("looptrace serve: storing sessions in %s\n", db);
   fflush(stdout);

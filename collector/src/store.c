@@ -114,6 +114,8 @@ typedef struct live_session {
 
 struct ltc_store {
   sqlite3 *db;
+  /* the text of the last ltc_store_session_row, per store (a reader thread has its own) */
+  char row_program[4096], row_label[1024], row_status[32], row_clock[16];
   sqlite3_stmt *st[ST_COUNT];
   bool in_tx;
   live_session *live;
@@ -563,13 +565,12 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
   sqlite3_bind_int64(st, 1, id);
   int rc = -ENOENT;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    static char program[4096], label[1024], status[32], clock[16];
-    snprintf(program, sizeof program, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(label, sizeof label, "%s", (const char *)sqlite3_column_text(st, 2));
-    snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 3));
-    snprintf(clock, sizeof clock, "%s", (const char *)sqlite3_column_text(st, 4));
-    *row = (ltc_session_row){.id = id, .program = program, .label = label, .status = status,
-                             .clock = clock, .pid = sqlite3_column_int64(st, 5),
+    snprintf(s->row_program, sizeof s->row_program, "%s", sqlite3_column_text(st, 1));
+    snprintf(s->row_label, sizeof s->row_label, "%s", sqlite3_column_text(st, 2));
+    snprintf(s->row_status, sizeof s->row_status, "%s", sqlite3_column_text(st, 3));
+    snprintf(s->row_clock, sizeof s->row_clock, "%s", sqlite3_column_text(st, 4));
+    *row = (ltc_session_row){.id = id, .program = s->row_program, .label = s->row_label,
+                             .status = s->row_status, .clock = s->row_clock, .pid = sqlite3_column_int64(st, 5),
                              .started_wall_ns = sqlite3_column_int64(st, 6),
                              .start_ns = sqlite3_column_int64(st, 7),
                              .end_ns = sqlite3_column_int64(st, 8),

@@ -55,7 +55,7 @@ typedef struct ltc_session_strings ltc_session_strings;
 int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
                              void (*fn)(void *user, const ltc_event *e), void *user);
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
-/* The session's row (the text fields live until the next call into the store). */
+/* The session's row; its text lives in the store until the next call of this function. */
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row);
 
 #endif

@@ -251,6 +251,9 @@ int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value
 /* The same, with a detail for the trace (the fd of an I/O wait, the job of an executor wait). */
 int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint64_t detail,
                          void **value, const lt_srcloc *site);
+/* Checks that the running task may wait on f (`who` names the caller in misuse messages):
+ * 0 with *t, or -EPERM (no task, another loop), -EINVAL (NULL), -EDEADLK (itself). */
+int lt__await_target(const char *who, lt_future *f, lt_task **t);
 /* The done callback a parked task registers: the tracer tells a task's wake-up by it. */
 void lt__task_wakeup(lt_future *f, void *task);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */

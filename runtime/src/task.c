@@ -250,21 +250,29 @@ int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint6
   return rc;
 }
 
-int lt_await_at(lt_future *f, void **value, const lt_srcloc *site) {
-  lt_task *t = lt__task_check("lt_await");
+int lt__await_target(const char *who, lt_future *f, lt_task **out) {
+  lt_task *t = lt__task_check(who);
   if (!t) return -EPERM;
   if (!f) {
-    lt__misuse("lt_await on NULL");
+    lt__misuse("%s on NULL", who);
     return -EINVAL;
   }
   if (f->loop != t->fut.loop) {
-    lt__misuse("lt_await on a future of another loop");
+    lt__misuse("%s on a future of another loop", who);
     return -EPERM;
   }
   if (f == &t->fut) {
-    lt__misuse("task %s awaits itself", lt_task_name(t));
+    lt__misuse("%s: task %s waits for itself", who, lt_task_name(t));
     return -EDEADLK;
   }
+  *out = t;
+  return 0;
+}
+
+int lt_await_at(lt_future *f, void **value, const lt_srcloc *site) {
+  lt_task *t;
+  int rc = lt__await_target("lt_await", f, &t);
+  if (rc < 0) return rc;
   if (f->state != LT_FUTURE_PENDING) return lt_future_result(f, value);
   return lt__task_park(t, f, f->is_task ? LT__WAIT_TASK : LT__WAIT_FUTURE, value, site);
 }

@@ -123,23 +123,12 @@ out:
 }
 
 int lt_wait_for_at(lt_future *f, int64_t timeout_ns, void **value, const lt_srcloc *site) {
-  lt_task *t = lt__task_check("lt_wait_for");
-  if (!t) return -EPERM;
-  if (!f) {
-    lt__misuse("lt_wait_for on NULL");
-    return -EINVAL;
-  }
-  if (f->loop != t->fut.loop) {
-    lt__misuse("lt_wait_for on a future of another loop");
-    return -EPERM;
-  }
-  if (f == &t->fut) {
-    lt__misuse("task %s waits for itself", lt_task_name(t));
-    return -EDEADLK;
-  }
+  lt_task *t;
+  int rc = lt__await_target("lt_wait_for", f, &t);
+  if (rc < 0) return rc;
   if (timeout_ns < 0) return lt_await_at(f, value, site);
   lt__obj_retain(f->owner); /* f stays readable until we return */
-  int rc = wait_for_timed(t, f, timeout_ns, value, site);
+  rc = wait_for_timed(t, f, timeout_ns, value, site);
   lt__obj_release(f->owner);
   return rc;
 }

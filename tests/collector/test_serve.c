@@ -281,12 +281,52 @@ static void test_record_goes_through_the_running_collector(void **state) {
   unsetenv("XDG_RUNTIME_DIR");
 }
 
+/* Over loopback TCP: the runtime's tcp: sink and serve's tcp: ingest, on a port serve picks. */
+static void test_tcp_ingest(void **state) {
+  char out[160], err[160];
+  snprintf(out, sizeof out, "%s/serve-tcp.out", dir);
+  snprintf(err, sizeof err, "%s/serve-tcp.err", dir);
+  const char *dargs[] = {"looptrace", "serve", "--db", db, "--ingest", "tcp:127.0.0.1:0", NULL};
+  pid_t daemon = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", dargs);
+  /* serve prints the port it bound: wait for that line */
+  char spec[64] = "";
+  for (int i = 0; i < 2000 && !spec[0]; i++) {
+    const char *at = strstr(file_text(out), "LOOPTRACE=tcp:");
+    if (at) sscanf(at + strlen("LOOPTRACE="), "%63s", spec);
+    else usleep(5000);
+  }
+  assert_non_null(strstr(spec, "tcp:127.0.0.1:"));
+  assert_null(strstr(spec, "127.0.0.1:0")); /* a real port, not the 0 asked for */
+  int64_t before = db_int(db, "SELECT coalesce(max(id), 0) FROM sessions");
+  const char *env[] = {"LOOPTRACE", spec, "LOOPTRACE_CLOCK", "virtual", NULL};
+  const char *args[] = {"seed_ordering", NULL};
+  char pout[160];
+  snprintf(pout, sizeof pout, "%s/tcp-prog.out", dir);
+  pid_t prog = spawn(pout, "/dev/null", env, LT_BIN_DIR "/seed_ordering", args);
+  int st;
+  waitpid(prog, &st, 0);
+  assert_int_equal(WEXITSTATUS(st), 0);
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT id FROM sessions WHERE id > %lld AND status = 'complete'",
+           (long long)before);
+  for (int i = 0; i < 2000 && db_int(db, sql) <= 0; i++) usleep(5000);
+  int64_t id = db_int(db, sql);
+  assert_true(id > 0);
+  char want[16384];
+  snprintf(want, sizeof want, "%s", file_text(LT_ORACLE_DIR "/seed_ordering.out"));
+  assert_string_equal(db_marks(db, id), want);
+  kill(daemon, SIGTERM);
+  waitpid(daemon, &st, 0);
+  assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_64_programs_at_once),
       cmocka_unit_test(test_sigterm_interrupts_and_the_program_goes_on),
       cmocka_unit_test(test_bad_streams_are_truncated_and_the_daemon_goes_on),
       cmocka_unit_test(test_record_goes_through_the_running_collector),
+      cmocka_unit_test(test_tcp_ingest),
   };
   return cmocka_run_group_tests_name("serve", tests, setup, teardown);
 }
