@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -17,6 +19,10 @@ ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t 
 void ltc_default_ingest_socket(char *buf, size_t len);
 /* True when a collector answers on the Unix socket at path. */
 bool ltc_collector_listens(const char *path);
+
+/* Writes session id as Chrome Trace Event JSON (chrome) or JSON lines; the export command
+ * and the daemon's /api/sessions/N/export both write through it. 0, -ENOENT, -EPROTO, -EIO. */
+int ltc_export_session(ltc_store *store, int64_t id, bool chrome, FILE *out);
 
 int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);

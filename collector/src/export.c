@@ -11,8 +11,7 @@
 #include "commands.h"
 #include "names.h"
 #include "store.h"
-
-typedef enum task_state { TS_NONE = 0, TS_READY, TS_RUNNING, TS_WAITING } task_state;
+#include "taskstate.h"
 
 typedef struct exporter {
   FILE *out;
@@ -20,12 +19,7 @@ typedef struct exporter {
   int64_t t0;
   const ltc_session_strings *strings;
   ltc_names names;
-  /* each task's open slice, indexed by (track, task) through a small map */
-  struct state_slot {
-    uint64_t key;
-    uint8_t state;
-  } *states;
-  size_t cap, len;
+  ltc_taskstates states; /* each task's open slice */
 } exporter;
 
 static void json_string(FILE *o, const char *s) {
@@ -39,31 +33,6 @@ static void json_string(FILE *o, const char *s) {
       fputc(*p, o);
   }
   fputc('"', o);
-}
-
-static uint8_t *state_of(exporter *x, uint32_t track, uint32_t task) {
-  if ((x->len + 1) * 2 > x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 256;
-    struct state_slot *n = calloc(cap, sizeof *n);
-    if (!n) return NULL;
-    for (size_t i = 0; i < x->cap; i++)
-      if (x->states[i].key) {
-        size_t j = (size_t)(x->states[i].key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-        while (n[j].key) j = (j + 1) & (cap - 1);
-        n[j] = x->states[i];
-      }
-    free(x->states);
-    x->states = n;
-    x->cap = cap;
-  }
-  uint64_t key = (uint64_t)track << 32 | task | 1ull << 63;
-  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (x->cap - 1);
-  while (x->states[i].key && x->states[i].key != key) i = (i + 1) & (x->cap - 1);
-  if (!x->states[i].key) {
-    x->states[i].key = key;
-    x->len++;
-  }
-  return &x->states[i].state;
 }
 
 /* Starts one Chrome trace event: {"ph":..,"pid":track,"tid":task,"ts":us */
@@ -85,18 +54,17 @@ static void slice_end(exporter *x, const ltc_event *e, uint32_t task) {
   fputc('}', x->out);
 }
 
-/* Moves a task to a new state at e's time: ends the slice it was in, begins the next. */
-static void move(exporter *x, const ltc_event *e, uint32_t task, task_state to, const char *why) {
-  uint8_t *st = state_of(x, e->track, task);
-  if (!st) return;
-  if (*st != TS_NONE) slice_end(x, e, task);
-  *st = (uint8_t)to;
-  if (to == TS_RUNNING) slice_begin(x, e, task, "running");
-  if (to == TS_READY) slice_begin(x, e, task, "ready");
-  if (to == TS_WAITING) {
+/* A task moved to a new state at e's time: end the slice it was in, begin the next. */
+static void on_move(void *user, const ltc_event *e, const ltc_task_slot *was, ltc_task_state to,
+                    uint8_t reason) {
+  exporter *x = user;
+  if (was->state != LTC_TASK_NONE) slice_end(x, e, e->task);
+  if (to == LTC_TASK_RUNNING) slice_begin(x, e, e->task, "running");
+  if (to == LTC_TASK_READY) slice_begin(x, e, e->task, "ready");
+  if (to == LTC_TASK_WAITING) {
     char name[64];
-    snprintf(name, sizeof name, "waiting: %s", why);
-    slice_begin(x, e, task, name);
+    snprintf(name, sizeof name, "waiting: %s", ltc_reason_name(reason));
+    slice_begin(x, e, e->task, name);
   }
 }
 
@@ -127,7 +95,7 @@ static void chrome_event(exporter *x, const ltc_event *e) {
       break;
     }
     case LT_EV_TASK_READY: {
-      move(x, e, e->task, TS_READY, NULL);
+      ltc_taskstates_apply(&x->states, e, on_move, x);
       uint8_t waker = e->flags >> 4;
       if (waker == LT_WAKER_NONE) break;
       /* an arrow from what ran when the task became ready (a task, or the loop's lane) */
@@ -139,14 +107,9 @@ static void chrome_event(exporter *x, const ltc_event *e) {
       fprintf(o, ",\"name\":\"wake-up\",\"cat\":\"wake\",\"id\":%llu,\"bp\":\"e\"}", id);
       break;
     }
-    case LT_EV_TASK_RESUME: move(x, e, e->task, TS_RUNNING, NULL); break;
+    case LT_EV_TASK_RESUME:
     case LT_EV_TASK_SUSPEND:
-      if (e->flags == LT_REASON_YIELD)
-        move(x, e, e->task, TS_READY, NULL); /* a yield is ready again at once */
-      else
-        move(x, e, e->task, TS_WAITING, ltc_reason_name(e->flags));
-      break;
-    case LT_EV_TASK_DONE: move(x, e, e->task, TS_NONE, NULL); break;
+    case LT_EV_TASK_DONE: ltc_taskstates_apply(&x->states, e, on_move, x); break;
     case LT_EV_MARK:
       ev(x, "i", e->track, e->task, e->ts);
       fputs(",\"s\":\"t\",\"name\":", o);
@@ -200,6 +163,27 @@ static void on_event(void *user, const ltc_event *e) {
     jsonl_event(x, e);
 }
 
+int ltc_export_session(ltc_store *store, int64_t id, bool chrome, FILE *out) {
+  ltc_session_row row;
+  int rc = ltc_store_session_row(store, id, &row);
+  if (rc < 0) return rc;
+  exporter x = {.out = out, .chrome = chrome, .first = true, .t0 = row.start_ns};
+  if (x.chrome) {
+    fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":", out);
+    json_string(out, row.program);
+    fputs(",\"label\":", out);
+    json_string(out, row.label);
+    fprintf(out, ",\"session\":%lld,\"status\":\"%s\"},\"traceEvents\":[", (long long)id,
+            row.status);
+  }
+  /* strings are only valid inside the call: the exporter reads them through x.strings */
+  rc = ltc_store_session_events(store, id, &x.strings, on_event, &x);
+  if (x.chrome) fputs("\n]}\n", out);
+  ltc_names_free(&x.names);
+  ltc_taskstates_free(&x.states);
+  return rc;
+}
+
 static const char export_usage[] =
     "usage: looptrace export SESSION [--format chrome|jsonl] [--db FILE] [-o FILE]\n"
     "  chrome (default): Chrome Trace Event JSON; open it in https://ui.perfetto.dev or\n"
@@ -251,25 +235,12 @@ int ltc_cmd_export(int argc, char **argv) {
     ltc_store_close(store);
     return 1;
   }
-  exporter x = {.out = out, .chrome = strcmp(format, "chrome") == 0, .first = true,
-                .t0 = row.start_ns};
-  if (x.chrome) {
-    fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":", out);
-    json_string(out, row.program);
-    fputs(",\"label\":", out);
-    json_string(out, row.label);
-    fprintf(out, ",\"session\":%lld,\"status\":\"%s\"},\"traceEvents\":[", id, row.status);
-  }
-  /* strings are only valid inside the call: the exporter reads them through x.strings */
-  int rc = ltc_store_session_events(store, id, &x.strings, on_event, &x);
-  if (x.chrome) fputs("\n]}\n", out);
+  int rc = ltc_export_session(store, id, strcmp(format, "chrome") == 0, out);
   if (rc < 0)
     fprintf(stderr, "looptrace export: session %lld: %s\n", id,
             rc == -EPROTO ? "a damaged event block" : ltc_store_error(store));
   int werr = ferror(out);
   if (out != stdout) fclose(out);
-  ltc_names_free(&x.names);
-  free(x.states);
   ltc_store_close(store);
   return rc < 0 || werr ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "store_codec.h"
+#include "store_internal.h"
 
 /* The schema: every table says what a row is; docs/schema.md has the long form. */
 static const char schema[] =
@@ -61,19 +62,11 @@ static const char schema[] =
     "  track INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
     "  ts INTEGER NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL,\n"
     "  PRIMARY KEY (session, track, seq)\n"
-    ") WITHOUT ROWID;\n";
+    ") WITHOUT ROWID;\n"
+    "-- the marks of a time window, for drawing them on a zoomed-out timeline\n"
+    "CREATE INDEX IF NOT EXISTS marks_by_time ON marks (session, ts);\n";
 
-enum {
-  ST_SESSION_INSERT,
-  ST_SESSION_PROGRESS,
-  ST_SESSION_END,
-  ST_BLOCK_INSERT,
-  ST_STRING_INSERT,
-  ST_TASK_INSERT,
-  ST_TASK_DONE,
-  ST_MARK_INSERT,
-  ST_COUNT
-};
+
 
 static const char *const statements[ST_COUNT] = {
     [ST_SESSION_INSERT] =
@@ -112,24 +105,16 @@ typedef struct live_session {
   struct live_session *next;
 } live_session;
 
-struct ltc_store {
-  sqlite3 *db;
-  /* the text of the last ltc_store_session_row, per store (a reader thread has its own) */
-  char row_program[4096], row_label[1024], row_status[32], row_clock[16];
-  sqlite3_stmt *st[ST_COUNT];
-  bool in_tx;
-  live_session *live;
-  char error[256];
-};
+
 
 const char *ltc_store_error(const ltc_store *s) { return s->error; }
 
-static int fail(ltc_store *s, const char *what) {
+int ltc_store_fail(ltc_store *s, const char *what) {
   snprintf(s->error, sizeof s->error, "%s: %s", what, sqlite3_errmsg(s->db));
   return -EIO;
 }
 
-static int exec(ltc_store *s, const char *sql) {
+int ltc_store_exec(ltc_store *s, const char *sql) {
   char *msg = NULL;
   if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(s->error, sizeof s->error, "%s", msg ? msg : "sqlite error");
@@ -138,6 +123,7 @@ static int exec(ltc_store *s, const char *sql) {
   }
   return 0;
 }
+
 
 static int mkdirs(const char *dir) {
   char tmp[4096];
@@ -183,10 +169,10 @@ int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen) 
   /* WAL: readers (the web API) never block the writer. synchronous=NORMAL: a commit is not
    * fsynced, so a power cut may lose the last moments, but never corrupts the file; a process
    * that is killed (kill -9) loses nothing it committed. */
-  if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-      exec(s, schema) ||
+  if (ltc_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
+      ltc_store_exec(s, schema) ||
       /* Sessions left live by a writer that died: they will never be finished now. */
-      exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'")) {
+      ltc_store_exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'")) {
     snprintf(err, errlen, "%s: %s", path, s->error);
     goto bad;
   }
@@ -201,6 +187,23 @@ int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen) 
 bad:
   ltc_store_close(s);
   return rc;
+}
+
+int ltc_store_open_reader(const char *path, ltc_store **out, char *err, size_t errlen) {
+  ltc_store *s = calloc(1, sizeof *s);
+  if (!s) return -ENOMEM;
+  s->reader = true;
+  /* Read-write at the file level (WAL readers update the shared-memory index), but
+   * query_only: this connection never changes the database. */
+  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+      ltc_store_exec(s, "PRAGMA query_only=1")) {
+    snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
+    ltc_store_close(s);
+    return -EIO;
+  }
+  sqlite3_busy_timeout(s->db, 5000);
+  *out = s;
+  return 0;
 }
 
 static void live_free(live_session *l) {
@@ -224,7 +227,7 @@ void ltc_store_close(ltc_store *s) {
 
 static int begin(ltc_store *s) {
   if (s->in_tx) return 0;
-  if (exec(s, "BEGIN")) return -EIO;
+  if (ltc_store_exec(s, "BEGIN")) return -EIO;
   s->in_tx = true;
   return 0;
 }
@@ -235,7 +238,7 @@ static int step(ltc_store *s, int which) {
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE ? 0 : fail(s, statements[which]);
+  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, statements[which]);
 }
 
 static live_session *find_live(ltc_store *s, int64_t id) {
@@ -437,7 +440,7 @@ int ltc_store_commit(ltc_store *s) {
   }
   if (!s->in_tx) return 0;
   s->in_tx = false;
-  return exec(s, "COMMIT");
+  return ltc_store_exec(s, "COMMIT");
 }
 
 int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
@@ -472,142 +475,31 @@ int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t
   return rc < 0 ? rc : crc;
 }
 
-int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
-                            void *user) {
+/* Small writes the web API asks for; the daemon runs them on its writer thread. */
+static int run_one(ltc_store *s, const char *sql, int64_t id, const char *text) {
   sqlite3_stmt *st;
-  const char *sql =
-      "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
-      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id) "
-      "FROM sessions s ORDER BY id";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, "listing");
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    ltc_session_row row = {
-        .id = sqlite3_column_int64(st, 0),
-        .program = (const char *)sqlite3_column_text(st, 1),
-        .label = (const char *)sqlite3_column_text(st, 2),
-        .status = (const char *)sqlite3_column_text(st, 3),
-        .clock = (const char *)sqlite3_column_text(st, 4),
-        .pid = sqlite3_column_int64(st, 5),
-        .started_wall_ns = sqlite3_column_int64(st, 6),
-        .start_ns = sqlite3_column_int64(st, 7),
-        .end_ns = sqlite3_column_int64(st, 8),
-        .events = sqlite3_column_int64(st, 9),
-        .lost = sqlite3_column_int64(st, 10),
-        .tasks = sqlite3_column_int64(st, 11),
-    };
-    fn(user, &row);
-  }
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : fail(s, "listing");
-}
-
-/* ---- reading one session back ---- */
-
-struct ltc_session_strings {
-  struct str_entry {
-    uint64_t key; /* track << 32 | id; 0: empty */
-    char *text;
-  } *slots;
-  size_t cap;
-};
-
-static size_t str_slot(const ltc_session_strings *t, uint64_t key) {
-  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (t->cap - 1);
-  while (t->slots[i].key && t->slots[i].key != key) i = (i + 1) & (t->cap - 1);
-  return i;
-}
-
-const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id) {
-  if (!t || !t->cap) return NULL;
-  size_t i = str_slot(t, (uint64_t)track << 32 | (id & 0xffffffffu));
-  return t->slots[i].key ? t->slots[i].text : NULL;
-}
-
-static void strings_free(ltc_session_strings *t) {
-  for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
-  free(t->slots);
-}
-
-static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM strings WHERE session = ?", -1, &st,
-                         NULL) != SQLITE_OK)
-    return fail(s, "strings");
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, sql);
   sqlite3_bind_int64(st, 1, id);
-  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  if (text) sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ltc_store_fail(s, sql);
   sqlite3_finalize(st);
-  t->cap = 64;
-  while (t->cap < 2 * n + 2) t->cap *= 2;
-  t->slots = calloc(t->cap, sizeof *t->slots);
-  if (!t->slots) return -ENOMEM;
-  if (sqlite3_prepare_v2(s->db, "SELECT track, id, text FROM strings WHERE session = ?", -1, &st,
-                         NULL) != SQLITE_OK)
-    return fail(s, "strings");
-  sqlite3_bind_int64(st, 1, id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    uint64_t key = (uint64_t)sqlite3_column_int64(st, 0) << 32 |
-                   ((uint64_t)sqlite3_column_int64(st, 1) & 0xffffffffu);
-    size_t i = str_slot(t, key);
-    if (t->slots[i].key) continue;
-    t->slots[i].key = key;
-    t->slots[i].text = strdup((const char *)sqlite3_column_text(st, 2));
-  }
-  sqlite3_finalize(st);
-  return 0;
-}
-
-int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
-  sqlite3_stmt *st;
-  const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
-                    "end_ns, events, lost FROM sessions WHERE id = ?";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, "session");
-  sqlite3_bind_int64(st, 1, id);
-  int rc = -ENOENT;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    snprintf(s->row_program, sizeof s->row_program, "%s", sqlite3_column_text(st, 1));
-    snprintf(s->row_label, sizeof s->row_label, "%s", sqlite3_column_text(st, 2));
-    snprintf(s->row_status, sizeof s->row_status, "%s", sqlite3_column_text(st, 3));
-    snprintf(s->row_clock, sizeof s->row_clock, "%s", sqlite3_column_text(st, 4));
-    *row = (ltc_session_row){.id = id, .program = s->row_program, .label = s->row_label,
-                             .status = s->row_status, .clock = s->row_clock, .pid = sqlite3_column_int64(st, 5),
-                             .started_wall_ns = sqlite3_column_int64(st, 6),
-                             .start_ns = sqlite3_column_int64(st, 7),
-                             .end_ns = sqlite3_column_int64(st, 8),
-                             .events = sqlite3_column_int64(st, 9),
-                             .lost = sqlite3_column_int64(st, 10)};
-    rc = 0;
-  }
-  sqlite3_finalize(st);
+  if (rc == 0 && sqlite3_changes(s->db) == 0) rc = -ENOENT;
   return rc;
 }
 
-int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
-                             void (*fn)(void *user, const ltc_event *e), void *user) {
-  ltc_session_row row;
-  int rc = ltc_store_session_row(s, id, &row);
-  if (rc < 0) return rc;
-  ltc_session_strings t = {0};
-  if ((rc = strings_load(s, id, &t)) < 0) {
-    strings_free(&t);
-    return rc;
-  }
-  if (strings) *strings = &t; /* valid while the callbacks run */
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db,
-                         "SELECT track, first_seq, data FROM event_blocks WHERE session = ? "
-                         "ORDER BY track, first_seq",
-                         -1, &st, NULL) != SQLITE_OK) {
-    strings_free(&t);
-    return fail(s, "events");
-  }
-  sqlite3_bind_int64(st, 1, id);
-  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-    rc = store_block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
-                            (uint32_t)sqlite3_column_int64(st, 0),
-                            (uint64_t)sqlite3_column_int64(st, 1), fn, user);
-  sqlite3_finalize(st);
-  strings_free(&t);
-  if (strings) *strings = NULL;
+int ltc_store_session_label(ltc_store *s, int64_t id, const char *label) {
+  int rc = ltc_store_commit(s); /* its own transaction, after what is buffered */
+  if (rc == 0) rc = run_one(s, "UPDATE sessions SET label = ?2 WHERE id = ?1", id, label);
+  return rc;
+}
+
+int ltc_store_session_delete(ltc_store *s, int64_t id) {
+  if (find_live(s, id)) return -EBUSY; /* still being written: its stream owns it */
+  int rc = ltc_store_commit(s);
+  /* foreign keys cascade to its blocks, strings, tasks and marks */
+  if (rc == 0) rc = run_one(s, "DELETE FROM sessions WHERE id = ?1 AND status != 'live'", id, NULL);
+  ltc_session_row row; /* live, but written by another process (record straight to the file) */
+  if (rc == -ENOENT && ltc_store_session_row(s, id, &row) == 0) rc = -EBUSY;
   return rc;
 }

@@ -20,6 +20,9 @@ const char *ltc_store_default_path(char *buf, size_t len);
 
 /* Opens (creating if needed) the database at path. 0, or -errno with a message in err. */
 int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen);
+/* Opens an existing database for reading only (the daemon's web thread): no schema changes,
+ * no status fixes; reads see what the writer has committed. */
+int ltc_store_open_reader(const char *path, ltc_store **out, char *err, size_t errlen);
 void ltc_store_close(ltc_store *s);
 
 /* ---- writing a session ---- */
@@ -34,6 +37,10 @@ int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t
                           const char *error);
 /* Writes everything buffered, in one transaction. */
 int ltc_store_commit(ltc_store *s);
+/* A new label for a session. 0 or -ENOENT. */
+int ltc_store_session_label(ltc_store *s, int64_t id, const char *label);
+/* Deletes a session and everything of it. -EBUSY while it is being written, -ENOENT. */
+int ltc_store_session_delete(ltc_store *s, int64_t id);
 
 /* ---- reading ---- */
 
@@ -57,5 +64,40 @@ int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
 /* The session's row; its text lives in the store until the next call of this function. */
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row);
+
+/* A read of a session's records from their blocks. */
+typedef struct ltc_scan {
+  int64_t lo, hi;    /* blocks that hold records timed in [lo, hi] */
+  bool from_start;   /* and every block before lo too: a replay from the session's start */
+  bool by_time;      /* blocks in order of their first timestamp (else track, then sequence) */
+  uint64_t min_seq;  /* only blocks that hold a record numbered min_seq or later */
+  /* Called before each block with its track and first timestamp; nonzero stops the scan. */
+  int (*block)(void *user, uint32_t track, int64_t start_ns);
+  void (*event)(void *user, const ltc_event *e);
+  void *user;
+} ltc_scan;
+/* Runs q over session id's blocks; *strings (when not NULL) resolves the session's strings
+ * while the callbacks run. 0, -ENOENT, -EPROTO for a damaged block, -EIO. */
+int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
+                   const ltc_session_strings **strings);
+/* How many records the blocks that overlap [lo, hi] hold: a cheap upper bound of the
+ * records in the window. */
+int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi);
+
+typedef struct ltc_task_row {
+  uint32_t track, task, parent; /* parent 0: created at the top */
+  const char *name, *spawn_file, *spawn_func; /* spawn_* NULL when unknown */
+  int64_t spawn_line, created_ns, finished_ns; /* finished_ns -1 while it runs */
+  const char *outcome; /* result, error, cancelled, or NULL */
+  int64_t status;
+} ltc_task_row;
+/* The session's tasks in creation order (track, then id). */
+int ltc_store_tasks(ltc_store *s, int64_t id, void (*fn)(void *user, const ltc_task_row *t),
+                    void *user);
+/* Its marks timed in [lo, hi], in time order, at most max of them; the total in *count. */
+int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t max,
+                    void (*fn)(void *user, uint32_t track, uint64_t seq, int64_t ts,
+                               uint32_t task, const char *text),
+                    void *user, int64_t *count);
 
 #endif

@@ -1,0 +1,41 @@
+/* store_internal.h: what store.c (schema, writer) and store_read.c (queries) share: the
+ * store's struct and its error helpers. Not for use outside the store. */
+#ifndef LTC_STORE_INTERNAL_H
+#define LTC_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+enum {
+  ST_SESSION_INSERT,
+  ST_SESSION_PROGRESS,
+  ST_SESSION_END,
+  ST_BLOCK_INSERT,
+  ST_STRING_INSERT,
+  ST_TASK_INSERT,
+  ST_TASK_DONE,
+  ST_MARK_INSERT,
+  ST_COUNT
+};
+
+struct live_session;
+
+struct ltc_store {
+  sqlite3 *db;
+  bool reader; /* opened with ltc_store_open_reader: never writes */
+  /* the text of the last ltc_store_session_row, per store (a reader thread has its own) */
+  char row_program[4096], row_label[1024], row_status[32], row_clock[16];
+  sqlite3_stmt *st[ST_COUNT];
+  bool in_tx;
+  struct live_session *live;
+  char error[256];
+};
+
+/* Records sqlite's message for what failed; returns -EIO. */
+int ltc_store_fail(ltc_store *s, const char *what);
+/* Runs SQL text without parameters (pragmas, BEGIN/COMMIT). 0 or -EIO. */
+int ltc_store_exec(ltc_store *s, const char *sql);
+
+#endif

@@ -1,0 +1,252 @@
+/* store_read.c: the read side of the store (see store.h): sessions, one session's row, its
+ * tasks and marks, and its records decoded from their blocks, whole or by time window. The
+ * daemon's web thread reads through a store of its own (ltc_store_open_reader). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_codec.h"
+#include "store_internal.h"
+
+int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
+                            void *user) {
+  sqlite3_stmt *st;
+  const char *sql =
+      "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
+      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id) "
+      "FROM sessions s ORDER BY id";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "listing");
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ltc_session_row row = {
+        .id = sqlite3_column_int64(st, 0),
+        .program = (const char *)sqlite3_column_text(st, 1),
+        .label = (const char *)sqlite3_column_text(st, 2),
+        .status = (const char *)sqlite3_column_text(st, 3),
+        .clock = (const char *)sqlite3_column_text(st, 4),
+        .pid = sqlite3_column_int64(st, 5),
+        .started_wall_ns = sqlite3_column_int64(st, 6),
+        .start_ns = sqlite3_column_int64(st, 7),
+        .end_ns = sqlite3_column_int64(st, 8),
+        .events = sqlite3_column_int64(st, 9),
+        .lost = sqlite3_column_int64(st, 10),
+        .tasks = sqlite3_column_int64(st, 11),
+    };
+    fn(user, &row);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "listing");
+}
+
+/* ---- reading one session back ---- */
+
+struct ltc_session_strings {
+  struct str_entry {
+    uint64_t key; /* track << 32 | id; 0: empty */
+    char *text;
+  } *slots;
+  size_t cap;
+};
+
+static size_t str_slot(const ltc_session_strings *t, uint64_t key) {
+  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (t->cap - 1);
+  while (t->slots[i].key && t->slots[i].key != key) i = (i + 1) & (t->cap - 1);
+  return i;
+}
+
+const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id) {
+  if (!t || !t->cap) return NULL;
+  size_t i = str_slot(t, (uint64_t)track << 32 | (id & 0xffffffffu));
+  return t->slots[i].key ? t->slots[i].text : NULL;
+}
+
+static void strings_free(ltc_session_strings *t) {
+  for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
+  free(t->slots);
+}
+
+static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM strings WHERE session = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "strings");
+  sqlite3_bind_int64(st, 1, id);
+  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  t->cap = 64;
+  while (t->cap < 2 * n + 2) t->cap *= 2;
+  t->slots = calloc(t->cap, sizeof *t->slots);
+  if (!t->slots) return -ENOMEM;
+  if (sqlite3_prepare_v2(s->db, "SELECT track, id, text FROM strings WHERE session = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "strings");
+  sqlite3_bind_int64(st, 1, id);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t key = (uint64_t)sqlite3_column_int64(st, 0) << 32 |
+                   ((uint64_t)sqlite3_column_int64(st, 1) & 0xffffffffu);
+    size_t i = str_slot(t, key);
+    if (t->slots[i].key) continue;
+    t->slots[i].key = key;
+    t->slots[i].text = strdup((const char *)sqlite3_column_text(st, 2));
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
+  sqlite3_stmt *st;
+  const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
+                    "end_ns, events, lost FROM sessions WHERE id = ?";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "session");
+  sqlite3_bind_int64(st, 1, id);
+  int rc = -ENOENT;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    snprintf(s->row_program, sizeof s->row_program, "%s", sqlite3_column_text(st, 1));
+    snprintf(s->row_label, sizeof s->row_label, "%s", sqlite3_column_text(st, 2));
+    snprintf(s->row_status, sizeof s->row_status, "%s", sqlite3_column_text(st, 3));
+    snprintf(s->row_clock, sizeof s->row_clock, "%s", sqlite3_column_text(st, 4));
+    *row = (ltc_session_row){.id = id, .program = s->row_program, .label = s->row_label,
+                             .status = s->row_status, .clock = s->row_clock, .pid = sqlite3_column_int64(st, 5),
+                             .started_wall_ns = sqlite3_column_int64(st, 6),
+                             .start_ns = sqlite3_column_int64(st, 7),
+                             .end_ns = sqlite3_column_int64(st, 8),
+                             .events = sqlite3_column_int64(st, 9),
+                             .lost = sqlite3_column_int64(st, 10)};
+    rc = 0;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
+                   const ltc_session_strings **strings) {
+  ltc_session_row row;
+  int rc = ltc_store_session_row(s, id, &row);
+  if (rc < 0) return rc;
+  ltc_session_strings t = {0};
+  if (strings && (rc = strings_load(s, id, &t)) < 0) {
+    strings_free(&t);
+    return rc;
+  }
+  if (strings) *strings = &t; /* valid while the callbacks run */
+  /* Both orders are range scans: by time over event_blocks_by_time, by track over the
+   * primary key. A block overlaps [lo, hi] when it starts by hi and ends from lo. */
+  const char *sql = q->by_time
+      ? "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
+        "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
+        "ORDER BY start_ns, track, first_seq"
+      : "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
+        "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
+        "ORDER BY track, first_seq";
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    strings_free(&t);
+    return ltc_store_fail(s, "events");
+  }
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, q->lo);
+  sqlite3_bind_int64(st, 3, q->hi);
+  sqlite3_bind_int(st, 4, q->from_start);
+  sqlite3_bind_int64(st, 5, (int64_t)q->min_seq);
+  int step;
+  while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    uint32_t track = (uint32_t)sqlite3_column_int64(st, 0);
+    if (q->block && q->block(q->user, track, sqlite3_column_int64(st, 3))) break;
+    rc = store_block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                            track, (uint64_t)sqlite3_column_int64(st, 1), q->event, q->user);
+  }
+  if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE) rc = ltc_store_fail(s, "events");
+  sqlite3_finalize(st);
+  strings_free(&t);
+  if (strings) *strings = NULL;
+  return rc;
+}
+
+int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
+                             void (*fn)(void *user, const ltc_event *e), void *user) {
+  ltc_scan q = {.lo = INT64_MIN, .hi = INT64_MAX, .from_start = true, .event = fn, .user = user};
+  return ltc_store_scan(s, id, &q, strings);
+}
+
+int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT coalesce(sum(count), 0) FROM event_blocks WHERE session = ?1 "
+                         "AND start_ns <= ?3 AND end_ns >= ?2",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "counting");
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  return n;
+}
+
+static const char *text_or_null(sqlite3_stmt *st, int col) {
+  return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
+                                                     : (const char *)sqlite3_column_text(st, col);
+}
+
+int ltc_store_tasks(ltc_store *s, int64_t id, void (*fn)(void *user, const ltc_task_row *t),
+                    void *user) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT track, task, coalesce(parent, 0), name, spawn_file, spawn_func, "
+                         "coalesce(spawn_line, 0), created_ns, coalesce(finished_ns, -1), "
+                         "outcome, coalesce(status, 0) FROM tasks WHERE session = ? "
+                         "ORDER BY track, task",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "tasks");
+  sqlite3_bind_int64(st, 1, id);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ltc_task_row t = {
+        .track = (uint32_t)sqlite3_column_int64(st, 0),
+        .task = (uint32_t)sqlite3_column_int64(st, 1),
+        .parent = (uint32_t)sqlite3_column_int64(st, 2),
+        .name = (const char *)sqlite3_column_text(st, 3),
+        .spawn_file = text_or_null(st, 4),
+        .spawn_func = text_or_null(st, 5),
+        .spawn_line = sqlite3_column_int64(st, 6),
+        .created_ns = sqlite3_column_int64(st, 7),
+        .finished_ns = sqlite3_column_int64(st, 8),
+        .outcome = text_or_null(st, 9),
+        .status = sqlite3_column_int64(st, 10),
+    };
+    fn(user, &t);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "tasks");
+}
+
+int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t max,
+                    void (*fn)(void *user, uint32_t track, uint64_t seq, int64_t ts,
+                               uint32_t task, const char *text),
+                    void *user, int64_t *count) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT track, seq, ts, task, text, count(*) OVER () FROM marks "
+                         "WHERE session = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts, track, seq "
+                         "LIMIT ?4",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "marks");
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  sqlite3_bind_int64(st, 4, max);
+  int rc;
+  *count = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    *count = sqlite3_column_int64(st, 5);
+    fn(user, (uint32_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+       sqlite3_column_int64(st, 2), (uint32_t)sqlite3_column_int64(st, 3),
+       (const char *)sqlite3_column_text(st, 4));
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "marks");
+}

@@ -1,0 +1,69 @@
+/* taskstate.c: the task state machine (see taskstate.h). The moves, from the wire format:
+ * READY puts a task in the ready queue; RESUME runs it; SUSPEND with reason yield makes it
+ * ready again at once, any other reason makes it wait; DONE ends it. */
+#include "taskstate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static size_t slot_index(const ltc_task_slot *slots, size_t cap, uint64_t key) {
+  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
+  while (slots[i].key && slots[i].key != key) i = (i + 1) & (cap - 1);
+  return i;
+}
+
+static ltc_task_slot *slot_of(ltc_taskstates *t, uint32_t track, uint32_t task) {
+  if ((t->len + 1) * 2 > t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    ltc_task_slot *n = calloc(cap, sizeof *n);
+    if (!n) return NULL;
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slots[i].key) n[slot_index(n, cap, t->slots[i].key)] = t->slots[i];
+    free(t->slots);
+    t->slots = n;
+    t->cap = cap;
+  }
+  uint64_t key = (uint64_t)track << 32 | task | 1ull << 63;
+  ltc_task_slot *s = &t->slots[slot_index(t->slots, t->cap, key)];
+  if (!s->key) {
+    s->key = key;
+    t->len++;
+  }
+  return s;
+}
+
+int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn fn,
+                         void *user) {
+  ltc_task_state to;
+  uint8_t reason = 0;
+  switch (e->kind) {
+    case LT_EV_TASK_READY: to = LTC_TASK_READY; break;
+    case LT_EV_TASK_RESUME: to = LTC_TASK_RUNNING; break;
+    case LT_EV_TASK_SUSPEND:
+      to = e->flags == LT_REASON_YIELD ? LTC_TASK_READY : LTC_TASK_WAITING;
+      reason = e->flags;
+      break;
+    case LT_EV_TASK_DONE: to = LTC_TASK_NONE; break;
+    default: return 0;
+  }
+  ltc_task_slot *s = slot_of(t, e->track, e->task);
+  if (!s) return -ENOMEM;
+  if (fn) fn(user, e, s, to, reason);
+  s->state = (uint8_t)to;
+  s->reason = reason;
+  s->since = e->ts;
+  return 0;
+}
+
+void ltc_taskstates_each(const ltc_taskstates *t,
+                         void (*fn)(void *user, uint32_t track, uint32_t task,
+                                    const ltc_task_slot *slot),
+                         void *user) {
+  for (size_t i = 0; i < t->cap; i++)
+    if (t->slots[i].key) fn(user, ltc_task_slot_track(&t->slots[i]), ltc_task_slot_task(&t->slots[i]), &t->slots[i]);
+}
+
+void ltc_taskstates_free(ltc_taskstates *t) {
+  free(t->slots);
+  *t = (ltc_taskstates){0};
+}

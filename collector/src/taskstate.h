@@ -1,0 +1,50 @@
+/* taskstate.h: what every task of a session is doing (ready to run, running, waiting on
+ * something) as its records are read in order. One state machine for everything that draws
+ * or sums task states: the Chrome export's slices and the API's per-bucket summaries. */
+#ifndef LTC_TASKSTATE_H
+#define LTC_TASKSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire_reader.h"
+
+typedef enum ltc_task_state {
+  LTC_TASK_NONE = 0, /* not created yet, or done */
+  LTC_TASK_READY,    /* scheduled: in the ready queue */
+  LTC_TASK_RUNNING,  /* resumed, not yet suspended */
+  LTC_TASK_WAITING,  /* suspended on something (reason) */
+} ltc_task_state;
+
+typedef struct ltc_task_slot {
+  uint64_t key;   /* track << 32 | task, with the top bit set; 0: empty */
+  uint8_t state;  /* ltc_task_state */
+  uint8_t reason; /* lt_wire_reason while waiting */
+  int64_t since;  /* when it entered state */
+} ltc_task_slot;
+
+typedef struct ltc_taskstates {
+  ltc_task_slot *slots;
+  size_t cap, len;
+} ltc_taskstates;
+
+/* Called when e moves a task: was is its slot before the move (state, reason, since). */
+typedef void (*ltc_task_move_fn)(void *user, const ltc_event *e, const ltc_task_slot *was,
+                                 ltc_task_state to, uint8_t reason);
+
+/* Follows e (records of one track in sequence order). 0, or -ENOMEM. */
+int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn fn, void *user);
+/* Every task seen, in no particular order. */
+void ltc_taskstates_each(const ltc_taskstates *t,
+                         void (*fn)(void *user, uint32_t track, uint32_t task,
+                                    const ltc_task_slot *slot),
+                         void *user);
+void ltc_taskstates_free(ltc_taskstates *t);
+
+static inline uint32_t ltc_task_slot_track(const ltc_task_slot *s) {
+  return (uint32_t)(s->key >> 32) & 0x7fffffffu;
+}
+static inline uint32_t ltc_task_slot_task(const ltc_task_slot *s) { return (uint32_t)s->key; }
+
+#endif
