@@ -63,6 +63,12 @@ static const char schema[] =
     "  ts INTEGER NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL,\n"
     "  PRIMARY KEY (session, track, seq)\n"
     ") WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS sites (   -- where in the source a task was spawned or awaited\n"
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
+    "  track INTEGER NOT NULL, id INTEGER NOT NULL,\n"
+    "  file TEXT NOT NULL, func TEXT NOT NULL, line INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (session, track, id)\n"
+    ") WITHOUT ROWID;\n"
     "-- the marks of a time window, for drawing them on a zoomed-out timeline\n"
     "CREATE INDEX IF NOT EXISTS marks_by_time ON marks (session, ts);\n";
 
@@ -85,6 +91,8 @@ static const char *const statements[ST_COUNT] = {
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_TASK_DONE] = "UPDATE tasks SET finished_ns = ?4, outcome = ?5, status = ?6 "
                      "WHERE session = ?1 AND track = ?2 AND task = ?3",
+    [ST_SITE_INSERT] = "INSERT OR REPLACE INTO sites (session, track, id, file, func, line) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
     [ST_MARK_INSERT] = "INSERT OR REPLACE INTO marks (session, track, seq, ts, task, text) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
 };
@@ -358,6 +366,19 @@ static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_r
       if (site) sqlite3_bind_int64(st, 8, line);
       sqlite3_bind_int64(st, 9, e->ts);
       return step(s, ST_TASK_INSERT);
+    }
+    case LT_EV_SITE: {
+      const char *file = NULL, *func = NULL;
+      uint32_t line = 0;
+      if (ltc_reader_site(r, e->track, e->a[0], &file, &func, &line) < 0) return 0;
+      st = s->st[ST_SITE_INSERT];
+      sqlite3_bind_int64(st, 1, l->id);
+      sqlite3_bind_int64(st, 2, e->track);
+      sqlite3_bind_int64(st, 3, (int64_t)e->a[0]);
+      sqlite3_bind_text(st, 4, file ? file : "?", -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 5, func ? func : "?", -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 6, line);
+      return step(s, ST_SITE_INSERT);
     }
     case LT_EV_TASK_DONE:
       st = s->st[ST_TASK_DONE];

@@ -47,6 +47,7 @@ int ltc_store_session_delete(ltc_store *s, int64_t id);
 typedef struct ltc_session_row {
   int64_t id;
   const char *program, *label, *status, *clock;
+  const char *argv, *error; /* argv: a JSON array; error: NULL unless cut or corrupt */
   int64_t pid, started_wall_ns, start_ns, end_ns;
   int64_t events, lost, tasks;
 } ltc_session_row;
@@ -62,6 +63,12 @@ typedef struct ltc_session_strings ltc_session_strings;
 int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
                              void (*fn)(void *user, const ltc_event *e), void *user);
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
+/* A session's strings and sites, loaded once for resolving many records. NULL on failure. */
+ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id);
+void ltc_strings_free(ltc_session_strings *t);
+/* A site (where a task was spawned or awaited): 0, or -ENOENT. */
+int ltc_sites_get(const ltc_session_strings *t, uint32_t track, uint64_t id, const char **file,
+                  const char **func, int64_t *line);
 /* The session's row; its text lives in the store until the next call of this function. */
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row);
 

@@ -16,6 +16,7 @@ enum {
   ST_STRING_INSERT,
   ST_TASK_INSERT,
   ST_TASK_DONE,
+  ST_SITE_INSERT,
   ST_MARK_INSERT,
   ST_COUNT
 };
@@ -27,6 +28,7 @@ struct ltc_store {
   bool reader; /* opened with ltc_store_open_reader: never writes */
   /* the text of the last ltc_store_session_row, per store (a reader thread has its own) */
   char row_program[4096], row_label[1024], row_status[32], row_clock[16];
+  char row_argv[8192], row_error[512];
   sqlite3_stmt *st[ST_COUNT];
   bool in_tx;
   struct live_session *live;

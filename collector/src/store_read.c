@@ -12,12 +12,17 @@
 #include "store_codec.h"
 #include "store_internal.h"
 
+static const char *text_or_null(sqlite3_stmt *st, int col) {
+  return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
+                                                     : (const char *)sqlite3_column_text(st, col);
+}
+
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
                             void *user) {
   sqlite3_stmt *st;
   const char *sql =
       "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
-      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id) "
+      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id), argv, error "
       "FROM sessions s ORDER BY id";
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "listing");
   int rc;
@@ -35,6 +40,8 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
         .events = sqlite3_column_int64(st, 9),
         .lost = sqlite3_column_int64(st, 10),
         .tasks = sqlite3_column_int64(st, 11),
+        .argv = (const char *)sqlite3_column_text(st, 12),
+        .error = text_or_null(st, 13),
     };
     fn(user, &row);
   }
@@ -47,60 +54,101 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
 struct ltc_session_strings {
   struct str_entry {
     uint64_t key; /* track << 32 | id; 0: empty */
-    char *text;
-  } *slots;
-  size_t cap;
+    char *text;   /* a site's is "file\0func" */
+    int64_t line; /* a site's line */
+  } *slots, *sites;
+  size_t cap, sites_cap;
 };
 
-static size_t str_slot(const ltc_session_strings *t, uint64_t key) {
-  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (t->cap - 1);
-  while (t->slots[i].key && t->slots[i].key != key) i = (i + 1) & (t->cap - 1);
+static size_t str_slot(const struct str_entry *slots, size_t cap, uint64_t key) {
+  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
+  while (slots[i].key && slots[i].key != key) i = (i + 1) & (cap - 1);
   return i;
+}
+
+static uint64_t str_key(uint32_t track, uint64_t id) {
+  return (uint64_t)track << 32 | (id & 0xffffffffu) | 1ull << 63;
 }
 
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id) {
   if (!t || !t->cap) return NULL;
-  size_t i = str_slot(t, (uint64_t)track << 32 | (id & 0xffffffffu));
+  size_t i = str_slot(t->slots, t->cap, str_key(track, id));
   return t->slots[i].key ? t->slots[i].text : NULL;
+}
+
+int ltc_sites_get(const ltc_session_strings *t, uint32_t track, uint64_t id, const char **file,
+                  const char **func, int64_t *line) {
+  if (!t || !t->sites_cap) return -ENOENT;
+  size_t i = str_slot(t->sites, t->sites_cap, str_key(track, id));
+  if (!t->sites[i].key) return -ENOENT;
+  *file = t->sites[i].text;
+  *func = t->sites[i].text + strlen(t->sites[i].text) + 1;
+  *line = t->sites[i].line;
+  return 0;
 }
 
 static void strings_free(ltc_session_strings *t) {
   for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
+  for (size_t i = 0; i < t->sites_cap; i++) free(t->sites[i].text);
   free(t->slots);
+  free(t->sites);
 }
 
-static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
+/* Loads one table of (track, id) -> text into a hash of its own size. */
+static int table_load(ltc_store *s, int64_t id, const char *count_sql, const char *sql,
+                      struct str_entry **out, size_t *out_cap) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM strings WHERE session = ?", -1, &st,
-                         NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(s->db, count_sql, -1, &st, NULL) != SQLITE_OK)
     return ltc_store_fail(s, "strings");
   sqlite3_bind_int64(st, 1, id);
   size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);
-  t->cap = 64;
-  while (t->cap < 2 * n + 2) t->cap *= 2;
-  t->slots = calloc(t->cap, sizeof *t->slots);
-  if (!t->slots) return -ENOMEM;
-  if (sqlite3_prepare_v2(s->db, "SELECT track, id, text FROM strings WHERE session = ?", -1, &st,
-                         NULL) != SQLITE_OK)
+  size_t cap = 64;
+  while (cap < 2 * n + 2) cap *= 2;
+  struct str_entry *slots = calloc(cap, sizeof *slots);
+  if (!slots) return -ENOMEM;
+  *out = slots;
+  *out_cap = cap;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
     return ltc_store_fail(s, "strings");
   sqlite3_bind_int64(st, 1, id);
   while (sqlite3_step(st) == SQLITE_ROW) {
-    uint64_t key = (uint64_t)sqlite3_column_int64(st, 0) << 32 |
-                   ((uint64_t)sqlite3_column_int64(st, 1) & 0xffffffffu);
-    size_t i = str_slot(t, key);
-    if (t->slots[i].key) continue;
-    t->slots[i].key = key;
-    t->slots[i].text = strdup((const char *)sqlite3_column_text(st, 2));
+    uint64_t key = str_key((uint32_t)sqlite3_column_int64(st, 0),
+                           (uint64_t)sqlite3_column_int64(st, 1));
+    size_t i = str_slot(slots, cap, key);
+    if (slots[i].key) continue;
+    /* text, and for a site its function after the file's NUL */
+    const char *a = (const char *)sqlite3_column_text(st, 2);
+    const char *b = sqlite3_column_count(st) > 3 ? (const char *)sqlite3_column_text(st, 3) : "";
+    size_t la = strlen(a), lb = strlen(b);
+    char *text = malloc(la + lb + 2);
+    if (!text) break;
+    memcpy(text, a, la + 1);
+    memcpy(text + la + 1, b, lb + 1);
+    slots[i].key = key;
+    slots[i].text = text;
+    if (sqlite3_column_count(st) > 4) slots[i].line = sqlite3_column_int64(st, 4);
   }
   sqlite3_finalize(st);
   return 0;
 }
 
+static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
+  int rc = table_load(s, id, "SELECT count(*) FROM strings WHERE session = ?",
+                      "SELECT track, id, text FROM strings WHERE session = ?", &t->slots, &t->cap);
+  if (rc == 0)
+    rc = table_load(s, id, "SELECT count(*) FROM sites WHERE session = ?",
+                    "SELECT track, id, file, func, line FROM sites WHERE session = ?", &t->sites,
+                    &t->sites_cap);
+  return rc;
+}
+
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
   sqlite3_stmt *st;
   const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
-                    "end_ns, events, lost FROM sessions WHERE id = ?";
+                    "end_ns, events, lost, argv, coalesce(error, ''), "
+                    "(SELECT count(*) FROM tasks t WHERE t.session = s.id) "
+                    "FROM sessions s WHERE id = ?";
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "session");
   sqlite3_bind_int64(st, 1, id);
   int rc = -ENOENT;
@@ -109,17 +157,37 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
     snprintf(s->row_label, sizeof s->row_label, "%s", sqlite3_column_text(st, 2));
     snprintf(s->row_status, sizeof s->row_status, "%s", sqlite3_column_text(st, 3));
     snprintf(s->row_clock, sizeof s->row_clock, "%s", sqlite3_column_text(st, 4));
+    snprintf(s->row_argv, sizeof s->row_argv, "%s", sqlite3_column_text(st, 11));
+    snprintf(s->row_error, sizeof s->row_error, "%s", sqlite3_column_text(st, 12));
     *row = (ltc_session_row){.id = id, .program = s->row_program, .label = s->row_label,
                              .status = s->row_status, .clock = s->row_clock, .pid = sqlite3_column_int64(st, 5),
                              .started_wall_ns = sqlite3_column_int64(st, 6),
                              .start_ns = sqlite3_column_int64(st, 7),
                              .end_ns = sqlite3_column_int64(st, 8),
                              .events = sqlite3_column_int64(st, 9),
-                             .lost = sqlite3_column_int64(st, 10)};
+                             .lost = sqlite3_column_int64(st, 10),
+                             .argv = s->row_argv,
+                             .error = s->row_error[0] ? s->row_error : NULL,
+                             .tasks = sqlite3_column_int64(st, 13)};
     rc = 0;
   }
   sqlite3_finalize(st);
   return rc;
+}
+
+ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id) {
+  ltc_session_strings *t = calloc(1, sizeof *t);
+  if (t && strings_load(s, id, t) < 0) {
+    ltc_strings_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void ltc_strings_free(ltc_session_strings *t) {
+  if (!t) return;
+  strings_free(t);
+  free(t);
 }
 
 int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
@@ -187,10 +255,6 @@ int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi)
   return n;
 }
 
-static const char *text_or_null(sqlite3_stmt *st, int col) {
-  return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
-                                                     : (const char *)sqlite3_column_text(st, col);
-}
 
 int ltc_store_tasks(ltc_store *s, int64_t id, void (*fn)(void *user, const ltc_task_row *t),
                     void *user) {

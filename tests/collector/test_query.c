@@ -1,0 +1,261 @@
+/* test_query.c: the API's reads (collector/src/query.c) over sessions that `looptrace record`
+ * stored from real seed runs under the virtual clock, where every time is exact: a window's
+ * records in order with their text and sites, what each task was doing when a window opens,
+ * per-bucket summaries whose times add up to what the program slept, and clear errors for
+ * unknown sessions, bad arguments and unknown ops. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "db_query.h"
+#include "query.h"
+
+static char dir[64], db[160];
+static ltc_store *reader;
+static int64_t ordering, say_after;
+
+#define MS 1000000LL
+
+static void record(const char *seed) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "%s/looptrace record --db %s --clock virtual --name %s -- %s/%s > %s/out 2>%s/err",
+           LT_BIN_DIR, db, seed, LT_BIN_DIR, seed, dir, dir);
+  int st = system(cmd);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static int setup(void **state) {
+  strcpy(dir, "/tmp/lt-query-XXXXXX");
+  if (!mkdtemp(dir)) return -1;
+  snprintf(db, sizeof db, "%s/t.db", dir);
+  record("seed_ordering");
+  record("seed_say_after");
+  ordering = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_ordering'");
+  say_after = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_say_after'");
+  char err[256];
+  return ltc_store_open_reader(db, &reader, err, sizeof err);
+}
+
+static int teardown(void **state) {
+  ltc_store_close(reader);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+/* Runs op with args given as JSON text; the reply must parse back (events are raw JSON). */
+static cJSON *ask(const char *op, const char *args_json, ltc_query_error *err) {
+  cJSON *args = cJSON_Parse(args_json);
+  assert_non_null(args);
+  memset(err, 0, sizeof *err);
+  cJSON *out = ltc_query(reader, op, args, err);
+  cJSON_Delete(args);
+  if (!out) return NULL;
+  char *text = cJSON_PrintUnformatted(out);
+  cJSON_Delete(out);
+  cJSON *back = cJSON_Parse(text);
+  free(text);
+  assert_non_null(back);
+  return back;
+}
+
+static cJSON *ok(const char *op, const char *fmt, ...) {
+  char args[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  ltc_query_error err;
+  cJSON *out = ask(op, args, &err);
+  if (!out) fail_msg("%s %s: %d %s", op, args, err.status, err.message);
+  return out;
+}
+
+static int64_t num(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  assert_true(cJSON_IsNumber(v));
+  return (int64_t)v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_sessions_and_tasks(void **state) {
+  cJSON *out = ok("sessions", "{}");
+  const cJSON *list = cJSON_GetObjectItem(out, "sessions");
+  assert_int_equal(cJSON_GetArraySize(list), 2);
+  assert_string_equal(str(cJSON_GetArrayItem(list, 0), "label"), "seed_ordering");
+  assert_string_equal(str(cJSON_GetArrayItem(list, 0), "status"), "complete");
+  assert_string_equal(str(cJSON_GetArrayItem(list, 0), "clock"), "virtual");
+  assert_true(cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "argv")));
+  cJSON_Delete(out);
+
+  out = ok("tasks", "{\"session\":%lld}", (long long)ordering);
+  char names[256] = "";
+  const cJSON *t;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(out, "tasks")) {
+    strcat(names, str(t, "name"));
+    strcat(names, " ");
+    assert_string_equal(str(t, "outcome"), "result");
+    if (num(t, "parent"))
+      assert_non_null(strstr(str(cJSON_GetObjectItem(t, "spawn"), "file"), "seed_ordering.c"));
+  }
+  /* lt_run's own shutdown steps are tasks too, as in asyncio.run */
+  assert_string_equal(names, "main T1 T3 T2 shutdown_asyncgens shutdown_default_executor ");
+  cJSON_Delete(out);
+}
+
+static void test_window_holds_the_records_in_order(void **state) {
+  cJSON *out = ok("events", "{\"session\":%lld}", (long long)ordering);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(out, "complete")));
+  char marks[1024] = "";
+  int64_t last_ts = INT64_MIN, n = 0;
+  bool saw_site = false;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(out, "events")) {
+    assert_true(num(e, "ts") >= last_ts);
+    last_ts = num(e, "ts");
+    n++;
+    const char *kind = str(e, "kind");
+    if (strcmp(kind, "mark") == 0) {
+      strcat(marks, str(e, "text"));
+      strcat(marks, "\n");
+    }
+    if (strcmp(kind, "create") == 0) assert_non_null(str(e, "name"));
+    if (strcmp(kind, "suspend") == 0) {
+      assert_non_null(str(e, "reason"));
+      const cJSON *site = cJSON_GetObjectItem(e, "site");
+      if (site) {
+        assert_non_null(strstr(str(site, "file"), "seed_ordering.c"));
+        assert_true(num(site, "line") > 0);
+        saw_site = true;
+      }
+    }
+  }
+  assert_true(saw_site);
+  char oracle[512];
+  snprintf(oracle, sizeof oracle, "%s/seed_ordering.out", LT_ORACLE_DIR);
+  assert_string_equal(marks, file_text(oracle));
+  /* records stored, less the STRING and SITE records that only define text */
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT events - (SELECT count(*) FROM strings t WHERE t.session = s.id) - "
+           "(SELECT count(*) FROM sites t WHERE t.session = s.id) FROM sessions s WHERE s.id = %lld",
+           (long long)ordering);
+  assert_int_equal(n, db_int(db, sql));
+  assert_true(num(out, "estimate") >= n);
+  cJSON_Delete(out);
+
+  /* at most max records: the earliest ones, and where to go on from */
+  out = ok("events", "{\"session\":%lld,\"max\":5}", (long long)ordering);
+  assert_false(cJSON_IsTrue(cJSON_GetObjectItem(out, "complete")));
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(out, "events")), 5);
+  const cJSON *fifth = cJSON_GetArrayItem(cJSON_GetObjectItem(out, "events"), 4);
+  assert_int_equal(num(out, "next_from"), num(fifth, "ts"));
+  cJSON_Delete(out);
+}
+
+static void test_window_says_what_tasks_were_doing(void **state) {
+  /* seed_say_after: main sleeps 100 ms, then 200 ms; between 150 and 250 ms nothing happens,
+   * and main waits on its sleep since 100 ms */
+  int64_t start = db_int(db, "SELECT start_ns FROM sessions WHERE label = 'seed_say_after'");
+  cJSON *out = ok("events", "{\"session\":%lld,\"from\":%lld,\"to\":%lld}", (long long)say_after,
+                  (long long)(start + 150 * MS), (long long)(start + 250 * MS));
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(out, "events")), 0);
+  const cJSON *initial = cJSON_GetObjectItem(out, "initial");
+  assert_int_equal(cJSON_GetArraySize(initial), 1);
+  const cJSON *main_state = cJSON_GetArrayItem(initial, 0);
+  assert_string_equal(str(main_state, "state"), "waiting");
+  assert_string_equal(str(main_state, "reason"), "sleep");
+  assert_int_equal(num(main_state, "since"), start + 100 * MS);
+  cJSON_Delete(out);
+}
+
+/* The sum of one column (1 busy, 2 ready, 3 waiting) of a task's bucket rows. */
+static int64_t column_sum(const cJSON *rows, int col, const char *reason, int64_t *with_reason) {
+  int64_t sum = 0;
+  *with_reason = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    int64_t v = (int64_t)cJSON_GetArrayItem(r, col)->valuedouble;
+    sum += v;
+    const cJSON *why = cJSON_GetArrayItem(r, 4);
+    if (col == 3 && why && strcmp(why->valuestring, reason) == 0) *with_reason += v;
+  }
+  return sum;
+}
+
+static void test_summary_adds_up(void **state) {
+  /* 500 ms in five buckets: main sleeps 300 ms (sequential), then awaits its two tasks for
+   * 200 ms; say_after(world) sleeps 200 ms. Under the virtual clock nothing takes CPU time. */
+  cJSON *out = ok("summary", "{\"session\":%lld,\"buckets\":5}", (long long)say_after);
+  assert_int_equal(num(out, "to") - num(out, "from"), 500 * MS);
+  const cJSON *t;
+  int seen = 0;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(out, "tasks")) {
+    const cJSON *rows = cJSON_GetObjectItem(t, "buckets");
+    int64_t sleep_ns, task_ns;
+    if (num(t, "task") == 1) { /* main */
+      assert_int_equal(column_sum(rows, 3, "sleep", &sleep_ns), 500 * MS);
+      column_sum(rows, 3, "task", &task_ns);
+      assert_int_equal(sleep_ns, 300 * MS);
+      assert_int_equal(task_ns, 200 * MS);
+      seen++;
+    }
+    if (num(t, "task") == 3) { /* say_after(world) */
+      assert_int_equal(column_sum(rows, 3, "sleep", &sleep_ns), 200 * MS);
+      assert_int_equal(sleep_ns, 200 * MS);
+      assert_int_equal(column_sum(rows, 1, "", &sleep_ns), 0);
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 2);
+  /* the loop's lane: idle (polling) all the time the program slept */
+  const cJSON *lane = cJSON_GetArrayItem(cJSON_GetObjectItem(out, "lanes"), 0);
+  int64_t unused;
+  assert_int_equal(column_sum(cJSON_GetObjectItem(lane, "buckets"), 2, "", &unused), 500 * MS);
+  assert_int_equal(num(out, "marks_total"), 6);
+  assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "marks"), 5), "text"),
+                      "concurrent took 2 units");
+  cJSON_Delete(out);
+}
+
+static void test_errors_say_what_is_wrong(void **state) {
+  ltc_query_error err;
+  assert_null(ask("session", "{\"session\":999}", &err));
+  assert_int_equal(err.status, 404);
+  assert_string_equal(err.message, "no session 999");
+  assert_null(ask("events", "{}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("events", "{\"session\":\"x\"}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("events", "{\"session\":1,\"from\":10,\"to\":5}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("events", "{\"session\":1,\"max\":0}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("summary", "{\"session\":1,\"buckets\":1e9}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("drop tables", "{}", &err));
+  assert_int_equal(err.status, 400);
+  assert_string_equal(err.message, "unknown op 'drop tables'");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sessions_and_tasks),
+      cmocka_unit_test(test_window_holds_the_records_in_order),
+      cmocka_unit_test(test_window_says_what_tasks_were_doing),
+      cmocka_unit_test(test_summary_adds_up),
+      cmocka_unit_test(test_errors_say_what_is_wrong),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
