@@ -45,4 +45,14 @@ ensure_aarch64_cross() {
   ensure_packages "${LT_AARCH64_PACKAGES[@]}"
 }
 
+# ensure_node_modules: what the JavaScript tests need (package.json, package-lock.json),
+# installed by npm when missing. Debian's nodejs is installed first if there is no node.
+ensure_node_modules() {
+  command -v npm >/dev/null || ensure_packages nodejs npm
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "==> installing the JavaScript test dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+
 jobs() { nproc 2>/dev/null || echo 2; }

@@ -163,7 +163,9 @@ cJSON *ltc_query_session_json(const ltc_session_row *row) {
   cJSON_AddNumberToObject(o, "pid", (double)row->pid);
   cJSON_AddStringToObject(o, "clock", row->clock ? row->clock : "");
   cJSON_AddStringToObject(o, "status", row->status ? row->status : "");
-  cJSON_AddNumberToObject(o, "started_wall_ns", (double)row->started_wall_ns);
+  char wall[32]; /* ns since 1970 do not fit a double: written as the exact integer */
+  snprintf(wall, sizeof wall, "%lld", (long long)row->started_wall_ns);
+  cJSON_AddRawToObject(o, "started_wall_ns", wall);
   cJSON_AddNumberToObject(o, "start_ns", (double)row->start_ns);
   cJSON_AddNumberToObject(o, "end_ns", (double)row->end_ns);
   cJSON_AddNumberToObject(o, "events", (double)row->events);
@@ -217,7 +219,7 @@ static int by_time(const void *pa, const void *pb) {
 
 /* Keeps the max earliest records: everything later than the cutoff can be skipped. */
 static void trim(window *w) {
-  qsort(w->ev, w->n, sizeof *w->ev, by_time);
+  if (w->n) qsort(w->ev, w->n, sizeof *w->ev, by_time);
   if (w->n > (size_t)w->max) {
     w->n = (size_t)w->max;
     w->trimmed = true;
@@ -545,7 +547,7 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
       cJSON_AddItemToObject(o, "buckets", bucket_rows(&m, m.lanes[i].v, 3, NULL));
       cJSON_AddItemToArray(lanes, o);
     }
-    qsort(m.acc, m.acc_cap, sizeof *m.acc, by_key); /* empty slots (key 0) first */
+    if (m.acc_cap) qsort(m.acc, m.acc_cap, sizeof *m.acc, by_key); /* empty slots (key 0) first */
     cJSON *tasks = cJSON_AddArrayToObject(out, "tasks");
     for (size_t i = 0; i < m.acc_cap; i++) {
       if (!m.acc[i].key) continue;

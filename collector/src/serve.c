@@ -1,9 +1,10 @@
-/* serve.c: `looptrace serve`: the collector daemon. This first part is its ingest: any number
+/* serve.c: `looptrace serve`: the collector daemon. Its main thread is the ingest: any number
  * of traced programs stream to a Unix socket (per user, mode 0600) or a loopback TCP port;
- * one thread decodes every stream (epoll, one ltc_stream per connection) and owns the single
- * SQLite writer, committing at least every 100 ms. SIGTERM / SIGINT end the streams still
- * running as "interrupted", commit everything and exit 0. The web UI and its websocket API
- * will run in a thread of their own (libwebsockets), reading the database. */
+ * this thread decodes every stream (epoll, one ltc_stream per connection), owns the single
+ * SQLite writer (committing at least every 100 ms), copies live records to the hub for the
+ * clients that subscribe, and carries out the web thread's commands (subscribe, label,
+ * delete). The web UI, the JSON API and the websockets run in web.c's thread. SIGTERM /
+ * SIGINT end the streams still running as "interrupted", commit everything and exit 0. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,22 +23,37 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "hub.h"
 #include "stream.h"
+#include "web.h"
 
 #define MAX_CONNECTIONS 4096
 #define COMMIT_EVERY_MS 100
 
+#define CLIENT_MAX_RECORDS (256 * 1024) /* live records queued for one client, at most */
+
+/* One producer's connection: its stream, and what the live fan-out needs of it. */
 typedef struct conn {
   int fd;
   ltc_stream *stream;
+  int64_t session;
+  ltc_hub_batch *batch; /* records of this read, while a client subscribes */
+  uint32_t ntracks;     /* each track's next seq: where a new subscriber's backlog ends */
+  uint32_t tracks[LTC_HUB_MAX_TRACKS];
+  uint64_t next_seq[LTC_HUB_MAX_TRACKS];
 } conn;
 
-typedef enum { TAG_SIGNAL = 1, TAG_LISTENER, TAG_CONN } tag;
+typedef enum { TAG_SIGNAL = 1, TAG_LISTENER, TAG_CONN, TAG_COMMAND } tag;
 
 static const char serve_usage[] =
-    "usage: looptrace serve [--db FILE] [--ingest unix:PATH | --ingest tcp:127.0.0.1:PORT]...\n"
-    "  The collector: stores the trace of every program that streams to it.\n"
+    "usage: looptrace serve [--db FILE] [--http ADDR:PORT] [--web DIR]\n"
+    "                       [--ingest unix:PATH | --ingest tcp:127.0.0.1:PORT]...\n"
+    "  The collector: stores the trace of every program that streams to it, and serves the\n"
+    "  browser UI and its API (docs/api.md).\n"
     "  --db FILE     the database (default: $LOOPTRACE_DB or ~/.local/share/looptrace/looptrace.db)\n"
+    "  --http A:P    where the UI and API listen (default 127.0.0.1:7777; port 0 picks a free\n"
+    "                one; an address other than 127.0.0.1 exposes your traces to that network)\n"
+    "  --web DIR     the UI's files (default: $LOOPTRACE_WEB, else the web/ of this build)\n"
     "  --ingest SPEC where programs stream to (default: a Unix socket of your own, printed at\n"
     "                start); programs find it with LOOPTRACE=SPEC. TCP binds only the address\n"
     "                given (use 127.0.0.1 for this machine alone); port 0 picks a free one.\n"
@@ -95,44 +111,141 @@ static void watch(int ep, int fd, tag t, void *ptr) {
   epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int ltc_cmd_serve(int argc, char **argv) {
-  const char *db = NULL, *specs[8];
-  int nspecs = 0;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(serve_usage, stdout);
-      return 0;
-    } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-      db = argv[++i];
-    } else if (strcmp(argv[i], "--ingest") == 0 && i + 1 < argc && nspecs < 8) {
-      specs[nspecs++] = argv[++i];
-    } else {
-      fprintf(stderr, "looptrace serve: unexpected argument '%s'\n%s", argv[i], serve_usage);
-      return 2;
-    }
-  }
-  char sockpath[300], unixspec[310];
-  if (nspecs == 0) {
-    ltc_default_ingest_socket(sockpath, sizeof sockpath);
-    snprintf(unixspec, sizeof unixspec, "unix:%s", sockpath);
-    specs[nspecs++] = unixspec;
-  }
-  char path[4096];
-  ltc_store *store = ltc_open_db("serve", &db, path, sizeof path);
-  if (!store) return 1;
+/* ---- the live fan-out ---- */
 
-  /* Signals arrive as readable data, between two streams' reads, never in the middle. */
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGINT);
-  sigprocmask(SIG_BLOCK, &sigs, NULL);
-  signal(SIGPIPE, SIG_IGN);
-  int ep = epoll_create1(EPOLL_CLOEXEC);
-  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-  watch(ep, sfd, TAG_SIGNAL, NULL);
-  int listeners[8], nl = 0, status = 0;
-  const char *unlink_me = NULL;
+/* Every stored record passes here: its track's next seq is noted, and while a client
+ * subscribes to the session it is copied into this read's batch. */
+static void observe(void *user, const ltc_event *e, const ltc_reader *r) {
+  conn *c = user;
+  uint32_t i = 0;
+  while (i < c->ntracks && c->tracks[i] != e->track) i++;
+  if (i == c->ntracks && i < LTC_HUB_MAX_TRACKS) {
+    c->tracks[i] = e->track;
+    c->ntracks++;
+  }
+  if (i < c->ntracks) c->next_seq[i] = e->seq + 1;
+  if (!c->batch || e->kind == LT_EV_STRING || e->kind == LT_EV_SITE) return;
+  ltc_resolver res = ltc_resolver_of_reader(r);
+  ltc_event_text text;
+  ltc_query_event_text(&res, e, &text);
+  if (ltc_hub_batch_add(c->batch, e, &text) < 0) {
+    /* out of memory: the client will see a gap; say so by ending its subscription */
+    ltc_hub_batch_unref(c->batch);
+    c->batch = NULL;
+  }
+}
+
+typedef struct daemon_state {
+  ltc_store *store;
+  ltc_hub *hub;
+  conn **conns;
+  int nconns;
+} daemon_state;
+
+static char *reply(int64_t id, int64_t session, int rc, const char *what, const char *error) {
+  cJSON *o = cJSON_CreateObject();
+  if (id >= 0)
+    cJSON_AddNumberToObject(o, "id", (double)id);
+  else
+    cJSON_AddNullToObject(o, "id");
+  cJSON_AddBoolToObject(o, "ok", rc == 0);
+  if (rc == 0) {
+    cJSON *r = cJSON_AddObjectToObject(o, "result");
+    cJSON_AddNumberToObject(r, "session", (double)session);
+  } else {
+    char msg[512];
+    int status = rc == -ENOENT ? 404 : rc == -EBUSY ? 409 : 500;
+    if (rc == -ENOENT)
+      snprintf(msg, sizeof msg, "no session %lld", (long long)session);
+    else if (rc == -EBUSY)
+      snprintf(msg, sizeof msg, "session %lld is still being recorded", (long long)session);
+    else
+      snprintf(msg, sizeof msg, "%s session %lld: %s", what, (long long)session, error);
+    cJSON_AddNumberToObject(o, "status", status);
+    cJSON_AddStringToObject(o, "error", msg);
+  }
+  char *text = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return text;
+}
+
+/* A command from the web thread, carried out by the one thread that writes. */
+static void run_command(daemon_state *d, const ltc_hub_cmd *cmd) {
+  int rc = 0;
+  switch (cmd->kind) {
+    case LTC_CMD_SUBSCRIBE: {
+      /* Everything fed so far goes to disk now; what comes after goes to the client live.
+       * The client's backlog is what is stored below each track's next seq. */
+      ltc_hub_item *it = calloc(1, sizeof *it);
+      rc = it ? ltc_store_commit(d->store) : -ENOMEM;
+      if (rc < 0) {
+        free(it);
+        break;
+      }
+      it->kind = LTC_ITEM_SUBSCRIBED;
+      it->session = cmd->session;
+      it->request = cmd->request;
+      it->from_seq = cmd->from_seq;
+      for (int k = 0; k < d->nconns; k++) {
+        conn *c = d->conns[k];
+        if (c->session != cmd->session) continue;
+        it->live = true;
+        it->ntracks = c->ntracks;
+        memcpy(it->tracks, c->tracks, sizeof it->tracks);
+        memcpy(it->until, c->next_seq, sizeof it->until);
+      }
+      ltc_hub_subscribe(d->hub, cmd->client, cmd->session, true, it);
+      return;
+    }
+    case LTC_CMD_UNSUBSCRIBE:
+      ltc_hub_subscribe(d->hub, cmd->client, cmd->session, false, NULL);
+      break;
+    case LTC_CMD_LABEL:
+      rc = ltc_store_session_label(d->store, cmd->session, cmd->label ? cmd->label : "");
+      if (rc == 0) ltc_hub_changed(d->hub, cmd->session);
+      break;
+    case LTC_CMD_DELETE:
+      rc = ltc_store_session_delete(d->store, cmd->session);
+      if (rc == 0) ltc_hub_changed(d->hub, cmd->session);
+      break;
+  }
+  static const char *const what[] = {"subscribing to", "unsubscribing from", "labelling",
+                                     "deleting"};
+  if (cmd->request >= 0 || rc < 0)
+    ltc_hub_reply(d->hub, cmd->client,
+                  reply(cmd->request, cmd->session, rc, what[cmd->kind], ltc_store_error(d->store)));
+}
+
+/* Reads what a producer sent: stores it, and hands it live to subscribers. */
+static bool conn_read(daemon_state *d, conn *c, uint8_t *buf, size_t cap, uint64_t *stored) {
+  ssize_t got = read(c->fd, buf, cap);
+  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+  if (c->session && ltc_hub_watched(d->hub, c->session))
+    c->batch = ltc_hub_batch_new(c->session);
+  int rc = got > 0 ? ltc_stream_feed(c->stream, buf, (size_t)got) : 0;
+  if (c->batch) {
+    if (c->batch->n)
+      ltc_hub_publish(d->hub, c->batch);
+    else
+      ltc_hub_batch_unref(c->batch);
+    c->batch = NULL;
+  }
+  if (!c->session && (c->session = ltc_stream_session(c->stream)))
+    ltc_hub_changed(d->hub, c->session); /* a new session: browsers list it at once */
+  if (got > 0 && rc == 0) return true;
+  /* the program ended its stream (or died), or storing failed: this session is done */
+  ltc_stream_result res;
+  if (ltc_stream_finish(c->stream, false, &res) < 0 || rc < 0)
+    fprintf(stderr, "looptrace serve: storing: %s\n", ltc_store_error(d->store));
+  if (res.session) {
+    (*stored)++;
+    ltc_hub_changed(d->hub, res.session);
+  }
+  return false;
+}
+
+static int open_listeners(int ep, const char **specs, int nspecs, int *listeners, int *nl,
+                          const char **unlink_me) {
   for (int i = 0; i < nspecs; i++) {
     int fd = strncmp(specs[i], "unix:", 5) == 0  ? listen_unix(specs[i] + 5)
              : strncmp(specs[i], "tcp:", 4) == 0 ? listen_tcp(specs[i] + 4)
@@ -140,11 +253,10 @@ int ltc_cmd_serve(int argc, char **argv) {
     if (fd < 0) {
       fprintf(stderr, "looptrace serve: cannot listen on %s: %s\n", specs[i],
               fd == -EADDRINUSE ? "a collector already listens there" : strerror(-fd));
-      status = 1;
-      break;
+      return -1;
     }
-    if (strncmp(specs[i], "unix:", 5) == 0) unlink_me = specs[i] + 5;
-    listeners[nl++] = fd;
+    if (strncmp(specs[i], "unix:", 5) == 0) *unlink_me = specs[i] + 5;
+    listeners[(*nl)++] = fd;
     watch(ep, fd, TAG_LISTENER, NULL);
     struct sockaddr_in bound;
     socklen_t blen = sizeof bound;
@@ -159,11 +271,76 @@ int ltc_cmd_serve(int argc, char **argv) {
       printf("looptrace serve: programs stream here with LOOPTRACE=%s\n", specs[i]);
     }
   }
-  if (status == 0) printf("looptrace serve: storing sessions in %s\n", db);
+  return 0;
+}
+
+int ltc_cmd_serve(int argc, char **argv) {
+  const char *db = NULL, *specs[8], *http = "127.0.0.1:7777", *web_root = NULL;
+  int nspecs = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(serve_usage, stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+      db = argv[++i];
+    } else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+      http = argv[++i];
+    } else if (strcmp(argv[i], "--web") == 0 && i + 1 < argc) {
+      web_root = argv[++i];
+    } else if (strcmp(argv[i], "--ingest") == 0 && i + 1 < argc && nspecs < 8) {
+      specs[nspecs++] = argv[++i];
+    } else {
+      fprintf(stderr, "looptrace serve: unexpected argument '%s'\n%s", argv[i], serve_usage);
+      return 2;
+    }
+  }
+  if (!web_root) web_root = getenv("LOOPTRACE_WEB");
+  if (!web_root || !*web_root) web_root = LT_WEB_DIR;
+  char sockpath[300], unixspec[310];
+  if (nspecs == 0) {
+    ltc_default_ingest_socket(sockpath, sizeof sockpath);
+    snprintf(unixspec, sizeof unixspec, "unix:%s", sockpath);
+    specs[nspecs++] = unixspec;
+  }
+  char path[4096];
+  ltc_store *store = ltc_open_db("serve", &db, path, sizeof path);
+  if (!store) return 1;
+
+  /* Signals arrive as readable data, between two streams' reads, never in the middle. The
+   * web thread inherits the mask, so they all come here. */
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigprocmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+  watch(ep, sfd, TAG_SIGNAL, NULL);
+  int listeners[8], nl = 0, status = 0;
+  const char *unlink_me = NULL;
+  ltc_hub *hub = ltc_hub_new(NULL, NULL, CLIENT_MAX_RECORDS);
+  ltc_web *web = NULL;
+  if (!hub || open_listeners(ep, specs, nspecs, listeners, &nl, &unlink_me) < 0) status = 1;
+  if (status == 0) {
+    watch(ep, ltc_hub_command_fd(hub), TAG_COMMAND, NULL);
+    char err[512];
+    ltc_web_config cfg = {.http = http, .root = web_root, .db = db, .hub = hub};
+    if (ltc_web_start(&cfg, &web, err, sizeof err) < 0) {
+      fprintf(stderr, "looptrace serve: %s\n", err);
+      status = 1;
+    }
+  }
+  if (status == 0) {
+    char host[64];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(http, ':') - http), http);
+    printf("looptrace serve: storing sessions in %s\n", db);
+    printf("looptrace serve: UI at http://%s:%d/\n", host, ltc_web_port(web));
+  }
   fflush(stdout);
 
-  conn *conns[MAX_CONNECTIONS];
-  int nconns = 0;
+  static conn *conns[MAX_CONNECTIONS];
+  daemon_state d = {.store = store, .hub = hub, .conns = conns};
   uint64_t stored = 0;
   static uint8_t buf[1 << 16];
   struct timespec last;
@@ -176,36 +353,35 @@ int ltc_cmd_serve(int argc, char **argv) {
       tag t = (tag)(evs[i].data.u64 & 0xff);
       if (t == TAG_SIGNAL) {
         stop = true;
+      } else if (t == TAG_COMMAND) {
+        ltc_hub_cmd *cmd;
+        while ((cmd = ltc_hub_next_command(hub))) {
+          run_command(&d, cmd);
+          ltc_hub_cmd_free(cmd);
+        }
       } else if (t == TAG_LISTENER) {
         for (int l = 0; l < nl; l++) {
           int fd;
           while ((fd = accept4(listeners[l], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-            conn *c = nconns < MAX_CONNECTIONS ? calloc(1, sizeof *c) : NULL;
+            conn *c = d.nconns < MAX_CONNECTIONS ? calloc(1, sizeof *c) : NULL;
             if (c) c->stream = ltc_stream_new(store, NULL);
             if (!c || !c->stream) {
               free(c); /* refused: the program says once that it goes on untraced */
               close(fd);
               continue;
             }
+            ltc_stream_observe(c->stream, observe, c);
             c->fd = fd;
-            conns[nconns++] = c;
+            conns[d.nconns++] = c;
             watch(ep, fd, TAG_CONN, c);
           }
         }
       } else {
         conn *c = (conn *)(uintptr_t)(evs[i].data.u64 >> 8);
-        ssize_t got = read(c->fd, buf, sizeof buf);
-        if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        int rc = got > 0 ? ltc_stream_feed(c->stream, buf, (size_t)got) : 0;
-        if (got > 0 && rc == 0) continue;
-        /* the program ended its stream (or died), or storing failed: this session is done */
-        ltc_stream_result res;
-        if (ltc_stream_finish(c->stream, false, &res) < 0 || rc < 0)
-          fprintf(stderr, "looptrace serve: storing: %s\n", ltc_store_error(store));
-        if (res.session) stored++;
+        if (conn_read(&d, c, buf, sizeof buf, &stored)) continue;
         close(c->fd); /* closing removes it from epoll */
-        for (int k = 0; k < nconns; k++)
-          if (conns[k] == c) conns[k] = conns[--nconns];
+        for (int k = 0; k < d.nconns; k++)
+          if (conns[k] == c) conns[k] = conns[--d.nconns];
         free(c);
       }
     }
@@ -215,12 +391,15 @@ int ltc_cmd_serve(int argc, char **argv) {
         COMMIT_EVERY_MS) {
       if (ltc_store_commit(store) < 0)
         fprintf(stderr, "looptrace serve: commit: %s\n", ltc_store_error(store));
+      for (int k = 0; k < d.nconns; k++) /* counts and times moved: browsers see progress */
+        if (conns[k]->session) ltc_hub_changed(hub, conns[k]->session);
       last = now;
     }
+    if (hub) ltc_hub_flush(hub);
   }
   /* Stopping: what is still streaming is stored as interrupted; all of it committed. */
   int interrupted = 0;
-  for (int k = 0; k < nconns; k++) {
+  for (int k = 0; k < d.nconns; k++) {
     ltc_stream_result res;
     ltc_stream_finish(conns[k]->stream, true, &res);
     if (res.session) interrupted++;
@@ -228,12 +407,14 @@ int ltc_cmd_serve(int argc, char **argv) {
     free(conns[k]);
   }
   if (ltc_store_commit(store) < 0) status = 1;
+  ltc_web_stop(web);
+  ltc_hub_free(hub);
   ltc_store_close(store);
   for (int l = 0; l < nl; l++) close(listeners[l]);
   if (unlink_me) unlink(unlink_me);
   close(sfd);
   close(ep);
-  if (nl) {
+  if (nl && status == 0) {
     printf("looptrace serve: stopped; %llu sessions stored, %d interrupted\n",
            (unsigned long long)stored, interrupted);
     fflush(stdout);

@@ -15,6 +15,8 @@ struct ltc_stream {
   int64_t session;
   int err;
   bool corrupt;
+  void (*observe)(void *user, const ltc_event *e, const ltc_reader *r);
+  void *observe_user;
 };
 
 static void on_hello(void *user, const ltc_hello *h) {
@@ -24,9 +26,20 @@ static void on_hello(void *user, const ltc_hello *h) {
 
 static void on_event(void *user, const ltc_event *e) {
   ltc_stream *s = user;
-  if (s->err == 0 && s->session)
+  if (s->err == 0 && s->session) {
     s->err = ltc_store_session_event(s->store, s->session, e, s->r);
+    if (s->err == 0 && s->observe) s->observe(s->observe_user, e, s->r);
+  }
 }
+
+void ltc_stream_observe(ltc_stream *s,
+                        void (*fn)(void *user, const ltc_event *e, const ltc_reader *r),
+                        void *user) {
+  s->observe = fn;
+  s->observe_user = user;
+}
+
+int64_t ltc_stream_session(const ltc_stream *s) { return s->session; }
 
 ltc_stream *ltc_stream_new(ltc_store *store, const char *label) {
   ltc_stream *s = calloc(1, sizeof *s);

@@ -19,6 +19,12 @@ typedef struct ltc_stream_result {
 } ltc_stream_result;
 
 ltc_stream *ltc_stream_new(ltc_store *store, const char *label);
+/* Also hands every stored record to fn (the daemon's live fan-out); r resolves its strings. */
+void ltc_stream_observe(ltc_stream *s,
+                        void (*fn)(void *user, const ltc_event *e, const ltc_reader *r),
+                        void *user);
+/* The session this stream writes (0 until its hello arrived). */
+int64_t ltc_stream_session(const ltc_stream *s);
 /* 0, or -errno when the store failed (the stream is then dead: finish it). A corrupt stream
  * keeps its valid prefix and ignores the rest. */
 int ltc_stream_feed(ltc_stream *s, const void *buf, size_t n);

@@ -53,7 +53,8 @@ static pid_t start_daemon(void) {
   snprintf(err, sizeof err, "%s/serve.err", dir);
   char spec[160];
   snprintf(spec, sizeof spec, "unix:%s", sock);
-  const char *args[] = {"looptrace", "serve", "--db", db, "--ingest", spec, NULL};
+  const char *args[] = {"looptrace", "serve", "--db", db, "--ingest", spec,
+                        "--http", "127.0.0.1:0", NULL};
   pid_t pid = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", args);
   for (int i = 0; i < 2000 && !connectable(sock); i++) usleep(5000);
   assert_true(connectable(sock));
@@ -248,7 +249,7 @@ static void test_record_goes_through_the_running_collector(void **state) {
   snprintf(defsock, sizeof defsock, "%s/looptrace/ingest.sock", run);
   snprintf(out, sizeof out, "%s/serve2.out", dir);
   snprintf(err, sizeof err, "%s/serve2.err", dir);
-  const char *dargs[] = {"looptrace", "serve", "--db", db, NULL};
+  const char *dargs[] = {"looptrace", "serve", "--db", db, "--http", "127.0.0.1:0", NULL};
   pid_t daemon = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", dargs);
   for (int i = 0; i < 2000 && !connectable(defsock); i++) usleep(5000);
   assert_true(connectable(defsock));
@@ -286,7 +287,8 @@ static void test_tcp_ingest(void **state) {
   char out[160], err[160];
   snprintf(out, sizeof out, "%s/serve-tcp.out", dir);
   snprintf(err, sizeof err, "%s/serve-tcp.err", dir);
-  const char *dargs[] = {"looptrace", "serve", "--db", db, "--ingest", "tcp:127.0.0.1:0", NULL};
+  const char *dargs[] = {"looptrace", "serve", "--db", db, "--ingest", "tcp:127.0.0.1:0",
+                         "--http", "127.0.0.1:0", NULL};
   pid_t daemon = spawn(out, err, NULL, LT_BIN_DIR "/looptrace", dargs);
   /* serve prints the port it bound: wait for that line */
   char spec[64] = "";

@@ -1,0 +1,119 @@
+// daemon.mjs: what the API tests run against: a real `looptrace serve` on a free loopback
+// port, with a temporary database and ingest socket; real traced programs streaming to it;
+// a websocket client that matches replies to requests and collects pushes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+
+export const BIN = process.env.LT_BIN_DIR;
+export const ORACLE = process.env.LT_ORACLE_DIR;
+if (!BIN || !ORACLE) throw new Error('run through ctest: LT_BIN_DIR and LT_ORACLE_DIR are unset');
+
+// Waits for cond() to hold, polling; fails after ms with what.
+export async function until(cond, what, ms = 10000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export class Daemon {
+  // A daemon on a new temporary directory, or (dir) on the database another one left.
+  static async start(extra = [], dir = null) {
+    const d = new Daemon();
+    d.dir = dir ?? mkdtempSync(join(tmpdir(), 'lt-api-'));
+    d.db = join(d.dir, 't.db');
+    d.sock = join(d.dir, 'ingest.sock');
+    d.out = '';
+    d.err = '';
+    d.proc = spawn(join(BIN, 'looptrace'),
+      ['serve', '--db', d.db, '--http', '127.0.0.1:0', '--ingest', `unix:${d.sock}`, ...extra]);
+    d.proc.stdout.on('data', (b) => { d.out += b; });
+    d.proc.stderr.on('data', (b) => { d.err += b; });
+    d.exited = new Promise((r) => d.proc.on('exit', (code, signal) => r({ code, signal })));
+    const m = await until(() => /UI at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(d.out),
+      `the daemon to print its URL (stderr: ${d.err})`);
+    d.url = m[1];
+    d.port = Number(m[2]);
+    return d;
+  }
+
+  // Runs an example program traced to this daemon; resolves with its exit and output.
+  run(program, args = [], env = {}) {
+    const p = spawn(join(BIN, program), args, {
+      env: { ...process.env, LOOPTRACE: `unix:${this.sock}`, ...env },
+    });
+    let out = '';
+    p.stdout.on('data', (b) => { out += b; });
+    p.done = new Promise((r) => p.on('exit', (code) => r({ code, out })));
+    return p;
+  }
+
+  async get(path) {
+    const res = await fetch(new URL(path, this.url));
+    const text = await res.text();
+    let body;
+    try { body = JSON.parse(text); } catch { body = text; }
+    return { status: res.status, type: res.headers.get('content-type'), body, text };
+  }
+
+  async stop(signal = 'SIGTERM') {
+    this.proc.kill(signal);
+    const r = await this.exited;
+    return r;
+  }
+
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+// A websocket client of looptrace.v1: ask() sends a request and resolves with its reply;
+// pushes (messages with a type) are kept in order and can be awaited.
+export class Client {
+  static async open(daemon, protocol = 'looptrace.v1') {
+    const c = new Client();
+    c.ws = new WebSocket(`ws://127.0.0.1:${daemon.port}/`, protocol);
+    c.pending = new Map();
+    c.pushes = [];
+    c.replies = [];
+    c.nextId = 1;
+    c.ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString());
+      if (msg.type) c.pushes.push(msg);
+      else if (msg.id !== null && c.pending.has(msg.id)) {
+        c.pending.get(msg.id)(msg);
+        c.pending.delete(msg.id);
+      } else c.replies.push(msg); // replies to requests without an id, or unmatched
+    });
+    c.closed = new Promise((r) => c.ws.on('close', () => r()));
+    await new Promise((resolve, reject) => {
+      c.ws.on('open', resolve);
+      c.ws.on('error', reject);
+    });
+    return c;
+  }
+
+  ask(op, args = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, op, ...args }));
+    });
+  }
+
+  sendRaw(text) { this.ws.send(text); }
+
+  // The next reply that came without a matching id (errors about unreadable messages).
+  nextReply() { return until(() => this.replies.shift(), 'a reply'); }
+
+  // Resolves with the first push (from the start of the connection) that pred accepts.
+  push(pred, what = 'a push', ms = 10000) {
+    return until(() => this.pushes.find(pred), what, ms);
+  }
+
+  close() { this.ws.close(); return this.closed; }
+}
