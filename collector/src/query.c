@@ -280,6 +280,11 @@ static cJSON *query_events(ltc_store *s, const cJSON *args, ltc_query_error *err
       int_arg(args, "max", 10000, 1, LTC_QUERY_MAX_EVENTS, &w.max, err) < 0)
     return NULL;
   int64_t id = row.id;
+  /* Without bounds, the window is the whole session: also the records stamped outside its
+   * first and last event (a worker track's TRACK record, on the real clock). */
+  int64_t shown_lo = w.lo, shown_hi = w.hi;
+  if (!cJSON_GetObjectItemCaseSensitive(args, "from")) w.lo = INT64_MIN / 2;
+  if (!cJSON_GetObjectItemCaseSensitive(args, "to")) w.hi = INT64_MAX / 2;
   /* what every task was doing when the window opens: a replay of what came before */
   ltc_scan before = {.lo = w.lo, .hi = w.lo, .from_start = true, .event = before_event,
                      .user = &w};
@@ -306,8 +311,8 @@ static cJSON *query_events(ltc_store *s, const cJSON *args, ltc_query_error *err
     ltc_jsonbuf_put(&b, "]", 1);
     out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "session", (double)id);
-    cJSON_AddNumberToObject(out, "from", (double)w.lo);
-    cJSON_AddNumberToObject(out, "to", (double)w.hi);
+    cJSON_AddNumberToObject(out, "from", (double)shown_lo);
+    cJSON_AddNumberToObject(out, "to", (double)shown_hi);
     cJSON_AddBoolToObject(out, "complete", !w.trimmed);
     /* with complete false, the next request starts here (dedupe by track and seq) */
     if (w.trimmed) cJSON_AddNumberToObject(out, "next_from", (double)w.cutoff);

@@ -54,6 +54,8 @@ static const char serve_usage[] =
     "  --http A:P    where the UI and API listen (default 127.0.0.1:7777; port 0 picks a free\n"
     "                one; an address other than 127.0.0.1 exposes your traces to that network)\n"
     "  --web DIR     the UI's files (default: $LOOPTRACE_WEB, else the web/ of this build)\n"
+    "  --client-queue N  live records queued for one websocket client before it is told to\n"
+    "                resync from the database (default 262144)\n"
     "  --ingest SPEC where programs stream to (default: a Unix socket of your own, printed at\n"
     "                start); programs find it with LOOPTRACE=SPEC. TCP binds only the address\n"
     "                given (use 127.0.0.1 for this machine alone); port 0 picks a free one.\n"
@@ -277,6 +279,7 @@ static int open_listeners(int ep, const char **specs, int nspecs, int *listeners
 int ltc_cmd_serve(int argc, char **argv) {
   const char *db = NULL, *specs[8], *http = "127.0.0.1:7777", *web_root = NULL;
   int nspecs = 0;
+  long client_queue = CLIENT_MAX_RECORDS;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       fputs(serve_usage, stdout);
@@ -285,6 +288,9 @@ int ltc_cmd_serve(int argc, char **argv) {
       db = argv[++i];
     } else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
       http = argv[++i];
+    } else if (strcmp(argv[i], "--client-queue") == 0 && i + 1 < argc &&
+               (client_queue = strtol(argv[i + 1], NULL, 10)) > 0) {
+      i++;
     } else if (strcmp(argv[i], "--web") == 0 && i + 1 < argc) {
       web_root = argv[++i];
     } else if (strcmp(argv[i], "--ingest") == 0 && i + 1 < argc && nspecs < 8) {
@@ -319,7 +325,7 @@ int ltc_cmd_serve(int argc, char **argv) {
   watch(ep, sfd, TAG_SIGNAL, NULL);
   int listeners[8], nl = 0, status = 0;
   const char *unlink_me = NULL;
-  ltc_hub *hub = ltc_hub_new(NULL, NULL, CLIENT_MAX_RECORDS);
+  ltc_hub *hub = ltc_hub_new(NULL, NULL, (size_t)client_queue);
   ltc_web *web = NULL;
   if (!hub || open_listeners(ep, specs, nspecs, listeners, &nl, &unlink_me) < 0) status = 1;
   if (status == 0) {

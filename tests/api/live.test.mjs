@@ -1,0 +1,137 @@
+// live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
+// subscribes, and gets its records while the program still runs, with the stored backlog and
+// the live records joining exactly; labels and deletes reach every client; a client that
+// stops reading is told to resync while storage and other clients go on; and a daemon killed
+// with SIGKILL leaves a database that a new daemon opens consistent, with all it committed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { Daemon, Client, until } from './daemon.mjs';
+
+const key = (e) => `${e.track}:${e.seq}`;
+const liveSession = (c) => c.push((m) => m.type === 'session' && m.row.status === 'live',
+  'a live session to be announced');
+
+test('a subscriber sees records while the program runs, backlog and live joined exactly', async () => {
+  const d = await Daemon.start();
+  const c = await Client.open(d);
+  const p = d.run('demo_ticker', ['20', '50', '3']); // about a second
+  const id = (await liveSession(c)).session;
+  const sub = await c.ask('subscribe', { session: id });
+  assert.equal(sub.ok, true, sub.error);
+  assert.equal(sub.result.live, true);
+  // a printed line arrives live while the program is still running
+  await c.push((m) => m.type === 'events' && m.session === id &&
+    m.events.some((e) => e.kind === 'mark'), 'a live mark');
+  assert.equal(p.exitCode, null, 'the program had already ended');
+  const { code, out } = await p.done;
+  assert.equal(code, 0);
+  await c.push((m) => m.type === 'session' && m.session === id && m.row.status === 'complete',
+    'the session to be announced complete');
+  // every stored record exactly once, over backlog and live pushes together
+  const got = c.pushes.filter((m) => m.type === 'events' && m.session === id).flatMap((m) => m.events);
+  const seen = new Set(got.map(key));
+  assert.equal(seen.size, got.length, 'a record arrived twice');
+  const stored = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  assert.deepEqual([...seen].sort(), stored.map(key).sort());
+  assert.equal(got.filter((e) => e.kind === 'mark').map((e) => e.text + '\n').join(''), out);
+  await c.close();
+  assert.equal((await d.stop()).code, 0, d.err);
+  d.cleanup();
+});
+
+test('subscribing from a seq sends only what follows it', async () => {
+  const d = await Daemon.start();
+  assert.equal((await d.run('seed_ordering', [], { LOOPTRACE_CLOCK: 'virtual' }).done).code, 0);
+  await until(async () => (await d.get('/api/sessions/1')).body.session?.status === 'complete',
+    'the session to complete');
+  const c = await Client.open(d);
+  const sub = await c.ask('subscribe', { session: 1, from_seq: 50 });
+  assert.equal(sub.ok, true, sub.error);
+  assert.equal(sub.result.live, false);
+  const stored = (await d.get('/api/sessions/1/events')).body.events.filter((e) => e.seq >= 50);
+  assert.equal(sub.result.backlog, stored.length);
+  const pushed = await c.push((m) => m.type === 'events' && m.session === 1, 'the backlog');
+  assert.deepEqual(pushed.events.map(key), stored.map(key));
+  await c.close();
+  assert.equal((await d.stop()).code, 0, d.err);
+  d.cleanup();
+});
+
+test('labels and deletes reach every client; a live session cannot be deleted', async () => {
+  const d = await Daemon.start();
+  const a = await Client.open(d);
+  const b = await Client.open(d);
+  const p = d.run('demo_ticker', ['10', '30', '2']);
+  const id = (await liveSession(a)).session;
+  const busy = await a.ask('delete', { session: id });
+  assert.equal(busy.status, 409, busy.error);
+  assert.equal((await p.done).code, 0);
+  await until(async () => (await d.get(`/api/sessions/${id}`)).body.session.status === 'complete',
+    'the session to complete');
+  const labelled = await a.ask('label', { session: id, label: 'first run' });
+  assert.equal(labelled.ok, true, labelled.error);
+  await b.push((m) => m.type === 'session' && m.row.label === 'first run', 'the new label');
+  assert.equal((await d.get(`/api/sessions/${id}`)).body.session.label, 'first run');
+  const deleted = await a.ask('delete', { session: id });
+  assert.equal(deleted.ok, true, deleted.error);
+  await b.push((m) => m.type === 'session_deleted' && m.session === id, 'the deletion');
+  assert.equal((await d.get(`/api/sessions/${id}`)).status, 404);
+  assert.equal((await d.get(`/api/sessions/${id}/events`)).status, 404);
+  await a.close();
+  await b.close();
+  assert.equal((await d.stop()).code, 0, d.err);
+  d.cleanup();
+});
+
+test('a client that stops reading is told to resync; storage and other clients go on', async () => {
+  const d = await Daemon.start(['--client-queue', '5000']);
+  const slow = await Client.open(d);
+  const other = await Client.open(d);
+  const p = d.run('demo_ticker', ['5000', '0', '16']); // a flood: ~80k ticks, all yields
+  const id = (await liveSession(slow)).session;
+  assert.equal((await slow.ask('subscribe', { session: id })).ok, true);
+  slow.ws._socket.pause(); // reads nothing more: its queue in the daemon fills
+  assert.equal((await p.done).code, 0);
+  const done = await until(async () => {
+    const r = await other.ask('session', { session: id });
+    return r.result.session.status === 'complete' && r.result.session;
+  }, 'the session to complete while a client is stuck');
+  // everything was stored: the printed lines, all of them
+  const marks = await d.get(`/api/sessions/${id}/summary?buckets=1`);
+  assert.equal(marks.body.marks_total, 5000 * 16 + 1);
+  assert.ok(done.events > 5000 * 16 * 3);
+  slow.ws._socket.resume();
+  const resync = await slow.push((m) => m.type === 'resync' && m.session === id, 'a resync', 60000);
+  assert.match(resync.reason, /behind/);
+  assert.equal((await slow.ask('sessions')).ok, true); // and it is still served
+  await slow.close();
+  await other.close();
+  assert.equal((await d.stop()).code, 0, d.err);
+  d.cleanup();
+});
+
+test('after kill -9 the database is consistent and holds everything committed', async () => {
+  const d = await Daemon.start();
+  const p = d.run('demo_ticker', ['100', '20', '2']); // two seconds
+  const committed = await until(async () => {
+    const r = await d.get('/api/sessions/1');
+    return r.status === 200 && r.body.session.events > 50 && r.body.session;
+  }, 'records to be committed');
+  await d.stop('SIGKILL');
+  p.kill('SIGKILL');
+  const again = await Daemon.start([], d.dir);
+  const s = (await again.get('/api/sessions/1')).body.session;
+  assert.equal(s.status, 'interrupted');
+  assert.ok(s.events >= committed.events, `${s.events} < ${committed.events}`);
+  const ev = (await again.get('/api/sessions/1/events?max=100000')).body;
+  assert.equal(ev.complete, true);
+  // the marks stored are the program's first lines, in order, with no gap
+  const marks = ev.events.filter((e) => e.kind === 'mark').map((e) => e.text);
+  assert.ok(marks.length > 0);
+  const seqs = ev.events.filter((e) => e.track === 1).map((e) => e.seq);
+  for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1]);
+  assert.equal(execFileSync('sqlite3', [again.db, 'PRAGMA integrity_check']).toString().trim(), 'ok');
+  assert.equal((await again.stop()).code, 0, again.err);
+  again.cleanup();
+});
