@@ -55,7 +55,7 @@ static void slice_end(exporter *x, const ltc_event *e, uint32_t task) {
 }
 
 /* A task moved to a new state at e's time: end the slice it was in, begin the next. */
-static void on_move(void *user, const ltc_event *e, const ltc_task_slot *was, ltc_task_state to,
+static void on_move(void *user, const ltc_event *e, ltc_task_slot *was, ltc_task_state to,
                     uint8_t reason) {
   exporter *x = user;
   if (was->state != LTC_TASK_NONE) slice_end(x, e, e->task);

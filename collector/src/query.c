@@ -261,7 +261,7 @@ static void before_event(void *user, const ltc_event *e) {
   if (e->ts < w->lo) ltc_taskstates_apply(&w->states, e, NULL, NULL);
 }
 
-static void add_initial(void *user, uint32_t track, uint32_t task, const ltc_task_slot *slot) {
+static void add_initial(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {
   if (slot->state == LTC_TASK_NONE) return;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "track", track);
@@ -341,7 +341,7 @@ typedef struct lane {
 } lane;
 
 typedef struct task_acc {
-  uint64_t key;
+  uint64_t key;     /* the task's slot key: sorts by track, then task */
   int64_t *v;       /* nb * SUM_COLS */
   int64_t *best;    /* nb: the longest waiting piece, whose reason names the bucket */
   uint8_t *reason;  /* nb */
@@ -351,8 +351,8 @@ typedef struct summary {
   int64_t lo, hi, end; /* end: where open states stop (the session's last record) */
   int64_t nb;
   double width;
-  ltc_taskstates states;
-  task_acc *acc;
+  ltc_taskstates states; /* each slot's data: its task_acc, once it has time in the window */
+  task_acc **acc;
   size_t acc_cap, acc_len;
   lane *lanes;
   size_t nlanes;
@@ -380,43 +380,37 @@ static void spread(summary *m, int64_t a, int64_t b, int64_t *v, int cols, int c
   }
 }
 
-static task_acc *acc_of(summary *m, uint64_t key) {
-  if ((m->acc_len + 1) * 2 > m->acc_cap) {
+/* The sums of the task in slot, made when it first has time in the window. */
+static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
+  if (slot->data) return slot->data;
+  if (m->acc_len == m->acc_cap) {
     size_t cap = m->acc_cap ? m->acc_cap * 2 : 64;
-    task_acc *n = calloc(cap, sizeof *n);
+    task_acc **n = realloc(m->acc, cap * sizeof *n);
     if (!n) return NULL;
-    for (size_t i = 0; i < m->acc_cap; i++)
-      if (m->acc[i].key) {
-        size_t j = (size_t)(m->acc[i].key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-        while (n[j].key) j = (j + 1) & (cap - 1);
-        n[j] = m->acc[i];
-      }
-    free(m->acc);
     m->acc = n;
     m->acc_cap = cap;
   }
-  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (m->acc_cap - 1);
-  while (m->acc[i].key && m->acc[i].key != key) i = (i + 1) & (m->acc_cap - 1);
-  task_acc *a = &m->acc[i];
-  if (!a->key) {
+  task_acc *a = calloc(1, sizeof *a);
+  if (a) {
+    a->key = slot->key;
     a->v = calloc((size_t)m->nb * SUM_COLS, sizeof *a->v);
     a->best = calloc((size_t)m->nb, sizeof *a->best);
     a->reason = calloc((size_t)m->nb, 1);
-    if (!a->v || !a->best || !a->reason) {
-      free(a->v), free(a->best), free(a->reason);
-      *a = (task_acc){0};
-      return NULL;
-    }
-    a->key = key;
-    m->acc_len++;
   }
+  if (!a || !a->v || !a->best || !a->reason) {
+    if (a) free(a->v), free(a->best), free(a->reason);
+    free(a);
+    return NULL;
+  }
+  m->acc[m->acc_len++] = a;
+  slot->data = a;
   return a;
 }
 
 /* A task's stay in one state from since to t. */
-static void task_span(summary *m, const ltc_task_slot *was, int64_t t) {
+static void task_span(summary *m, ltc_task_slot *was, int64_t t) {
   if (was->state == LTC_TASK_NONE || t <= m->lo || was->since >= m->hi) return;
-  task_acc *a = acc_of(m, was->key);
+  task_acc *a = acc_of(m, was);
   if (!a) {
     m->oom = true;
     return;
@@ -428,7 +422,7 @@ static void task_span(summary *m, const ltc_task_slot *was, int64_t t) {
          was->reason);
 }
 
-static void on_task_move(void *user, const ltc_event *e, const ltc_task_slot *was,
+static void on_task_move(void *user, const ltc_event *e, ltc_task_slot *was,
                          ltc_task_state to, uint8_t reason) {
   task_span(user, was, e->ts);
 }
@@ -480,7 +474,7 @@ static void summary_event(void *user, const ltc_event *e) {
   }
 }
 
-static void close_task(void *user, uint32_t track, uint32_t task, const ltc_task_slot *slot) {
+static void close_task(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {
   summary *m = user;
   task_span(m, slot, m->end);
 }
@@ -519,7 +513,7 @@ static void add_mark(void *user, uint32_t track, uint64_t seq, int64_t ts, uint3
 }
 
 static int by_key(const void *pa, const void *pb) {
-  const task_acc *a = pa, *b = pb;
+  const task_acc *a = *(task_acc *const *)pa, *b = *(task_acc *const *)pb;
   return a->key < b->key ? -1 : a->key > b->key;
 }
 
@@ -552,14 +546,14 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
       cJSON_AddItemToObject(o, "buckets", bucket_rows(&m, m.lanes[i].v, 3, NULL));
       cJSON_AddItemToArray(lanes, o);
     }
-    if (m.acc_cap) qsort(m.acc, m.acc_cap, sizeof *m.acc, by_key); /* empty slots (key 0) first */
+    if (m.acc_len) qsort(m.acc, m.acc_len, sizeof *m.acc, by_key); /* creation order */
     cJSON *tasks = cJSON_AddArrayToObject(out, "tasks");
-    for (size_t i = 0; i < m.acc_cap; i++) {
-      if (!m.acc[i].key) continue;
+    for (size_t i = 0; i < m.acc_len; i++) {
+      const task_acc *a = m.acc[i];
       cJSON *o = cJSON_CreateObject();
-      cJSON_AddNumberToObject(o, "track", (double)((m.acc[i].key >> 32) & 0x7fffffffu));
-      cJSON_AddNumberToObject(o, "task", (double)(uint32_t)m.acc[i].key);
-      cJSON_AddItemToObject(o, "buckets", bucket_rows(&m, m.acc[i].v, SUM_COLS, m.acc[i].reason));
+      cJSON_AddNumberToObject(o, "track", (double)((a->key >> 32) & 0x7fffffffu));
+      cJSON_AddNumberToObject(o, "task", (double)(uint32_t)a->key);
+      cJSON_AddItemToObject(o, "buckets", bucket_rows(&m, a->v, SUM_COLS, a->reason));
       cJSON_AddItemToArray(tasks, o);
     }
     cJSON *marks = cJSON_AddArrayToObject(out, "marks");
@@ -572,10 +566,11 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
     fail(err, 500, "summing session %lld: %s", (long long)row.id,
          rc == -EPROTO ? "a damaged event block" : m.oom ? "out of memory" : ltc_store_error(s));
   }
-  for (size_t i = 0; i < m.acc_cap; i++) {
-    free(m.acc[i].v);
-    free(m.acc[i].best);
-    free(m.acc[i].reason);
+  for (size_t i = 0; i < m.acc_len; i++) {
+    free(m.acc[i]->v);
+    free(m.acc[i]->best);
+    free(m.acc[i]->reason);
+    free(m.acc[i]);
   }
   for (size_t i = 0; i < m.nlanes; i++) free(m.lanes[i].v);
   free(m.acc);

@@ -55,9 +55,8 @@ int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn
   return 0;
 }
 
-void ltc_taskstates_each(const ltc_taskstates *t,
-                         void (*fn)(void *user, uint32_t track, uint32_t task,
-                                    const ltc_task_slot *slot),
+void ltc_taskstates_each(ltc_taskstates *t,
+                         void (*fn)(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot),
                          void *user) {
   for (size_t i = 0; i < t->cap; i++)
     if (t->slots[i].key) fn(user, ltc_task_slot_track(&t->slots[i]), ltc_task_slot_task(&t->slots[i]), &t->slots[i]);

@@ -22,6 +22,7 @@ typedef struct ltc_task_slot {
   uint8_t state;  /* ltc_task_state */
   uint8_t reason; /* lt_wire_reason while waiting */
   int64_t since;  /* when it entered state */
+  void *data;     /* the caller's, per task (e.g. a summary's sums); never freed here */
 } ltc_task_slot;
 
 typedef struct ltc_taskstates {
@@ -30,15 +31,14 @@ typedef struct ltc_taskstates {
 } ltc_taskstates;
 
 /* Called when e moves a task: was is its slot before the move (state, reason, since). */
-typedef void (*ltc_task_move_fn)(void *user, const ltc_event *e, const ltc_task_slot *was,
+typedef void (*ltc_task_move_fn)(void *user, const ltc_event *e, ltc_task_slot *was,
                                  ltc_task_state to, uint8_t reason);
 
 /* Follows e (records of one track in sequence order). 0, or -ENOMEM. */
 int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn fn, void *user);
 /* Every task seen, in no particular order. */
-void ltc_taskstates_each(const ltc_taskstates *t,
-                         void (*fn)(void *user, uint32_t track, uint32_t task,
-                                    const ltc_task_slot *slot),
+void ltc_taskstates_each(ltc_taskstates *t,
+                         void (*fn)(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot),
                          void *user);
 void ltc_taskstates_free(ltc_taskstates *t);
 
