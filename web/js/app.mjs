@@ -131,6 +131,8 @@ class App {
       this.vp.setLimits(data.start, data.end);
       this.vp.scrollY = 0;
       this.fit(false);
+      this.liveFit = session.status === 'live';
+      if (this.opts.follow) this.followNow();
       $('details').innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
       this.renderTitle();
       this.renderSessions();
@@ -163,7 +165,7 @@ class App {
     const d = this.data;
     d.addLive(events);
     if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
-    this.vp.setLimits(d.start, d.end);
+    this.vp.setLimits(d.start, Math.max(d.end, this.vp.limits[1]));
     if (this.opts.follow) this.followNow();
     this.changed('live');
   }
@@ -172,7 +174,7 @@ class App {
     const d = this.data;
     const wasLive = d.meta.status === 'live';
     d.extend(row);
-    this.vp.setLimits(d.start, d.end);
+    this.vp.setLimits(d.start, Math.max(d.end, row.status === 'live' ? this.vp.limits[1] : 0));
     if (d.tiled && !d.full) this.rebuildLanes();
     if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
@@ -180,12 +182,16 @@ class App {
     this.changed('live');
   }
 
+  // Keeps the newest records in view. Until the user zooms, the view shows the whole run so
+  // far (at least 1 s, at most the last 30 s); after, it keeps the width they chose.
   followNow() {
     const d = this.data;
     if (!d || d.meta.status !== 'live') return;
-    const end = d.end, span = this.vp.span;
-    if (end - d.start <= span * 0.95) this.vp.set(d.start - span * 0.01, d.start + span * 0.99);
-    else this.vp.set(end - span * 0.95, end + span * 0.05);
+    const end = d.end;
+    const span = this.liveFit ? Math.min(30e9, Math.max(1e9, (end - d.start) * 1.05)) : this.vp.span;
+    this.vp.setLimits(d.start, Math.max(end, d.start + span));
+    if (end - d.start <= span * 0.97) this.vp.set(d.start - span * 0.01, d.start + span * 0.99);
+    else this.vp.set(end - span * 0.97, end + span * 0.03);
   }
 
   // Tasks: the API's list, completed by what the records say (live sessions grow).
@@ -252,6 +258,7 @@ class App {
       this.opts.follow = false;
       $('follow').checked = false;
     }
+    if (why === 'zoom') this.liveFit = false;
     if (why === 'data' || why === 'live' || why === 'open') this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
     if (this.pending) return;
@@ -294,6 +301,9 @@ class App {
     this.state.arrows = stats.arrows;
     this.state.lastFrameMs = ms;
     this.state.loading = !!d.inflight;
+    this.state.end = d.end;
+    this.state.status = d.meta.status;
+    this.state.follow = this.opts.follow;
     if (!this.state.ready) { this.state.ready = true; this.state.readyMs = performance.now(); }
   }
 

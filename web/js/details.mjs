@@ -31,7 +31,7 @@ export function tooltipHTML(hit, ctx) {
       }
       const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf);
       const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>` : s.initial ? '<br>(the wait began before the records loaded here)' : '';
-      return `<b>${name}</b> waiting for <b>${dur}</b>: ${esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason)}<br>awaits <b>${esc(label)}</b>${site}<br>${at(s.t0)} → ${at(end)}`;
+      return `<b>${name}</b> waiting for <b>${dur}</b>: ${esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason)}<br>on <b>${esc(label)}</b>${site}<br>${at(s.t0)} → ${at(end)}`;
     }
     case 'iter': {
       const it = item.iter;

@@ -257,8 +257,9 @@ function drawLaneEvents(ctx, scene, lane, stats) {
       if (w > 30) {
         const label = waitLabel({ ...s, track: lane.track }, scene.nameOf);
         const tw = textW(ctx, label);
-        if (tw + 8 < w) {
-          const lx = Math.max(x0, GUTTER) + 4;
+        const vx0 = Math.max(x0, GUTTER), vx1 = Math.min(x1, vp.width);
+        if (tw + 8 < vx1 - vx0) {
+          const lx = (vx0 + vx1) / 2 - tw / 2;
           ctx.fillStyle = 'rgba(255,255,255,0.85)';
           ctx.fillRect(lx - 2, y + h * 0.3, tw + 4, h * 0.4);
           ctx.fillStyle = COLORS.text;
@@ -433,6 +434,10 @@ function drawArrows(ctx, scene, stats) {
   ctx.strokeStyle = COLORS.arrow;
   ctx.fillStyle = COLORS.arrow;
   ctx.lineWidth = 1.2;
+  // dense arrows (zoomed out) are faded so that the lanes stay readable
+  let inView = 0;
+  for (const w of win.wakes) if ((w.resume ?? w.ts) >= vp.a && w.ts <= vp.b && ++inView > 4000) break;
+  ctx.globalAlpha = inView * 12 > vp.plotW ? 0.3 : 1;
   let n = 0;
   for (const w of win.wakes) {
     const tEnd = w.resume ?? w.ts;
@@ -456,6 +461,7 @@ function drawArrows(ctx, scene, stats) {
     ctx.fill();
     if (++n > 4000) break;
   }
+  ctx.globalAlpha = 1;
   stats.arrows = n;
 }
 
