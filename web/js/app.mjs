@@ -55,10 +55,12 @@ class App {
     this.socket = new Socket();
     this.socket.on((m) => this.onPush(m));
     this.socket.onopen.add(() => this.resubscribe());
+    attachInputs(this.canvas, this);
+    this.resize();
+    if (/session=\d+/.test(location.hash)) this.route(); // no need to wait for the list
     const { sessions } = await api.sessions();
     for (const s of sessions) this.sessions.set(s.id, s);
     this.renderSessions();
-    attachInputs(this.canvas, this);
     new ResizeObserver(() => this.resize()).observe($('canvas-box'));
     for (const k of ['arrows', 'timers', 'follow']) {
       $(k).addEventListener('change', () => {
@@ -75,7 +77,6 @@ class App {
       $('toggle-sessions').setAttribute('aria-expanded', String(!hidden));
     });
     window.addEventListener('hashchange', () => this.route());
-    this.resize();
     this.route();
   }
 
@@ -91,7 +92,7 @@ class App {
       const all = [...this.sessions.values()].sort((a, b) => b.id - a.id);
       id = (all.find((s) => s.status === 'live') ?? all[0]).id;
     }
-    if (id != null && id !== this.data?.id) this.open(id);
+    if (id != null && id !== this.data?.id && id !== this.openingId) this.open(id);
   }
 
   onPush(m) {
@@ -113,6 +114,7 @@ class App {
   // ---- one session ----
   async open(id) {
     const seq = ++this.openSeq;
+    this.openingId = id;
     const t0 = performance.now();
     this.state = { ready: false, session: id, frames: 0 };
     $('status').textContent = 'loading…';
@@ -142,6 +144,8 @@ class App {
       this.changed('open');
     } catch (err) {
       if (seq === this.openSeq) $('status').textContent = `could not open session ${id}: ${err.message}`;
+    } finally {
+      if (seq === this.openSeq) this.openingId = null;
     }
   }
 
@@ -292,8 +296,17 @@ class App {
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
     const d = this.data;
-    $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
-    if (this.mirrorDirty) { this.mirrorDirty = false; this.updateMirror(scene); }
+    $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${this.marksPartial ? ', marks hidden: too many, zoom in' : ''}`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
+    if (this.mirrorDirty && !this.mirrorQueued) {
+      // the text mirror is rewritten after the frame, off the drawing path
+      this.mirrorQueued = true;
+      setTimeout(() => {
+        this.mirrorQueued = false;
+        if (!this.mirrorDirty || !this.lastScene) return;
+        this.mirrorDirty = false;
+        this.updateMirror(this.lastScene);
+      }, 0);
+    }
     if (this.inspectorDirty) { this.inspectorDirty = false; this.updateInspector(); }
     this.state.frames++;
     this.state.mode = scene.mode;
@@ -429,7 +442,10 @@ function summaryMarks(tiles, app) {
   const ids = tiles.map((t) => `${t.level}/${t.k}`).join(',');
   if (app._marksFor === ids) return app._marks;
   const byTask = new Map(), seen = new Set();
-  for (const t of tiles) for (const m of t.marks) {
+  // a tile holding more marks than the summary sends (its first 2000) shows none: a partial
+  // set would put every mark at the start of the tile; zooming in brings them
+  app.marksPartial = tiles.some((t) => t.marks.length < t.marksTotal);
+  for (const t of tiles) for (const m of (t.marks.length < t.marksTotal ? [] : t.marks)) {
     const id = `${m.track}/${m.seq}`;
     if (seen.has(id)) continue;
     seen.add(id);

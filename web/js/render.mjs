@@ -344,14 +344,22 @@ function drawLaneSummary(ctx, scene, lane, stats) {
   const c = columns(scene, (t) => t.tasks.get(lane.key), [1, 2, 3], 3);
   if (!c) return;
   stats.buckets += c.W;
+  // each column's look as one number (quantised shares and the main waiting reason), so
+  // that runs of equal columns are drawn as one rectangle per state
   const Q = 16;
+  const reasons = [];
   const q = (x) => {
     const b = c.acc[x * 3], r = c.acc[x * 3 + 1], w = c.acc[x * 3 + 2];
     const qb = Math.round(Math.min(1, b) * Q), qr = Math.round(Math.min(1, r) * Q), qw = Math.round(Math.min(1, w) * Q);
-    return `${qb},${qr},${qw},${qw ? c.reason[x] : ''}`;
+    let ri = 0;
+    if (qw) {
+      ri = reasons.indexOf(c.reason[x]);
+      if (ri < 0) ri = reasons.push(c.reason[x]) - 1;
+    }
+    return ((qb * 17 + qr) * 17 + qw) * 64 + ri;
   };
   runs(ctx, c.W, q, (x0, x1, key) => {
-    const [qb, qr, qw, reason] = key.split(',');
+    const ri = key % 64, qw = Math.floor(key / 64) % 17, qr = Math.floor(key / (64 * 17)) % 17, qb = Math.floor(key / (64 * 17 * 17));
     let yy = y + 2 + h;
     const seg = (n, style) => {
       if (n <= 0) return;
@@ -360,11 +368,11 @@ function drawLaneSummary(ctx, scene, lane, stats) {
       ctx.fillStyle = style;
       ctx.fillRect(GUTTER + x0, yy, x1 - x0, hh);
     };
-    seg(+qb, COLORS.running);
-    seg(+qr, hatchPattern(ctx));
-    if (+qw) {
+    seg(qb, COLORS.running);
+    seg(qr, hatchPattern(ctx));
+    if (qw) {
       ctx.globalAlpha = 0.6;
-      seg(+qw, reasonColor(reason));
+      seg(qw, reasonColor(reasons[ri]));
       ctx.globalAlpha = 1;
     }
     stats.spans++;
