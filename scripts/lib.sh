@@ -55,4 +55,10 @@ ensure_node_modules() {
   fi
 }
 
+# ensure_browser: Debian's chromium for the browser tests (tests/browser drives it with
+# playwright-core; no browser is ever downloaded).
+ensure_browser() {
+  [ -x /usr/bin/chromium ] || ensure_packages chromium
+}
+
 jobs() { nproc 2>/dev/null || echo 2; }

@@ -1,0 +1,67 @@
+// live.test.mjs: live mode. A program runs while the page is open: its session appears in
+// the list marked live, opens, and grows as the program goes (new marks and lanes), the view
+// following the newest events; when the program ends the session reads complete and holds
+// every line it printed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Daemon } from '../api/daemon.mjs';
+import { launch, openPage, settled, shot } from './browser.mjs';
+
+let d, browser;
+
+before(async () => {
+  d = await Daemon.start();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  const r = await d.stop();
+  assert.equal(r.code, 0, d.err);
+  d.cleanup();
+});
+
+const state = (page) => page.evaluate(() => {
+  const s = window.looptrace.state;
+  return { marks: s.marks?.length ?? 0, lanes: s.lanes?.filter((l) => l.kind === 'task').length ?? 0, view: s.view, end: s.end, status: s.status, follow: s.follow };
+});
+
+test('a running program: its session is marked live, grows while it runs and the view follows it', async () => {
+  const page = await openPage(browser, d.url);
+  await page.waitForSelector('#sessions-empty:not([hidden])'); // no sessions yet, and it says so
+  // 3 workers ticking every ~40 ms, 50 times: about 2 s
+  const prog = d.run('demo_ticker', ['50', '40', '3'], { LOOPTRACE_LABEL: 'ticker' });
+  const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
+  assert.match(await item.textContent(), /ticker/);
+  assert.match(await item.textContent(), /live/);
+  const id = Number(await item.getAttribute('data-session'));
+  await page.click(`[data-testid=session-item][data-session="${id}"]`);
+  await settled(page, id);
+  const s0 = await state(page);
+  assert.equal(s0.status, 'live');
+  assert.equal(s0.follow, true);
+  await shot(page, 'live-opened');
+  // new marks arrive and the view keeps the newest record in sight
+  await page.waitForFunction((n) => window.looptrace.state.marks.length >= n + 6, s0.marks, { timeout: 10000 });
+  // past the first view's right edge, the view has moved on with it
+  await page.waitForFunction((to) => window.looptrace.state.end > to + 2e8, s0.view.to, { timeout: 10000 });
+  const s1 = await state(page);
+  assert.ok(s1.view.to > s0.view.to, 'the view moved on');
+  assert.ok(s1.view.to >= s1.end && s1.view.from <= s1.end, 'the newest record is in view');
+  assert.ok(s1.end > s0.end, 'the session grew');
+  await page.waitForFunction(() => window.looptrace.state.lanes.filter((l) => l.kind === 'task').length >= 4);
+  await shot(page, 'live-growing');
+  const r = await prog.done;
+  assert.equal(r.code, 0);
+  await page.waitForSelector(`[data-testid=session-item][data-session="${id}"][data-status=complete]`, { timeout: 10000 });
+  await page.waitForFunction(() => window.looptrace.state.status === 'complete');
+  const lines = r.out.trimEnd().split('\n');
+  await page.waitForFunction((n) => window.looptrace.state.marks.length === n, lines.length);
+  const marks = await page.$$eval('[data-testid=mark-list] li .text', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(marks, lines);
+  const names = (await page.evaluate(() => window.looptrace.state.lanes)).filter((l) => l.kind === 'task').map((l) => l.name);
+  for (const w of ['main', 'worker 1', 'worker 2', 'worker 3']) assert.ok(names.includes(w), w);
+  await shot(page, 'live-finished');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,0 +1,131 @@
+// details.mjs: the words around the canvas: the hover tooltip (durations, the awaited
+// object, the source line of the await), the selected task's panel (busy / scheduled /
+// waiting totals, its records) and the loop-state inspector's panel.
+
+import { fmtDur, fmtTime, fmtSite, esc } from './format.mjs';
+import { FAMILY_LABEL, reasonFamily, reasonColor, COLORS } from './palette.mjs';
+import { waitLabel } from './render.mjs';
+
+// ctx: {nameOf(track, task), rel(t) -> relative ns, end}
+export function tooltipHTML(hit, ctx) {
+  if (!hit || !hit.item) return '';
+  const { lane, item } = hit;
+  const at = (t) => fmtTime(ctx.rel(t), 1000);
+  const name = esc(lane.name);
+  switch (item.type) {
+    case 'mark':
+      return `<b>mark</b> “${esc(item.mark.text)}”<br>printed by <b>${esc(ctx.nameOf(item.mark.track, item.mark.task))}</b> at ${at(item.mark.ts)}`;
+    case 'span': {
+      const s = item.span;
+      const end = s.t1 ?? ctx.end;
+      const dur = `${fmtDur(end - s.t0)}${s.t1 == null ? ' so far' : ''}`;
+      if (s.state === 'running') {
+        const how = s.endEv ? (s.endEv.kind === 'done' ? `then finished (${esc(s.endEv.outcome)})` : `then suspended (${esc(s.endEv.reason)})`) : '';
+        return `<b>${name}</b> running for <b>${dur}</b><br>${at(s.t0)} → ${at(end)}${how ? `<br>${how}` : ''}`;
+      }
+      if (s.state === 'ready') {
+        const why = s.cause === 'yield' ? 'yielded (sleep 0), back in the ready queue'
+          : s.cause === 'spawn' ? `created${s.waker === 'task' ? ` by ${esc(ctx.nameOf(lane.track, s.wakerId))}` : ''}, waiting for its first step`
+          : s.waker === 'task' ? `woken by ${esc(ctx.nameOf(lane.track, s.wakerId))}` : s.waker ? `woken by ${esc(s.waker)}${s.waker === 'timer' ? ` #${s.wakerId}` : ''}` : '';
+        return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>${why}<br>${at(s.t0)} → ${at(end)}`;
+      }
+      const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf);
+      const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>` : s.initial ? '<br>(the wait began before the records loaded here)' : '';
+      return `<b>${name}</b> waiting for <b>${dur}</b>: ${esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason)}<br>on <b>${esc(label)}</b>${site}<br>${at(s.t0)} → ${at(end)}`;
+    }
+    case 'iter': {
+      const it = item.iter;
+      return `<b>loop iteration #${it.n}</b>: ${it.cbs} callback${it.cbs === 1 ? '' : 's'} ready<br>ran for ${fmtDur((it.t1 ?? ctx.end) - it.t0)} from ${at(it.t0)}`;
+    }
+    case 'idle': {
+      const p = item.idle;
+      const timeout = p.timeout == null || p.timeout > 9e18 || p.timeout < 0 ? 'none' : fmtDur(p.timeout);
+      return `<b>loop polling (idle)</b> for ${fmtDur((p.t1 ?? ctx.end) - p.t0)}<br>timeout ${timeout}; ${p.nev ?? 0} I/O event${p.nev === 1 ? '' : 's'}<br>${at(p.t0)} → ${at(p.t1 ?? ctx.end)}`;
+    }
+    case 'timer': {
+      const tm = item.timer;
+      const who = tm.task ? ` by ${esc(ctx.nameOf(tm.track, tm.task))}` : '';
+      const armed = tm.arm != null ? `armed${who} at ${at(tm.arm)}, due after ${fmtDur(tm.deadline - tm.arm)}` : 'armed before this window';
+      const end = tm.fire != null ? `fired at ${at(tm.fire)}, <b>${fmtDur(tm.late)} late</b>` : tm.cancel != null ? `cancelled at ${at(tm.cancel)}` : 'pending';
+      return `<b>timer #${tm.id}</b><br>${armed}<br>${end}`;
+    }
+    case 'job': {
+      const j = item.job;
+      return `<b>worker job #${j.job}</b> on ${name}<br>ran ${fmtDur((j.t1 ?? ctx.end) - j.t0)} from ${at(j.t0)}`;
+    }
+    case 'bucket': {
+      const span = item.b - item.a;
+      if (lane.kind === 'task') {
+        const pc = (v) => `${Math.round((100 * v) / span)}%`;
+        return `<b>${name}</b> from ${at(item.a)}, ${fmtDur(span)} summarised:<br>running ${fmtDur(item.running)} (${pc(item.running)}), scheduled ${fmtDur(item.ready)} (${pc(item.ready)}), waiting ${fmtDur(item.waiting)} (${pc(item.waiting)})${item.reason ? `, mostly on ${esc(item.reason)}` : ''}<br><i>zoom in for every event</i>`;
+      }
+      return `<b>${name}</b> from ${at(item.a)}, ${fmtDur(span)} summarised:<br>running callbacks ${fmtDur(item.busy)}, polling ${fmtDur(item.idle)}, ${item.records} records`;
+    }
+    default: return '';
+  }
+}
+
+function bar(parts) {
+  const total = parts.reduce((s, p) => s + p.v, 0) || 1;
+  return `<div class="sharebar">${parts.map((p) => `<span style="width:${(100 * p.v) / total}%;background:${p.color}" title="${esc(p.label)}"></span>`).join('')}</div>`;
+}
+
+const describe = (e, nameOf) => {
+  switch (e.kind) {
+    case 'create': return `created “${esc(e.name ?? '')}”${e.site ? ` at ${esc(fmtSite(e.site))}` : ''}`;
+    case 'ready': return `ready (${e.cause}${e.waker && e.waker !== 'none' ? `, by ${e.waker === 'task' ? esc(nameOf(e.track, e.args[0])) : `${e.waker} #${e.args[0]}`}` : ''})`;
+    case 'resume': return 'resumed';
+    case 'suspend': return `suspended: ${esc(waitLabel({ reason: e.reason, obj: e.args[0], detail: e.args[2], t0: e.ts, track: e.track, ev: e }, nameOf))}${e.site ? ` at ${esc(fmtSite(e.site))}` : ''}`;
+    case 'done': return `done (${e.outcome})`;
+    case 'mark': return `mark “${esc(e.text ?? '')}”`;
+    case 'timer-arm': return `armed timer #${e.args[0]}`;
+    case 'cancel': return 'cancel requested';
+    default: return esc(e.kind);
+  }
+};
+
+// The selected task's panel. info: the API's task; totals: {running, ready, waiting};
+// events: its records (may be null when not loaded).
+export function taskPanelHTML(lane, info, totals, events, ctx) {
+  const at = (t) => fmtTime(ctx.rel(t), 1000);
+  const parent = info?.parent ? ctx.nameOf(lane.track, info.parent) : '(top level)';
+  const rows = (events ?? []).slice(0, 400).map((e) =>
+    `<tr><td class="num">${at(e.ts)}</td><td>${describe(e, ctx.nameOf)}</td></tr>`).join('');
+  const more = events && events.length > 400 ? `<p class="muted">… and ${events.length - 400} more</p>` : '';
+  return `<h2 data-testid="selected-name">${esc(lane.name)}</h2>
+<dl class="facts">
+  <dt>task</dt><dd>#${lane.task} on loop ${lane.track}</dd>
+  <dt>created by</dt><dd>${esc(parent)}${info?.spawn ? ` at <code>${esc(fmtSite(info.spawn))}</code>` : ''}</dd>
+  <dt>lived</dt><dd>${info ? `${at(info.created_ns)} → ${info.finished_ns != null ? `${at(info.finished_ns)} (${esc(info.outcome)})` : 'still running'}` : '?'}</dd>
+</dl>
+<table class="totals" data-testid="totals">
+  <tr data-state="running"><th><i style="background:${COLORS.running}"></i>busy (running)</th><td class="num">${fmtDur(totals.running)}</td></tr>
+  <tr data-state="ready"><th><i class="hatch"></i>scheduled (ready)</th><td class="num">${fmtDur(totals.ready)}</td></tr>
+  <tr data-state="waiting"><th><i style="background:${reasonColor('task')}"></i>waiting</th><td class="num">${fmtDur(totals.waiting)}</td></tr>
+</table>
+${bar([{ v: totals.running, color: COLORS.running, label: 'running' }, { v: totals.ready, color: COLORS.ready, label: 'scheduled' }, { v: totals.waiting, color: reasonColor('task'), label: 'waiting' }])}
+<h3>Events${events ? ` (${events.length})` : ''}</h3>
+${events ? `<table class="events" data-testid="task-events">${rows}</table>${more}` : '<p class="muted">Zoom in to load this task\'s events.</p>'}`;
+}
+
+export function inspectorHTML(st, ctx) {
+  if (!st) return '<p class="muted">Click the timeline to place the cursor: the loop\'s state at that moment shows here.</p>';
+  const at = (t) => fmtTime(ctx.rel(t), 1000);
+  const name = (key) => { const [tr, tk] = key.split(':').map(Number); return esc(ctx.nameOf(tr, tk)); };
+  const ready = st.ready.map((r) => `<li data-key="${r.key}">${name(r.key)} <span class="muted">since ${at(r.since)}${r.cause ? `, ${esc(r.cause)}` : ''}</span></li>`).join('');
+  const timers = st.timers.map((tm) => `<li>timer #${tm.id} due ${at(tm.deadline)} <span class="muted">(in ${fmtDur(tm.deadline - st.t)}${tm.task ? `, ${esc(ctx.nameOf(tm.track, tm.task))}` : ''})</span></li>`).join('');
+  const waiting = st.waiting.map((w) => {
+    const what = w.obj != null || w.detail != null ? waitLabel({ reason: w.reason, obj: w.obj, detail: w.detail, t0: w.since, track: w.track, ev: true }, ctx.nameOf) : w.reason;
+    return `<li data-key="${w.key}">${name(w.key)}: <b>${esc(what)}</b> <span class="muted">since ${at(w.since)}${w.site ? ` at ${esc(fmtSite(w.site))}` : ''}</span></li>`;
+  }).join('');
+  const loop = st.iter ? (st.iter.polling ? `polling for I/O / timers (iteration #${st.iter.n ?? '?'})` : `iteration #${st.iter.n}: ${st.iter.cbs} callbacks ready`) : 'not started';
+  return `<p>At <b data-testid="inspector-time">${at(st.t)}</b>: ${esc(loop)}</p>
+<h3>Running</h3><p data-testid="inspector-running">${st.running ? name(st.running.key) : '<span class="muted">no task (the loop itself)</span>'}</p>
+<h3>Ready queue <span class="muted">(runs in this order)</span></h3>
+<ol data-testid="ready-queue">${ready || '<li class="muted empty">empty</li>'}</ol>
+<h3>Pending timers <span class="muted">(by deadline)</span></h3>
+<ol data-testid="pending-timers">${timers || '<li class="muted empty">none</li>'}</ol>
+<h3>Suspended tasks wait on</h3>
+<ul data-testid="waiting-tasks">${waiting || '<li class="muted empty">none</li>'}</ul>
+${st.partial ? '<p class="muted">Rebuilt from the records loaded around here: timers armed earlier are not listed.</p>' : ''}`;
+}

@@ -1,0 +1,86 @@
+// interact.mjs: the timeline's inputs. Wheel zooms at the pointer (shift+wheel scrolls the
+// lanes, a sideways wheel pans); dragging pans in time and scrolls the lanes; a click places
+// the cursor and selects what is under it; keys as in Perfetto: W/S zoom, A/D pan, F fit,
+// arrow keys scroll; hovering shows details.
+
+const ZOOM_STEP = 0.8;
+
+export function attachInputs(canvas, app) {
+  let drag = null;
+  const pos = (ev) => {
+    const r = canvas.getBoundingClientRect();
+    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  };
+
+  canvas.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const { x, y } = pos(ev);
+    const vp = app.vp;
+    const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+    if (ev.shiftKey) { vp.scrollBy((ev.deltaY || ev.deltaX) * unit); app.changed('scroll'); return; }
+    if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+      vp.pan((ev.deltaX * unit * vp.span) / vp.plotW);
+      app.changed('pan', true);
+      return;
+    }
+    const t = x > 190 ? vp.t(x) : (vp.a + vp.b) / 2;
+    vp.zoom(Math.exp(ev.deltaY * unit * 0.0025), t);
+    app.hoverAt(x, y);
+    app.changed('zoom');
+  }, { passive: false });
+
+  canvas.addEventListener('mousedown', (ev) => {
+    if (ev.button !== 0) return;
+    const p = pos(ev);
+    drag = { x0: p.x, y0: p.y, x: p.x, y: p.y, a: app.vp.a, scroll: app.vp.scrollY, moved: false };
+    canvas.focus();
+  });
+  window.addEventListener('mousemove', (ev) => {
+    const p = pos(ev);
+    if (drag) {
+      const dx = p.x - drag.x0, dy = p.y - drag.y0;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      drag.moved = true;
+      canvas.classList.add('dragging');
+      const vp = app.vp;
+      const span = vp.span;
+      vp.set(drag.a - (dx * span) / vp.plotW, drag.a - (dx * span) / vp.plotW + span);
+      vp.scrollY = drag.scroll;
+      vp.scrollBy(-dy);
+      app.hideTooltip();
+      app.changed('pan', true);
+      return;
+    }
+    if (ev.target === canvas) app.hoverAt(p.x, p.y, ev);
+  });
+  window.addEventListener('mouseup', (ev) => {
+    if (!drag) return;
+    const p = pos(ev);
+    const moved = drag.moved;
+    drag = null;
+    canvas.classList.remove('dragging');
+    if (!moved) app.clickAt(p.x, p.y);
+  });
+  canvas.addEventListener('mouseleave', () => { if (!drag) app.hoverAt(null, null); });
+
+  document.addEventListener('keydown', (ev) => {
+    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const vp = app.vp;
+    const at = app.hoverT ?? (vp.a + vp.b) / 2;
+    switch (ev.key.toLowerCase()) {
+      case 'w': vp.zoom(ZOOM_STEP, at); app.changed('zoom'); break;
+      case 's': vp.zoom(1 / ZOOM_STEP, at); app.changed('zoom'); break;
+      case 'a': vp.pan(-vp.span * 0.15); app.changed('pan', true); break;
+      case 'd': vp.pan(vp.span * 0.15); app.changed('pan', true); break;
+      case 'f': app.fit(); break;
+      case 'arrowdown': vp.scrollBy(40); app.changed('scroll'); break;
+      case 'arrowup': vp.scrollBy(-40); app.changed('scroll'); break;
+      case 'pagedown': vp.scrollBy(vp.plotH * 0.8); app.changed('scroll'); break;
+      case 'pageup': vp.scrollBy(-vp.plotH * 0.8); app.changed('scroll'); break;
+      case 'escape': app.select(null); break;
+      default: return;
+    }
+    ev.preventDefault();
+  });
+}

@@ -1,0 +1,46 @@
+// lanes.mjs: the rows of the timeline, top to bottom: for each loop (track) its own lane
+// (iterations: running callbacks against polling), its timers lane, then one lane per task
+// in creation order, each nested under the task that created it, then the worker threads
+// that serve that loop.
+
+import { taskKey } from './model.mjs';
+
+export const LANE_HEIGHT = { loop: 30, timers: 8, worker: 22, task: 22 };
+
+// tasks: the API's tasks (creation order); workers: [{track, loop}]; timerRows: rows per loop.
+export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1) {
+  const tracks = new Set(loopTracks);
+  for (const t of tasks) tracks.add(t.track);
+  const lanes = [];
+  for (const track of [...tracks].sort((a, b) => a - b)) {
+    if (workers.some((w) => w.track === track)) continue;
+    const multi = tracks.size > 1;
+    lanes.push({ kind: 'loop', track, key: `loop:${track}`, name: multi ? `event loop ${track}` : 'event loop', depth: 0 });
+    const rows = timerRows(track);
+    lanes.push({ kind: 'timers', track, key: `timers:${track}`, name: 'timers', depth: 0, rows });
+    const mine = tasks.filter((t) => t.track === track);
+    const children = new Map();
+    const known = new Set(mine.map((t) => t.task));
+    for (const t of mine) {
+      const parent = known.has(t.parent) && t.parent !== t.task ? t.parent : 0;
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(t);
+    }
+    const visit = (parent, depth) => {
+      for (const t of children.get(parent) ?? []) {
+        lanes.push({ kind: 'task', track, task: t.task, key: taskKey(track, t.task), name: t.name, depth, info: t });
+        visit(t.task, depth + 1);
+      }
+    };
+    visit(0, 0);
+    for (const w of workers.filter((x) => x.loop === track || !tracks.has(x.loop)))
+      lanes.push({ kind: 'worker', track: w.track, key: `worker:${w.track}`, name: `worker thread ${w.track}`, depth: 0 });
+  }
+  let y = 0;
+  for (const l of lanes) {
+    l.y = y;
+    l.h = l.kind === 'timers' ? Math.max(1, l.rows) * 7 + 6 : LANE_HEIGHT[l.kind];
+    y += l.h;
+  }
+  return { lanes, height: y };
+}

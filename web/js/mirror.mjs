@@ -1,0 +1,12 @@
+// mirror.mjs: the timeline as text, for screen readers and tests: a list of the lanes (task
+// lanes nested as in the timeline) and the marks in the order the program printed them.
+
+import { esc, fmtTime } from './format.mjs';
+
+export function updateMirror(laneList, markList, lanes, marks, app) {
+  laneList.innerHTML = lanes.map((l) =>
+    `<li data-kind="${l.kind}" data-key="${esc(l.key)}" data-depth="${l.depth}">${esc(l.name)}</li>`).join('');
+  const origin = app.data?.start ?? 0;
+  markList.innerHTML = marks.slice(0, 5000).map((m) =>
+    `<li data-ts="${m.ts}" data-task="${m.track}:${m.task}"><span class="text">${esc(m.text)}</span> <span class="where">(${esc(app.nameOf(m.track, m.task))}, ${fmtTime(m.ts - origin, 1000)})</span></li>`).join('');
+}

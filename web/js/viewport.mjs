@@ -1,0 +1,59 @@
+// viewport.mjs: the visible time range and lane scroll, and the canvas geometry they map
+// onto: a gutter of lane names on the left, the time axis on top, lanes below.
+
+export const GUTTER = 190;
+export const AXIS = 28;
+const MIN_SPAN = 50; // ns: the deepest zoom
+
+export class Viewport {
+  constructor() {
+    this.a = 0;
+    this.b = 1;
+    this.scrollY = 0;
+    this.width = 800;  // canvas CSS px
+    this.height = 600;
+    this.contentHeight = 0;
+    this.limits = [0, 1];
+  }
+
+  get plotW() { return Math.max(1, this.width - GUTTER); }
+  get plotH() { return Math.max(1, this.height - AXIS); }
+  get span() { return this.b - this.a; }
+  get nsPerPx() { return this.span / this.plotW; }
+
+  x(t) { return GUTTER + ((t - this.a) / this.span) * this.plotW; }
+  t(x) { return this.a + ((x - GUTTER) / this.plotW) * this.span; }
+  laneY(lane) { return AXIS + lane.y - this.scrollY; }
+
+  setLimits(start, end) { this.limits = [start, Math.max(end, start + 1)]; }
+
+  // Shows [a, b], kept inside what can be shown (a little room around the session).
+  set(a, b) {
+    const [lo, hi] = this.limits;
+    const room = (hi - lo) * 0.05;
+    let span = Math.max(MIN_SPAN, Math.min(b - a, hi - lo + 2 * room));
+    a = Math.max(lo - room, Math.min(a, hi + room - span));
+    this.a = a;
+    this.b = a + span;
+  }
+
+  fit() {
+    const [lo, hi] = this.limits;
+    const pad = (hi - lo) * 0.01;
+    this.set(lo - pad, hi + pad);
+  }
+
+  // Zooms by factor (< 1 in, > 1 out) keeping time t under the same pixel.
+  zoom(factor, t = (this.a + this.b) / 2) {
+    const a = t - (t - this.a) * factor;
+    const b = t + (this.b - t) * factor;
+    this.set(a, b);
+  }
+
+  pan(dt) { this.set(this.a + dt, this.b + dt); }
+
+  scrollBy(dy) {
+    const max = Math.max(0, this.contentHeight - this.plotH + 8);
+    this.scrollY = Math.max(0, Math.min(max, this.scrollY + dy));
+  }
+}
