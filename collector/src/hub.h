@@ -47,6 +47,7 @@ typedef struct ltc_hub_item {
   int64_t session;       /* SUBSCRIBED, RESYNC */
   int64_t request;       /* SUBSCRIBED: the request's id */
   uint64_t from_seq;     /* SUBSCRIBED: backlog from this seq on every track... */
+  int64_t from_ts;       /* ...and this time on... */
   bool live;             /* ...up to until[track] when the session is live (else all stored) */
   uint32_t ntracks;
   uint32_t tracks[LTC_HUB_MAX_TRACKS];
@@ -66,6 +67,7 @@ typedef struct ltc_hub_cmd {
   uint64_t client;
   int64_t request, session;
   uint64_t from_seq;
+  int64_t from_ts; /* INT64_MIN: from the start */
   char *label;
   struct ltc_hub_cmd *next;
 } ltc_hub_cmd;

@@ -208,6 +208,8 @@ typedef struct window {
   size_t n, cap;
   bool trimmed, oom;
   ltc_taskstates states; /* for the tasks' states at lo */
+  ltc_taskstates timers; /* timers pending at lo, by (track, id): obj deadline, detail task */
+  const ltc_session_strings *strings;
 } window;
 
 static int by_time(const void *pa, const void *pb) {
@@ -258,18 +260,60 @@ static void window_event(void *user, const ltc_event *e) {
 
 static void before_event(void *user, const ltc_event *e) {
   window *w = user;
-  if (e->ts < w->lo) ltc_taskstates_apply(&w->states, e, NULL, NULL);
+  if (e->ts >= w->lo) return;
+  if (ltc_taskstates_apply(&w->states, e, NULL, NULL) < 0) w->oom = true;
+  if (e->kind != LT_EV_TIMER_ARM && e->kind != LT_EV_TIMER_FIRE && e->kind != LT_EV_TIMER_CANCEL)
+    return;
+  ltc_task_slot *t = ltc_taskstates_slot(&w->timers, e->track, (uint32_t)e->a[0]);
+  if (!t) {
+    w->oom = true;
+    return;
+  }
+  bool armed = e->kind == LT_EV_TIMER_ARM;
+  t->state = armed ? LTC_TASK_WAITING : LTC_TASK_NONE;
+  t->since = e->ts;
+  t->obj = e->a[1]; /* deadline */
+  t->detail = e->task;
 }
 
+typedef struct initial_out {
+  cJSON *list;
+  const ltc_session_strings *strings;
+} initial_out;
+
 static void add_initial(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {
+  initial_out *out = user;
   if (slot->state == LTC_TASK_NONE) return;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "track", track);
   cJSON_AddNumberToObject(o, "task", task);
   cJSON_AddStringToObject(o, "state", state_names[slot->state]);
-  if (slot->state == LTC_TASK_WAITING)
-    cJSON_AddStringToObject(o, "reason", ltc_reason_name(slot->reason));
   cJSON_AddNumberToObject(o, "since", (double)slot->since);
+  cJSON_AddNumberToObject(o, "seq", (double)slot->seq);
+  if (slot->state == LTC_TASK_WAITING) {
+    cJSON_AddStringToObject(o, "reason", ltc_reason_name(slot->reason));
+    cJSON_AddNumberToObject(o, "obj", (double)slot->obj);
+    cJSON_AddNumberToObject(o, "detail", (double)slot->detail);
+    const char *file, *func;
+    int64_t line;
+    if (slot->site && ltc_sites_get(out->strings, track, slot->site, &file, &func, &line) == 0) {
+      cJSON *site = cJSON_AddObjectToObject(o, "site");
+      cJSON_AddStringToObject(site, "file", file);
+      cJSON_AddStringToObject(site, "func", func);
+      cJSON_AddNumberToObject(site, "line", (double)line);
+    }
+  }
+  cJSON_AddItemToArray(out->list, o);
+}
+
+static void add_timer(void *user, uint32_t track, uint32_t id, ltc_task_slot *slot) {
+  if (slot->state == LTC_TASK_NONE) return;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "track", track);
+  cJSON_AddNumberToObject(o, "id", id);
+  cJSON_AddNumberToObject(o, "task", (double)slot->detail);
+  cJSON_AddNumberToObject(o, "deadline", (double)slot->obj);
+  cJSON_AddNumberToObject(o, "armed", (double)slot->since);
   cJSON_AddItemToArray(user, o);
 }
 
@@ -317,14 +361,16 @@ static cJSON *query_events(ltc_store *s, const cJSON *args, ltc_query_error *err
     /* with complete false, the next request starts here (dedupe by track and seq) */
     if (w.trimmed) cJSON_AddNumberToObject(out, "next_from", (double)w.cutoff);
     cJSON_AddNumberToObject(out, "estimate", (double)ltc_store_count_window(s, id, w.lo, w.hi));
-    cJSON *initial = cJSON_AddArrayToObject(out, "initial");
-    ltc_taskstates_each(&w.states, add_initial, initial);
+    initial_out init = {cJSON_AddArrayToObject(out, "initial"), strings};
+    ltc_taskstates_each(&w.states, add_initial, &init);
+    ltc_taskstates_each(&w.timers, add_timer, cJSON_AddArrayToObject(out, "timers"));
     const char *text = ltc_jsonbuf_text(&b);
     cJSON_AddItemToObject(out, "events", cJSON_CreateRaw(text ? text : "[]"));
     ltc_jsonbuf_free(&b);
   }
   ltc_strings_free(strings);
   ltc_taskstates_free(&w.states);
+  ltc_taskstates_free(&w.timers);
   free(w.ev);
   return out;
 }
@@ -357,7 +403,42 @@ typedef struct summary {
   lane *lanes;
   size_t nlanes;
   bool oom;
+  uint64_t *only; /* "tasks": the slot keys of the tasks wanted, sorted (NULL: all) */
+  size_t nonly;
 } summary;
+
+static int cmp_u64(const void *pa, const void *pb) {
+  uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+  return a < b ? -1 : a > b;
+}
+
+/* "tasks": "TRACK:TASK,TRACK:TASK,...": sum only those (the lanes a view shows). */
+static int tasks_arg(const cJSON *args, summary *m, ltc_query_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, "tasks");
+  if (!v || cJSON_IsNull(v)) return 0;
+  const char *p = cJSON_IsString(v) ? v->valuestring : NULL;
+  size_t cap = 0;
+  while (p && *p) {
+    char *end;
+    unsigned long track = strtoul(p, &end, 10);
+    if (end == p || *end != ':') break;
+    const char *q = end + 1;
+    unsigned long task = strtoul(q, &end, 10);
+    if (end == q || (*end && *end != ',') || track > 0x7fffffff || task > 0xffffffff) break;
+    if (m->nonly == cap) {
+      cap = cap ? cap * 2 : 16;
+      uint64_t *n = realloc(m->only, cap * sizeof *n);
+      if (!n) return fail(err, 500, "out of memory");
+      m->only = n;
+    }
+    m->only[m->nonly++] = (uint64_t)track << 32 | task | 1ull << 63;
+    p = *end ? end + 1 : end;
+  }
+  if (!p || *p || m->nonly == 0)
+    return fail(err, 400, "'tasks' lists TRACK:TASK pairs separated by commas");
+  qsort(m->only, m->nonly, sizeof *m->only, cmp_u64);
+  return 0;
+}
 
 /* Adds [a, b) to column col of buckets (stride cols), calling back for each piece. */
 static void spread(summary *m, int64_t a, int64_t b, int64_t *v, int cols, int col,
@@ -410,6 +491,7 @@ static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
 /* A task's stay in one state from since to t. */
 static void task_span(summary *m, ltc_task_slot *was, int64_t t) {
   if (was->state == LTC_TASK_NONE || t <= m->lo || was->since >= m->hi) return;
+  if (m->only && !bsearch(&was->key, m->only, m->nonly, sizeof *m->only, cmp_u64)) return;
   task_acc *a = acc_of(m, was);
   if (!a) {
     m->oom = true;
@@ -512,6 +594,15 @@ static void add_mark(void *user, uint32_t track, uint64_t seq, int64_t ts, uint3
   cJSON_AddItemToArray(user, o);
 }
 
+static void add_mark_bucket(void *user, int64_t bucket, int64_t count, uint32_t track,
+                            uint64_t seq, int64_t ts, uint32_t task, const char *text) {
+  ltc_jsonbuf *b = user;
+  ltc_jsonbuf_printf(b, "%s[%lld,%lld,%u,%llu,%lld,%u,", b->len > 1 ? "," : "", (long long)bucket,
+                     (long long)count, track, (unsigned long long)seq, (long long)ts, task);
+  ltc_jsonbuf_string(b, text, SIZE_MAX);
+  ltc_jsonbuf_put(b, "]", 1);
+}
+
 static int by_key(const void *pa, const void *pb) {
   const task_acc *a = *(task_acc *const *)pa, *b = *(task_acc *const *)pb;
   return a->key < b->key ? -1 : a->key > b->key;
@@ -521,8 +612,11 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
   ltc_session_row row;
   summary m = {0};
   if (session_arg(s, args, &row, err) < 0 || window_args(args, &row, &m.lo, &m.hi, err) < 0 ||
-      int_arg(args, "buckets", 1000, 1, LTC_QUERY_MAX_BUCKETS, &m.nb, err) < 0)
+      int_arg(args, "buckets", 1000, 1, LTC_QUERY_MAX_BUCKETS, &m.nb, err) < 0 ||
+      tasks_arg(args, &m, err) < 0) {
+    free(m.only);
     return NULL;
+  }
   if (m.hi == m.lo) m.hi = m.lo + 1;
   m.width = (double)(m.hi - m.lo) / (double)m.nb;
   m.end = row.end_ns < m.hi ? row.end_ns : m.hi;
@@ -559,6 +653,14 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
     cJSON *marks = cJSON_AddArrayToObject(out, "marks");
     rc = ltc_store_marks(s, row.id, m.lo, m.hi, LTC_QUERY_MAX_MARKS, add_mark, marks, &nmarks);
     cJSON_AddNumberToObject(out, "marks_total", (double)nmarks);
+    /* every bucket's first mark and count, however many marks the window holds */
+    ltc_jsonbuf b = {0};
+    ltc_jsonbuf_put(&b, "[", 1);
+    if (rc == 0) rc = ltc_store_mark_buckets(s, row.id, m.lo, m.hi, m.nb, add_mark_bucket, &b);
+    ltc_jsonbuf_put(&b, "]", 1);
+    const char *text = ltc_jsonbuf_text(&b);
+    cJSON_AddItemToObject(out, "mark_buckets", cJSON_CreateRaw(text ? text : "[]"));
+    ltc_jsonbuf_free(&b);
   }
   if (rc < 0 || m.oom) {
     cJSON_Delete(out);
@@ -575,6 +677,7 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
   for (size_t i = 0; i < m.nlanes; i++) free(m.lanes[i].v);
   free(m.acc);
   free(m.lanes);
+  free(m.only);
   ltc_taskstates_free(&m.states);
   return out;
 }

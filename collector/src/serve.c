@@ -188,6 +188,7 @@ static void run_command(daemon_state *d, const ltc_hub_cmd *cmd) {
       it->session = cmd->session;
       it->request = cmd->request;
       it->from_seq = cmd->from_seq;
+      it->from_ts = cmd->from_ts;
       for (int k = 0; k < d->nconns; k++) {
         conn *c = d->conns[k];
         if (c->session != cmd->session) continue;

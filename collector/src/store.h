@@ -91,6 +91,13 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
  * records in the window. */
 int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi);
 
+/* The marks of [lo, hi] in nb equal buckets: per bucket that holds any, how many and the
+ * first of them, in bucket order. */
+int ltc_store_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t nb,
+                           void (*fn)(void *user, int64_t bucket, int64_t count, uint32_t track,
+                                      uint64_t seq, int64_t ts, uint32_t task, const char *text),
+                           void *user);
+
 typedef struct ltc_task_row {
   uint32_t track, task, parent; /* parent 0: created at the top */
   const char *name, *spawn_file, *spawn_func; /* spawn_* NULL when unknown */

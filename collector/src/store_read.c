@@ -314,3 +314,31 @@ int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t ma
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "marks");
 }
+
+int ltc_store_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t nb,
+                           void (*fn)(void *user, int64_t bucket, int64_t count, uint32_t track,
+                                      uint64_t seq, int64_t ts, uint32_t task, const char *text),
+                           void *user) {
+  sqlite3_stmt *st;
+  /* min(ts) makes SQLite return the other columns of that row: each bucket's first mark */
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT b, count(*), track, seq, min(ts), task, text FROM ("
+                         "  SELECT min(CAST((ts - ?2) * ?4 * 1.0 / max(?3 - ?2, 1) AS INTEGER), ?4 - 1)"
+                         "    AS b, track, seq, ts, task, text"
+                         "  FROM marks WHERE session = ?1 AND ts BETWEEN ?2 AND ?3"
+                         ") GROUP BY b ORDER BY b",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "marks");
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  sqlite3_bind_int64(st, 4, nb);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+       (uint32_t)sqlite3_column_int64(st, 2), (uint64_t)sqlite3_column_int64(st, 3),
+       sqlite3_column_int64(st, 4), (uint32_t)sqlite3_column_int64(st, 5),
+       (const char *)sqlite3_column_text(st, 6));
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "marks");
+}

@@ -12,7 +12,7 @@ static size_t slot_index(const ltc_task_slot *slots, size_t cap, uint64_t key) {
   return i;
 }
 
-static ltc_task_slot *slot_of(ltc_taskstates *t, uint32_t track, uint32_t task) {
+ltc_task_slot *ltc_taskstates_slot(ltc_taskstates *t, uint32_t track, uint32_t task) {
   if ((t->len + 1) * 2 > t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 256;
     ltc_task_slot *n = calloc(cap, sizeof *n);
@@ -46,12 +46,17 @@ int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn
     case LT_EV_TASK_DONE: to = LTC_TASK_NONE; break;
     default: return 0;
   }
-  ltc_task_slot *s = slot_of(t, e->track, e->task);
+  ltc_task_slot *s = ltc_taskstates_slot(t, e->track, e->task);
   if (!s) return -ENOMEM;
   if (fn) fn(user, e, s, to, reason);
   s->state = (uint8_t)to;
   s->reason = reason;
   s->since = e->ts;
+  s->seq = e->seq;
+  bool waits = to == LTC_TASK_WAITING;
+  s->obj = waits ? e->a[0] : 0;
+  s->site = waits ? e->a[1] : 0;
+  s->detail = waits ? e->a[2] : 0;
   return 0;
 }
 

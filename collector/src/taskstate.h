@@ -22,6 +22,8 @@ typedef struct ltc_task_slot {
   uint8_t state;  /* ltc_task_state */
   uint8_t reason; /* lt_wire_reason while waiting */
   int64_t since;  /* when it entered state */
+  uint64_t seq;   /* the record that moved it there (orders tasks made ready at one time) */
+  uint64_t obj, site, detail; /* waiting: the suspend's awaited object, site and detail */
   void *data;     /* the caller's, per task (e.g. a summary's sums); never freed here */
 } ltc_task_slot;
 
@@ -36,6 +38,9 @@ typedef void (*ltc_task_move_fn)(void *user, const ltc_event *e, ltc_task_slot *
 
 /* Follows e (records of one track in sequence order). 0, or -ENOMEM. */
 int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn fn, void *user);
+/* The slot of (track, id), made empty (state NONE) when new; NULL when out of memory. The
+ * table also serves as a plain map by (track, id), e.g. of pending timers. */
+ltc_task_slot *ltc_taskstates_slot(ltc_taskstates *t, uint32_t track, uint32_t id);
 /* Every task seen, in no particular order. */
 void ltc_taskstates_each(ltc_taskstates *t,
                          void (*fn)(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot),

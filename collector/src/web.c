@@ -113,7 +113,9 @@ typedef struct backlog {
 } backlog;
 
 static bool wanted(const backlog *k, const ltc_event *e) {
-  if (e->seq < k->sub->from_seq || e->kind == LT_EV_STRING || e->kind == LT_EV_SITE) return false;
+  if (e->seq < k->sub->from_seq || e->ts < k->sub->from_ts || e->kind == LT_EV_STRING ||
+      e->kind == LT_EV_SITE)
+    return false;
   if (!k->sub->live) return true;
   for (uint32_t i = 0; i < k->sub->ntracks; i++)
     if (k->sub->tracks[i] == e->track) return e->seq < k->sub->until[i];
@@ -144,7 +146,7 @@ static void backlog_event(void *user, const ltc_event *e) {
  * queue) the live ones, with nothing missing or twice in between. */
 static void subscribed(ltc_web *w, conn *c, const ltc_hub_item *it) {
   backlog k = {.c = c, .sub = it, .counting = true};
-  ltc_scan q = {.lo = INT64_MIN, .hi = INT64_MAX, .from_start = true, .min_seq = it->from_seq,
+  ltc_scan q = {.lo = it->from_ts, .hi = INT64_MAX, .min_seq = it->from_seq,
                 .event = backlog_event, .user = &k};
   int rc = ltc_store_scan(w->store, it->session, &q, NULL);
   ltc_query_error err = {500, ""};
@@ -169,6 +171,7 @@ static void subscribed(ltc_web *w, conn *c, const ltc_hub_item *it) {
   cJSON *result = cJSON_CreateObject();
   cJSON_AddNumberToObject(result, "session", (double)it->session);
   cJSON_AddNumberToObject(result, "from_seq", (double)it->from_seq);
+  if (it->from_ts != INT64_MIN) cJSON_AddNumberToObject(result, "from_ts", (double)it->from_ts);
   cJSON_AddNumberToObject(result, "backlog", (double)k.total);
   cJSON_AddBoolToObject(result, "live", it->live);
   ws_send(c, reply_text(it->request, result, NULL));
@@ -228,6 +231,7 @@ static void command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON
   const cJSON *session = cJSON_GetObjectItemCaseSensitive(msg, "session");
   const cJSON *label = cJSON_GetObjectItemCaseSensitive(msg, "label");
   const cJSON *from = cJSON_GetObjectItemCaseSensitive(msg, "from_seq");
+  const cJSON *from_ts = cJSON_GetObjectItemCaseSensitive(msg, "from_ts");
   ltc_session_row row;
   if (!cJSON_IsNumber(session) || session->valuedouble < 1 ||
       session->valuedouble != (double)(int64_t)session->valuedouble) {
@@ -240,12 +244,15 @@ static void command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON
     snprintf(err.message, sizeof err.message, "'label' must be a string of at most 256 bytes");
   } else if (from && (!cJSON_IsNumber(from) || from->valuedouble < 0)) {
     snprintf(err.message, sizeof err.message, "'from_seq' must be a number from 0");
+  } else if (from_ts && !cJSON_IsNumber(from_ts)) {
+    snprintf(err.message, sizeof err.message, "'from_ts' must be a number (ns)");
   } else {
     cmd.kind = strcmp(op, "subscribe") == 0     ? LTC_CMD_SUBSCRIBE
                : strcmp(op, "unsubscribe") == 0 ? LTC_CMD_UNSUBSCRIBE
                : strcmp(op, "label") == 0       ? LTC_CMD_LABEL
                                                 : LTC_CMD_DELETE;
     cmd.from_seq = from ? (uint64_t)from->valuedouble : 0;
+    cmd.from_ts = from_ts ? (int64_t)from_ts->valuedouble : INT64_MIN;
     cmd.label = cJSON_IsString(label) ? label->valuestring : NULL;
     if (ltc_hub_command(w->hub, &cmd) == 0) return;
     err.status = 500;

@@ -40,7 +40,7 @@ test('a subscriber sees records while the program runs, backlog and live joined 
   d.cleanup();
 });
 
-test('subscribing from a seq sends only what follows it', async () => {
+test('subscribing from a seq or a time sends only what follows it', async () => {
   const d = await Daemon.start();
   assert.equal((await d.run('seed_ordering', [], { LOOPTRACE_CLOCK: 'virtual' }).done).code, 0);
   await until(async () => (await d.get('/api/sessions/1')).body.session?.status === 'complete',
@@ -53,6 +53,18 @@ test('subscribing from a seq sends only what follows it', async () => {
   assert.equal(sub.result.backlog, stored.length);
   const pushed = await c.push((m) => m.type === 'events' && m.session === 1, 'the backlog');
   assert.deepEqual(pushed.events.map(key), stored.map(key));
+  await c.ask('unsubscribe', { session: 1 });
+  // or from a time: what a view following a big live session needs
+  const all = (await d.get('/api/sessions/1/events')).body.events;
+  const from_ts = all.find((e) => e.kind === 'timer-fire').ts;
+  const c2 = await Client.open(d);
+  const sub2 = await c2.ask('subscribe', { session: 1, from_ts });
+  assert.equal(sub2.ok, true, sub2.error);
+  const later = all.filter((e) => e.ts >= from_ts);
+  assert.equal(sub2.result.backlog, later.length);
+  const pushed2 = await c2.push((m) => m.type === 'events' && m.session === 1, 'the later backlog');
+  assert.deepEqual(pushed2.events.map(key), later.map(key));
+  await c2.close();
   await c.close();
   assert.equal((await d.stop()).code, 0, d.err);
   d.cleanup();

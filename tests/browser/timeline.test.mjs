@@ -162,6 +162,24 @@ test('the inspector shows T1, T3, T2 queued in that order after main\'s first st
   await page.close();
 });
 
+test('the inspector is exact in a session read by windows: timers and waits begun earlier', async () => {
+  // too large to read whole (as forced here): the cursor's window starts in the long poll,
+  // after T1 armed its timer and main began to await T1; the collector says both
+  const page = await openSession('seed_ordering', '?fullLimit=10&eventLimit=20');
+  const ev = await events('seed_ordering');
+  const poll = ev.find((e) => e.kind === 'poll');
+  const arm = ev.find((e) => e.kind === 'timer-arm');
+  await page.evaluate((t) => window.looptrace.setCursor(t), poll.ts + 1000);
+  await page.waitForFunction(() => window.looptrace.state.inspector?.timers.length === 1);
+  const st = await page.evaluate(() => window.looptrace.state.inspector);
+  assert.equal(st.timers[0].deadline, arm.args[1]);
+  assert.deepEqual(st.waiting.map((w) => `${w.task}:${w.reason}`).sort(), ['T1:sleep', 'main:task']);
+  assert.equal(st.partial, false);
+  assert.match(await page.textContent('[data-testid=waiting-tasks]'), /main: await T1/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('wheel zooms at the pointer, drag and A/D pan, W/S zoom, F fits', async () => {
   const page = await openSession('seed_say_after');
   const view = () => page.evaluate(() => window.looptrace.state.view);

@@ -177,6 +177,20 @@ static void test_window_says_what_tasks_were_doing(void **state) {
   assert_string_equal(str(main_state, "state"), "waiting");
   assert_string_equal(str(main_state, "reason"), "sleep");
   assert_int_equal(num(main_state, "since"), start + 100 * MS);
+  /* ...and on what: the 200 ms sleep's timer, awaited at say_after's lt_sleep */
+  assert_true(num(main_state, "seq") > 0);
+  assert_true(num(main_state, "obj") > 0);
+  const cJSON *site = cJSON_GetObjectItem(main_state, "site");
+  assert_non_null(strstr(str(site, "file"), "seed_say_after.c"));
+  assert_string_equal(str(site, "func"), "say_after");
+  /* the one timer pending then: armed at 100 ms by main, due at 300 ms */
+  const cJSON *timers = cJSON_GetObjectItem(out, "timers");
+  assert_int_equal(cJSON_GetArraySize(timers), 1);
+  const cJSON *timer = cJSON_GetArrayItem(timers, 0);
+  assert_int_equal(num(timer, "id"), num(main_state, "obj"));
+  assert_int_equal(num(timer, "task"), 1);
+  assert_int_equal(num(timer, "armed"), start + 100 * MS);
+  assert_int_equal(num(timer, "deadline"), start + 300 * MS);
   cJSON_Delete(out);
 }
 
@@ -226,6 +240,31 @@ static void test_summary_adds_up(void **state) {
   assert_int_equal(num(out, "marks_total"), 6);
   assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "marks"), 5), "text"),
                       "concurrent took 2 units");
+  /* each bucket's first mark and count: main's hello at 100 ms; main's world and the
+   * sequential line at 300; say_after(hello)'s hello, world and the concurrent line from 400
+   * on (the last bucket ends at 500) */
+  char *rows = cJSON_PrintUnformatted(cJSON_GetObjectItem(out, "mark_buckets"));
+  char want[512];
+  snprintf(want, sizeof want,
+           "[[1,1,1,%lld,%lld,1,\"hello\"],[3,2,1,%lld,%lld,1,\"world\"],"
+           "[4,3,1,%lld,%lld,2,\"hello\"]]",
+           (long long)db_int(db, "SELECT seq FROM marks WHERE text = 'hello' AND session = (SELECT id FROM sessions WHERE label = 'seed_say_after') "
+                                 "ORDER BY seq LIMIT 1"),
+           (long long)(100 * MS),
+           (long long)db_int(db, "SELECT seq FROM marks WHERE text = 'world' AND session = (SELECT id FROM sessions WHERE label = 'seed_say_after') "
+                                 "ORDER BY seq LIMIT 1"),
+           (long long)(300 * MS),
+           (long long)db_int(db, "SELECT seq FROM marks WHERE text = 'hello' AND session = (SELECT id FROM sessions WHERE label = 'seed_say_after') "
+                                 "ORDER BY seq DESC LIMIT 1"),
+           (long long)(400 * MS));
+  assert_string_equal(rows, want);
+  free(rows);
+  cJSON_Delete(out);
+
+  /* only the tasks asked for */
+  out = ok("summary", "{\"session\":%lld,\"buckets\":5,\"tasks\":\"1:3\"}", (long long)say_after);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(out, "tasks")), 1);
+  assert_int_equal(num(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "tasks"), 0), "task"), 3);
   cJSON_Delete(out);
 }
 
@@ -243,6 +282,8 @@ static void test_errors_say_what_is_wrong(void **state) {
   assert_null(ask("events", "{\"session\":1,\"max\":0}", &err));
   assert_int_equal(err.status, 400);
   assert_null(ask("summary", "{\"session\":1,\"buckets\":1e9}", &err));
+  assert_int_equal(err.status, 400);
+  assert_null(ask("summary", "{\"session\":1,\"tasks\":\"1:x\"}", &err));
   assert_int_equal(err.status, 400);
   assert_null(ask("drop tables", "{}", &err));
   assert_int_equal(err.status, 400);

@@ -23,12 +23,13 @@ export const api = {
 export async function allEvents(id, from, to, signal, page = 100000) {
   let r = await api.events(id, from, to, page, signal);
   const initial = r.initial;
+  const timers = r.timers;
   let events = r.events;
   while (!r.complete) {
     r = await api.events(id, r.next_from, to, page, signal);
     events = events.concat(r.events); // duplicates at next_from are dropped by the window
   }
-  return { from: r.from ?? from, to, initial, events };
+  return { from: r.from ?? from, to, initial, timers, events };
 }
 
 export class Socket {

@@ -296,7 +296,7 @@ class App {
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
     const d = this.data;
-    $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${this.marksPartial ? ', marks hidden: too many, zoom in' : ''}`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
+    $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${this.marksPartial ? ', marks thinned to one per bucket: zoom in for all' : ''}`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
     if (this.mirrorDirty && !this.mirrorQueued) {
       // the text mirror is rewritten after the frame, off the drawing path
       this.mirrorQueued = true;
@@ -398,7 +398,7 @@ class App {
       win = d.windows.find((w) => w.from <= t && t <= w.to);
       if (!win) {
         const r = await api.events(d.id, t, t, 1);
-        win = new EventWindow(t, t, r.initial);
+        win = new EventWindow(t, t, r.initial, r.timers);
         win.add(r.events.filter((e) => e.ts <= t));
       }
     }
@@ -412,6 +412,7 @@ class App {
       ready: st.ready.map((r) => nm(r.key)),
       timers: st.timers.map((x) => ({ id: x.id, deadline: x.deadline })),
       waiting: st.waiting.map((w) => ({ task: nm(w.key), reason: w.reason })),
+      partial: st.partial,
     };
   }
 
@@ -442,10 +443,10 @@ function summaryMarks(tiles, app) {
   const ids = tiles.map((t) => `${t.level}/${t.k}`).join(',');
   if (app._marksFor === ids) return app._marks;
   const byTask = new Map(), seen = new Set();
-  // a tile holding more marks than the summary sends (its first 2000) shows none: a partial
-  // set would put every mark at the start of the tile; zooming in brings them
+  // a tile holding more marks than the summary sends (its first 2000) shows each bucket's
+  // first mark instead, with how many the bucket holds; zooming in brings them all
   app.marksPartial = tiles.some((t) => t.marks.length < t.marksTotal);
-  for (const t of tiles) for (const m of (t.marks.length < t.marksTotal ? [] : t.marks)) {
+  for (const t of tiles) for (const m of (t.marks.length < t.marksTotal ? t.markBuckets : t.marks)) {
     const id = `${m.track}/${m.seq}`;
     if (seen.has(id)) continue;
     seen.add(id);

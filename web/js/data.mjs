@@ -17,6 +17,8 @@ const MAX_WINDOWS = 6;
 
 function parseSummary(r) {
   const tile = { from: r.from, to: r.to, bw: r.bucket_ns, lanes: new Map(), tasks: new Map(), marks: r.marks, marksTotal: r.marks_total };
+  // each bucket's first mark (and how many it holds): what a tile with too many marks shows
+  tile.markBuckets = (r.mark_buckets ?? []).map(([, count, track, seq, ts, task, text]) => ({ track, seq, ts, task, text, count }));
   for (const l of r.lanes) tile.lanes.set(l.track, l.buckets);
   for (const t of r.tasks) tile.tasks.set(taskKey(t.track, t.task), t.buckets);
   return tile;
@@ -47,7 +49,7 @@ export class SessionData {
   async open() {
     if (this.meta.events <= this.fullLimit) {
       const r = await allEvents(this.id, this.start, this.meta.status === 'live' ? null : this.meta.end_ns);
-      this.full = new EventWindow(this.start, Math.max(this.meta.end_ns, this.start), r.initial);
+      this.full = new EventWindow(this.start, Math.max(this.meta.end_ns, this.start), r.initial, r.timers);
       this.full.add(r.events);
     } else {
       this.geometry();
@@ -170,7 +172,7 @@ export class SessionData {
     const to = Math.min(this.end, Math.ceil(b + span / 2));
     this.fetches++;
     const r = await api.events(this.id, from, to, 100000, signal);
-    const w = new EventWindow(from, r.complete ? to : r.next_from, r.initial);
+    const w = new EventWindow(from, r.complete ? to : r.next_from, r.initial, r.timers);
     w.add(r.complete ? r.events : r.events.filter((e) => e.ts < r.next_from));
     if (!r.complete) w.to = r.next_from - 1;
     this.windows.unshift(w);

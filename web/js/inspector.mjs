@@ -1,8 +1,7 @@
 // inspector.mjs: the loop's state at one moment, rebuilt from the records: the ready queue in
 // order, the running task, pending timers by deadline, and what every suspended task waits
-// on. Replays a window's records up to that moment from the window's initial states (exact
-// for a session read whole; for a summarised one, timers armed before the window opened and
-// the objects of waits begun before it are not known).
+// on. Replays a window's records up to that moment from the window's initial states and
+// pending timers, as the collector gives them for the window's start (exact at any zoom).
 
 import { taskKey } from './model.mjs';
 
@@ -12,13 +11,19 @@ export function loopStateAt(win, t) {
   const timers = new Map();   // track:id -> {id, track, task, deadline, arm}
   let running = null;
   let iter = null;
-  const init = win.initial.slice().sort((x, y) => x.since - y.since);
+  // ready tasks queue in the order they became ready: by time, then by record
+  const init = win.initial.slice().sort((x, y) => x.since - y.since || (x.seq ?? 0) - (y.seq ?? 0));
   for (const s of init) {
     const key = taskKey(s.track, s.task);
     if (s.state === 'ready') ready.push({ key, since: s.since });
     else if (s.state === 'running') running = { key, since: s.since };
-    else if (s.state === 'waiting') waiting.set(key, { reason: s.reason, since: s.since, partial: true });
+    else if (s.state === 'waiting') {
+      waiting.set(key, { reason: s.reason, obj: s.obj, detail: s.detail, site: s.site, since: s.since,
+        track: s.track, partial: s.obj === undefined });
+    }
   }
+  for (const tm of win.initialTimers ?? [])
+    timers.set(`${tm.track}:${tm.id}`, { id: tm.id, track: tm.track, task: tm.task, deadline: tm.deadline, arm: tm.armed });
   const dequeue = (key) => {
     const i = ready.findIndex((r) => r.key === key);
     if (i >= 0) ready.splice(i, 1);
@@ -60,6 +65,7 @@ export function loopStateAt(win, t) {
     t, running, iter, ready,
     timers: [...timers.values()].sort((x, y) => x.deadline - y.deadline),
     waiting: [...waiting.entries()].map(([key, w]) => ({ key, ...w })).sort((x, y) => x.since - y.since),
-    partial: win.initial.length > 0 || win.from > (win.sessionStart ?? win.from),
+    // older collectors gave neither the objects of waits nor the timers pending
+    partial: win.initialTimers === undefined || win.initial.some((s) => s.state === 'waiting' && s.obj === undefined),
   };
 }

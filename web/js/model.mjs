@@ -10,11 +10,13 @@ export const taskKey = (track, task) => `${track}:${task}`;
 function byTime(a, b) { return a.ts - b.ts || a.track - b.track || a.seq - b.seq; }
 
 export class EventWindow {
-  // from/to: ns on the session clock; initial: the API's `initial` for `from`.
-  constructor(from, to, initial = []) {
+  // from/to: ns on the session clock; initial / initialTimers: the API's `initial` and
+  // `timers` for `from` (what each task was doing then, and the timers pending).
+  constructor(from, to, initial = [], initialTimers = []) {
     this.from = from;
     this.to = to;
     this.initial = initial;
+    this.initialTimers = initialTimers;
     this.reset();
   }
 
@@ -38,7 +40,8 @@ export class EventWindow {
     this.maxTs = this.from;
     for (const s of this.initial) {
       const key = taskKey(s.track, s.task);
-      const span = { t0: s.since, t1: null, state: s.state, reason: s.reason, initial: true };
+      const span = { t0: s.since, t1: null, state: s.state, reason: s.reason, initial: true,
+        obj: s.obj, detail: s.detail, site: s.site, track: s.track };
       this.pushSpan(key, span);
     }
   }
