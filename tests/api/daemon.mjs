@@ -31,13 +31,16 @@ export class Daemon {
     d.sock = join(d.dir, 'ingest.sock');
     d.out = '';
     d.err = '';
-    d.proc = spawn(join(BIN, 'looptrace'),
-      ['serve', '--db', d.db, '--http', '127.0.0.1:0', '--ingest', `unix:${d.sock}`, ...extra]);
+    // LT_DAEMON_LAUNCHER (e.g. valgrind and its options) runs the daemon under a tool
+    const launcher = (process.env.LT_DAEMON_LAUNCHER ?? '').split(' ').filter(Boolean);
+    const argv = [join(BIN, 'looptrace'),
+      'serve', '--db', d.db, '--http', '127.0.0.1:0', '--ingest', `unix:${d.sock}`, ...extra];
+    d.proc = spawn(launcher[0] ?? argv[0], [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))]);
     d.proc.stdout.on('data', (b) => { d.out += b; });
     d.proc.stderr.on('data', (b) => { d.err += b; });
     d.exited = new Promise((r) => d.proc.on('exit', (code, signal) => r({ code, signal })));
     const m = await until(() => /UI at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(d.out),
-      `the daemon to print its URL (stderr: ${d.err})`);
+      `the daemon to print its URL (stderr: ${d.err})`, launcher.length ? 60000 : 10000);
     d.url = m[1];
     d.port = Number(m[2]);
     return d;
