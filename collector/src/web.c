@@ -536,6 +536,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   struct lws_context *ctx = lws_get_context(wsi);
   ltc_web *w = ctx ? lws_context_user(ctx) : NULL;
   conn *c = user;
+  /* a connection that failed before lws gave it its per-connection data (a request line too
+   * long for the header space, say) still gets its close callbacks: there is nothing of ours */
+  if (!c && reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
   switch (reason) {
     case LWS_CALLBACK_HTTP: {
       char path[1024];
