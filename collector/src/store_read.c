@@ -3,6 +3,7 @@
  * daemon's web thread reads through a store of its own (ltc_store_open_reader). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,9 +293,21 @@ int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t ma
                     void (*fn)(void *user, uint32_t track, uint64_t seq, int64_t ts,
                                uint32_t task, const char *text),
                     void *user, int64_t *count) {
+  /* Two range scans of marks_by_time, whose order (session, ts, then the key: track, seq) is
+   * the reply's: no sort. (count(*) OVER () in one statement made SQLite read every mark of
+   * the window: 0.24 s instead of 0.03 s for 128k marks.) */
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT track, seq, ts, task, text, count(*) OVER () FROM marks "
+                         "SELECT count(*) FROM marks WHERE session = ?1 AND ts BETWEEN ?2 AND ?3",
+                         -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "marks");
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, lo);
+  sqlite3_bind_int64(st, 3, hi);
+  *count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT track, seq, ts, task, text FROM marks "
                          "WHERE session = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts, track, seq "
                          "LIMIT ?4",
                          -1, &st, NULL) != SQLITE_OK)
@@ -304,13 +317,10 @@ int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t ma
   sqlite3_bind_int64(st, 3, hi);
   sqlite3_bind_int64(st, 4, max);
   int rc;
-  *count = 0;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    *count = sqlite3_column_int64(st, 5);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     fn(user, (uint32_t)sqlite3_column_int64(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
        sqlite3_column_int64(st, 2), (uint32_t)sqlite3_column_int64(st, 3),
        (const char *)sqlite3_column_text(st, 4));
-  }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "marks");
 }
@@ -319,26 +329,49 @@ int ltc_store_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int
                            void (*fn)(void *user, int64_t bucket, int64_t count, uint32_t track,
                                       uint64_t seq, int64_t ts, uint32_t task, const char *text),
                            void *user) {
-  sqlite3_stmt *st;
-  /* min(ts) makes SQLite return the other columns of that row: each bucket's first mark */
+  /* Bucket i holds lo + i * width <= ts < lo + (i + 1) * width (the last one up to hi), as a
+   * summary's. Walked with two index lookups per bucket that holds marks, jumping over empty
+   * ones: a GROUP BY over the window sorted every mark in a temporary b-tree instead. */
+  double width = (double)(hi - lo) / (double)nb;
+  sqlite3_stmt *first = NULL, *count = NULL;
   if (sqlite3_prepare_v2(s->db,
-                         "SELECT b, count(*), track, seq, min(ts), task, text FROM ("
-                         "  SELECT min(CAST((ts - ?2) * ?4 * 1.0 / max(?3 - ?2, 1) AS INTEGER), ?4 - 1)"
-                         "    AS b, track, seq, ts, task, text"
-                         "  FROM marks WHERE session = ?1 AND ts BETWEEN ?2 AND ?3"
-                         ") GROUP BY b ORDER BY b",
-                         -1, &st, NULL) != SQLITE_OK)
+                         "SELECT track, seq, ts, task, text FROM marks WHERE session = ?1 "
+                         "AND ts >= ?2 AND ts <= ?3 ORDER BY ts, track, seq LIMIT 1",
+                         -1, &first, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db,
+                         "SELECT count(*) FROM marks WHERE session = ?1 AND ts >= ?2 AND ts < ?3",
+                         -1, &count, NULL) != SQLITE_OK) {
+    sqlite3_finalize(first);
     return ltc_store_fail(s, "marks");
-  sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_int64(st, 2, lo);
-  sqlite3_bind_int64(st, 3, hi);
-  sqlite3_bind_int64(st, 4, nb);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    fn(user, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-       (uint32_t)sqlite3_column_int64(st, 2), (uint64_t)sqlite3_column_int64(st, 3),
-       sqlite3_column_int64(st, 4), (uint32_t)sqlite3_column_int64(st, 5),
-       (const char *)sqlite3_column_text(st, 6));
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : ltc_store_fail(s, "marks");
+  }
+  int rc = 0;
+  for (int64_t i = 0; i < nb;) {
+    int64_t from = lo + (int64_t)ceil((double)i * width);
+    sqlite3_reset(first);
+    sqlite3_bind_int64(first, 1, id);
+    sqlite3_bind_int64(first, 2, from);
+    sqlite3_bind_int64(first, 3, hi);
+    int step = sqlite3_step(first);
+    if (step != SQLITE_ROW) {
+      if (step != SQLITE_DONE) rc = ltc_store_fail(s, "marks");
+      break;
+    }
+    int64_t ts = sqlite3_column_int64(first, 2);
+    i = (int64_t)((double)(ts - lo) / width); /* the bucket of the next mark */
+    if (i >= nb) i = nb - 1;
+    while (i + 1 < nb && ts >= lo + (int64_t)ceil((double)(i + 1) * width)) i++; /* rounding */
+    int64_t end = i + 1 == nb ? hi + 1 : lo + (int64_t)ceil((double)(i + 1) * width);
+    sqlite3_reset(count);
+    sqlite3_bind_int64(count, 1, id);
+    sqlite3_bind_int64(count, 2, ts);
+    sqlite3_bind_int64(count, 3, end);
+    int64_t n = sqlite3_step(count) == SQLITE_ROW ? sqlite3_column_int64(count, 0) : 0;
+    fn(user, i, n, (uint32_t)sqlite3_column_int64(first, 0),
+       (uint64_t)sqlite3_column_int64(first, 1), ts, (uint32_t)sqlite3_column_int64(first, 3),
+       (const char *)sqlite3_column_text(first, 4));
+    i++;
+  }
+  sqlite3_finalize(first);
+  sqlite3_finalize(count);
+  return rc;
 }
