@@ -29,8 +29,9 @@ const state = (page) => page.evaluate(() => {
 test('a running program: its session is marked live, grows while it runs and the view follows it', async () => {
   const page = await openPage(browser, d.url);
   await page.waitForSelector('#sessions-empty:not([hidden])'); // no sessions yet, and it says so
-  // 3 workers ticking every ~40 ms, 50 times: about 2 s
-  const prog = d.run('demo_ticker', ['50', '40', '3'], { LOOPTRACE_LABEL: 'ticker' });
+  // 3 workers ticking every ~40 ms, 100 times: about 4 s, time enough for a loaded machine
+  // to open the page and see it grow while it runs
+  const prog = d.run('demo_ticker', ['100', '40', '3'], { LOOPTRACE_LABEL: 'ticker' });
   const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
   assert.match(await item.textContent(), /ticker/);
   assert.match(await item.textContent(), /live/);
