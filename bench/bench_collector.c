@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,8 +60,9 @@ typedef struct results {
   int64_t lat_session, lat_events, lat_expected;
   double lat_rate, p50_ms, p99_ms, max_ms, min_ms;
   ws_result ws;
-  /* the machine's 1-minute load average before and after: others' work disturbs a run */
-  double load_before, load_after;
+  /* the machine's 1-minute load average before and after, and the CPU time others (other
+   * processes, the hypervisor's steal) took during the latency run: the tail shows it */
+  double load_before, load_after, others_cpu_s, latency_wall_s;
   /* peer */
   int64_t peer_rows;
   double peer_events_per_s, peer_bytes_per_event;
@@ -134,6 +136,43 @@ static double loadavg(void) {
     fclose(f);
   }
   return l;
+}
+
+/* CPU seconds the whole machine spent busy (steal included), from /proc/stat. */
+static double machine_busy_s(void) {
+  unsigned long long v[8] = {0};
+  FILE *f = fopen("/proc/stat", "r");
+  if (f) {
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &v[6], &v[7]) != 8)
+      memset(v, 0, sizeof v);
+    fclose(f);
+  }
+  /* user nice system [idle iowait] irq softirq steal */
+  return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds this bench's processes took: itself, the producers it has reaped, the daemon. */
+static double ours_busy_s(void) {
+  struct rusage self, kids;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &kids);
+  double s = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+                      kids.ru_stime.tv_sec) +
+             (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec +
+                      kids.ru_stime.tv_usec) / 1e6;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)daemon_pid);
+  FILE *f = daemon_pid > 0 ? fopen(path, "r") : NULL;
+  unsigned long utime = 0, stime = 0;
+  if (f) {
+    /* after "pid (comm) state", utime and stime are fields 14 and 15 */
+    if (fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+               &stime) != 2)
+      utime = stime = 0;
+    fclose(f);
+  }
+  return s + (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int64_t file_size(const char *path) {
@@ -338,6 +377,8 @@ static void measure_latency(const options *o, int port, sqlite3 *db, results *r)
   char err[300];
   ws_client *ws = ws_client_start(port, LATENCY_LABEL, err, sizeof err);
   if (!ws) die("%s", err);
+  double machine0 = machine_busy_s(), ours0 = ours_busy_s();
+  int64_t t0 = now_ns();
   /* --background: the other producers stream paced meanwhile, a loaded daemon's latency */
   pid_t bg[64];
   int nbg = o->background > 0 ? o->producers : 0;
@@ -347,6 +388,9 @@ static void measure_latency(const options *o, int port, sqlite3 *db, results *r)
   pid_t pid = start_load(o->rate * o->seconds, o->rate, false, LATENCY_LABEL);
   wait_load(pid);
   for (int i = 0; i < nbg; i++) wait_load(bg[i]);
+  r->others_cpu_s = (machine_busy_s() - machine0) - (ours_busy_s() - ours0);
+  if (r->others_cpu_s < 0) r->others_cpu_s = 0; /* clock ticks against microseconds */
+  r->latency_wall_s = (double)(now_ns() - t0) / 1e9;
   tally t;
   wait_complete(db, LATENCY_LABEL, 1, &t, 30);
   int64_t id = 0, span = 1;
@@ -490,12 +534,13 @@ static void print_json(const options *o, const results *r) {
          "\"ws_latency_p99_ms\": %.3f, \"ws_latency_max_ms\": %.3f, \"ws_live_events\": %zu, "
          "\"ws_paced_events_per_s\": %.0f, \"ws_resyncs\": %llu, \"ws_background_events_per_s\": %ld, "
          "\"workload\": \"%s\", \"load_before\": %.2f, \"load_after\": %.2f, "
-         "\"ws_sink_waits\": %llu, \"ws_sink_wait_ms\": %.3f",
+         "\"ws_sink_waits\": %llu, \"ws_sink_wait_ms\": %.3f, \"others_cpu_s\": %.2f",
          r->events_per_s, (long long)r->events, r->seconds, o->producers, (long long)r->lost,
          r->bytes_per_event, r->blob_bytes_per_event, r->p50_ms, r->p99_ms, r->max_ms,
          r->ws.nlat, r->lat_rate, (unsigned long long)r->ws.resyncs, o->background,
          o->marks ? "marks" : "yields", r->load_before, r->load_after,
-         (unsigned long long)r->ws.sink_waits, (double)r->ws.sink_wait_ns / 1e6);
+         (unsigned long long)r->ws.sink_waits, (double)r->ws.sink_wait_ns / 1e6,
+         r->others_cpu_s);
   if (o->peer)
     printf(", \"peer_events_per_s\": %.0f, \"peer_bytes_per_event\": %.2f, \"peer_events\": %lld",
            r->peer_events_per_s, r->peer_bytes_per_event, (long long)r->peer_rows);
@@ -541,9 +586,11 @@ static void print_table(const options *o, const results *r) {
   if (o->background)
     printf("latency measured while %d other producers streamed %ld records/s in all\n",
            o->producers, o->background);
-  printf("machine: load average %.2f before, %.2f after, on %ld CPUs (others' work shows in "
-         "the latency tail first)\n",
-         r->load_before, r->load_after, sysconf(_SC_NPROCESSORS_ONLN));
+  printf("machine: %ld CPUs; load average %.2f before, %.2f after; during the latency run "
+         "others took %.2f of its %.2f CPU-s\n(other processes and steal: they show in the "
+         "latency tail first)\n",
+         sysconf(_SC_NPROCESSORS_ONLN), r->load_before, r->load_after, r->others_cpu_s,
+         r->latency_wall_s * (double)sysconf(_SC_NPROCESSORS_ONLN));
   if (!o->peer) printf("(peer not measured: --no-peer)\n");
 }
 
