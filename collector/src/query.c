@@ -243,7 +243,7 @@ static int window_block(void *user, uint32_t track, int64_t start_ns) {
 
 static void window_event(void *user, const ltc_event *e) {
   window *w = user;
-  if (e->ts < w->lo || e->ts > w->hi || e->kind == LT_EV_STRING || e->kind == LT_EV_SITE) return;
+  if (e->ts < w->lo || e->ts > w->hi || ltc_kind_defines(e->kind)) return;
   if (w->n == w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 1024;
     ltc_event *n = realloc(w->ev, cap * sizeof *n);
@@ -533,7 +533,7 @@ static void lane_move(summary *m, lane *l, uint8_t to, int64_t t) {
 
 static void summary_event(void *user, const ltc_event *e) {
   summary *m = user;
-  if (e->kind == LT_EV_STRING || e->kind == LT_EV_SITE || e->ts > m->hi) return;
+  if (ltc_kind_defines(e->kind) || e->ts > m->hi) return;
   if (ltc_taskstates_apply(&m->states, e, on_task_move, m) < 0) m->oom = true;
   lane *l = lane_of(m, e->track);
   if (!l) return;

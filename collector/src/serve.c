@@ -126,7 +126,7 @@ static void observe(void *user, const ltc_event *e, const ltc_reader *r) {
     c->ntracks++;
   }
   if (i < c->ntracks) c->next_seq[i] = e->seq + 1;
-  if (!c->batch || e->kind == LT_EV_STRING || e->kind == LT_EV_SITE) return;
+  if (!c->batch || ltc_kind_defines(e->kind)) return;
   ltc_resolver res = ltc_resolver_of_reader(r);
   ltc_event_text text;
   ltc_query_event_text(&res, e, &text);

@@ -425,7 +425,7 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
   if (rc < 0) return rc;
   l->events++;
   if (e->kind == LT_EV_LOST) l->lost += e->a[0];
-  if (e->kind != LT_EV_STRING && e->kind != LT_EV_SITE && e->kind != LT_EV_TRACK) {
+  if (!ltc_kind_defines(e->kind) && e->kind != LT_EV_TRACK) {
     if (!l->have_time || e->ts < l->start_ns) l->start_ns = e->ts;
     if (!l->have_time || e->ts > l->end_ns) l->end_ns = e->ts;
     l->have_time = true;

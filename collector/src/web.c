@@ -113,8 +113,7 @@ typedef struct backlog {
 } backlog;
 
 static bool wanted(const backlog *k, const ltc_event *e) {
-  if (e->seq < k->sub->from_seq || e->ts < k->sub->from_ts || e->kind == LT_EV_STRING ||
-      e->kind == LT_EV_SITE)
+  if (e->seq < k->sub->from_seq || e->ts < k->sub->from_ts || ltc_kind_defines(e->kind))
     return false;
   if (!k->sub->live) return true;
   for (uint32_t i = 0; i < k->sub->ntracks; i++)

@@ -64,6 +64,7 @@ static int idmap_put(idmap *m, slot s) {
 static void idmap_free(idmap *m) {
   for (uint32_t i = 0; i < m->cap; i++) free(m->slots[i].text);
   free(m->slots);
+  *m = (idmap){0};
 }
 
 /* ---- per-track state ---- */
@@ -297,6 +298,10 @@ static int deliver_chunk(ltc_reader *r, const uint8_t *c, uint32_t bytes, uint32
       if (idmap_put(&t->sites, (slot){.id = e.a[0], .file = e.a[1], .func = e.a[2],
                                       .len = (uint32_t)e.a[3]}) < 0)
         return -ENOMEM;
+    } else if (e.kind == LT_EV_INTERN_RESET) {
+      /* every string and site so far is unreachable now: a long run's reader stays small */
+      idmap_free(&t->strings);
+      idmap_free(&t->sites);
     } else if (e.kind == LT_EV_LOST) {
       r->lost += e.a[0];
     }
@@ -410,6 +415,12 @@ const char *ltc_reader_error(const ltc_reader *r) { return r->error; }
 uint64_t ltc_reader_error_offset(const ltc_reader *r) { return r->error_offset; }
 uint64_t ltc_reader_events(const ltc_reader *r) { return r->events; }
 uint64_t ltc_reader_lost(const ltc_reader *r) { return r->lost; }
+
+uint64_t ltc_reader_strings_held(const ltc_reader *r) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < r->ntracks; i++) n += r->tracks[i].strings.len + r->tracks[i].sites.len;
+  return n;
+}
 uint64_t ltc_reader_offset(const ltc_reader *r) { return r->consumed; }
 uint64_t ltc_reader_pending(const ltc_reader *r) { return r->len; }
 
@@ -440,6 +451,7 @@ const char *ltc_kind_name(uint8_t kind) {
     case LT_EV_TRACK: return "track";
     case LT_EV_END: return "end";
     case LT_EV_SINK_WAIT: return "sink-wait";
+    case LT_EV_INTERN_RESET: return "intern-reset";
     case LT_EV_LOOP_START: return "loop-start";
     case LT_EV_LOOP_ITER: return "iter";
     case LT_EV_POLL_BEGIN: return "poll";

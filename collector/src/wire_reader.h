@@ -66,6 +66,13 @@ uint64_t ltc_reader_lost(const ltc_reader *r);
 uint64_t ltc_reader_offset(const ltc_reader *r);
 uint64_t ltc_reader_pending(const ltc_reader *r);
 
+/* Strings and sites held in memory, over all tracks (an INTERN_RESET record lets go of them). */
+uint64_t ltc_reader_strings_held(const ltc_reader *r);
+/* True for the records that only define text (STRING, SITE, INTERN_RESET): the API never
+ * sends them as events; their text arrives resolved in the records that use it. */
+static inline int ltc_kind_defines(uint8_t kind) {
+  return kind == LT_EV_STRING || kind == LT_EV_SITE || kind == LT_EV_INTERN_RESET;
+}
 /* Interned strings and sites of a track, as defined so far (NULL / 0 when unknown). */
 const char *ltc_reader_string(const ltc_reader *r, uint32_t track, uint64_t id, uint32_t *len);
 int ltc_reader_site(const ltc_reader *r, uint32_t track, uint64_t id, const char **file,

@@ -152,11 +152,18 @@ static bool strtab_grow(lt__strtab *t) {
   return true;
 }
 
+/* The table is full: start over, and say so, so that readers may forget what came before. */
+static void intern_restart(lt__track *tr) {
+  intern_reset(tr);
+  uint64_t *a = lt__track_emit(tr, LT_EV_INTERN_RESET, 0, 0, tr->last_ts, 1, NULL, 0);
+  a[0] = tr->next_id + 1;
+}
+
 uint32_t lt__track_string(lt__track *tr, const char *s, size_t len) {
   if (len > LT_WIRE_MAX_INLINE) len = LT_WIRE_MAX_INLINE;
   lt__strtab *t = tr->strings;
-  if (t->len >= STRTAB_RESET) intern_reset(tr);
-  if ((t->len + 1) * 2 > t->cap && !strtab_grow(t)) intern_reset(tr);
+  if (t->len >= STRTAB_RESET) intern_restart(tr);
+  if ((t->len + 1) * 2 > t->cap && !strtab_grow(t)) intern_restart(tr);
   uint64_t h = fnv1a(s, len);
   uint32_t i = (uint32_t)h & (t->cap - 1);
   for (; t->slots[i].hash; i = (i + 1) & (t->cap - 1))

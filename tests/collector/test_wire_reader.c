@@ -443,6 +443,57 @@ static void test_drop_mode_counts_exactly(void **state) {
 }
 
 /* The real executor and a real socket, as the trace tells them. */
+/* A program printing more distinct lines than the runtime's string table holds: its table
+ * starts over and says so, and the reader lets go of what no record can refer to again, so
+ * the collector's memory stays bounded through a long live session, while every line still
+ * reads back as printed. */
+#define MANY_LINES 150000
+static int many_lines(void *arg, void **result) {
+  for (int i = 0; i < MANY_LINES; i++) lt_mark("line %d", i);
+  return 0;
+}
+
+typedef struct lines_check {
+  ltc_reader *r;
+  uint64_t marks, wrong, resets, max_held;
+} lines_check;
+
+static void check_line(void *user, const ltc_event *e) {
+  lines_check *c = user;
+  if (e->kind == LT_EV_INTERN_RESET) c->resets++;
+  if (e->kind != LT_EV_MARK) return;
+  char want[32];
+  snprintf(want, sizeof want, "line %llu", (unsigned long long)c->marks++);
+  const char *got = ltc_reader_string(c->r, e->track, e->a[0], NULL);
+  if (!got || strcmp(got, want) != 0) c->wrong++;
+  uint64_t held = ltc_reader_strings_held(c->r);
+  if (held > c->max_held) c->max_held = held;
+}
+
+static void test_string_tables_start_over_and_memory_stays_bounded(void **state) {
+  char path[160], spec[170];
+  snprintf(path, sizeof path, "%s/lines.ltr", dir);
+  snprintf(spec, sizeof spec, "file:%s", path);
+  assert_int_equal(lt_trace_start(spec, "many lines", LT_TRACE_BLOCK), 0);
+  lt_run_opts o = {.clock = LT_CLOCK_VIRTUAL};
+  assert_int_equal(lt_run(many_lines, NULL, NULL, &o), 0);
+  assert_int_equal(lt_trace_stop(), 0);
+  size_t len;
+  uint8_t *bytes = slurp(path, &len);
+  lines_check c = {0};
+  ltc_reader_callbacks cb = {NULL, check_line, &c};
+  c.r = ltc_reader_new(&cb);
+  assert_int_equal(ltc_reader_feed(c.r, bytes, len), 0);
+  assert_int_equal(ltc_reader_finish(c.r), LTC_STREAM_CLEAN);
+  assert_int_equal(c.marks, MANY_LINES);
+  assert_int_equal(c.wrong, 0);
+  assert_true(c.resets >= 2);
+  assert_true(c.max_held <= 65536 + 64); /* the producer's table, and a few sites and names */
+  ltc_reader_free(c.r);
+  free(bytes);
+  unlink(path);
+}
+
 static void test_executor_and_io_are_traced(void **state) {
   decoded d;
   assert_int_equal(decode(rec_bytes, rec_len, 0, &d), LTC_STREAM_CLEAN);
@@ -474,6 +525,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips),
       cmocka_unit_test(test_executor_and_io_are_traced),
+      cmocka_unit_test(test_string_tables_start_over_and_memory_stays_bounded),
       cmocka_unit_test(test_any_split_decodes_the_same),
       cmocka_unit_test(test_truncated_anywhere_keeps_complete_chunks),
       cmocka_unit_test(test_corruption_is_named_and_prefix_kept),
