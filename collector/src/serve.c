@@ -327,6 +327,8 @@ int ltc_cmd_serve(int argc, char **argv) {
   int listeners[8], nl = 0, status = 0;
   const char *unlink_me = NULL;
   ltc_hub *hub = ltc_hub_new(NULL, NULL, (size_t)client_queue);
+  if (ltc_store_checkpoint_in_background(store, db) < 0)
+    fprintf(stderr, "looptrace serve: checkpoints stay in the writer: %s\n", ltc_store_error(store));
   ltc_web *web = NULL;
   if (!hub || open_listeners(ep, specs, nspecs, listeners, &nl, &unlink_me) < 0) status = 1;
   if (status == 0) {

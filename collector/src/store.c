@@ -223,6 +223,11 @@ static void live_free(live_session *l) {
 void ltc_store_close(ltc_store *s) {
   if (!s) return;
   if (s->in_tx) ltc_store_commit(s);
+  if (s->checkpointer) {
+    ltc_checkpointer_stop(s->checkpointer);
+    sqlite3_wal_hook(s->db, NULL, NULL);
+    s->checkpointer = NULL; /* closing the last connection checkpoints what is left */
+  }
   while (s->live) {
     live_session *l = s->live;
     s->live = l->next;

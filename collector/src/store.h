@@ -35,6 +35,9 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
  * status may be set again this way; -ENOENT for an unknown id. */
 int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
                           const char *error);
+/* From now on WAL checkpoints run on a thread of their own (with a connection to path),
+ * never inside this store's commits: for the daemon, whose writer also feeds live clients. */
+int ltc_store_checkpoint_in_background(ltc_store *s, const char *path);
 /* Writes everything buffered, in one transaction. */
 int ltc_store_commit(ltc_store *s);
 /* A new label for a session. 0 or -ENOENT. */

@@ -22,6 +22,7 @@ enum {
 };
 
 struct live_session;
+typedef struct ltc_checkpointer ltc_checkpointer;
 
 struct ltc_store {
   sqlite3 *db;
@@ -32,8 +33,12 @@ struct ltc_store {
   sqlite3_stmt *st[ST_COUNT];
   bool in_tx;
   struct live_session *live;
+  ltc_checkpointer *checkpointer; /* checkpoint.c, when the writer has one */
   char error[256];
 };
+
+/* Stops the checkpoint thread (the store's close does, before closing the writer). */
+void ltc_checkpointer_stop(ltc_checkpointer *c);
 
 /* Records sqlite's message for what failed; returns -EIO. */
 int ltc_store_fail(ltc_store *s, const char *what);
