@@ -30,8 +30,10 @@ static void read_env(void) {
   errno = 0;
   unsigned long long seed = strtoull(v, &end, 0);
   if (errno || *end || v[0] == '-') {
-    fprintf(stderr, "looptrace: LOOPTRACE_SHUFFLE=%s is not a seed (a whole number from 0 to "
-                    "2^64-1); the ready queue stays FIFO\n", v);
+    fprintf(stderr,
+            "looptrace: LOOPTRACE_SHUFFLE=%s is not a seed (a whole number from 0 to "
+            "2^64-1); the ready queue stays FIFO\n",
+            v);
     return;
   }
   env_on = true;

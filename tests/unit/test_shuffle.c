@@ -58,7 +58,8 @@ static void test_batches_stay_batches(void **state) {
   /* each task ran each step exactly once, and the order is not the FIFO one */
   assert_int_equal(strlen(firsts), 8);
   assert_int_equal(strlen(seconds), 8);
-  for (char c = 'a'; c <= 'h'; c++) assert_non_null(strchr(firsts, c)), assert_non_null(strchr(seconds, c));
+  for (char c = 'a'; c <= 'h'; c++)
+    assert_non_null(strchr(firsts, c)), assert_non_null(strchr(seconds, c));
   assert_string_not_equal(firsts, "abcdefgh");
 }
 
@@ -75,9 +76,8 @@ static void test_a_second_loop_is_shuffled(void **state) {
 static char *run_fifo(const char *env) {
   static char out[256];
   char cmd[512];
-  snprintf(cmd, sizeof cmd,
-           "env -u LOOPTRACE_SHUFFLE %s %s %s/demo_fifo 2>&1 | tr '\\n' ' '", env ? env : "",
-           LT_CHILD_LAUNCHER, LT_BIN_DIR);
+  snprintf(cmd, sizeof cmd, "env -u LOOPTRACE_SHUFFLE %s %s %s/demo_fifo 2>&1 | tr '\\n' ' '",
+           env ? env : "", LT_CHILD_LAUNCHER, LT_BIN_DIR);
   FILE *p = popen(cmd, "r");
   assert_non_null(p);
   size_t n = fread(out, 1, sizeof out - 1, p);
