@@ -161,6 +161,16 @@ static cJSON *entry(const ltc_ordering *a, const ltc_ordering *b, const ltc_dop 
   cJSON_AddItemToObject(o, "b", index_or_null(d->b));
   cJSON_AddNumberToObject(o, "ta", at(a, pa));
   cJSON_AddNumberToObject(o, "tb", at(b, pb));
+  /* the lane of the step's task in each run ("track:task", as the web UI keys lanes) */
+  for (int side = 0; side < 2; side++) {
+    const ltc_ordering *r = side ? b : a;
+    int64_t i = side ? d->b : d->a;
+    int32_t t = i >= 0 ? r->steps[i].task : -1;
+    char key[32];
+    if (t >= 0) snprintf(key, sizeof key, "%u:%u", r->tasks[t].track, r->tasks[t].task);
+    cJSON_AddItemToObject(o, side ? "kb" : "ka",
+                          t >= 0 ? cJSON_CreateString(key) : cJSON_CreateNull());
+  }
   const ltc_ordering *r = d->a >= 0 ? a : b;
   const ltc_ostep *st = &r->steps[d->a >= 0 ? d->a : d->b];
   cJSON_AddStringToObject(o, "kind", kind_names[st->kind]);
