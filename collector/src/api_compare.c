@@ -192,10 +192,9 @@ static cJSON *task_times(const ltc_otask *t) {
   return o;
 }
 
-static const ltc_ordering *sort_run;
-static int by_ident(const void *x, const void *y) {
-  return strcmp(sort_run->tasks[*(const size_t *)x].ident,
-                sort_run->tasks[*(const size_t *)y].ident);
+static int by_ident(const void *x, const void *y, void *run) {
+  const ltc_ordering *r = run;
+  return strcmp(r->tasks[*(const size_t *)x].ident, r->tasks[*(const size_t *)y].ident);
 }
 
 /* The tasks of a and b matched by identity: a's in creation order, then those only b has. */
@@ -215,8 +214,7 @@ static cJSON *turnarounds(const ltc_ordering *a, const ltc_ordering *b, bool *oo
     return out;
   }
   for (size_t j = 0; j < b->ntasks; j++) order[j] = j;
-  sort_run = b; /* the daemon answers reads on one thread; the CLI has one */
-  qsort(order, b->ntasks, sizeof *order, by_ident);
+  qsort_r(order, b->ntasks, sizeof *order, by_ident, (void *)b);
   size_t listed = 0, total = 0;
   for (size_t pass = 0; pass < 2; pass++) {
     size_t n = pass ? b->ntasks : a->ntasks;
