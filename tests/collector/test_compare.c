@@ -331,7 +331,7 @@ static void feed_hello(const uint8_t *extra, size_t n) {
   PUT(&zero, 4); /* empty label */
   PUT(&one, 4);
   PUT("p", 1);
-  PUT(extra, n);
+  if (n) PUT(extra, n);
   uint32_t hello = (uint32_t)(len - start);
   memcpy(buf + size_at, &hello, 4);
 #undef PUT
