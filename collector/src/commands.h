@@ -29,5 +29,7 @@ int ltc_cmd_record(int argc, char **argv);
 int ltc_cmd_sessions(int argc, char **argv);
 int ltc_cmd_export(int argc, char **argv);
 int ltc_cmd_serve(int argc, char **argv);
+int ltc_cmd_diff(int argc, char **argv);
+int ltc_cmd_orderings(int argc, char **argv);
 
 #endif

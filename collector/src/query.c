@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_compare.h"
 #include "taskstate.h"
 
 static const char *const state_names[] = {"none", "ready", "running", "waiting"};
@@ -685,7 +686,8 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
 /* ---- dispatch ---- */
 
 int ltc_query_is_read(const char *op) {
-  static const char *const reads[] = {"sessions", "session", "tasks", "events", "summary"};
+  static const char *const reads[] = {"sessions", "session", "tasks", "events", "summary",
+                                      "diff", "orderings"};
   for (size_t i = 0; op && i < sizeof reads / sizeof *reads; i++)
     if (strcmp(op, reads[i]) == 0) return 1;
   return 0;
@@ -727,6 +729,7 @@ cJSON *ltc_query(ltc_store *s, const char *op, const cJSON *args, ltc_query_erro
   }
   if (strcmp(op, "events") == 0) return query_events(s, args, err);
   if (strcmp(op, "summary") == 0) return query_summary(s, args, err);
+  if (ltc_api_compare_is_read(op)) return ltc_api_compare(s, op, args, err); /* api_compare.c */
   fail(err, 400, "unknown op '%.64s'", op);
   return NULL;
 }

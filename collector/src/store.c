@@ -29,7 +29,8 @@ static const char schema[] =
     "    ('live', 'complete', 'truncated', 'aborted', 'interrupted')),\n"
     "  events INTEGER NOT NULL DEFAULT 0, -- records stored\n"
     "  lost INTEGER NOT NULL DEFAULT 0,   -- records the program dropped (drop mode)\n"
-    "  error TEXT                         -- why a stream was cut or corrupt\n"
+    "  error TEXT,                        -- why a stream was cut or corrupt\n"
+    "  shuffle_seed INTEGER               -- shuffle mode's seed (as i64); NULL: FIFO\n"
     ");\n"
     "CREATE TABLE IF NOT EXISTS event_blocks (\n"
     "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
@@ -77,7 +78,7 @@ static const char schema[] =
 static const char *const statements[ST_COUNT] = {
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (program, argv, pid, label, clock, started_wall_ns, "
-        "mono_start_ns, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
+        "mono_start_ns, status, shuffle_seed) VALUES (?, ?, ?, ?, ?, ?, ?, 'live', ?)",
     [ST_SESSION_PROGRESS] =
         "UPDATE sessions SET events = ?2, lost = ?3, start_ns = coalesce(start_ns, ?4), "
         "end_ns = max(coalesce(end_ns, ?5), ?5) WHERE id = ?1",
@@ -146,6 +147,41 @@ static int mkdirs(const char *dir) {
   return 0;
 }
 
+/* Databases made before sessions had shuffle_seed get the column (NULL: FIFO, which is what
+ * every run before shuffle mode was). */
+static int add_shuffle_seed(ltc_store *s) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM pragma_table_info('sessions') "
+                                "WHERE name = 'shuffle_seed'", -1, &st, NULL) != SQLITE_OK)
+    return ltc_store_fail(s, "schema");
+  bool have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+  sqlite3_finalize(st);
+  return have ? 0 : ltc_store_exec(s, "ALTER TABLE sessions ADD COLUMN shuffle_seed INTEGER");
+}
+
+int ltc_store_session_shuffle(ltc_store *s, int64_t id, bool *shuffled, uint64_t *seed) {
+  *shuffled = false;
+  *seed = 0;
+  sqlite3_stmt *st;
+  /* a reader of a database no writer has opened since the column came: no seeds in it */
+  if (sqlite3_prepare_v2(s->db, "SELECT shuffle_seed FROM sessions WHERE id = ?", -1, &st,
+                         NULL) != SQLITE_OK)
+    return sqlite3_exec(s->db, "SELECT 1 FROM sessions LIMIT 0", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : ltc_store_fail(s, "session");
+  sqlite3_bind_int64(st, 1, id);
+  int rc = -ENOENT;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    rc = 0;
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+      *shuffled = true;
+      *seed = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
 const char *ltc_store_default_path(char *buf, size_t len) {
   const char *env = getenv("LOOPTRACE_DB");
   if (env && *env) {
@@ -178,7 +214,7 @@ int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen) 
    * fsynced, so a power cut may lose the last moments, but never corrupts the file; a process
    * that is killed (kill -9) loses nothing it committed. */
   if (ltc_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-      ltc_store_exec(s, schema) ||
+      ltc_store_exec(s, schema) || add_shuffle_seed(s) ||
       /* Sessions left live by a writer that died: they will never be finished now. */
       ltc_store_exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'")) {
     snprintf(err, errlen, "%s: %s", path, s->error);
@@ -293,6 +329,7 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
                       SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, h->wall_start_ns);
     sqlite3_bind_int64(st, 7, h->mono_start_ns);
+    if (h->shuffled) sqlite3_bind_int64(st, 8, (int64_t)h->shuffle_seed);
     rc = step(s, ST_SESSION_INSERT);
   }
   sqlite3_free(argv_json);

@@ -459,6 +459,14 @@ static int http_export(ltc_web *w, struct lws *wsi, conn *c, int64_t id, const c
 }
 
 static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  if (strcmp(path, "/api/diff") == 0 || strcmp(path, "/api/orderings") == 0) { /* api_compare.c */
+    cJSON *args = url_args(wsi);
+    ltc_query_error err;
+    cJSON *result = ltc_query(w->store, path + 5, args, &err);
+    cJSON_Delete(args);
+    return result ? http_json(wsi, c, 200, result)
+                  : http_error(wsi, c, (unsigned)err.status, err.message);
+  }
   const char *rest = path + strlen("/api/sessions");
   if (strncmp(path, "/api/sessions", 13) != 0 || (*rest && *rest != '/'))
     return http_error(wsi, c, 404, "no such API route (docs/api.md)");

@@ -210,6 +210,15 @@ static int parse_hello(ltc_reader *r, const uint8_t *p, uint32_t n) {
       rc = corrupt(r, r->consumed + 16, "the hello's argv overruns it");
       goto out;
     }
+  /* The optional extension after argv: flags and the shuffle seed. Older streams end here;
+   * bytes after it are a later version's, skipped. */
+  uint32_t flags, reserved;
+  uint64_t seed;
+  if (c.left >= 16 && take(&c, &flags, 4) && take(&c, &reserved, 4) && take(&c, &seed, 8) &&
+      (flags & LT_HELLO_SHUFFLED)) {
+    h.shuffled = true;
+    h.shuffle_seed = seed;
+  }
   h.program = program;
   h.label = label;
   h.argv = (const char *const *)argv;

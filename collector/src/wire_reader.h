@@ -6,6 +6,7 @@
 #ifndef LTC_WIRE_READER_H
 #define LTC_WIRE_READER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ typedef struct ltc_hello {
   const char *program, *label;
   uint32_t argc;
   const char *const *argv;
+  bool shuffled;         /* the runtime shuffled its ready queue (LOOPTRACE_SHUFFLE) */
+  uint64_t shuffle_seed; /* with this seed */
 } ltc_hello;
 
 typedef struct ltc_event {

@@ -200,6 +200,8 @@ struct lt_loop {
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
   const void *sched_stack_bottom;
   size_t sched_stack_size;
+  bool shuffle;            /* shuffle mode (shuffle.c): each batch runs in a seeded order */
+  uint64_t shuffle_state;  /* its generator */
 };
 
 /* The loop this thread runs, or NULL. */
@@ -221,6 +223,14 @@ static inline void lt__schedule(lt_loop *loop, lt__ready_fn run, void *a, void *
 int64_t lt__loop_time(lt_loop *loop);
 /* Runs fn(loop, arg) when lt_run shuts the loop down, after every task finished. */
 int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
+
+/* Shuffle mode (shuffle.c): LOOPTRACE_SHUFFLE=SEED permutes each iteration's batch. */
+/* True when the environment asks for it, with its seed (read once per process). */
+bool lt__shuffle_env(uint64_t *seed);
+/* Seeds loop's generator when the environment asks for shuffling (sets loop->shuffle). */
+void lt__shuffle_init(lt_loop *loop);
+/* Permutes the first n (>= 2) entries of loop's ready queue. */
+void lt__shuffle_batch(lt_loop *loop, size_t n);
 
 /* Timers (timer.c) */
 void lt__timers_expire(lt_loop *loop, int64_t now);

@@ -231,10 +231,12 @@ static void run_once(lt_loop *loop) {
 
   if (loop->heap_len > 0) lt__timers_expire(loop, lt__loop_time(loop));
 
-  /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn. */
+  /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn.
+   * In shuffle mode the same batch runs, in a seeded order instead of FIFO. */
   loop->iterations++;
   size_t ntodo = loop->ready.count;
   if (traced) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
+  if (loop->shuffle && ntodo > 1) lt__shuffle_batch(loop, ntodo);
   lt__ring *q = &loop->ready;
   for (size_t i = 0; i < ntodo; i++) {
     lt__ready r = q->buf[q->head];
@@ -271,6 +273,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;
+  lt__shuffle_init(loop);
   return 0;
 fail:
   free(loop->ready.buf);

@@ -1,5 +1,5 @@
 /* trace_sink.c: the process's trace sink: opening it (file, Unix socket or TCP), the stream's
- * hello, writing chunks from every track under one lock, the block and drop policies, the END
+ * hello (with the shuffle seed, if any), writing chunks from every track under one lock, the block and drop policies, the END
  * chunk, and carrying on untraced (said once) when the sink goes away. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -249,6 +249,13 @@ static int write_hello(const char *label) {
       put_str(&h, cmd + start, i - start);
       start = i + 1;
     }
+  /* The extension after argv (readers that predate it ignore it): flags, bit 0 shuffle mode,
+   * and its seed, so that a shuffled run can be replayed. */
+  uint64_t seed = 0;
+  bool shuffled = lt__shuffle_env(&seed);
+  put_u32(&h, shuffled ? LT_HELLO_SHUFFLED : 0);
+  put_u32(&h, 0);
+  put(&h, &seed, 8);
   bytes s = {0};
   put(&s, LT_WIRE_MAGIC, LT_WIRE_MAGIC_LEN);
   put_u32(&s, LT_WIRE_VERSION);

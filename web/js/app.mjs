@@ -18,6 +18,7 @@ import { attachInputs } from './interact.mjs';
 import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
+import { CompareView, compareIds } from './compare.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -45,6 +46,7 @@ class App {
     this.openSeq = 0;
     this.state = { ready: false, session: null, frames: 0 };
     window.looptrace = this.hook();
+    this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
   }
 
   // ---- the session list ----
@@ -69,6 +71,7 @@ class App {
         this.changed('opts');
       });
     }
+    $('compare-open').addEventListener('click', () => { location.hash = `#compare=${this.data?.id ?? ''}`; });
     $('fit').addEventListener('click', () => this.fit());
     $('zoom-in').addEventListener('click', () => { this.vp.zoom(0.6); this.changed('zoom'); });
     $('zoom-out').addEventListener('click', () => { this.vp.zoom(1 / 0.6); this.changed('zoom'); });
@@ -82,9 +85,13 @@ class App {
 
   renderSessions() {
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
+    this.compare.sessionsChanged();
   }
 
   route() {
+    const compared = compareIds(location.hash);
+    if (compared) return this.compare.show(compared);
+    this.compare.hide();
     const m = /session=(\d+)/.exec(location.hash);
     let id = m ? Number(m[1]) : null;
     if (id == null && this.sessions.size) {

@@ -5,6 +5,8 @@
  *   stream  = magic "LOOPTRC1" | u32 version | u32 hello_bytes | hello | chunk* | end chunk
  *   hello   = u32 pid | u8 clock | u8[3] 0 | i64 wall_start_ns | i64 mono_start_ns | u32 argc |
  *             str program | str label | str argv[argc]        (str = u32 length | bytes)
+ *             [ u32 flags | u32 0 | u64 shuffle_seed ]        (optional: older writers end
+ *                                                              after argv; readers ignore more)
  *   chunk   = lt_wire_chunk header | `bytes` bytes holding `count` records
  *   record  = lt_wire_event header (16 bytes) | u64 args[] | inline bytes (strings), padded
  *
@@ -23,6 +25,7 @@
 #define LT_WIRE_MAX_HELLO (1u << 20)    /* a hello larger than this is corrupt */
 #define LT_WIRE_MAX_CHUNK (1u << 24)    /* likewise a chunk */
 #define LT_WIRE_MAX_INLINE 4096u        /* longest inline string (marks are cut there) */
+#define LT_HELLO_SHUFFLED 1u            /* hello flags: the ready queue was shuffled (seed follows) */
 
 typedef struct lt_wire_chunk {
   uint32_t magic;     /* LT_WIRE_CHUNK_MAGIC */

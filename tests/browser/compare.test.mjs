@@ -1,0 +1,160 @@
+// compare.test.mjs: the compare view (web/js/compare.mjs) in Debian's chromium against a real
+// daemon holding sequential and concurrent say_after and shuffled demo_fifo runs (virtual
+// clock, so every time is exact): reached from the session list's Compare button by ticking
+// sessions; two timelines stacked on one axis aligned at their start; the turnarounds side by
+// side (3 units against 2); the ordering diff as a list whose entries jump both timelines to
+// their place; shuffled runs grouped by ordering and output; zoom moving every timeline
+// together; and back to the single-session view.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Daemon, until } from '../api/daemon.mjs';
+import { launch, openPage, settled, shot } from './browser.mjs';
+
+let d, browser;
+const idOf = {};
+
+before(async () => {
+  d = await Daemon.start();
+  const runs = [['say_after', ['sequential'], 'sequential', {}], ['say_after', ['concurrent'], 'concurrent', {}]];
+  for (let seed = 1; seed <= 3; seed++) runs.push(['demo_fifo', [], `fifo#${seed}`, { LOOPTRACE_SHUFFLE: String(seed) }]);
+  for (const [prog, args, label, env] of runs) {
+    const r = await d.run(prog, args, { LOOPTRACE_CLOCK: 'virtual', LOOPTRACE_LABEL: label, ...env }).done;
+    assert.equal(r.code, 0, label);
+  }
+  const list = await until(async () => {
+    const r = await d.get('/api/sessions');
+    return r.body.sessions.filter((s) => s.status === 'complete').length === runs.length && r;
+  }, 'every run to complete');
+  for (const s of list.body.sessions) idOf[s.label] = s.id;
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  const r = await d.stop();
+  assert.equal(r.code, 0, d.err);
+  d.cleanup();
+});
+
+const compareState = (page) => page.evaluate(() => window.looptrace.compare);
+const ready = (page, ids) => page.waitForFunction((want) => {
+  const c = window.looptrace?.compare;
+  return c?.ready && c.ids.join(',') === want.join(',') && c.frames > 0;
+}, ids, { timeout: 20000 });
+
+test('picked from the session list: two timelines on one axis, 3 units against 2, the diff beside them', async () => {
+  const page = await openPage(browser, `${d.url}#session=${idOf.sequential}`);
+  await settled(page, idOf.sequential);
+  await page.click('[data-testid=compare-open]');
+  await page.waitForSelector('[data-testid=compare-pick-item]');
+  assert.equal(await page.isVisible('#main'), false, 'the single timeline makes way');
+  // the open session comes ticked; tick the concurrent run too and compare
+  assert.equal(await page.isChecked(`[data-testid=compare-pick-item][data-session="${idOf.sequential}"] input`), true);
+  await page.check(`[data-testid=compare-pick-item][data-session="${idOf.concurrent}"] input`);
+  await page.click('[data-testid=compare-go]');
+  const ids = [idOf.sequential, idOf.concurrent].sort((a, b) => b - a); // the picker lists newest first
+  await ready(page, ids);
+  assert.equal(new URL(page.url()).hash, `#compare=${ids.join(',')}`);
+  // one canvas per run, titled with its name and turnaround
+  const titles = await page.$$eval('[data-testid=compare-stack] .cmp-title', (els) => els.map((e) => e.textContent));
+  assert.equal(titles.length, 2);
+  assert.match(titles.find((t) => t.includes('concurrent')), /200 ms · virtual clock/);
+  assert.match(titles.find((t) => t.includes('sequential')), /300 ms · virtual clock/);
+  assert.equal(await page.$$eval('[data-testid=compare-stack] canvas', (cs) => cs.length), 2);
+
+  // aligned at the start: direct it in the usual order (sequential first) for the numbers
+  await page.goto(`${d.url}#compare=${idOf.sequential},${idOf.concurrent}`);
+  await ready(page, [idOf.sequential, idOf.concurrent]);
+  const s = await compareState(page);
+  const whole = s.turnarounds.find((r) => r.task === 'whole run');
+  assert.deepEqual(whole.ns, [3e8, 2e8]);
+  assert.deepEqual(s.turnarounds.find((r) => r.task === 'main').ns, [3e8, 2e8]);
+  assert.deepEqual(s.turnarounds.find((r) => r.task === 'say_after(hello)').ns, [null, 1e8]);
+  const row = await page.$$eval('[data-testid=compare-turnaround-row]', (rs) => rs.map((r) => r.textContent));
+  assert.match(row[0], /whole run\s*300 ms.*200 ms \(−100 ms\)/s);
+  // the view starts fitted to the longer run, from its start
+  assert.ok(s.view.from <= 0 && s.view.to >= 3e8, JSON.stringify(s.view));
+  // the diff: where they first diverge, then the aligned steps
+  assert.equal(s.diff.same, false);
+  assert.match(s.diff.first.text_a, /^main sleeps at say_after\.c:\d+$/);
+  assert.match(s.diff.first.text_b, /^main awaits say_after\(hello\) at say_after\.c:\d+$/);
+  const entries = await page.$$eval('[data-testid=compare-entry]', (bs) => bs.map((b) => b.textContent));
+  assert.ok(entries.some((t) => t.startsWith('−') && t.includes('main sleeps')));
+  assert.ok(entries.some((t) => t.startsWith('+') && t.includes('main awaits say_after(hello)')));
+  assert.match(await page.textContent('[data-testid=compare-groups]'), /2 distinct orderings, 2 distinct outputs/);
+  await shot(page, 'compare-say_after');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a diff entry jumps both timelines to its place: each cursor at its own time, the task lanes selected', async () => {
+  const page = await openPage(browser, `${d.url}#compare=${idOf.sequential},${idOf.concurrent}`);
+  await ready(page, [idOf.sequential, idOf.concurrent]);
+  await page.click('[data-testid=compare-first-divergence]');
+  let s = await compareState(page);
+  assert.equal(s.jumps, 1);
+  assert.deepEqual([s.cursor.a, s.cursor.b], [0, 0]);
+  assert.equal(s.cursor.text, 'main sleeps at say_after.c:20');
+  assert.ok(s.cursor.ka && s.cursor.kb, 'the lane of the step in each run');
+  // a step only the concurrent run has, at 200 ms there, while sequential stands at 300 ms
+  const buttons = await page.$$('[data-testid=compare-entry]');
+  let target = null;
+  for (const b of buttons) if ((await b.textContent()).includes('timer of say_after(world) fires')) target = b;
+  assert.ok(target);
+  await target.click();
+  s = await compareState(page);
+  assert.equal(s.jumps, 2);
+  assert.deepEqual([s.cursor.a, s.cursor.b], [3e8, 2e8]);
+  assert.ok(s.view.from <= 2e8 && s.view.to >= 3e8, 'both places in view');
+  assert.equal(await page.$eval('#cmp-diff li[aria-current] button', (b) => b.textContent.includes('say_after(world) fires')), true);
+  await shot(page, 'compare-jumped');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('wheel, keys and drag move every timeline together', async () => {
+  const page = await openPage(browser, `${d.url}#compare=${idOf.sequential},${idOf.concurrent}`);
+  await ready(page, [idOf.sequential, idOf.concurrent]);
+  const canvas = await page.$$('[data-testid=compare-stack] canvas');
+  const box = await canvas[1].boundingBox();
+  const s0 = await compareState(page);
+  await page.mouse.move(box.x + 190 + (box.width - 190) / 2, box.y + 60);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((w) => { const v = window.looptrace.compare.view; return v.to - v.from < w; }, s0.view.to - s0.view.from);
+  const s1 = await compareState(page);
+  await page.keyboard.press('d');
+  await page.waitForFunction((f) => window.looptrace.compare.view.from > f, s1.view.from);
+  await page.mouse.move(box.x + 400, box.y + 60);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 500, box.y + 60, { steps: 4 });
+  await page.mouse.up();
+  const s2 = await compareState(page);
+  assert.ok(s2.view.to - s2.view.from < s0.view.to - s0.view.from);
+  await page.keyboard.press('f');
+  await page.waitForFunction((v) => window.looptrace.compare.view.from === v.from && window.looptrace.compare.view.to === v.to, s0.view);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('shuffled runs: grouped by ordering and output, diffed against the one chosen', async () => {
+  const ids = [1, 2, 3].map((k) => idOf[`fifo#${k}`]);
+  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`);
+  await ready(page, ids);
+  const s = await compareState(page);
+  assert.ok(s.groups.orderings >= 2, JSON.stringify(s.groups));
+  assert.ok(s.groups.outputs >= 2);
+  assert.ok((await page.$$('[data-testid=compare-ordering-group]')).length >= 2);
+  const titles = await page.$$eval('[data-testid=compare-stack] .cmp-title', (els) => els.map((e) => e.textContent));
+  titles.forEach((t, k) => assert.match(t, new RegExp(`shuffle seed ${k + 1}`)));
+  assert.equal(s.diff.b, ids[1]);
+  await page.selectOption('[data-testid=compare-against]', String(ids[2]));
+  await page.waitForFunction((b) => window.looptrace.compare.diff.b === b, ids[2]);
+  await shot(page, 'compare-shuffled');
+  // back to one session: its timeline again
+  await page.click(`[data-testid=session-item][data-session="${ids[0]}"]`);
+  await settled(page, ids[0]);
+  assert.equal(await page.isVisible('[data-testid=compare]'), false);
+  assert.equal(await page.isVisible('#main'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

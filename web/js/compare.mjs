@@ -1,0 +1,474 @@
+// compare.mjs: the compare view (#compare=A,B,...): pick two or more sessions; their
+// timelines stacked on one time axis, each aligned at its own start (so a run's first record
+// is at 0 in every lane); the ordering diff of the first against another as a list whose
+// entries jump both timelines to their place; the turnarounds of the runs and of their tasks
+// side by side; and, for several runs, how they group by ordering and by printed output. It
+// reads /api/diff and /api/orderings (docs/api.md, "Comparing runs") and draws each timeline
+// with the main view's own parts (SessionData, lanes, Viewport, render), one canvas each.
+
+import { api, getJSON } from './api.mjs';
+import { SessionData } from './data.mjs';
+import { buildLanes } from './lanes.mjs';
+import { Viewport, GUTTER, AXIS } from './viewport.mjs';
+import { draw } from './render.mjs';
+import { taskKey } from './model.mjs';
+import { sessionName } from './sessions.mjs';
+import { fmtDur, fmtTime, esc } from './format.mjs';
+
+const MAX_CANVAS_H = 300;
+const ZOOM_STEP = 0.8;
+// a colour per ordering group (Okabe–Ito), repeated past eight
+const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+
+// The session ids of a #compare=1,2 hash ([] for a bare #compare), or null for other hashes.
+export function compareIds(hash) {
+  const m = /^#compare(?:=([\d,]*))?$/.exec(hash);
+  return m ? (m[1] ?? '').split(',').filter(Boolean).map(Number) : null;
+}
+
+const signed = (ns) => (ns > 0 ? `+${fmtDur(ns)}` : ns < 0 ? `−${fmtDur(-ns)}` : '±0');
+
+export class CompareView {
+  constructor(app) {
+    this.app = app;          // for its session list (app.sessions)
+    this.ids = [];
+    this.runs = [];          // one per session: {meta, data, lanes, vp, canvas, ...}
+    this.view = [0, 1];      // the shared view, in ns relative to each run's start
+    this.limit = 1;          // the longest run, relative
+    this.against = null;     // the session diffed against the first
+    this.loadSeq = 0;
+    this.pending = false;
+    this.state = { ready: false, ids: [], jumps: 0 };
+    window.looptrace = window.looptrace ?? {};
+    const view = this;
+    Object.defineProperty(window.looptrace, 'compare', { get: () => view.state, configurable: true });
+  }
+
+  // ---- showing and hiding ----
+  show(ids) {
+    document.body.classList.add('comparing');
+    this.mount();
+    this.renderPicker(ids);
+    const same = ids.length === this.ids.length && ids.every((x, i) => x === this.ids[i]);
+    if (!same) this.load(ids);
+  }
+
+  hide() {
+    if (!this.el) return;
+    document.body.classList.remove('comparing');
+  }
+
+  get visible() { return document.body.classList.contains('comparing'); }
+
+  mount() {
+    if (this.el) return;
+    const el = document.getElementById('compare');
+    el.hidden = false;
+    el.innerHTML = `
+<div class="cmp-bar">
+  <h2>Compare runs</h2>
+  <span class="muted">Pick two or more sessions:</span>
+  <button id="cmp-go" data-testid="compare-go">Compare selected</button>
+  <button id="cmp-fit" title="Fit the longest run (F)">Fit</button>
+  <span id="cmp-status" class="muted" data-testid="compare-status"></span>
+</div>
+<ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
+<div id="cmp-main">
+  <div id="cmp-left">
+    <div id="cmp-stack" data-testid="compare-stack" tabindex="0" aria-label="Timelines of the compared runs, aligned at their start: wheel zooms, drag pans, click places the cursor"></div>
+    <div id="cmp-below">
+      <section aria-label="Turnarounds"><h3>Turnaround (finish − start)</h3><div id="cmp-turn" data-testid="compare-turnaround"></div></section>
+      <section id="cmp-groups" data-testid="compare-groups" aria-label="Groups"></section>
+    </div>
+  </div>
+  <aside id="cmp-side">
+    <section aria-label="Ordering diff"><h3>Ordering diff <label id="cmp-against-box" hidden>against <select id="cmp-against" data-testid="compare-against"></select></label></h3>
+      <div id="cmp-first" data-testid="compare-first"></div>
+      <ol id="cmp-diff" data-testid="compare-diff"></ol></section>
+  </aside>
+</div>`;
+    this.el = el;
+    el.querySelector('#cmp-go').addEventListener('click', () => {
+      const ids = [...el.querySelectorAll('#cmp-pick input:checked')].map((i) => Number(i.value));
+      location.hash = `#compare=${ids.join(',')}`;
+    });
+    el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
+    el.querySelector('#cmp-against').addEventListener('change', (ev) => {
+      this.against = Number(ev.target.value);
+      this.loadDiff();
+    });
+    this.stack = el.querySelector('#cmp-stack');
+    this.attachInputs();
+    new ResizeObserver(() => this.resize()).observe(this.stack);
+  }
+
+  // The picker: every stored session, newest first, checked when it is compared.
+  renderPicker(ids = this.ids) {
+    if (!this.el) return;
+    const rows = [...this.app.sessions.values()].sort((a, b) => b.id - a.id);
+    const want = new Set(ids);
+    const ol = this.el.querySelector('#cmp-pick');
+    const have = new Set([...ol.querySelectorAll('input:checked')].map((i) => Number(i.value)));
+    const checked = ids.length || !ol.children.length ? want : have;
+    ol.innerHTML = rows.map((s) => `<li><label data-testid="compare-pick-item" data-session="${s.id}">
+<input type="checkbox" value="${s.id}"${checked.has(s.id) ? ' checked' : ''}> ${esc(sessionName(s))} <span class="muted">#${s.id}${s.end_ns > s.start_ns ? ` · ${fmtDur(s.end_ns - s.start_ns)}` : ''}</span></label></li>`).join('');
+  }
+
+  sessionsChanged() { if (this.visible) this.renderPicker(); }
+
+  status(text) { this.el.querySelector('#cmp-status').textContent = text; }
+
+  // ---- loading ----
+  async load(ids) {
+    const seq = ++this.loadSeq;
+    this.ids = ids;
+    this.state = { ready: false, ids, jumps: 0 };
+    this.runs = [];
+    this.stack.innerHTML = '';
+    for (const id of ['#cmp-groups', '#cmp-turn', '#cmp-first', '#cmp-diff']) this.el.querySelector(id).innerHTML = '';
+    if (ids.length < 2) {
+      this.status(ids.length ? 'pick one more session' : '');
+      this.stack.innerHTML = '<p class="muted">Tick two or more sessions above and press “Compare selected”: their timelines stack here on one time axis, with the diff of their orderings beside them.</p>';
+      return;
+    }
+    this.status('loading…');
+    try {
+      const runs = await Promise.all(ids.map(async (id) => {
+        const [{ session }, { tasks }] = await Promise.all([api.session(id), api.tasks(id)]);
+        const data = new SessionData(session, tasks, { onChange: () => this.changed() });
+        await data.open();
+        return { id, meta: session, data, tasks };
+      }));
+      if (seq !== this.loadSeq) return;
+      this.runs = runs;
+      this.limit = Math.max(1, ...runs.map((r) => r.data.end - r.data.start));
+      for (const r of runs) this.buildTimeline(r);
+      this.against = ids.includes(this.against) && this.against !== ids[0] ? this.against : ids[1];
+      const sel = this.el.querySelector('#cmp-against');
+      sel.innerHTML = ids.slice(1).map((id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>#${id} ${esc(sessionName(runs.find((r) => r.id === id).meta))}</option>`).join('');
+      this.el.querySelector('#cmp-against-box').hidden = ids.length < 3;
+      // the first against each other: turnarounds; all of them: groups
+      const [diffs, groups] = await Promise.all([
+        Promise.all(ids.slice(1).map((b) => getJSON(`/api/diff?a=${ids[0]}&b=${b}&max=2000`))),
+        getJSON(`/api/orderings?sessions=${ids.join(',')}`),
+      ]);
+      if (seq !== this.loadSeq) return;
+      this.diffs = new Map(ids.slice(1).map((b, k) => [b, diffs[k]]));
+      this.groups = groups;
+      this.renderGroups();
+      this.renderTurnarounds();
+      this.renderDiff();
+      this.resize();
+      this.fit();
+      this.status(`${ids.length} runs, aligned at their start`);
+      this.state.ready = true;
+    } catch (err) {
+      if (seq === this.loadSeq) this.status(`could not compare: ${err.message}`);
+    }
+  }
+
+  async loadDiff() {
+    const seq = this.loadSeq;
+    if (!this.diffs.has(this.against)) {
+      const d = await getJSON(`/api/diff?a=${this.ids[0]}&b=${this.against}&max=2000`);
+      if (seq !== this.loadSeq) return;
+      this.diffs.set(this.against, d);
+    }
+    for (const r of this.runs) { r.cursor = null; r.selected = null; }
+    this.renderDiff();
+    this.changed();
+  }
+
+  // One run's block: its title and canvas, its lanes (as the main view builds them).
+  buildTimeline(r) {
+    const d = r.data;
+    const win = d.full;
+    const tasks = [...r.tasks].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
+    const loops = new Set(), workers = [];
+    if (win) {
+      for (const t of win.loops.keys()) loops.add(t);
+      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
+    } else {
+      const withTasks = new Set(tasks.map((t) => t.track));
+      for (const track of d.tile(0, 0)?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
+    }
+    const { lanes, height } = buildLanes(tasks, [...loops], workers, () => (win ? win.timerRows() : 1));
+    r.lanes = lanes;
+    r.laneByKey = new Map(lanes.map((l) => [l.key, l]));
+    r.names = new Map(tasks.map((t) => [taskKey(t.track, t.task), t.name]));
+    r.vp = new Viewport();
+    r.vp.contentHeight = height;
+    r.cursor = null;
+    r.selected = null;
+    const block = document.createElement('div');
+    block.className = 'cmp-run';
+    block.dataset.session = r.id;
+    block.dataset.testid = 'compare-run';
+    block.innerHTML = `<div class="cmp-title"><i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    r.block = block;
+    r.canvas = block.querySelector('canvas');
+    r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
+    r.ctx = r.canvas.getContext('2d', { alpha: false });
+    this.stack.appendChild(block);
+  }
+
+  // ---- the side panels ----
+  renderGroups() {
+    const g = this.groups;
+    const el = this.el.querySelector('#cmp-groups');
+    const byId = new Map(g.runs.map((x) => [x.id, x]));
+    for (const r of this.runs) {
+      const x = byId.get(r.id);
+      r.ordering = x.ordering;
+      r.output = x.output;
+      r.block.querySelector('.cmp-chip').style.background = GROUP_COLORS[(x.ordering - 1) % GROUP_COLORS.length];
+      r.block.querySelector('.cmp-group').textContent = `· ordering ${x.ordering} · output ${x.output}${x.shuffle_seed != null ? ` · shuffle seed ${x.shuffle_seed}` : ''}`;
+    }
+    const list = (groups, what) => groups.map((x) => {
+      const dep = x.departs;
+      const where = !dep ? '' : what === 'ordering'
+        ? `<div class="muted">departs from ordering 1 at step ${dep.step + 1}: <q>${esc(dep.this ?? 'its end')}</q> where it has <q>${esc(dep.largest ?? 'its end')}</q></div>`
+        : `<div class="muted">departs at line ${dep.line + 1}: <q>${esc(dep.this ?? 'nothing')}</q> where output 1 has <q>${esc(dep.largest ?? 'nothing')}</q></div>`;
+      const chip = what === 'ordering' ? `<i class="cmp-chip" style="background:${GROUP_COLORS[(x.group - 1) % GROUP_COLORS.length]}"></i>` : '';
+      return `<li data-testid="compare-${what}-group">${chip}${what} ${x.group}: ${x.sessions.length} run${x.sessions.length === 1 ? '' : 's'} (#${x.sessions.join(', #')})${what === 'output' ? ` · ${esc(x.text.slice(0, 8).join(' | '))}` : ''}${where}</li>`;
+    }).join('');
+    el.innerHTML = `<h3>Orderings and outputs</h3><p><b data-testid="compare-distinct">${g.distinct_orderings} distinct ordering${g.distinct_orderings === 1 ? '' : 's'}, ${g.distinct_outputs} distinct output${g.distinct_outputs === 1 ? '' : 's'}</b> among ${g.runs.length} runs</p>
+<ol class="cmp-groups">${list(g.orderings, 'ordering')}</ol><ol class="cmp-groups">${list(g.outputs, 'output')}</ol>`;
+    this.state.groups = { orderings: g.distinct_orderings, outputs: g.distinct_outputs };
+  }
+
+  // Runs as columns: the whole run, then each task matched by identity across the runs.
+  renderTurnarounds() {
+    const first = this.runs[0];
+    const cols = this.runs.map((r) => r.id);
+    const rows = new Map([['', { task: 'whole run', cells: new Map() }]]);
+    rows.get('').cells.set(first.id, { turnaround: first.data.end - first.data.start });
+    for (const [b, d] of this.diffs) {
+      rows.get('').cells.set(first.id, { turnaround: d.turnaround.a });
+      rows.get('').cells.set(b, { turnaround: d.turnaround.b });
+      for (const t of d.turnaround.tasks) {
+        if (!rows.has(t.ident)) rows.set(t.ident, { task: t.task, cells: new Map() });
+        const row = rows.get(t.ident);
+        if (t.a) row.cells.set(first.id, t.a);
+        if (t.b) row.cells.set(b, t.b);
+      }
+    }
+    const base = (row) => row.cells.get(first.id)?.turnaround;
+    const cell = (row, id) => {
+      const c = row.cells.get(id);
+      if (!c) return '<td class="muted">—</td>';
+      const t = c.turnaround;
+      const delta = id !== first.id && t != null && base(row) != null ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
+      const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
+      return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
+    };
+    this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map((id) => `<th class="num">#${id}</th>`).join('')}</tr></thead>
+<tbody>${[...rows.values()].map((row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>${cols.map((id) => cell(row, id)).join('')}</tr>`).join('')}</tbody></table>
+<p class="muted">Under each task: busy · scheduled · waiting.</p>`;
+    this.state.turnarounds = [...rows.values()].map((row) => ({ task: row.task, ns: cols.map((id) => row.cells.get(id)?.turnaround ?? null) }));
+    this.state.runs = this.runs.map((r) => ({ id: r.id, label: sessionName(r.meta), turnaround: r.data.end - r.data.start, lanes: r.lanes.length }));
+  }
+
+  renderDiff() {
+    const d = this.diffs.get(this.against);
+    const first = this.el.querySelector('#cmp-first');
+    const ol = this.el.querySelector('#cmp-diff');
+    const a = this.ids[0], b = this.against;
+    if (d.same) {
+      first.innerHTML = `<p data-testid="compare-same">#${a} and #${b}: <b>the same ordering</b>, ${d.steps.a} steps.</p>`;
+    } else {
+      const f = d.first_divergence;
+      first.innerHTML = `<p>#${a} (−) against #${b} (+): ${d.steps.common} steps in common, ${d.steps.only_a} only in #${a}, ${d.steps.only_b} only in #${b}.</p>
+<button class="cmp-jump" data-testid="compare-first-divergence">First divergence: step ${f.a + 1} of #${a}, ${f.b + 1} of #${b}</button>
+<div class="muted">−&nbsp;${esc(f.text_a ?? 'its end')}<br>+&nbsp;${esc(f.text_b ?? 'its end')}</div>`;
+      first.querySelector('button').addEventListener('click', () => {
+        const k = d.entries.findIndex((e) => e.op === '-' || e.op === '+');
+        if (k >= 0) this.jump(k);
+      });
+    }
+    ol.innerHTML = d.entries.map((e, k) => (e.op === 'skip'
+      ? `<li class="skip muted">… ${e.count} unchanged step${e.count === 1 ? '' : 's'}</li>`
+      : `<li class="op${e.op === ' ' ? 'same' : e.op === '-' ? 'del' : 'add'}"><button data-k="${k}" data-testid="compare-entry" title="Show this step in both timelines"><span class="sign">${e.op === ' ' ? '&nbsp;' : e.op === '-' ? '−' : '+'}</span><span class="idx">${e.a != null ? e.a + 1 : ''}</span><span class="idx">${e.b != null ? e.b + 1 : ''}</span><span class="when">${fmtDur(e.op === '+' ? e.tb : e.ta)}</span>${esc(e.text)}</button></li>`)).join('')
+      + (d.complete ? '' : `<li class="muted">(${d.entries_total - d.entries.length} more not shown)</li>`);
+    ol.onclick = (ev) => {
+      const btn = ev.target.closest('button[data-k]');
+      if (btn) this.jump(Number(btn.dataset.k));
+    };
+    this.state.diff = { a, b, same: d.same, entries: d.entries.length, first: d.first_divergence, turnaround: d.turnaround };
+  }
+
+  // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
+  // the lane of the step's task selected, the view around both places.
+  jump(k) {
+    const d = this.diffs.get(this.against);
+    const e = d.entries[k];
+    const ra = this.runs[0], rb = this.runs.find((r) => r.id === this.against);
+    ra.cursor = ra.data.start + e.ta;
+    rb.cursor = rb.data.start + e.tb;
+    // a step one run lacks: that run's lane is the one of its next step
+    const lane = (side) => d.entries.slice(k).find((x) => x[side] != null)?.[side] ?? null;
+    ra.selected = lane('ka');
+    rb.selected = lane('kb');
+    for (const r of [ra, rb]) this.reveal(r, r.selected);
+    const lo = Math.min(e.ta, e.tb), hi = Math.max(e.ta, e.tb);
+    let span = this.view[1] - this.view[0];
+    if (hi - lo > span * 0.8) span = (hi - lo) * 1.5 || span;
+    const mid = (lo + hi) / 2;
+    this.setView(mid - span / 2, mid + span / 2);
+    for (const li of this.el.querySelectorAll('#cmp-diff li[aria-current]')) li.removeAttribute('aria-current');
+    this.el.querySelector(`#cmp-diff button[data-k="${k}"]`)?.parentElement.setAttribute('aria-current', 'true');
+    this.state.cursor = { a: e.ta, b: e.tb, entry: k, ka: ra.selected, kb: rb.selected, text: e.text };
+    this.state.jumps++;
+    this.changed();
+  }
+
+  // Scrolls run r's lanes so that the lane key is in sight.
+  reveal(r, key) {
+    const lane = key && r.laneByKey.get(key);
+    if (!lane) return;
+    const vp = r.vp;
+    if (lane.y < vp.scrollY || lane.y + lane.h > vp.scrollY + vp.plotH) vp.scrollBy(lane.y - vp.scrollY - vp.plotH / 3);
+  }
+
+  // ---- the shared view ----
+  setView(a, b) {
+    const room = this.limit * 0.05;
+    const span = Math.max(50, Math.min(b - a, this.limit + 2 * room));
+    a = Math.max(-room, Math.min(a, this.limit + room - span));
+    this.view = [a, a + span];
+    this.state.view = { from: this.view[0], to: this.view[1] };
+    this.changed();
+  }
+
+  fit() {
+    const pad = this.limit * 0.01;
+    this.setView(-pad, this.limit + pad);
+  }
+
+  zoom(factor, t = (this.view[0] + this.view[1]) / 2) {
+    const [a, b] = this.view;
+    this.setView(t - (t - a) * factor, t + (b - t) * factor);
+  }
+
+  resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(200, this.stack.clientWidth - 2);
+    for (const r of this.runs) {
+      const h = Math.min(MAX_CANVAS_H, AXIS + r.vp.contentHeight + 6);
+      r.canvas.style.height = `${h}px`;
+      r.canvas.width = Math.round(w * dpr);
+      r.canvas.height = Math.round(h * dpr);
+      r.vp.width = w;
+      r.vp.height = h;
+      r.vp.scrollBy(0);
+      r.dpr = dpr;
+    }
+    this.changed();
+  }
+
+  changed() {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => { this.pending = false; this.frame(); });
+  }
+
+  frame() {
+    if (!this.visible) return;
+    for (const r of this.runs) {
+      const d = r.data, vp = r.vp;
+      vp.setLimits(d.start, d.start + this.limit);
+      vp.a = d.start + this.view[0];
+      vp.b = d.start + this.view[1];
+      const f = d.frame(vp.a, vp.b, vp.plotW);
+      if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
+      const scene = {
+        vp, lanes: r.lanes, laneByKey: r.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
+        origin: d.start, end: d.end, opts: { arrows: true, timers: true },
+        nameOf: (track, task) => r.names.get(taskKey(track, task)) ?? `task ${task}`,
+        hoverT: this.hoverT != null ? d.start + this.hoverT : null, cursor: r.cursor,
+        selected: r.selected, summaryMarks: new Map(),
+      };
+      r.ctx.setTransform(r.dpr, 0, 0, r.dpr, 0, 0);
+      draw(r.ctx, scene);
+    }
+    this.state.frames = (this.state.frames ?? 0) + 1;
+  }
+
+  // ---- input: one handler for the whole stack, which moves every timeline together ----
+  runAt(ev) {
+    const canvas = ev.target.closest?.('canvas');
+    const r = canvas && this.runs.find((x) => x.canvas === canvas);
+    if (!r) return null;
+    const box = canvas.getBoundingClientRect();
+    return { r, x: ev.clientX - box.left, y: ev.clientY - box.top };
+  }
+
+  relAt(r, x) { return x > GUTTER ? r.vp.t(x) - r.data.start : (this.view[0] + this.view[1]) / 2; }
+
+  attachInputs() {
+    const stack = this.stack;
+    let drag = null;
+    stack.addEventListener('wheel', (ev) => {
+      const at = this.runAt(ev);
+      if (!at) return;
+      ev.preventDefault();
+      const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+      if (ev.shiftKey) { at.r.vp.scrollBy((ev.deltaY || ev.deltaX) * unit); this.changed(); return; }
+      const span = this.view[1] - this.view[0];
+      if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+        const dt = (ev.deltaX * unit * span) / at.r.vp.plotW;
+        this.setView(this.view[0] + dt, this.view[1] + dt);
+        return;
+      }
+      this.zoom(Math.exp(ev.deltaY * unit * 0.0025), this.relAt(at.r, at.x));
+    }, { passive: false });
+    stack.addEventListener('mousedown', (ev) => {
+      const at = this.runAt(ev);
+      if (!at || ev.button !== 0) return;
+      drag = { ...at, x0: ev.clientX, y0: ev.clientY, view: this.view.slice(), scroll: at.r.vp.scrollY, moved: false };
+      stack.focus();
+    });
+    window.addEventListener('mousemove', (ev) => {
+      if (drag) {
+        const dx = ev.clientX - drag.x0, dy = ev.clientY - drag.y0;
+        if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+        drag.moved = true;
+        const dt = (dx * (drag.view[1] - drag.view[0])) / drag.r.vp.plotW;
+        drag.r.vp.scrollY = drag.scroll;
+        drag.r.vp.scrollBy(-dy);
+        this.setView(drag.view[0] - dt, drag.view[1] - dt);
+        return;
+      }
+      const at = this.visible && this.runAt(ev);
+      const t = at && at.x > GUTTER && at.y > AXIS ? this.relAt(at.r, at.x) : null;
+      if (t !== this.hoverT) { this.hoverT = t; this.changed(); }
+    });
+    window.addEventListener('mouseup', () => {
+      if (!drag) return;
+      const { r, x, moved } = drag;
+      drag = null;
+      if (moved || x <= GUTTER) return;
+      // a click places the cursor at that time (relative) in every timeline
+      const t = this.relAt(r, x);
+      for (const run of this.runs) run.cursor = run.data.start + t;
+      this.state.cursor = { a: t, b: t };
+      this.changed();
+    });
+    document.addEventListener('keydown', (ev) => {
+      if (!this.visible || !this.runs.length) return;
+      if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      const span = this.view[1] - this.view[0];
+      switch (ev.key.toLowerCase()) {
+        case 'w': this.zoom(ZOOM_STEP, this.hoverT ?? undefined); break;
+        case 's': this.zoom(1 / ZOOM_STEP, this.hoverT ?? undefined); break;
+        case 'a': this.setView(this.view[0] - span * 0.15, this.view[1] - span * 0.15); break;
+        case 'd': this.setView(this.view[0] + span * 0.15, this.view[1] + span * 0.15); break;
+        case 'f': this.fit(); break;
+        default: return;
+      }
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }, true);
+  }
+}
