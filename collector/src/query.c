@@ -173,6 +173,11 @@ cJSON *ltc_query_session_json(const ltc_session_row *row) {
   cJSON_AddNumberToObject(o, "lost", (double)row->lost);
   cJSON_AddNumberToObject(o, "tasks", (double)row->tasks);
   if (row->error) cJSON_AddStringToObject(o, "error", row->error);
+  if (row->shuffled) { /* exact: a seed may not fit a double */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)row->shuffle_seed);
+    cJSON_AddRawToObject(o, "shuffle_seed", seed);
+  }
   return o;
 }
 

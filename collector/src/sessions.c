@@ -8,9 +8,13 @@
 static void print_row(void *user, const ltc_session_row *r) {
   const char *prog = r->program ? strrchr(r->program, '/') : NULL;
   double secs = (double)(r->end_ns - r->start_ns) / 1e9;
-  printf("%5lld  %-11s %9lld %6lld %10.3f  %-8s %-20s %s\n", (long long)r->id, r->status,
+  char shuffle[48] = "";
+  if (r->shuffled)
+    snprintf(shuffle, sizeof shuffle, "%sshuffle %llu", r->label && *r->label ? "  " : "",
+             (unsigned long long)r->shuffle_seed);
+  printf("%5lld  %-11s %9lld %6lld %10.3f  %-8s %-20s %s%s\n", (long long)r->id, r->status,
          (long long)r->events, (long long)r->tasks, secs, r->clock,
-         prog ? prog + 1 : r->program ? r->program : "?", r->label ? r->label : "");
+         prog ? prog + 1 : r->program ? r->program : "?", r->label ? r->label : "", shuffle);
 }
 
 int ltc_cmd_sessions(int argc, char **argv) {

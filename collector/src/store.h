@@ -51,6 +51,8 @@ typedef struct ltc_session_row {
   int64_t id;
   const char *program, *label, *status, *clock;
   const char *argv, *error; /* argv: a JSON array; error: NULL unless cut or corrupt */
+  bool shuffled;            /* recorded in shuffle mode, with this seed (replays the run) */
+  uint64_t shuffle_seed;
   int64_t pid, started_wall_ns, start_ns, end_ns;
   int64_t events, lost, tasks;
 } ltc_session_row;

@@ -23,8 +23,8 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
   sqlite3_stmt *st;
   const char *sql =
       "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
-      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id), argv, error "
-      "FROM sessions s ORDER BY id";
+      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id), argv, error, "
+      "shuffle_seed FROM sessions s ORDER BY id";
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "listing");
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -43,6 +43,8 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
         .tasks = sqlite3_column_int64(st, 11),
         .argv = (const char *)sqlite3_column_text(st, 12),
         .error = text_or_null(st, 13),
+        .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
+        .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14),
     };
     fn(user, &row);
   }
@@ -148,7 +150,7 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
   sqlite3_stmt *st;
   const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
                     "end_ns, events, lost, argv, coalesce(error, ''), "
-                    "(SELECT count(*) FROM tasks t WHERE t.session = s.id) "
+                    "(SELECT count(*) FROM tasks t WHERE t.session = s.id), shuffle_seed "
                     "FROM sessions s WHERE id = ?";
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "session");
   sqlite3_bind_int64(st, 1, id);
@@ -169,7 +171,9 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
                              .lost = sqlite3_column_int64(st, 10),
                              .argv = s->row_argv,
                              .error = s->row_error[0] ? s->row_error : NULL,
-                             .tasks = sqlite3_column_int64(st, 13)};
+                             .tasks = sqlite3_column_int64(st, 13),
+                             .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
+                             .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14)};
     rc = 0;
   }
   sqlite3_finalize(st);

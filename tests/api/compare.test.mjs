@@ -85,6 +85,10 @@ test('GET /api/orderings: shuffled runs fall into several groups, with their see
   const fifo = await d.get(`/api/orderings?sessions=${idOf.sequential},${idOf.sequential}`);
   assert.equal(fifo.body.distinct_orderings, 1);
   assert.equal(fifo.body.runs[0].shuffle_seed, null);
+  // every session object says its seed, so any run can be replayed from the list
+  const list = (await d.get('/api/sessions')).body.sessions;
+  assert.deepEqual(ids.map((id) => list.find((s) => s.id === id).shuffle_seed), [1, 2, 3, 4, 5, 6]);
+  assert.equal(list.find((s) => s.id === idOf.sequential).shuffle_seed, undefined);
 });
 
 test('bad requests: 400; unknown sessions: 404', async () => {
