@@ -14,15 +14,7 @@ before(async () => {
   d = await Daemon.start();
   const runs = [['say_after', ['sequential'], 'sequential', {}], ['say_after', ['concurrent'], 'concurrent', {}]];
   for (let seed = 1; seed <= 6; seed++) runs.push(['demo_fifo', [], `fifo#${seed}`, { LOOPTRACE_SHUFFLE: String(seed) }]);
-  for (const [prog, args, label, env] of runs) {
-    const r = await d.run(prog, args, { LOOPTRACE_CLOCK: 'virtual', LOOPTRACE_LABEL: label, ...env }).done;
-    assert.equal(r.code, 0, label);
-  }
-  const list = await until(async () => {
-    const r = await d.get('/api/sessions');
-    return r.body.sessions.filter((s) => s.status === 'complete').length === runs.length && r;
-  }, 'every run to complete');
-  for (const s of list.body.sessions) idOf[s.label] = s.id;
+  Object.assign(idOf, await d.recordAll(runs, { LOOPTRACE_CLOCK: 'virtual' }));
 });
 
 after(async () => {

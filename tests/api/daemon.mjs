@@ -1,6 +1,7 @@
 // daemon.mjs: what the API tests run against: a real `looptrace serve` on a free loopback
 // port, with a temporary database and ingest socket; real traced programs streaming to it;
 // a websocket client that matches replies to requests and collects pushes.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,21 @@ export class Daemon {
     return p;
   }
 
+  // Runs each [program, args, label, env] to its end, traced to this daemon (labelled), and
+  // waits until every session is stored complete; resolves with their ids by label.
+  async recordAll(runs, env = {}) {
+    const before = (await this.get('/api/sessions')).body.sessions.length;
+    for (const [program, args, label, extra] of runs) {
+      const r = await this.run(program, args, { LOOPTRACE_LABEL: label, ...env, ...extra }).done;
+      assert.equal(r.code, 0, label);
+    }
+    const list = await until(async () => {
+      const r = await this.get('/api/sessions');
+      return r.body.sessions.filter((s) => s.status === 'complete').length === before + runs.length && r;
+    }, 'every run to be stored complete');
+    return Object.fromEntries(list.body.sessions.map((s) => [s.label, s.id]));
+  }
+
   async get(path) {
     const res = await fetch(new URL(path, this.url));
     const text = await res.text();
@@ -72,6 +88,13 @@ export class Daemon {
   }
 
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+
+  // Stops the daemon, which must exit 0 (everything committed), and removes its files.
+  async finish() {
+    const r = await this.stop();
+    assert.equal(r.code, 0, this.err);
+    this.cleanup();
+  }
 }
 
 // A websocket client of looptrace.v1: ask() sends a request and resolves with its reply;

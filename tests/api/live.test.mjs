@@ -36,8 +36,7 @@ test('a subscriber sees records while the program runs, backlog and live joined 
   assert.deepEqual([...seen].sort(), stored.map(key).sort());
   assert.equal(got.filter((e) => e.kind === 'mark').map((e) => e.text + '\n').join(''), out);
   await c.close();
-  assert.equal((await d.stop()).code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 test('subscribing from a seq or a time sends only what follows it', async () => {
@@ -66,8 +65,7 @@ test('subscribing from a seq or a time sends only what follows it', async () => 
   assert.deepEqual(pushed2.events.map(key), later.map(key));
   await c2.close();
   await c.close();
-  assert.equal((await d.stop()).code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 test('labels and deletes reach every client; a live session cannot be deleted', async () => {
@@ -92,8 +90,7 @@ test('labels and deletes reach every client; a live session cannot be deleted', 
   assert.equal((await d.get(`/api/sessions/${id}/events`)).status, 404);
   await a.close();
   await b.close();
-  assert.equal((await d.stop()).code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 test('a client that stops reading is told to resync; storage and other clients go on', async () => {
@@ -119,8 +116,7 @@ test('a client that stops reading is told to resync; storage and other clients g
   assert.equal((await slow.ask('sessions')).ok, true); // and it is still served
   await slow.close();
   await other.close();
-  assert.equal((await d.stop()).code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 test('after kill -9 the database is consistent and holds everything committed', async () => {
@@ -144,6 +140,5 @@ test('after kill -9 the database is consistent and holds everything committed', 
   const seqs = ev.events.filter((e) => e.track === 1).map((e) => e.seq);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1]);
   assert.equal(execFileSync('sqlite3', [again.db, 'PRAGMA integrity_check']).toString().trim(), 'ok');
-  assert.equal((await again.stop()).code, 0, again.err);
-  again.cleanup();
+  await again.finish();
 });

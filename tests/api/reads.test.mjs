@@ -22,22 +22,10 @@ before(async () => {
   writeFileSync(join(root, 'app.mjs'), 'export {};');
   try { symlinkSync('/etc', join(root, 'etc')); } catch { /* left by an earlier run */ }
   d = await Daemon.start(['--web', root]);
-  for (const seed of SEEDS) {
-    const r = await d.run(seed, [], { LOOPTRACE_CLOCK: 'virtual', LOOPTRACE_LABEL: seed }).done;
-    assert.equal(r.code, 0);
-  }
-  const list = await until(async () => {
-    const r = await d.get('/api/sessions');
-    return r.body.sessions.filter((s) => s.status === 'complete').length === SEEDS.length && r;
-  }, 'every seed session to complete');
-  for (const s of list.body.sessions) idOf[s.label] = s.id;
+  Object.assign(idOf, await d.recordAll(SEEDS.map((s) => [s, [], s]), { LOOPTRACE_CLOCK: 'virtual' }));
 });
 
-after(async () => {
-  const r = await d.stop();
-  assert.equal(r.code, 0, d.err);
-  d.cleanup();
-});
+after(() => d.finish());
 
 test('each seed run is one session whose marks are exactly the oracle lines', async () => {
   for (const seed of SEEDS) {

@@ -16,9 +16,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  const r = await d.stop();
-  assert.equal(r.code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 const state = (page) => page.evaluate(() => {

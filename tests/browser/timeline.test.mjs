@@ -17,23 +17,13 @@ const idOf = {};
 
 before(async () => {
   d = await Daemon.start();
-  for (const seed of SEEDS) {
-    const r = await d.run(seed, [], { LOOPTRACE_LABEL: seed }).done;
-    assert.equal(r.code, 0, seed);
-  }
-  const list = await until(async () => {
-    const r = await d.get('/api/sessions');
-    return r.body.sessions.filter((s) => s.status === 'complete').length === SEEDS.length && r;
-  }, 'every seed session to complete');
-  for (const s of list.body.sessions) idOf[s.label] = s.id;
+  Object.assign(idOf, await d.recordAll(SEEDS.map((s) => [s, [], s])));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  const r = await d.stop();
-  assert.equal(r.code, 0, d.err);
-  d.cleanup();
+  await d.finish();
 });
 
 async function openSession(seed, query = '') {
