@@ -2,6 +2,10 @@
 # LAUNCHER (optional, words separated by "|") runs the program: qemu-user when cross-compiled,
 # valgrind for the memcheck runs; its exit status is the program's (valgrind: 1 on any error).
 # TRACE (optional): a file the run is traced to (LOOPTRACE=file:TRACE); it must not be empty.
+# Under the real clock the seeds' outputs hang on margins of 20 ms between timers (as the
+# CPython originals do), which a machine loaded by other work can eat: a real-clock run that
+# prints otherwise is tried again, up to 3 times in all, and every miss is shown. A wrong
+# program misses every time; the virtual-clock runs, exact by construction, get one try.
 set(ENV{LOOPTRACE_CLOCK} ${CLOCK})
 if(TRACE)
   file(REMOVE ${TRACE})
@@ -11,12 +15,24 @@ set(launcher "")
 if(LAUNCHER)
   string(REPLACE "|" ";" launcher "${LAUNCHER}")
 endif()
-execute_process(COMMAND ${launcher} ${PROGRAM} OUTPUT_VARIABLE got RESULT_VARIABLE rc
-                ERROR_VARIABLE err)
 file(READ ${EXPECTED} want)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "${launcher} ${PROGRAM} exited with ${rc}\nstderr:\n${err}")
+set(tries 1)
+if(CLOCK STREQUAL "real")
+  set(tries 3)
 endif()
+foreach(try RANGE 1 ${tries})
+  execute_process(COMMAND ${launcher} ${PROGRAM} OUTPUT_VARIABLE got RESULT_VARIABLE rc
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${launcher} ${PROGRAM} exited with ${rc}\nstderr:\n${err}")
+  endif()
+  if(got STREQUAL want)
+    break()
+  endif()
+  if(try LESS tries)
+    message(STATUS "try ${try}: ${PROGRAM} (clock ${CLOCK}) printed otherwise (a late timer on a loaded machine?):\n${got}")
+  endif()
+endforeach()
 if(TRACE)
   file(SIZE ${TRACE} trace_size)
   if(trace_size LESS 100)
