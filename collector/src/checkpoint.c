@@ -54,7 +54,8 @@ static void *run(void *arg) {
 int ltc_store_checkpoint_in_background(ltc_store *s, const char *path) {
   ltc_checkpointer *c = calloc(1, sizeof *c);
   if (!c) return -ENOMEM;
-  if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+  if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK) {
     sqlite3_close(c->db);
     free(c);
     return ltc_store_fail(s, "opening the checkpoint connection");
