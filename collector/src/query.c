@@ -267,19 +267,8 @@ static void window_event(void *user, const ltc_event *e) {
 static void before_event(void *user, const ltc_event *e) {
   window *w = user;
   if (e->ts >= w->lo) return;
-  if (ltc_taskstates_apply(&w->states, e, NULL, NULL) < 0) w->oom = true;
-  if (e->kind != LT_EV_TIMER_ARM && e->kind != LT_EV_TIMER_FIRE && e->kind != LT_EV_TIMER_CANCEL)
-    return;
-  ltc_task_slot *t = ltc_taskstates_slot(&w->timers, e->track, (uint32_t)e->a[0]);
-  if (!t) {
+  if (ltc_taskstates_apply(&w->states, e, NULL, NULL) < 0 || ltc_timers_apply(&w->timers, e) < 0)
     w->oom = true;
-    return;
-  }
-  bool armed = e->kind == LT_EV_TIMER_ARM;
-  t->state = armed ? LTC_TASK_WAITING : LTC_TASK_NONE;
-  t->since = e->ts;
-  t->obj = e->a[1]; /* deadline */
-  t->detail = e->task;
 }
 
 typedef struct initial_out {
@@ -532,7 +521,7 @@ static lane *lane_of(summary *m, uint32_t track) {
 
 /* The loop's lane (and a worker's): busy running callbacks or jobs, idle polling / waiting. */
 static void lane_move(summary *m, lane *l, uint8_t to, int64_t t) {
-  if (l->state) spread(m, l->since, t, l->v, 3, l->state == 1 ? 0 : 1, NULL, NULL, 0);
+  if (l->state) spread(m, l->since, t, l->v, 3, l->state == LTC_LANE_BUSY ? 0 : 1, NULL, NULL, 0);
   l->state = to;
   l->since = t;
 }
@@ -548,18 +537,8 @@ static void summary_event(void *user, const ltc_event *e) {
     if (i >= m->nb) i = m->nb - 1;
     l->v[i * 3 + 2]++;
   }
-  switch (e->kind) {
-    case LT_EV_LOOP_START:
-    case LT_EV_POLL_END:
-    case LT_EV_EXEC_START: lane_move(m, l, 1, e->ts); break;
-    case LT_EV_POLL_BEGIN:
-    case LT_EV_EXEC_END: lane_move(m, l, 2, e->ts); break;
-    case LT_EV_TRACK:
-      if (e->a[0] == LT_TRACK_WORKER) lane_move(m, l, 2, e->ts);
-      break;
-    case LT_EV_LOOP_STOP: lane_move(m, l, 0, e->ts); break;
-    default: break;
-  }
+  int to = ltc_lane_next(e);
+  if (to >= 0) lane_move(m, l, (uint8_t)to, e->ts);
 }
 
 static void close_task(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {

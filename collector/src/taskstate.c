@@ -71,3 +71,29 @@ void ltc_taskstates_free(ltc_taskstates *t) {
   free(t->slots);
   *t = (ltc_taskstates){0};
 }
+
+int ltc_lane_next(const ltc_event *e) {
+  switch (e->kind) {
+    case LT_EV_LOOP_START:
+    case LT_EV_POLL_END:
+    case LT_EV_EXEC_START: return LTC_LANE_BUSY;
+    case LT_EV_POLL_BEGIN:
+    case LT_EV_EXEC_END: return LTC_LANE_IDLE;
+    case LT_EV_TRACK: return e->a[0] == LT_TRACK_WORKER ? LTC_LANE_IDLE : -1;
+    case LT_EV_LOOP_STOP: return LTC_LANE_OFF;
+    default: return -1;
+  }
+}
+
+int ltc_timers_apply(ltc_taskstates *timers, const ltc_event *e) {
+  if (e->kind != LT_EV_TIMER_ARM && e->kind != LT_EV_TIMER_FIRE && e->kind != LT_EV_TIMER_CANCEL)
+    return 0;
+  ltc_task_slot *t = ltc_taskstates_slot(timers, e->track, (uint32_t)e->a[0]);
+  if (!t) return -ENOMEM;
+  bool armed = e->kind == LT_EV_TIMER_ARM;
+  t->state = armed ? LTC_TASK_WAITING : LTC_TASK_NONE;
+  t->since = e->ts;
+  t->obj = armed ? e->a[1] : 0; /* deadline */
+  t->detail = e->task;
+  return 0;
+}

@@ -47,6 +47,17 @@ void ltc_taskstates_each(ltc_taskstates *t,
                          void *user);
 void ltc_taskstates_free(ltc_taskstates *t);
 
+/* A track's lane: a loop is busy running callbacks or idle polling; a worker thread busy
+ * running a job or idle. LTC_LANE_OFF before it starts and after it stops. */
+enum { LTC_LANE_OFF = 0, LTC_LANE_BUSY = 1, LTC_LANE_IDLE = 2 };
+/* The lane state record e moves its track to, or -1 when it does not move it. */
+int ltc_lane_next(const ltc_event *e);
+
+/* Timers pending on a track, kept in a table of their own by (track, timer id): a slot is
+ * LTC_TASK_WAITING while armed, with since = when armed, obj = deadline, detail = the task
+ * that armed it. Follows TIMER_ARM / FIRE / CANCEL; 0 or -ENOMEM. */
+int ltc_timers_apply(ltc_taskstates *timers, const ltc_event *e);
+
 static inline uint32_t ltc_task_slot_track(const ltc_task_slot *s) {
   return (uint32_t)(s->key >> 32) & 0x7fffffffu;
 }
