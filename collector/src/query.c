@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api_compare.h"
+#include "replay.h"
 #include "taskstate.h"
 
 static const char *const state_names[] = {"none", "ready", "running", "waiting"};
@@ -235,7 +236,7 @@ static void trim(window *w) {
   w->cutoff = w->n ? w->ev[w->n - 1].ts : w->lo;
 }
 
-static int window_block(void *user, uint32_t track, int64_t start_ns) {
+static int window_block(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq) {
   window *w = user;
   if (w->n < (size_t)w->max) return 0;
   trim(w);
@@ -262,6 +263,26 @@ static void window_event(void *user, const ltc_event *e) {
   }
   w->ev[w->n] = *e;
   w->ev[w->n++].text = NULL;
+}
+
+/* Puts slots (a checkpoint's) into table t as they were. */
+static int restore_slots(ltc_taskstates *t, const ltc_task_slot *slots, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    ltc_task_slot *d = ltc_taskstates_slot(t, ltc_task_slot_track(&slots[i]),
+                                           ltc_task_slot_task(&slots[i]));
+    if (!d) return -ENOMEM;
+    void *data = d->data;
+    *d = slots[i];
+    d->data = data;
+  }
+  return 0;
+}
+
+static void window_restore(void *user, const ltc_replay_point *p) {
+  window *w = user;
+  if (restore_slots(&w->states, p->tasks, p->ntasks) < 0 ||
+      restore_slots(&w->timers, p->timers, p->ntimers) < 0)
+    w->oom = true;
 }
 
 static void before_event(void *user, const ltc_event *e) {
@@ -325,12 +346,12 @@ static cJSON *query_events(ltc_store *s, const cJSON *args, ltc_query_error *err
   if (!cJSON_GetObjectItemCaseSensitive(args, "from")) w.lo = INT64_MIN / 2;
   if (!cJSON_GetObjectItemCaseSensitive(args, "to")) w.hi = INT64_MAX / 2;
   /* what every task was doing when the window opens: a replay of what came before */
-  ltc_scan before = {.lo = w.lo, .hi = w.lo, .from_start = true, .event = before_event,
-                     .user = &w};
+  ltc_replay before = {.lo = w.lo, .hi = w.lo, .restore = window_restore,
+                       .event = before_event, .user = &w};
   ltc_scan in = {.lo = w.lo, .hi = w.hi, .by_time = true, .block = window_block,
                  .event = window_event, .user = &w};
   ltc_session_strings *strings = ltc_store_strings(s, id);
-  int rc = strings ? ltc_store_scan(s, id, &before, NULL) : -EIO;
+  int rc = strings ? ltc_replay_run(s, id, &before) : -EIO;
   if (rc == 0) rc = ltc_store_scan(s, id, &in, NULL);
   cJSON *out = NULL;
   if (rc < 0 || w.oom) {
@@ -541,6 +562,17 @@ static void summary_event(void *user, const ltc_event *e) {
   if (to >= 0) lane_move(m, l, (uint8_t)to, e->ts);
 }
 
+/* A track's state where its replay starts: its tasks, and its lane. */
+static void summary_restore(void *user, const ltc_replay_point *p) {
+  summary *m = user;
+  if (restore_slots(&m->states, p->tasks, p->ntasks) < 0) m->oom = true;
+  lane *l = lane_of(m, p->track);
+  if (l) {
+    l->state = p->lane;
+    l->since = p->lane_since;
+  }
+}
+
 static void close_task(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {
   summary *m = user;
   task_span(m, slot, m->end);
@@ -605,8 +637,9 @@ static cJSON *query_summary(ltc_store *s, const cJSON *args, ltc_query_error *er
   if (m.hi == m.lo) m.hi = m.lo + 1;
   m.width = (double)(m.hi - m.lo) / (double)m.nb;
   m.end = row.end_ns < m.hi ? row.end_ns : m.hi;
-  ltc_scan q = {.lo = m.lo, .hi = m.hi, .from_start = true, .event = summary_event, .user = &m};
-  int rc = ltc_store_scan(s, row.id, &q, NULL);
+  ltc_replay q = {.lo = m.lo, .hi = m.hi, .restore = summary_restore, .event = summary_event,
+                  .user = &m};
+  int rc = ltc_replay_run(s, row.id, &q);
   ltc_taskstates_each(&m.states, close_task, &m);
   for (size_t i = 0; i < m.nlanes; i++) lane_move(&m, &m.lanes[i], 0, m.end);
   cJSON *out = NULL;

@@ -13,6 +13,7 @@
 
 #include "store_codec.h"
 #include "store_internal.h"
+#include "replay.h"
 
 /* The schema: every table says what a row is; docs/schema.md has the long form. */
 static const char schema[] =
@@ -280,6 +281,7 @@ void ltc_store_close(ltc_store *s) {
     s->live = l->next;
     live_free(l);
   }
+  ltc_replay_cache_free(s->replay);
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
   sqlite3_close(s->db);
   free(s);

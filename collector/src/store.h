@@ -86,8 +86,10 @@ typedef struct ltc_scan {
   bool from_start;   /* and every block before lo too: a replay from the session's start */
   bool by_time;      /* blocks in order of their first timestamp (else track, then sequence) */
   uint64_t min_seq;  /* only blocks that hold a record numbered min_seq or later */
-  /* Called before each block with its track and first timestamp; nonzero stops the scan. */
-  int (*block)(void *user, uint32_t track, int64_t start_ns);
+  uint32_t only_track; /* only this track's blocks (0: every track) */
+  /* Called before each block with its track, first timestamp and first seq; nonzero stops
+   * the scan. */
+  int (*block)(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq);
   void (*event)(void *user, const ltc_event *e);
   void *user;
 } ltc_scan;

@@ -23,6 +23,7 @@ enum {
 
 struct live_session;
 typedef struct ltc_checkpointer ltc_checkpointer;
+struct ltc_replay_cache;
 
 struct ltc_store {
   sqlite3 *db;
@@ -34,6 +35,7 @@ struct ltc_store {
   bool in_tx;
   struct live_session *live;
   ltc_checkpointer *checkpointer; /* checkpoint.c, when the writer has one */
+  struct ltc_replay_cache *replay; /* replay.c's checkpoints of sessions, for a reader */
   char error[256];
 };
 

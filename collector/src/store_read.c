@@ -211,10 +211,10 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
   const char *sql = q->by_time
       ? "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
         "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
-        "ORDER BY start_ns, track, first_seq"
+        "AND (?6 = 0 OR track = ?6) ORDER BY start_ns, track, first_seq"
       : "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
         "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
-        "ORDER BY track, first_seq";
+        "AND (?6 = 0 OR track = ?6) ORDER BY track, first_seq";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
     strings_free(&t);
@@ -225,10 +225,13 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
   sqlite3_bind_int64(st, 3, q->hi);
   sqlite3_bind_int(st, 4, q->from_start);
   sqlite3_bind_int64(st, 5, (int64_t)q->min_seq);
+  sqlite3_bind_int64(st, 6, q->only_track);
   int step;
   while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
     uint32_t track = (uint32_t)sqlite3_column_int64(st, 0);
-    if (q->block && q->block(q->user, track, sqlite3_column_int64(st, 3))) break;
+    if (q->block && q->block(q->user, track, sqlite3_column_int64(st, 3),
+                             (uint64_t)sqlite3_column_int64(st, 1)))
+      break;
     rc = store_block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                             track, (uint64_t)sqlite3_column_int64(st, 1), q->event, q->user);
   }

@@ -60,11 +60,28 @@ int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn
   return 0;
 }
 
+static int by_key(const void *pa, const void *pb) {
+  uint64_t a = (*(ltc_task_slot *const *)pa)->key, b = (*(ltc_task_slot *const *)pb)->key;
+  return a < b ? -1 : a > b;
+}
+
 void ltc_taskstates_each(ltc_taskstates *t,
                          void (*fn)(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot),
                          void *user) {
-  for (size_t i = 0; i < t->cap; i++)
-    if (t->slots[i].key) fn(user, ltc_task_slot_track(&t->slots[i]), ltc_task_slot_task(&t->slots[i]), &t->slots[i]);
+  ltc_task_slot **order = t->len ? malloc(t->len * sizeof *order) : NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < t->cap; i++) {
+    if (!t->slots[i].key) continue;
+    if (order)
+      order[n++] = &t->slots[i];
+    else /* out of memory: in table order rather than not at all */
+      fn(user, ltc_task_slot_track(&t->slots[i]), ltc_task_slot_task(&t->slots[i]), &t->slots[i]);
+  }
+  if (!order) return;
+  qsort(order, n, sizeof *order, by_key);
+  for (size_t i = 0; i < n; i++)
+    fn(user, ltc_task_slot_track(order[i]), ltc_task_slot_task(order[i]), order[i]);
+  free(order);
 }
 
 void ltc_taskstates_free(ltc_taskstates *t) {

@@ -41,7 +41,7 @@ int ltc_taskstates_apply(ltc_taskstates *t, const ltc_event *e, ltc_task_move_fn
 /* The slot of (track, id), made empty (state NONE) when new; NULL when out of memory. The
  * table also serves as a plain map by (track, id), e.g. of pending timers. */
 ltc_task_slot *ltc_taskstates_slot(ltc_taskstates *t, uint32_t track, uint32_t id);
-/* Every task seen, in no particular order. */
+/* Every task seen, in the order of (track, id): the same whatever order they came in. */
 void ltc_taskstates_each(ltc_taskstates *t,
                          void (*fn)(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot),
                          void *user);

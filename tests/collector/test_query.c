@@ -15,17 +15,18 @@
 
 #include "db_query.h"
 #include "query.h"
+#include "replay.h"
 
 static char dir[64], db[160];
 static ltc_store *reader;
-static int64_t ordering, say_after;
+static int64_t ordering, say_after, ticker;
 
 #define MS 1000000LL
 
 static void record(const char *seed) {
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
-           "%s/looptrace record --db %s --clock virtual --name %s -- %s/%s > %s/out 2>%s/err",
+           "%s/looptrace record --db %s --clock virtual --name '%s' -- %s/%s > %s/out 2>%s/err",
            LT_BIN_DIR, db, seed, LT_BIN_DIR, seed, dir, dir);
   int st = system(cmd);
   assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -37,8 +38,10 @@ static int setup(void **state) {
   snprintf(db, sizeof db, "%s/t.db", dir);
   record("seed_ordering");
   record("seed_say_after");
+  record("demo_ticker 600 1 16"); /* 16 workers ticking 600 times: ~100k records, 1-17 ms apart */
   ordering = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_ordering'");
   say_after = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_say_after'");
+  ticker = db_int(db, "SELECT id FROM sessions WHERE label LIKE 'demo_ticker%'");
   char err[256];
   return ltc_store_open_reader(db, &reader, err, sizeof err);
 }
@@ -92,7 +95,7 @@ static const char *str(const cJSON *o, const char *name) {
 static void test_sessions_and_tasks(void **state) {
   cJSON *out = ok("sessions", "{}");
   const cJSON *list = cJSON_GetObjectItem(out, "sessions");
-  assert_int_equal(cJSON_GetArraySize(list), 2);
+  assert_int_equal(cJSON_GetArraySize(list), 3);
   assert_string_equal(str(cJSON_GetArrayItem(list, 0), "label"), "seed_ordering");
   assert_string_equal(str(cJSON_GetArrayItem(list, 0), "status"), "complete");
   assert_string_equal(str(cJSON_GetArrayItem(list, 0), "clock"), "virtual");
@@ -268,6 +271,46 @@ static void test_summary_adds_up(void **state) {
   cJSON_Delete(out);
 }
 
+static char *answer(const char *op, const char *args) {
+  ltc_query_error err;
+  cJSON *out = ask(op, args, &err);
+  if (!out) fail_msg("%s %s: %s", op, args, err.message);
+  char *text = cJSON_PrintUnformatted(out);
+  cJSON_Delete(out);
+  return text;
+}
+
+/* Replays that start from checkpoints answer exactly what replays from the start answer:
+ * summaries and windows (with their first states and pending timers) all over a session
+ * long enough to have many. */
+static void test_checkpoints_change_nothing(void **state) {
+  int64_t start = db_int(db, "SELECT start_ns FROM sessions WHERE label LIKE 'demo_ticker%'");
+  int64_t end = db_int(db, "SELECT end_ns FROM sessions WHERE label LIKE 'demo_ticker%'");
+  assert_true(db_int(db, "SELECT count(*) FROM event_blocks WHERE session = "
+                         "(SELECT id FROM sessions WHERE label LIKE 'demo_ticker%')") >= 16);
+  uint64_t x = 12345;
+  for (int i = 0; i < 24; i++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    int64_t a = start + (int64_t)((x >> 33) % (uint64_t)(end - start));
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    int64_t b = a + (int64_t)((x >> 33) % (uint64_t)(end - a + 1));
+    char sum[256], ev[256];
+    snprintf(sum, sizeof sum, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"buckets\":37}",
+             (long long)ticker, (long long)a, (long long)b);
+    snprintf(ev, sizeof ev, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":500}",
+             (long long)ticker, (long long)a, (long long)b);
+    ltc_replay_every = 0; /* from the start */
+    char *plain_sum = answer("summary", sum), *plain_ev = answer("events", ev);
+    ltc_replay_every = 2; /* from checkpoints every 2 blocks */
+    char *fast_sum = answer("summary", sum), *fast_ev = answer("events", ev);
+    assert_string_equal(fast_sum, plain_sum);
+    assert_string_equal(fast_ev, plain_ev);
+    if (i == 0) assert_non_null(strstr(plain_ev, "\"timers\":[{")); /* something to restore */
+    free(plain_sum), free(plain_ev), free(fast_sum), free(fast_ev);
+  }
+  ltc_replay_every = 16;
+}
+
 static void test_errors_say_what_is_wrong(void **state) {
   ltc_query_error err;
   assert_null(ask("session", "{\"session\":999}", &err));
@@ -296,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_window_holds_the_records_in_order),
       cmocka_unit_test(test_window_says_what_tasks_were_doing),
       cmocka_unit_test(test_summary_adds_up),
+      cmocka_unit_test(test_checkpoints_change_nothing),
       cmocka_unit_test(test_errors_say_what_is_wrong),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
