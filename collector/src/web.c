@@ -21,6 +21,7 @@
 /* A message waiting to go out on a websocket, with lws's headroom before it. */
 typedef struct out_msg {
   struct out_msg *next;
+  int64_t session_row; /* a `session` push of this session (0: another message) */
   size_t len;
   unsigned char data[];
 } out_msg;
@@ -38,6 +39,8 @@ typedef struct conn {
   size_t rx_len;
   bool rx_refused; /* the message grew too large or was binary: skip to its end */
   out_msg *out_head, *out_tail;
+  size_t out_bytes;
+  bool closing; /* too far behind: being closed */
   struct conn *next;
 } conn;
 
@@ -72,24 +75,52 @@ static char *reply_text(int64_t id, cJSON *result, const ltc_query_error *err) {
   return text;
 }
 
-/* Queues text (taken) on a websocket client and asks lws for a chance to write it. */
-static void ws_send(conn *c, char *text) {
+/* Unlinks and frees a message not sent yet (prev: the one before it, NULL at the head). */
+static void drop_msg(conn *c, out_msg *prev, out_msg *m) {
+  if (prev)
+    prev->next = m->next;
+  else
+    c->out_head = m->next;
+  if (c->out_tail == m) c->out_tail = prev;
+  c->out_bytes -= m->len;
+  free(m);
+}
+
+/* Queues text (taken) on a websocket client and asks lws for a chance to write it. A
+ * `session` push replaces one of the same session still waiting (a client that reads
+ * slowly gets each session's latest row, not every one since); a client that let more than
+ * LTC_WEB_MAX_OUTBOUND bytes pile up is disconnected. */
+static void ws_send_row(conn *c, char *text, int64_t session_row) {
   if (!text) return;
+  if (session_row)
+    for (out_msg *m = c->out_head, *prev = NULL; m; prev = m, m = m->next)
+      if (m->session_row == session_row) {
+        drop_msg(c, prev, m);
+        break;
+      }
   size_t len = strlen(text);
-  out_msg *m = malloc(sizeof *m + LWS_PRE + len);
+  out_msg *m = c->closing ? NULL : malloc(sizeof *m + LWS_PRE + len);
   if (m) {
     m->next = NULL;
     m->len = len;
+    m->session_row = session_row;
     memcpy(m->data + LWS_PRE, text, len);
     if (c->out_tail)
       c->out_tail->next = m;
     else
       c->out_head = m;
     c->out_tail = m;
+    c->out_bytes += len;
   }
   free(text);
+  if (c->out_bytes > LTC_WEB_MAX_OUTBOUND && !c->closing) {
+    c->closing = true; /* it reads nothing: closed on lws's next turn */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
   lws_callback_on_writable(c->wsi);
 }
+
+static void ws_send(conn *c, char *text) { ws_send_row(c, text, 0); }
 
 static char *push_text(const char *type, int64_t session, const char *raw_name, const char *raw) {
   ltc_jsonbuf b = {0};
@@ -328,6 +359,7 @@ static int ws_writable(ltc_web *w, conn *c) {
   if (!m) return 0;
   c->out_head = m->next;
   if (!c->out_head) c->out_tail = NULL;
+  c->out_bytes -= m->len;
   int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
   free(m);
   if (n < 0) return -1;
@@ -352,7 +384,7 @@ static void on_wake(ltc_web *w) {
         type = "session";
       }
       for (conn *c = w->clients; c; c = c->next)
-        ws_send(c, push_text(type, ids[i], "row", raw));
+        ws_send_row(c, push_text(type, ids[i], "row", raw), raw ? ids[i] : 0);
       free(raw);
     }
   for (conn *c = w->clients; c; c = c->next) lws_callback_on_writable(c->wsi);

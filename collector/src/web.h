@@ -27,5 +27,6 @@ void ltc_web_stop(ltc_web *w);
 
 #define LTC_WEB_MAX_MESSAGE (1 << 20)  /* a websocket message from a client, at most */
 #define LTC_WEB_MAX_BACKLOG 200000     /* stored records a subscribe sends before live ones */
+#define LTC_WEB_MAX_OUTBOUND (256u << 20) /* bytes waiting for one client before it is dropped */
 
 #endif

@@ -23,6 +23,11 @@ export async function until(cond, what, ms = 10000) {
   }
 }
 
+// Every daemon started here: none outlives the test process, even when a test fails before
+// stopping it (and none keeps a failed test waiting on it).
+const running = new Set();
+process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
+
 export class Daemon {
   // A daemon on a new temporary directory, or (dir) on the database another one left.
   static async start(extra = [], dir = null) {
@@ -40,6 +45,11 @@ export class Daemon {
     d.proc.stdout.on('data', (b) => { d.out += b; });
     d.proc.stderr.on('data', (b) => { d.err += b; });
     d.exited = new Promise((r) => d.proc.on('exit', (code, signal) => r({ code, signal })));
+    running.add(d.proc);
+    d.proc.on('exit', () => running.delete(d.proc));
+    d.proc.unref();
+    d.proc.stdout.unref();
+    d.proc.stderr.unref();
     const m = await until(() => /UI at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(d.out),
       `the daemon to print its URL (stderr: ${d.err})`, launcher.length ? 60000 : 10000);
     d.url = m[1];
@@ -90,6 +100,7 @@ export class Daemon {
   }
 
   async stop(signal = 'SIGTERM') {
+    this.proc.ref(); /* waited for now (it is unref'd so a failed test does not wait on it) */
     this.proc.kill(signal);
     const r = await this.exited;
     return r;

@@ -114,6 +114,12 @@ test('a client that stops reading is told to resync; storage and other clients g
   const resync = await slow.push((m) => m.type === 'resync' && m.session === id, 'a resync', 60000);
   assert.match(resync.reason, /behind/);
   assert.equal((await slow.ask('sessions')).ok, true); // and it is still served
+  // the session's rows reach it too, the latest last (rows still waiting for a client are
+  // replaced by newer ones, so they never pile up; how many wait depends on the sockets)
+  const rows = (c) => c.pushes.filter((m) => m.type === 'session' && m.session === id);
+  await slow.push((m) => m.type === 'session' && m.session === id && m.row.status === 'complete',
+    'the latest row');
+  assert.equal(rows(slow).at(-1).row.status, 'complete');
   await slow.close();
   await other.close();
   await d.finish();
