@@ -388,7 +388,10 @@ int ltc_ordering_load(ltc_store *s, int64_t id, ltc_ordering **out) {
     o->argv = intern(o, &v->texts, "%s", row.argv ? row.argv : "[]");
     if (!o->label || !o->program || !o->clock || !o->status || !o->argv) rc = -ENOMEM;
   }
-  if (rc == 0) rc = ltc_store_session_shuffle(s, id, &o->shuffled, &o->seed);
+  if (rc == 0) {
+    o->shuffled = row.shuffled;
+    o->seed = row.shuffle_seed;
+  }
   if (rc == 0) rc = ltc_store_tasks(s, id, add_task, o);
   if (rc == 0) rc = v->err;
   if (rc == 0) rc = name_tasks(o);

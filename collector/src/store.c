@@ -161,28 +161,6 @@ static int add_shuffle_seed(ltc_store *s) {
   return have ? 0 : ltc_store_exec(s, "ALTER TABLE sessions ADD COLUMN shuffle_seed INTEGER");
 }
 
-int ltc_store_session_shuffle(ltc_store *s, int64_t id, bool *shuffled, uint64_t *seed) {
-  *shuffled = false;
-  *seed = 0;
-  sqlite3_stmt *st;
-  /* a reader of a database no writer has opened since the column came: no seeds in it */
-  if (sqlite3_prepare_v2(s->db, "SELECT shuffle_seed FROM sessions WHERE id = ?", -1, &st,
-                         NULL) != SQLITE_OK)
-    return sqlite3_exec(s->db, "SELECT 1 FROM sessions LIMIT 0", NULL, NULL, NULL) == SQLITE_OK
-               ? 0
-               : ltc_store_fail(s, "session");
-  sqlite3_bind_int64(st, 1, id);
-  int rc = -ENOENT;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    rc = 0;
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-      *shuffled = true;
-      *seed = (uint64_t)sqlite3_column_int64(st, 0);
-    }
-  }
-  sqlite3_finalize(st);
-  return rc;
-}
 
 const char *ltc_store_default_path(char *buf, size_t len) {
   const char *env = getenv("LOOPTRACE_DB");

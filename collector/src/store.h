@@ -74,9 +74,6 @@ void ltc_strings_free(ltc_session_strings *t);
 /* A site (where a task was spawned or awaited): 0, or -ENOENT. */
 int ltc_sites_get(const ltc_session_strings *t, uint32_t track, uint64_t id, const char **file,
                   const char **func, int64_t *line);
-/* Whether session id ran in shuffle mode, and its seed (the column shuffle_seed). 0, or
- * -ENOENT for an unknown session. */
-int ltc_store_session_shuffle(ltc_store *s, int64_t id, bool *shuffled, uint64_t *seed);
 /* The session's row; its text lives in the store until the next call of this function. */
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row);
 

@@ -18,34 +18,50 @@ static const char *text_or_null(sqlite3_stmt *st, int col) {
                                                      : (const char *)sqlite3_column_text(st, col);
 }
 
+/* A session row's columns, in the order session_from reads them. */
+#define SESSION_COLUMNS                                                                  \
+  "id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, events, "  \
+  "lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id), argv, error, "
+
+/* Selects sessions (rest: what follows FROM sessions s). A database no writer has opened
+ * since sessions got shuffle_seed has none: read-only, its runs read as FIFO. */
+static int prepare_sessions(ltc_store *s, const char *rest, sqlite3_stmt **st) {
+  char sql[512];
+  snprintf(sql, sizeof sql, "SELECT " SESSION_COLUMNS "shuffle_seed FROM sessions s %s", rest);
+  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK) return 0;
+  snprintf(sql, sizeof sql, "SELECT " SESSION_COLUMNS "NULL FROM sessions s %s", rest);
+  return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+/* The row st is on (its text lives until st steps again). */
+static ltc_session_row session_from(sqlite3_stmt *st) {
+  return (ltc_session_row){
+      .id = sqlite3_column_int64(st, 0),
+      .program = (const char *)sqlite3_column_text(st, 1),
+      .label = (const char *)sqlite3_column_text(st, 2),
+      .status = (const char *)sqlite3_column_text(st, 3),
+      .clock = (const char *)sqlite3_column_text(st, 4),
+      .pid = sqlite3_column_int64(st, 5),
+      .started_wall_ns = sqlite3_column_int64(st, 6),
+      .start_ns = sqlite3_column_int64(st, 7),
+      .end_ns = sqlite3_column_int64(st, 8),
+      .events = sqlite3_column_int64(st, 9),
+      .lost = sqlite3_column_int64(st, 10),
+      .tasks = sqlite3_column_int64(st, 11),
+      .argv = (const char *)sqlite3_column_text(st, 12),
+      .error = text_or_null(st, 13),
+      .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
+      .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14),
+  };
+}
+
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
                             void *user) {
   sqlite3_stmt *st;
-  const char *sql =
-      "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, end_ns, "
-      "events, lost, (SELECT count(*) FROM tasks t WHERE t.session = s.id), argv, error, "
-      "shuffle_seed FROM sessions s ORDER BY id";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "listing");
+  if (prepare_sessions(s, "ORDER BY id", &st) < 0) return ltc_store_fail(s, "listing");
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    ltc_session_row row = {
-        .id = sqlite3_column_int64(st, 0),
-        .program = (const char *)sqlite3_column_text(st, 1),
-        .label = (const char *)sqlite3_column_text(st, 2),
-        .status = (const char *)sqlite3_column_text(st, 3),
-        .clock = (const char *)sqlite3_column_text(st, 4),
-        .pid = sqlite3_column_int64(st, 5),
-        .started_wall_ns = sqlite3_column_int64(st, 6),
-        .start_ns = sqlite3_column_int64(st, 7),
-        .end_ns = sqlite3_column_int64(st, 8),
-        .events = sqlite3_column_int64(st, 9),
-        .lost = sqlite3_column_int64(st, 10),
-        .tasks = sqlite3_column_int64(st, 11),
-        .argv = (const char *)sqlite3_column_text(st, 12),
-        .error = text_or_null(st, 13),
-        .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
-        .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14),
-    };
+    ltc_session_row row = session_from(st);
     fn(user, &row);
   }
   sqlite3_finalize(st);
@@ -148,32 +164,24 @@ static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
 
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
   sqlite3_stmt *st;
-  const char *sql = "SELECT id, program, label, status, clock, pid, started_wall_ns, start_ns, "
-                    "end_ns, events, lost, argv, coalesce(error, ''), "
-                    "(SELECT count(*) FROM tasks t WHERE t.session = s.id), shuffle_seed "
-                    "FROM sessions s WHERE id = ?";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return ltc_store_fail(s, "session");
+  if (prepare_sessions(s, "WHERE id = ?", &st) < 0) return ltc_store_fail(s, "session");
   sqlite3_bind_int64(st, 1, id);
   int rc = -ENOENT;
   if (sqlite3_step(st) == SQLITE_ROW) {
-    snprintf(s->row_program, sizeof s->row_program, "%s", sqlite3_column_text(st, 1));
-    snprintf(s->row_label, sizeof s->row_label, "%s", sqlite3_column_text(st, 2));
-    snprintf(s->row_status, sizeof s->row_status, "%s", sqlite3_column_text(st, 3));
-    snprintf(s->row_clock, sizeof s->row_clock, "%s", sqlite3_column_text(st, 4));
-    snprintf(s->row_argv, sizeof s->row_argv, "%s", sqlite3_column_text(st, 11));
-    snprintf(s->row_error, sizeof s->row_error, "%s", sqlite3_column_text(st, 12));
-    *row = (ltc_session_row){.id = id, .program = s->row_program, .label = s->row_label,
-                             .status = s->row_status, .clock = s->row_clock, .pid = sqlite3_column_int64(st, 5),
-                             .started_wall_ns = sqlite3_column_int64(st, 6),
-                             .start_ns = sqlite3_column_int64(st, 7),
-                             .end_ns = sqlite3_column_int64(st, 8),
-                             .events = sqlite3_column_int64(st, 9),
-                             .lost = sqlite3_column_int64(st, 10),
-                             .argv = s->row_argv,
-                             .error = s->row_error[0] ? s->row_error : NULL,
-                             .tasks = sqlite3_column_int64(st, 13),
-                             .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
-                             .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14)};
+    /* the text outlives the statement: it is kept in the store */
+    *row = session_from(st);
+    snprintf(s->row_program, sizeof s->row_program, "%s", row->program ? row->program : "");
+    snprintf(s->row_label, sizeof s->row_label, "%s", row->label ? row->label : "");
+    snprintf(s->row_status, sizeof s->row_status, "%s", row->status ? row->status : "");
+    snprintf(s->row_clock, sizeof s->row_clock, "%s", row->clock ? row->clock : "");
+    snprintf(s->row_argv, sizeof s->row_argv, "%s", row->argv ? row->argv : "[]");
+    snprintf(s->row_error, sizeof s->row_error, "%s", row->error ? row->error : "");
+    row->program = s->row_program;
+    row->label = s->row_label;
+    row->status = s->row_status;
+    row->clock = s->row_clock;
+    row->argv = s->row_argv;
+    row->error = s->row_error[0] ? s->row_error : NULL;
     rc = 0;
   }
   sqlite3_finalize(st);
