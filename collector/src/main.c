@@ -9,7 +9,7 @@ static const struct {
   int (*run)(int argc, char **argv);
   const char *what;
 } commands[] = {
-    {"serve", ltc_cmd_serve, "the collector: store what traced programs stream to it"},
+    {"serve", ltc_cmd_serve, "the collector: store what traced programs stream, serve the browser UI"},
     {"record", ltc_cmd_record, "run a program traced and store the run as a session"},
     {"sessions", ltc_cmd_sessions, "list the recorded sessions"},
     {"export", ltc_cmd_export, "write a session as Chrome trace JSON (Perfetto) or JSON lines"},
