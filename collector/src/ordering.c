@@ -77,18 +77,12 @@ static void pool_free(pool *p) {
 
 /* ---- the ordering's private part ---- */
 
-typedef struct timer_slot {
-  uint64_t key; /* track << 32 | timer id, top bit set; 0: empty */
-  int32_t armer;
-} timer_slot;
-
 struct ltc_opriv {
   pool keys, texts;
   size_t stepcap;
   uint32_t *loop_tracks; /* the tracks that have tasks, in order: a task's loop ordinal */
   size_t nloops;
-  timer_slot *timers;
-  size_t tcap, tlen;
+  ltc_taskstates timers; /* pending timers and who armed them (ltc_timers_apply) */
   ltc_taskstates states;
   const ltc_session_strings *strings;
   char *buf; /* a scratch buffer for keys */
@@ -219,35 +213,6 @@ static const char *task_ident(const ltc_ordering *o, int32_t t) {
   return t >= 0 && (size_t)t < o->ntasks ? o->tasks[t].ident : "loop";
 }
 
-/* ---- timers: who armed each, for naming its fire ---- */
-
-static timer_slot *timer_slot_of(struct ltc_opriv *v, uint32_t track, uint64_t id, bool add) {
-  uint64_t key = (uint64_t)track << 32 | (id & 0xffffffffu) | 1ull << 63;
-  if (add && (v->tlen + 1) * 2 > v->tcap) {
-    size_t cap = v->tcap ? v->tcap * 2 : 64;
-    timer_slot *n = calloc(cap, sizeof *n);
-    if (!n) return NULL;
-    for (size_t i = 0; i < v->tcap; i++) {
-      if (!v->timers[i].key) continue;
-      size_t j = (size_t)(v->timers[i].key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
-      while (n[j].key) j = (j + 1) & (cap - 1);
-      n[j] = v->timers[i];
-    }
-    free(v->timers);
-    v->timers = n;
-    v->tcap = cap;
-  }
-  if (!v->tcap) return NULL;
-  size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (v->tcap - 1);
-  while (v->timers[i].key && v->timers[i].key != key) i = (i + 1) & (v->tcap - 1);
-  if (!v->timers[i].key) {
-    if (!add) return NULL;
-    v->timers[i].key = key;
-    v->tlen++;
-  }
-  return &v->timers[i];
-}
-
 /* ---- the steps ---- */
 
 static void add_step(ltc_ordering *o, const ltc_event *e, uint8_t kind, uint8_t flags, int32_t task,
@@ -348,21 +313,18 @@ static void on_event(void *user, const ltc_event *e) {
       add_step(o, e, LTC_STEP_MARK, 0, task, -1, text);
       break;
     }
-    case LT_EV_TIMER_ARM: {
-      timer_slot *t = timer_slot_of(v, e->track, e->a[0], true);
-      if (!t)
-        v->err = -ENOMEM;
-      else
-        t->armer = task;
-      break;
-    }
     case LT_EV_TIMER_FIRE: {
-      timer_slot *t = timer_slot_of(v, e->track, e->a[0], false);
-      add_step(o, e, LTC_STEP_FIRE, 0, -1, t ? t->armer : -1, NULL);
+      /* named by the task that armed it (read before the fire ends the timer below) */
+      ltc_task_slot *t = ltc_taskstates_slot(&v->timers, e->track, (uint32_t)e->a[0]);
+      int32_t armer = t && t->state == LTC_TASK_WAITING && t->detail
+                          ? task_index(o, e->track, (uint32_t)t->detail)
+                          : -1;
+      add_step(o, e, LTC_STEP_FIRE, 0, -1, armer, NULL);
       break;
     }
     default: break;
   }
+  if (ltc_timers_apply(&v->timers, e) < 0) v->err = -ENOMEM;
 }
 
 int ltc_ordering_load(ltc_store *s, int64_t id, ltc_ordering **out) {
@@ -401,8 +363,7 @@ int ltc_ordering_load(ltc_store *s, int64_t id, ltc_ordering **out) {
   }
   if (rc == 0) ltc_taskstates_each(&v->states, close_task, o);
   ltc_taskstates_free(&v->states);
-  free(v->timers);
-  v->timers = NULL;
+  ltc_taskstates_free(&v->timers);
   if (rc < 0) {
     ltc_ordering_free(o);
     return rc;
@@ -419,7 +380,7 @@ void ltc_ordering_free(ltc_ordering *o) {
   pool_free(&v->keys);
   pool_free(&v->texts);
   ltc_taskstates_free(&v->states);
-  free(v->timers);
+  ltc_taskstates_free(&v->timers);
   free(v->loop_tracks);
   free(v->buf);
   free(v);

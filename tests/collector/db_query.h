@@ -1,11 +1,14 @@
 /* db_query.h: what the collector tests read back: one number, or every row's first column as
  * lines, from a real SQLite file (each call opens it afresh, as another process would), and a
- * whole small file. */
+ * whole small file; and the shell command they run the real binaries with. */
 #ifndef LT_TEST_DB_QUERY_H
 #define LT_TEST_DB_QUERY_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +61,18 @@ static inline char *file_text(const char *path) {
   if (f) fclose(f);
   buf[n] = 0;
   return buf;
+}
+
+/* Runs a shell command made like printf; its exit status (-1 when it did not exit). */
+static inline int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int shell(const char *fmt, ...) {
+  char cmd[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #endif

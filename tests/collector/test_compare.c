@@ -30,21 +30,10 @@ static char dir[64], db[160];
 static ltc_store *reader;
 static int64_t seq, conc, conc2;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Records PROGRAM ARGS under the virtual clock with extra record options; its stdout goes to
  * dir/NAME.out. Returns the newest session's id. */
 static int64_t record(const char *name, const char *opts, const char *prog) {
-  assert_int_equal(sh("%s/looptrace record --db %s --clock virtual %s -- %s/%s > %s/%s.out "
+  assert_int_equal(shell("%s/looptrace record --db %s --clock virtual %s -- %s/%s > %s/%s.out "
                       "2>>%s/record.err",
                       LT_BIN_DIR, db, opts, LT_BIN_DIR, prog, dir, name, dir),
                    0);
@@ -64,7 +53,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   ltc_store_close(reader);
-  return sh("rm -rf %s", dir);
+  return shell("rm -rf %s", dir);
 }
 
 static const char *str(const cJSON *o, const char *k) {
@@ -152,7 +141,7 @@ static void test_sequential_against_concurrent(void **state) {
   cJSON_Delete(d);
 
   /* the command: exit 1, the divergence and 3 against 2 units in its text */
-  assert_int_equal(sh("%s/looptrace diff %lld %lld --db %s --unit 100ms > %s/diff.txt", LT_BIN_DIR,
+  assert_int_equal(shell("%s/looptrace diff %lld %lld --db %s --unit 100ms > %s/diff.txt", LT_BIN_DIR,
                       (long long)seq, (long long)conc, db, dir),
                    1);
   char path[128];
@@ -164,6 +153,7 @@ static void test_sequential_against_concurrent(void **state) {
   assert_non_null(
       strstr(text, "\n+           2                 0 ns  main awaits say_after(hello)"));
   assert_non_null(strstr(text, "300 ms = 3 u       200 ms = 2 u     -100 ms = -1 u"));
+  assert_non_null(strstr(text, "timer of main fires")); /* a fire is named by who armed it */
 }
 
 static void test_two_runs_of_one_program_have_an_empty_diff(void **state) {
@@ -180,7 +170,7 @@ static void test_two_runs_of_one_program_have_an_empty_diff(void **state) {
   assert_non_null(d);
   assert_int_equal(cJSON_GetArraySize(obj(d, "entries")), 0);
   cJSON_Delete(d);
-  assert_int_equal(sh("%s/looptrace diff %lld %lld --db %s > %s/same.txt", LT_BIN_DIR,
+  assert_int_equal(shell("%s/looptrace diff %lld %lld --db %s > %s/same.txt", LT_BIN_DIR,
                       (long long)conc, (long long)conc2, db, dir),
                    0);
   char path[128];
@@ -188,9 +178,9 @@ static void test_two_runs_of_one_program_have_an_empty_diff(void **state) {
   assert_non_null(strstr(file_text(path), "the orderings are the same: "));
   /* errors: 2 */
   assert_int_equal(
-      sh("%s/looptrace diff %lld 999 --db %s 2>/dev/null", LT_BIN_DIR, (long long)conc, db), 2);
+      shell("%s/looptrace diff %lld 999 --db %s 2>/dev/null", LT_BIN_DIR, (long long)conc, db), 2);
   assert_int_equal(
-      sh("%s/looptrace diff %lld --db %s 2>/dev/null", LT_BIN_DIR, (long long)conc, db), 2);
+      shell("%s/looptrace diff %lld --db %s 2>/dev/null", LT_BIN_DIR, (long long)conc, db), 2);
 }
 
 static void test_shuffled_runs_fall_into_groups(void **state) {
@@ -206,10 +196,10 @@ static void test_shuffled_runs_fall_into_groups(void **state) {
                       "1\n2\n3\n4\n5\n6\n7\n8\n");
   /* FIFO runs: one ordering, one output, exit 0 */
   assert_int_equal(
-      sh("%s/looptrace orderings --db %s --label demo_fifo > /dev/null", LT_BIN_DIR, db), 0);
+      shell("%s/looptrace orderings --db %s --label demo_fifo > /dev/null", LT_BIN_DIR, db), 0);
   /* shuffled: several of each, exit 1; the API says which runs share which */
   assert_int_equal(
-      sh("%s/looptrace orderings --db %s --label shuffled > %s/groups.txt", LT_BIN_DIR, db, dir),
+      shell("%s/looptrace orderings --db %s --label shuffled > %s/groups.txt", LT_BIN_DIR, db, dir),
       1);
   char args[64];
   snprintf(args, sizeof args, "{\"sessions\":\"%lld-%lld\"}", (long long)last - 7, (long long)last);
@@ -266,7 +256,7 @@ static void test_replaying_a_seed_reproduces_the_run(void **state) {
   strcpy(marks_a, db_marks(db, a));
   assert_string_equal(db_marks(db, b), marks_a);
   assert_string_equal(marks_a, out_a);
-  assert_int_equal(sh("%s/looptrace diff %lld %lld --db %s > /dev/null", LT_BIN_DIR, (long long)a,
+  assert_int_equal(shell("%s/looptrace diff %lld %lld --db %s > /dev/null", LT_BIN_DIR, (long long)a,
                       (long long)b, db),
                    0);
   ltc_ordering *oa, *ob;
@@ -369,7 +359,7 @@ static void test_old_database_gains_the_column(void **state) {
   char err[256];
   assert_int_equal(ltc_store_open(old, &w, err, sizeof err), 0);
   ltc_store_close(w);
-  assert_int_equal(sh("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; INSERT INTO "
+  assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; INSERT INTO "
                       "sessions (program, argv, clock, status) VALUES ('p', '[]', 'real', "
                       "'complete')\"",
                       old),

@@ -14,17 +14,9 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-static char dir[64], db[128];
+#include "db_query.h"
 
-static int run(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+static char dir[64], db[128];
 
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -43,14 +35,14 @@ static int setup(void **state) {
   strcpy(dir, "/tmp/lt-export-XXXXXX");
   assert_non_null(mkdtemp(dir));
   snprintf(db, sizeof db, "%s/t.db", dir);
-  assert_int_equal(run("%s/looptrace record --db %s --clock virtual -- %s/seed_ordering >/dev/null "
+  assert_int_equal(shell("%s/looptrace record --db %s --clock virtual -- %s/seed_ordering >/dev/null "
                        "2>&1",
                        LT_BIN_DIR, db, LT_BIN_DIR),
                    0);
   return 0;
 }
 
-static int teardown(void **state) { return run("rm -rf %s", dir); }
+static int teardown(void **state) { return shell("rm -rf %s", dir); }
 
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -64,7 +56,7 @@ static double num(const cJSON *o, const char *k) {
 static void test_chrome_export(void **state) {
   char out[160];
   snprintf(out, sizeof out, "%s/t.json", dir);
-  assert_int_equal(run("%s/looptrace export 1 --db %s -o %s", LT_BIN_DIR, db, out), 0);
+  assert_int_equal(shell("%s/looptrace export 1 --db %s -o %s", LT_BIN_DIR, db, out), 0);
   char *text = slurp(out);
   cJSON *root = cJSON_Parse(text);
   assert_non_null(root);
@@ -116,7 +108,7 @@ static void test_chrome_export(void **state) {
 static void test_jsonl_export(void **state) {
   char out[160];
   snprintf(out, sizeof out, "%s/t.jsonl", dir);
-  assert_int_equal(run("%s/looptrace export 1 --db %s --format jsonl -o %s", LT_BIN_DIR, db, out),
+  assert_int_equal(shell("%s/looptrace export 1 --db %s --format jsonl -o %s", LT_BIN_DIR, db, out),
                    0);
   char *text = slurp(out);
   int lines = 0, marks = 0;
@@ -133,11 +125,11 @@ static void test_jsonl_export(void **state) {
 }
 
 static void test_unknown_session_and_bad_format(void **state) {
-  assert_int_equal(run("%s/looptrace export 99 --db %s >/dev/null 2>&1", LT_BIN_DIR, db), 1);
-  assert_int_equal(run("%s/looptrace export 1 --db %s --format xml >/dev/null 2>&1", LT_BIN_DIR,
+  assert_int_equal(shell("%s/looptrace export 99 --db %s >/dev/null 2>&1", LT_BIN_DIR, db), 1);
+  assert_int_equal(shell("%s/looptrace export 1 --db %s --format xml >/dev/null 2>&1", LT_BIN_DIR,
                        db),
                    2);
-  assert_int_equal(run("%s/looptrace export --db %s >/dev/null 2>&1", LT_BIN_DIR, db), 2);
+  assert_int_equal(shell("%s/looptrace export --db %s >/dev/null 2>&1", LT_BIN_DIR, db), 2);
 }
 
 int main(void) {
