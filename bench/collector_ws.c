@@ -77,7 +77,7 @@ static void on_events(ws_client *c, const char *text, int64_t received_ns) {
       c->r.sink_wait_ns += ns;
       if (ns > c->r.sink_wait_max_ns) c->r.sink_wait_max_ns = ns;
     }
-    /* a SINK_WAIT's ts is when the wait began, not when it was written: not timed */
+    /* a SINK_WAIT is the tracer's own record, not the program's: not timed */
     if ((int64_t)c->r.received <= c->r.backlog || waited) continue;
     note_latency(c, received_ns - ts);
   }

@@ -17,7 +17,7 @@ typedef struct ws_result {
   uint64_t received;  /* records received in events pushes, backlog included */
   uint64_t messages;  /* events pushes */
   uint64_t resyncs;   /* resync pushes: the daemon dropped live records for this client */
-  /* SINK_WAIT records (not timed: their ts is when the wait began): the producer's write to
+  /* SINK_WAIT records (the tracer's own, not timed): the producer's write to
    * its socket took over 50 us (block mode); how often, how long in all, the longest. A long
    * one means the daemon's ingest thread was not reading */
   uint64_t sink_waits;

@@ -49,6 +49,7 @@ typedef struct lane_state {
   uint32_t track;
   uint8_t state;
   int64_t since;
+  int64_t latest; /* the largest timestamp of the track's records so far */
 } lane_state;
 
 typedef struct builder {
@@ -58,7 +59,6 @@ typedef struct builder {
   size_t nlanes;
   uint32_t track;  /* the track being read, and how many of its blocks so far */
   uint64_t blocks;
-  uint64_t next_seq; /* the seq the next block starts at (the one the callback announces) */
   bool oom;
 } builder;
 
@@ -68,7 +68,7 @@ static lane_state *lane_of(builder *b, uint32_t track) {
   lane_state *n = realloc(b->lanes, (b->nlanes + 1) * sizeof *n);
   if (!n) return NULL;
   b->lanes = n;
-  n[b->nlanes] = (lane_state){.track = track};
+  n[b->nlanes] = (lane_state){.track = track, .latest = INT64_MIN};
   return &n[b->nlanes++];
 }
 
@@ -93,6 +93,7 @@ static ltc_task_slot *copy_track(const ltc_taskstates *t, uint32_t track, uint32
 }
 
 static int build_block(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq) {
+  (void)start_ns;
   builder *b = user;
   if (track != b->track) {
     b->track = track;
@@ -115,7 +116,6 @@ static int build_block(void *user, uint32_t track, int64_t start_ns, uint64_t fi
   memset(p, 0, sizeof *p);
   p->track = track;
   p->first_seq = first_seq;
-  p->start_ns = start_ns;
   p->tasks = copy_track(&b->tasks, track, &p->ntasks);
   p->timers = copy_track(&b->timers, track, &p->ntimers);
   lane_state *l = lane_of(b, track);
@@ -123,6 +123,7 @@ static int build_block(void *user, uint32_t track, int64_t start_ns, uint64_t fi
   if (l) {
     p->lane = l->state;
     p->lane_since = l->since;
+    p->until_ns = l->latest;
   }
   return b->oom;
 }
@@ -131,9 +132,14 @@ static void build_event(void *user, const ltc_event *e) {
   builder *b = user;
   if (ltc_taskstates_apply(&b->tasks, e, NULL, NULL) < 0 || ltc_timers_apply(&b->timers, e) < 0)
     b->oom = true;
+  lane_state *l = lane_of(b, e->track);
+  if (!l) {
+    b->oom = true;
+    return;
+  }
+  if (e->ts > l->latest) l->latest = e->ts;
   int to = ltc_lane_next(e);
-  lane_state *l = to >= 0 ? lane_of(b, e->track) : NULL;
-  if (l) {
+  if (to >= 0) {
     l->state = (uint8_t)to;
     l->since = e->ts;
   }
@@ -192,11 +198,14 @@ int ltc_replay_run(ltc_store *s, int64_t id, const ltc_replay *q) {
                     .user = q->user};
     return ltc_store_scan(s, id, &all, NULL);
   }
-  /* each track from its last checkpoint at or before lo (points are by track, then seq) */
+  /* Each track from its last checkpoint whose records before it all come before lo (points
+   * are by track, then seq; a track's first point has none before it). Not "its block starts
+   * by lo": a producer's clock may step back, and a record before the point stamped at or
+   * after lo is one the caller must see as it would from the start. */
   for (size_t i = 0; i < e->n && rc == 0;) {
     size_t best = i, j = i;
     for (; j < e->n && e->points[j].track == e->points[i].track; j++)
-      if (e->points[j].start_ns <= q->lo) best = j;
+      if (e->points[j].until_ns < q->lo) best = j;
     const ltc_replay_point *p = &e->points[best];
     if (q->restore) q->restore(q->user, p);
     ltc_scan one = {.lo = q->lo, .hi = q->hi, .from_start = true, .only_track = p->track,

@@ -20,7 +20,7 @@ extern int ltc_replay_every;
 typedef struct ltc_replay_point {
   uint32_t track;
   uint64_t first_seq;    /* the replay goes on with the block that starts here */
-  int64_t start_ns;      /* its first timestamp */
+  int64_t until_ns;      /* the largest timestamp of the track's records before it */
   ltc_task_slot *tasks;  /* the track's tasks that were ready, running or waiting */
   uint32_t ntasks;
   ltc_task_slot *timers; /* its pending timers (see ltc_timers_apply) */
@@ -38,9 +38,9 @@ typedef struct ltc_replay {
   void *user;
 } ltc_replay;
 
-/* Replays session id for q: each track's records, in order, from its last checkpoint at or
- * before q->lo (or from the start) up to the last block that starts by q->hi. 0, -ENOENT,
- * -EPROTO, -EIO, -ENOMEM. */
+/* Replays session id for q: each track's records, in order, from its last checkpoint with
+ * only records stamped before q->lo ahead of it (or from the start) up to the last block
+ * that starts by q->hi. 0, -ENOENT, -EPROTO, -EIO, -ENOMEM. */
 int ltc_replay_run(ltc_store *s, int64_t id, const ltc_replay *q);
 
 typedef struct ltc_replay_cache ltc_replay_cache;

@@ -122,6 +122,7 @@ __attribute__((format(printf, 3, 4))) static int corrupt(ltc_reader *r, uint64_t
 }
 
 static track *find_track(const ltc_reader *r, uint32_t id) {
+  if (!r) return NULL; /* records stored without their stream (tests, imports): no names */
   for (uint32_t i = 0; i < r->ntracks; i++)
     if (r->tracks[i].id == id) return &r->tracks[i];
   return NULL;

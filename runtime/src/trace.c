@@ -283,8 +283,10 @@ static void flush(lt__track *tr, bool last) {
     a[0] = tr->dropped;
     emit_track_record(tr);
   } else if (waited > SINK_WAIT_REPORT_NS) {
-    int64_t now = lt__track_now(tr);
-    uint64_t *a = lt__track_emit(tr, LT_EV_SINK_WAIT, 0, 0, now - waited, 1, NULL, 0);
+    /* Stamped when the wait ended, so a track's records stay in time order (its previous
+     * records may be stamped after the wait began); under the virtual clock the wait is still
+     * real time, and only a0 says how long. */
+    uint64_t *a = lt__track_emit(tr, LT_EV_SINK_WAIT, 0, 0, lt__track_now(tr), 1, NULL, 0);
     a[0] = (uint64_t)waited;
   }
 }

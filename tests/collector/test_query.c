@@ -16,6 +16,7 @@
 #include "db_query.h"
 #include "query.h"
 #include "replay.h"
+#include "wire_reader.h"
 
 static char dir[64], db[160];
 static ltc_store *reader;
@@ -280,6 +281,33 @@ static char *answer(const char *op, const char *args) {
   return text;
 }
 
+/* Fails showing where two answers part, not both whole (they run to megabytes). */
+static void assert_same_answer(const char *what, const char *got, const char *want) {
+  size_t i = 0;
+  while (got[i] && got[i] == want[i]) i++;
+  if (got[i] == want[i]) return;
+  size_t from = i > 60 ? i - 60 : 0;
+  fail_msg("%s: from checkpoints, byte %zu differs\n  checkpoints: ...%.120s\n  from start:  ...%.120s",
+           what, i, got + from, want + from);
+}
+
+/* The window [a, b] of session id asked with and without checkpoints (every 2 blocks). */
+static void same_with_checkpoints(int64_t id, int64_t a, int64_t b) {
+  char sum[256], ev[256];
+  snprintf(sum, sizeof sum, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"buckets\":37}",
+           (long long)id, (long long)a, (long long)b);
+  snprintf(ev, sizeof ev, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":500}",
+           (long long)id, (long long)a, (long long)b);
+  ltc_replay_every = 0; /* from the start */
+  char *plain_sum = answer("summary", sum), *plain_ev = answer("events", ev);
+  ltc_replay_every = 2;
+  char *fast_sum = answer("summary", sum), *fast_ev = answer("events", ev);
+  ltc_replay_every = 16;
+  assert_same_answer(sum, fast_sum, plain_sum);
+  assert_same_answer(ev, fast_ev, plain_ev);
+  free(plain_sum), free(plain_ev), free(fast_sum), free(fast_ev);
+}
+
 /* Replays that start from checkpoints answer exactly what replays from the start answer:
  * summaries and windows (with their first states and pending timers) all over a session
  * long enough to have many. */
@@ -288,27 +316,73 @@ static void test_checkpoints_change_nothing(void **state) {
   int64_t end = db_int(db, "SELECT end_ns FROM sessions WHERE label LIKE 'demo_ticker%'");
   assert_true(db_int(db, "SELECT count(*) FROM event_blocks WHERE session = "
                          "(SELECT id FROM sessions WHERE label LIKE 'demo_ticker%')") >= 16);
+  char first[256];
+  snprintf(first, sizeof first, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":500}",
+           (long long)ticker, (long long)(start + (end - start) / 2), (long long)end);
+  char *mid = answer("events", first);
+  assert_non_null(strstr(mid, "\"timers\":[{")); /* there is something to restore */
+  free(mid);
   uint64_t x = 12345;
   for (int i = 0; i < 24; i++) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     int64_t a = start + (int64_t)((x >> 33) % (uint64_t)(end - start));
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     int64_t b = a + (int64_t)((x >> 33) % (uint64_t)(end - a + 1));
-    char sum[256], ev[256];
-    snprintf(sum, sizeof sum, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"buckets\":37}",
-             (long long)ticker, (long long)a, (long long)b);
-    snprintf(ev, sizeof ev, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":500}",
-             (long long)ticker, (long long)a, (long long)b);
-    ltc_replay_every = 0; /* from the start */
-    char *plain_sum = answer("summary", sum), *plain_ev = answer("events", ev);
-    ltc_replay_every = 2; /* from checkpoints every 2 blocks */
-    char *fast_sum = answer("summary", sum), *fast_ev = answer("events", ev);
-    assert_string_equal(fast_sum, plain_sum);
-    assert_string_equal(fast_ev, plain_ev);
-    if (i == 0) assert_non_null(strstr(plain_ev, "\"timers\":[{")); /* something to restore */
-    free(plain_sum), free(plain_ev), free(fast_sum), free(fast_ev);
+    same_with_checkpoints(ticker, a, b);
   }
-  ltc_replay_every = 16;
+}
+
+/* A producer whose clock steps back where a block begins (as the runtime's SINK_WAIT records
+ * once did: stamped when the wait began, after records stamped later): the ticker's records
+ * stored again, cut into blocks every 1000 records, each new block opening with a record
+ * 3 ms older than the one before it. Windows that open inside such a step get the same answers
+ * from checkpoints as from the start. */
+typedef struct restamp {
+  ltc_store *w;
+  int64_t id, latest;
+  uint64_t seq[16], stored;
+  int64_t steps[256][2]; /* [the stepped-back time, the latest time before it] */
+  int nsteps;
+} restamp;
+
+static void restore_event(void *user, const ltc_event *e) {
+  restamp *r = user;
+  assert_true(e->track < 16);
+  ltc_event c = *e;
+  if (r->stored && r->stored % 1000 == 0 && !ltc_kind_defines(e->kind) && r->nsteps < 256) {
+    assert_int_equal(ltc_store_commit(r->w), 0); /* ends every track's block */
+    ltc_event back = {.track = e->track, .seq = r->seq[e->track]++, .kind = LT_EV_SINK_WAIT,
+                      .ts = e->ts - 3 * MS, .nargs = 1, .a = {3 * MS}};
+    assert_int_equal(ltc_store_session_event(r->w, r->id, &back, NULL), 0);
+    r->steps[r->nsteps][0] = back.ts;
+    r->steps[r->nsteps++][1] = r->latest;
+  }
+  c.seq = r->seq[e->track]++;
+  assert_int_equal(ltc_store_session_event(r->w, r->id, &c, NULL), 0);
+  if (c.ts > r->latest) r->latest = c.ts;
+  r->stored++;
+}
+
+static void test_checkpoints_hold_when_the_clock_steps_back(void **state) {
+  char err[256];
+  restamp r = {.latest = INT64_MIN};
+  assert_int_equal(ltc_store_open(db, &r.w, err, sizeof err), 0);
+  const char *argv[] = {"demo_ticker"};
+  ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "demo_ticker",
+                 .label = "", .argc = 1, .argv = argv};
+  assert_int_equal(ltc_store_session_begin(r.w, &h, "stepping back", &r.id), 0);
+  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, restore_event, &r), 0);
+  assert_int_equal(ltc_store_session_end(r.w, r.id, "complete", 0, NULL), 0);
+  assert_int_equal(ltc_store_commit(r.w), 0);
+  ltc_store_close(r.w);
+  assert_true(r.nsteps >= 50);
+  int64_t end = db_int(db, "SELECT end_ns FROM sessions WHERE label = 'stepping back'");
+  for (int i = 0; i < r.nsteps; i += 3) {
+    int64_t stepped = r.steps[i][0], latest = r.steps[i][1];
+    if (latest <= stepped + 1) continue;
+    int64_t a = stepped + 1 + (latest - stepped) / 2; /* after the step's time, before its past */
+    same_with_checkpoints(r.id, a, a + (end - a) / (1 + i % 7));
+  }
 }
 
 static void test_errors_say_what_is_wrong(void **state) {
@@ -340,6 +414,7 @@ int main(void) {
       cmocka_unit_test(test_window_says_what_tasks_were_doing),
       cmocka_unit_test(test_summary_adds_up),
       cmocka_unit_test(test_checkpoints_change_nothing),
+      cmocka_unit_test(test_checkpoints_hold_when_the_clock_steps_back),
       cmocka_unit_test(test_errors_say_what_is_wrong),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

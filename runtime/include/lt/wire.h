@@ -51,7 +51,7 @@ typedef enum lt_wire_kind {
   LT_EV_LOST = 3,     /* a0 = records dropped right before this one (drop mode) */
   LT_EV_TRACK = 4,    /* a0 = track kind (lt_wire_track), a1 = thread id, a2 = owner loop track */
   LT_EV_END = 5,      /* clean end of the stream (only in the END chunk, track 0) */
-  LT_EV_SINK_WAIT = 6,/* a0 = ns the producer waited for the sink (ts = when it began) */
+  LT_EV_SINK_WAIT = 6,/* a0 = ns the producer waited for the sink (ts = when it ended) */
   LT_EV_INTERN_RESET = 7, /* a0 = the next id: no later record refers to an earlier string/site */
   /* loop */
   LT_EV_LOOP_START = 10, /* flags = clock (lt_wire_clock) */
