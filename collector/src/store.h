@@ -68,7 +68,10 @@ typedef struct ltc_session_strings ltc_session_strings;
 int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings **strings,
                              void (*fn)(void *user, const ltc_event *e), void *user);
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
-/* A session's strings and sites, loaded once for resolving many records. NULL on failure. */
+/* A session's strings and sites for resolving the records of a window: each looked up in the
+ * database when first asked for and kept, so that naming a window's records never reads all
+ * the lines a program printed. Uses the store's connection: free it before closing the store.
+ * NULL on failure. (A scan that asks for strings loads them whole: it resolves every record.) */
 ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id);
 void ltc_strings_free(ltc_session_strings *t);
 /* A site (where a task was spawned or awaited): 0, or -ENOENT. */

@@ -70,6 +70,10 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
 
 /* ---- reading one session back ---- */
 
+/* A session's strings and sites by (track, id): loaded whole for a reader of every record
+ * (export, orderings), or looked up one by one as asked and kept (a window, a subscription's
+ * backlog), so that a session that printed millions of lines is not read whole to name the
+ * few records of a window. */
 struct ltc_session_strings {
   struct str_entry {
     uint64_t key; /* track << 32 | id; 0: empty */
@@ -77,6 +81,9 @@ struct ltc_session_strings {
     int64_t line; /* a site's line */
   } *slots, *sites;
   size_t cap, sites_cap;
+  size_t n, sites_n;   /* entries held (lookups only: a whole load is never added to) */
+  sqlite3_stmt *one_string, *one_site; /* lookups: NULL for a whole load */
+  int64_t session;
 };
 
 static size_t str_slot(const struct str_entry *slots, size_t cap, uint64_t key) {
@@ -89,20 +96,79 @@ static uint64_t str_key(uint32_t track, uint64_t id) {
   return (uint64_t)track << 32 | (id & 0xffffffffu) | 1ull << 63;
 }
 
-const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id) {
-  if (!t || !t->cap) return NULL;
+/* The entry for key in a table looked up one by one: from the table held, else from the
+ * database (kept, the table growing at half full); NULL when the database has none. */
+static struct str_entry *looked_up(struct str_entry **slots, size_t *cap, size_t *n,
+                                   sqlite3_stmt *st, int64_t session, uint32_t track,
+                                   uint64_t id) {
+  uint64_t key = str_key(track, id);
+  if (*cap) {
+    size_t i = str_slot(*slots, *cap, key);
+    if ((*slots)[i].key) return &(*slots)[i];
+  }
+  sqlite3_bind_int64(st, 1, session);
+  sqlite3_bind_int64(st, 2, track);
+  sqlite3_bind_int64(st, 3, (int64_t)(id & 0xffffffffu));
+  struct str_entry found = {.key = key};
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const char *a = (const char *)sqlite3_column_text(st, 0);
+    const char *b = sqlite3_column_count(st) > 1 ? (const char *)sqlite3_column_text(st, 1) : "";
+    size_t la = strlen(a ? a : ""), lb = strlen(b ? b : "");
+    if ((found.text = malloc(la + lb + 2))) {
+      memcpy(found.text, a ? a : "", la + 1);
+      memcpy(found.text + la + 1, b ? b : "", lb + 1);
+    }
+    if (sqlite3_column_count(st) > 2) found.line = sqlite3_column_int64(st, 2);
+  }
+  sqlite3_reset(st);
+  if (!found.text) return NULL;
+  if (2 * (*n + 1) > *cap) { /* grow: every entry to its slot in a table twice the size */
+    size_t ncap = *cap ? *cap * 2 : 64;
+    struct str_entry *grown = calloc(ncap, sizeof *grown);
+    if (!grown) {
+      free(found.text);
+      return NULL;
+    }
+    for (size_t i = 0; i < *cap; i++)
+      if ((*slots)[i].key) grown[str_slot(grown, ncap, (*slots)[i].key)] = (*slots)[i];
+    free(*slots);
+    *slots = grown;
+    *cap = ncap;
+  }
+  size_t i = str_slot(*slots, *cap, key);
+  (*slots)[i] = found;
+  (*n)++;
+  return &(*slots)[i];
+}
+
+/* Lookups fill the table as they go: a cache, not a change to what it answers. */
+const char *ltc_strings_get(const ltc_session_strings *ct, uint32_t track, uint64_t id) {
+  ltc_session_strings *t = (ltc_session_strings *)ct;
+  if (!t) return NULL;
+  if (t->one_string) {
+    struct str_entry *e = looked_up(&t->slots, &t->cap, &t->n, t->one_string, t->session, track, id);
+    return e ? e->text : NULL;
+  }
+  if (!t->cap) return NULL;
   size_t i = str_slot(t->slots, t->cap, str_key(track, id));
   return t->slots[i].key ? t->slots[i].text : NULL;
 }
 
-int ltc_sites_get(const ltc_session_strings *t, uint32_t track, uint64_t id, const char **file,
+int ltc_sites_get(const ltc_session_strings *ct, uint32_t track, uint64_t id, const char **file,
                   const char **func, int64_t *line) {
-  if (!t || !t->sites_cap) return -ENOENT;
-  size_t i = str_slot(t->sites, t->sites_cap, str_key(track, id));
-  if (!t->sites[i].key) return -ENOENT;
-  *file = t->sites[i].text;
-  *func = t->sites[i].text + strlen(t->sites[i].text) + 1;
-  *line = t->sites[i].line;
+  ltc_session_strings *t = (ltc_session_strings *)ct;
+  if (!t) return -ENOENT;
+  struct str_entry *e = NULL;
+  if (t->one_site) {
+    e = looked_up(&t->sites, &t->sites_cap, &t->sites_n, t->one_site, t->session, track, id);
+  } else if (t->sites_cap) {
+    size_t i = str_slot(t->sites, t->sites_cap, str_key(track, id));
+    if (t->sites[i].key) e = &t->sites[i];
+  }
+  if (!e) return -ENOENT;
+  *file = e->text;
+  *func = e->text + strlen(e->text) + 1;
+  *line = e->line;
   return 0;
 }
 
@@ -111,6 +177,8 @@ static void strings_free(ltc_session_strings *t) {
   for (size_t i = 0; i < t->sites_cap; i++) free(t->sites[i].text);
   free(t->slots);
   free(t->sites);
+  sqlite3_finalize(t->one_string);
+  sqlite3_finalize(t->one_site);
 }
 
 /* Loads one table of (track, id) -> text into a hash of its own size. */
@@ -190,7 +258,15 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
 
 ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id) {
   ltc_session_strings *t = calloc(1, sizeof *t);
-  if (t && strings_load(s, id, t) < 0) {
+  if (!t) return NULL;
+  t->session = id;
+  if (sqlite3_prepare_v2(s->db, "SELECT text FROM strings WHERE session = ? AND track = ? AND id = ?",
+                         -1, &t->one_string, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db,
+                         "SELECT file, func, line FROM sites WHERE session = ? AND track = ? "
+                         "AND id = ?",
+                         -1, &t->one_site, NULL) != SQLITE_OK) {
+    ltc_store_fail(s, "strings");
     ltc_strings_free(t);
     return NULL;
   }

@@ -281,6 +281,40 @@ static char *answer(const char *op, const char *args) {
   return text;
 }
 
+/* A window names its records from the strings it needs, looked up one by one (a session that
+ * printed millions of lines is not read whole): over 4000 records of the ticker, hundreds of
+ * distinct lines, every mark carries exactly the text stored for it, and every task created
+ * in the window its name. */
+static void test_window_names_its_records(void **state) {
+  int64_t start = db_int(db, "SELECT start_ns FROM sessions WHERE label LIKE 'demo_ticker%'");
+  int64_t end = db_int(db, "SELECT end_ns FROM sessions WHERE label LIKE 'demo_ticker%'");
+  cJSON *w = ok("events", "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":5000}",
+                (long long)ticker, (long long)start, (long long)(start + (end - start) / 4));
+  const cJSON *e;
+  int marks = 0, names = 0;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(w, "events")) {
+    const char *kind = str(e, "kind");
+    if (strcmp(kind, "mark") == 0) {
+      char sql[256];
+      snprintf(sql, sizeof sql, "SELECT text FROM marks WHERE session = %lld AND "
+               "track = %lld AND seq = %lld", (long long)ticker, (long long)num(e, "track"),
+               (long long)num(e, "seq"));
+      const char *want = db_lines(db, sql);
+      assert_non_null(str(e, "text"));
+      assert_int_equal(strlen(want), strlen(str(e, "text")) + 1);
+      assert_memory_equal(want, str(e, "text"), strlen(want) - 1);
+      marks++;
+    } else if (strcmp(kind, "create") == 0) {
+      assert_non_null(str(e, "name"));
+      assert_true(strlen(str(e, "name")) > 0);
+      names++;
+    }
+  }
+  assert_true(marks > 300);
+  assert_true(names >= 16);
+  cJSON_Delete(w);
+}
+
 /* Fails showing where two answers part, not both whole (they run to megabytes). */
 static void assert_same_answer(const char *what, const char *got, const char *want) {
   size_t i = 0;
@@ -413,6 +447,7 @@ int main(void) {
       cmocka_unit_test(test_window_holds_the_records_in_order),
       cmocka_unit_test(test_window_says_what_tasks_were_doing),
       cmocka_unit_test(test_summary_adds_up),
+      cmocka_unit_test(test_window_names_its_records),
       cmocka_unit_test(test_checkpoints_change_nothing),
       cmocka_unit_test(test_checkpoints_hold_when_the_clock_steps_back),
       cmocka_unit_test(test_errors_say_what_is_wrong),
