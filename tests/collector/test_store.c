@@ -1,7 +1,8 @@
 /* test_store.c: recorded sessions in a real SQLite file. `looptrace record` of every seed
  * example (real child processes) stores one complete session whose marks are exactly the
  * oracle's lines; the packed blocks decode to exactly the records the stream carried; a writer
- * killed mid-batch leaves a consistent database holding everything it committed. */
+ * killed mid-batch leaves a consistent database holding everything it committed; a database
+ * in the first release's layout is brought up to date holding every record. */
 #include <setjmp.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -228,6 +229,61 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
 }
 
+/* ---- a database made when event_blocks was a WITHOUT ROWID table ---- */
+
+static void test_older_layout_is_brought_up_to_date(void **state) {
+  char fresh[160], old[160];
+  snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
+  snprintf(old, sizeof old, "%s/old.db", dir);
+  assert_int_equal(shell("%s/looptrace record --clock virtual --db %s -- %s/seed_ordering "
+                         ">/dev/null", LT_BIN_DIR, fresh, LT_BIN_DIR), 0);
+  assert_int_equal(shell("%s/looptrace export 1 --format jsonl --db %s > %s/fresh.jsonl",
+                         LT_BIN_DIR, fresh, dir), 0);
+  /* the same database in the layout of the first release */
+  sqlite3 *d;
+  assert_int_equal(sqlite3_open(fresh, &d), SQLITE_OK);
+  char sql[512];
+  snprintf(sql, sizeof sql, "VACUUM INTO '%s'", old);
+  assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(d);
+  assert_int_equal(sqlite3_open(old, &d), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(d,
+                   "BEGIN;"
+                   "CREATE TABLE old_blocks (session INTEGER NOT NULL REFERENCES sessions(id) "
+                   "ON DELETE CASCADE, track INTEGER NOT NULL, first_seq INTEGER NOT NULL, count "
+                   "INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, data "
+                   "BLOB NOT NULL, PRIMARY KEY (session, track, first_seq)) WITHOUT ROWID;"
+                   "INSERT INTO old_blocks SELECT * FROM event_blocks;"
+                   "DROP TABLE event_blocks;"
+                   "ALTER TABLE old_blocks RENAME TO event_blocks;"
+                   "CREATE INDEX event_blocks_by_time ON event_blocks (session, start_ns);"
+                   "COMMIT;",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  sqlite3_close(d);
+  const char *layout = "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE name = "
+                       "'event_blocks' UNION ALL SELECT sql LIKE '%end_ns%' FROM sqlite_schema "
+                       "WHERE name = 'event_blocks_by_time'";
+  assert_string_equal(db_lines(old, layout), "1\n0\n");
+  /* opening it to write (as serve and record do) brings it to today's layout */
+  char err[256];
+  ltc_store *s;
+  assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
+  ltc_store_close(s);
+  assert_string_equal(db_lines(old, layout), "0\n1\n");
+  assert_string_equal(db_lines(old, "PRAGMA integrity_check"), "ok\n");
+  /* ...holding every record it held */
+  assert_int_equal(shell("%s/looptrace export 1 --format jsonl --db %s > %s/old.jsonl",
+                         LT_BIN_DIR, old, dir), 0);
+  assert_int_equal(shell("cmp -s %s/fresh.jsonl %s/old.jsonl", dir, dir), 0);
+  assert_true(db_int(old, "SELECT count(*) FROM event_blocks") > 0);
+  /* and opening it again changes nothing */
+  assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
+  ltc_store_close(s);
+  assert_string_equal(db_lines(old, layout), "0\n1\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_record_every_seed),
@@ -235,6 +291,7 @@ int main(void) {
       cmocka_unit_test(test_blocks_decode_to_the_stream),
       cmocka_unit_test(test_killed_writer_leaves_consistent_db),
       cmocka_unit_test(test_killed_program_is_aborted_and_keeps_its_prefix),
+      cmocka_unit_test(test_older_layout_is_brought_up_to_date),
   };
   return cmocka_run_group_tests_name("store", tests, setup, teardown);
 }
