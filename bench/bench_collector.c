@@ -33,6 +33,7 @@
 
 #include "bench_util.h"
 #include "collector_ws.h"
+#include "query.h"
 #include "store.h"
 
 #define now_ns bench_now_ns
@@ -41,6 +42,9 @@
 #define INGEST_LABEL "bench-ingest"
 #define LATENCY_LABEL "bench-latency"
 #define BACKGROUND_LABEL "bench-background"
+#define WINDOWS 15          /* windows read back, spread over the first ingest session */
+#define WINDOW_NS 10000000  /* each 10 ms: a zoomed-in view */
+#define WINDOW_MAX 1000     /* records at most, as the UI asks */
 
 typedef struct options {
   bool json, peer, keep, marks;
@@ -66,6 +70,9 @@ typedef struct results {
   /* peer */
   int64_t peer_rows;
   double peer_events_per_s, peer_bytes_per_event;
+  /* reading windows back: medians */
+  double window_ms, peer_window_ms;
+  int64_t window_records, peer_window_records;
 } results;
 
 static char dir[PATH_MAX], bindir[PATH_MAX], db_path[PATH_MAX + 16], sock_path[PATH_MAX + 16];
@@ -525,6 +532,84 @@ static void measure_peer(results *r) {
   free(p);
 }
 
+/* ---- reading a window back ---- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static volatile int64_t window_sink;
+
+/* WINDOWS windows of the first ingest session, as the UI reads them zoomed in: ours the API's
+ * `events` answer as the daemon sends it (the records with their text, and every task's state
+ * at the window's start); the peer's the rows of the window by its (session, ts) index. */
+static void measure_windows(const options *o, results *r) {
+  char err[512];
+  ltc_store *ours;
+  if (ltc_store_open_reader(db_path, &ours, err, sizeof err) < 0) die("%s", err);
+  int64_t ids[64] = {0};
+  ltc_store_list_sessions(ours, collect_id, ids);
+  if (!ids[0]) die("no ingest session to read back");
+  ltc_session_row row;
+  if (ltc_store_session_row(ours, ids[1], &row) < 0) die("%s", ltc_store_error(ours));
+  int64_t start = row.start_ns, span = row.end_ns - row.start_ns - WINDOW_NS;
+  if (span < 1) span = 1;
+  sqlite3 *peer_db = NULL;
+  sqlite3_stmt *st = NULL;
+  if (o->peer) {
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/peer.db", dir);
+    peer_db = open_db(path);
+    if (sqlite3_prepare_v2(peer_db, "SELECT * FROM events WHERE session = ? AND ts BETWEEN ? AND ? "
+                           "ORDER BY ts LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+      die("peer: %s", sqlite3_errmsg(peer_db));
+  }
+  double ms[WINDOWS], peer_ms[WINDOWS];
+  for (int i = 0; i < WINDOWS; i++) {
+    int64_t from = start + (int64_t)((double)span * (i + 0.5) / WINDOWS), to = from + WINDOW_NS;
+    char text[256];
+    snprintf(text, sizeof text, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":%d}",
+             (long long)ids[1], (long long)from, (long long)to, WINDOW_MAX);
+    cJSON *args = cJSON_Parse(text);
+    ltc_query_error qerr;
+    int64_t t0 = now_ns();
+    cJSON *out = ltc_query(ours, "events", args, &qerr);
+    char *json = out ? cJSON_PrintUnformatted(out) : NULL;
+    ms[i] = (double)(now_ns() - t0) / 1e6;
+    if (!json) die("reading a window back: %s", qerr.message);
+    for (const char *p = strstr(json, "\"events\":["); p && (p = strstr(p + 1, "{\"track\":"));)
+      r->window_records++; /* the records are raw JSON in the answer: counted in its text */
+    free(json);
+    cJSON_Delete(out);
+    cJSON_Delete(args);
+    if (!peer_db) continue;
+    t0 = now_ns();
+    sqlite3_bind_int64(st, 1, ids[1]);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_int(st, 4, WINDOW_MAX);
+    int64_t sum = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && ++r->peer_window_records) /* every column read */
+      for (int c = 0; c < sqlite3_column_count(st); c++)
+        sum += sqlite3_column_int64(st, c) + sqlite3_column_bytes(st, c);
+    sqlite3_reset(st);
+    peer_ms[i] = (double)(now_ns() - t0) / 1e6;
+    window_sink = sum; /* the reads are used: not optimised away */
+  }
+  qsort(ms, WINDOWS, sizeof *ms, cmp_double);
+  r->window_ms = ms[WINDOWS / 2];
+  r->window_records /= WINDOWS;
+  r->peer_window_records /= WINDOWS;
+  if (peer_db) {
+    qsort(peer_ms, WINDOWS, sizeof *peer_ms, cmp_double);
+    r->peer_window_ms = peer_ms[WINDOWS / 2];
+    sqlite3_finalize(st);
+    sqlite3_close(peer_db);
+  }
+  ltc_store_close(ours);
+}
+
 /* ---- output ---- */
 
 static void print_json(const options *o, const results *r) {
@@ -541,9 +626,13 @@ static void print_json(const options *o, const results *r) {
          o->marks ? "marks" : "yields", r->load_before, r->load_after,
          (unsigned long long)r->ws.sink_waits, (double)r->ws.sink_wait_ns / 1e6,
          r->others_cpu_s);
+  printf(", \"window_read_ms\": %.3f, \"window_records\": %lld", r->window_ms,
+         (long long)r->window_records);
   if (o->peer)
-    printf(", \"peer_events_per_s\": %.0f, \"peer_bytes_per_event\": %.2f, \"peer_events\": %lld",
-           r->peer_events_per_s, r->peer_bytes_per_event, (long long)r->peer_rows);
+    printf(", \"peer_events_per_s\": %.0f, \"peer_bytes_per_event\": %.2f, \"peer_events\": %lld, "
+           "\"peer_window_read_ms\": %.3f",
+           r->peer_events_per_s, r->peer_bytes_per_event, (long long)r->peer_rows,
+           r->peer_window_ms);
   printf("}\n");
 }
 
@@ -568,6 +657,11 @@ static void print_table(const options *o, const results *r) {
            "-", "<= 40 B");
   printf("%-26s %11.3f ms %16s %10s %12s\n", "ws latency p50", r->p50_ms, "-", "-", "");
   printf("%-26s %11.3f ms %16s %10s %12s\n", "ws latency p99", r->p99_ms, "-", "-", "<= 50 ms");
+  if (o->peer)
+    printf("%-26s %11.3f ms %13.3f ms %9.1fx %12s\n", "window read (10 ms)", r->window_ms,
+           r->peer_window_ms, r->peer_window_ms / r->window_ms, "");
+  else
+    printf("%-26s %11.3f ms %16s %10s %12s\n", "window read (10 ms)", r->window_ms, "-", "-", "");
   printf("\ningest: %lld records in %lld sessions, %.3f s from the first hello to the last "
          "session complete (polled every %d ms)\n",
          (long long)r->events, (long long)r->sessions, r->seconds, POLL_US / 1000);
@@ -583,6 +677,13 @@ static void print_table(const options *o, const results *r) {
          "%.3f ms in all, at most %.3f ms\n",
          (unsigned long long)r->ws.sink_waits, (double)r->ws.sink_wait_ns / 1e6,
          (double)r->ws.sink_wait_max_ns / 1e6);
+  printf("window read: median of %d windows of 10 ms spread over one ingest session, at most %d "
+         "records each; ours: the API's events answer, %lld records on average with their text "
+         "and every task's state at the start",
+         WINDOWS, WINDOW_MAX, (long long)r->window_records);
+  if (o->peer)
+    printf("; the peer's: the window's rows, %lld on average", (long long)r->peer_window_records);
+  printf("\n");
   if (o->background)
     printf("latency measured while %d other producers streamed %ld records/s in all\n",
            o->producers, o->background);
@@ -649,6 +750,7 @@ int main(int argc, char **argv) {
   sqlite3_close(db);
   stop_daemon();
   if (o.peer) measure_peer(&r);
+  measure_windows(&o, &r);
   r.load_after = loadavg();
 
   if (o.json)
