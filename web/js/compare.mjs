@@ -383,7 +383,7 @@ export class CompareView {
       if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
       const scene = {
         vp, lanes: r.lanes, laneByKey: r.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-        origin: d.start, end: d.end, opts: { arrows: true, timers: true },
+        axis: d.axis(false), end: d.end, opts: { arrows: true, timers: true },
         nameOf: (track, task) => r.names.get(taskKey(track, task)) ?? `task ${task}`,
         hoverT: this.hoverT != null ? d.start + this.hoverT : null, cursor: r.cursor,
         selected: r.selected, summaryMarks: new Map(),
