@@ -1,10 +1,12 @@
 // compare.test.mjs: the compare view (web/js/compare.mjs) in Debian's chromium against a real
 // daemon holding sequential and concurrent say_after and shuffled demo_fifo runs (virtual
 // clock, so every time is exact): reached from the session list's Compare button by ticking
-// sessions; two timelines stacked on one axis aligned at their start; the turnarounds side by
-// side (3 units against 2); the ordering diff as a list whose entries jump both timelines to
-// their place; shuffled runs grouped by ordering and output; zoom moving every timeline
-// together; and back to the single-session view.
+// sessions; two timelines stacked on one axis aligned at their start, in event order by
+// default (virtual clock) and in time at the switch; the turnarounds side by side (3 units
+// against 2); the ordering diff as a list whose entries jump both timelines to their place;
+// shuffled runs grouped by ordering and output, each run's tasks in event order as its own
+// ordering has them, a diff entry centring every run on its own record of the step; zoom
+// moving every timeline together; and back to the single-session view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Daemon, until } from '../api/daemon.mjs';
@@ -27,6 +29,12 @@ after(async () => {
 });
 
 const compareState = (page) => page.evaluate(() => window.looptrace.compare);
+// The switch to time (the runs are virtual-clock ones, so they open in event order).
+async function inTime(page) {
+  assert.equal((await compareState(page)).axis, 'order', 'virtual-clock runs open in event order');
+  await page.uncheck('[data-testid=compare-order]');
+  await page.waitForFunction(() => window.looptrace.compare.axis === 'time');
+}
 const ready = (page, ids) => page.waitForFunction((want) => {
   const c = window.looptrace?.compare;
   return c?.ready && c.ids.join(',') === want.join(',') && c.frames > 0;
@@ -55,6 +63,7 @@ test('picked from the session list: two timelines on one axis, 3 units against 2
   // aligned at the start: direct it in the usual order (sequential first) for the numbers
   await page.goto(`${d.url}#compare=${idOf.sequential},${idOf.concurrent}`);
   await ready(page, [idOf.sequential, idOf.concurrent]);
+  await inTime(page);
   const s = await compareState(page);
   const whole = s.turnarounds.find((r) => r.task === 'whole run');
   assert.deepEqual(whole.ns, [3e8, 2e8]);
@@ -80,6 +89,7 @@ test('picked from the session list: two timelines on one axis, 3 units against 2
 test('a diff entry jumps both timelines to its place: each cursor at its own time, the task lanes selected', async () => {
   const page = await openPage(browser, `${d.url}#compare=${idOf.sequential},${idOf.concurrent}`);
   await ready(page, [idOf.sequential, idOf.concurrent]);
+  await inTime(page);
   await page.click('[data-testid=compare-first-divergence]');
   let s = await compareState(page);
   assert.equal(s.jumps, 1);
@@ -145,6 +155,91 @@ test('shuffled runs: grouped by ordering and output, diffed against the one chos
   await settled(page, ids[0]);
   assert.equal(await page.isVisible('[data-testid=compare]'), false);
   assert.equal(await page.isVisible('#main'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+// A run's ordering, step by step ({kind, key, t, text}), from its diff against another with
+// every step listed.
+async function orderingOf(id, other) {
+  const r = (await d.get(`/api/diff?a=${id}&b=${other}&context=-1&max=100000`)).body;
+  return r.entries.filter((e) => e.a != null).sort((x, y) => x.a - y.a).map((e) => ({ kind: e.kind, key: e.ka, t: e.ta, text: e.text }));
+}
+const KIND = { 'timer-fire': 'fire' }; // a record's kind as a step's
+
+test('shuffled runs in event order: each run\'s tasks first run in the order its own ordering says, at distinct places', async () => {
+  const ids = [1, 2, 3].map((k) => idOf[`fifo#${k}`]);
+  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`);
+  await ready(page, ids);
+  assert.equal((await compareState(page)).axis, 'order');
+  assert.equal(await page.isChecked('[data-testid=compare-order]'), true);
+  const firsts = [];
+  for (const id of ids) {
+    const ordering = await orderingOf(id, ids.find((x) => x !== id));
+    // the tasks in the order they first resume, as the collector's ordering has them
+    const want = [...new Set(ordering.filter((s) => s.kind === 'resume').map((s) => s.key))];
+    assert.ok(want.length >= 6, JSON.stringify(want)); // main and A..E at least
+    const seen = [];
+    for (const key of want) seen.push({ key, ...(await page.evaluate(([i, k]) => window.looptrace.compareRun(i, k), [id, key])).spans.find((s) => s.state === 'running') });
+    for (let k = 1; k < seen.length; k++) {
+      assert.ok(seen[k].at0 > seen[k - 1].at0, `${id}: ${seen[k - 1].key} then ${seen[k].key}`);
+      assert.ok(seen[k].x0 - seen[k - 1].x0 >= 2, `${id}: ${seen[k - 1].key} and ${seen[k].key} apart on screen`);
+    }
+    assert.equal(new Set(seen.map((s) => s.ts0)).size, 1, 'and all of it at one time, t = 0');
+    firsts.push((await page.evaluate((i) => window.looptrace.compareRun(i), id)).view);
+  }
+  // aligned at step 0: every run shows the same steps
+  for (const v of firsts) assert.deepEqual(v, firsts[0]);
+  assert.ok(firsts[0].from <= 0);
+  await shot(page, 'compare-shuffled-order');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('in event order a diff entry centres every run on its own record of the step', async () => {
+  const ids = [1, 2, 3].map((k) => idOf[`fifo#${k}`]);
+  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`);
+  await ready(page, ids);
+  const orderings = {};
+  for (const id of ids) orderings[id] = await orderingOf(id, ids.find((x) => x !== id));
+  const diff = (await d.get(`/api/diff?a=${ids[0]}&b=${ids[1]}&max=2000`)).body;
+  const check = async (k, jumps) => {
+    await page.click(`[data-testid=compare-entry][data-k="${k}"]`);
+    await page.waitForFunction((n) => window.looptrace.compare.jumps === n, jumps);
+    const s = await compareState(page);
+    const e = diff.entries[k];
+    assert.equal(s.cursor.entry, k);
+    // the pair's steps are the entry's (or, where a run lacks it, that run's next step)
+    const next = (side) => diff.entries.slice(k).find((x) => x[side] != null)[side];
+    assert.equal(s.cursor.runs[0].step, next('a'));
+    assert.equal(s.cursor.runs[1].step, next('b'));
+    for (const place of s.cursor.runs) {
+      // each run's cursor is on the record of its step, and the run is centred there
+      const step = orderings[place.id][place.step];
+      assert.ok(step, `${place.id} has step ${place.step}`);
+      assert.deepEqual([KIND[place.kind] ?? place.kind, place.key, place.ts], [step.kind, step.key, step.t], `${place.id}: ${step.text}`);
+      const run = await page.evaluate((i) => window.looptrace.compareRun(i), place.id);
+      assert.equal(run.cursor, place.at);
+      assert.ok(Math.abs((run.view.from + run.view.to) / 2 - place.at) < 0.01, `${place.id} centred on ${place.at}: ${JSON.stringify(run.view)}`);
+    }
+    return s;
+  };
+  // the first divergence: a step both runs have somewhere, each at its own place
+  const kd = diff.entries.findIndex((x) => x.op === '-' || x.op === '+');
+  let s = await check(kd, 1);
+  assert.equal(s.cursor.text, diff.entries[kd].text);
+  await shot(page, 'compare-shuffled-order-jumped');
+  // a step only the second run has: the first stands at its next step
+  const kb = diff.entries.findIndex((x) => x.op === '+');
+  s = await check(kb, 2);
+  assert.equal(s.cursor.runs[0].step, diff.entries.slice(kb).find((x) => x.a != null).a);
+  assert.notEqual(s.cursor.runs[0].at, s.cursor.runs[1].at, 'the runs are centred each on its own place, not on one step number');
+  // Fit aligns them at step 0 again
+  await page.click('#cmp-fit');
+  await page.waitForFunction(() => window.looptrace.compare.view.from <= 0);
+  const views = [];
+  for (const id of ids) views.push((await page.evaluate((i) => window.looptrace.compareRun(i), id)).view);
+  for (const v of views) assert.deepEqual(v, views[0]);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -64,3 +64,32 @@ test('a running program: its session is marked live, grows while it runs and the
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a live session in event order: a step per record as they come, the view following the newest', async () => {
+  const page = await openPage(browser, d.url);
+  const prog = d.run('demo_ticker', ['60', '40', '2'], { LOOPTRACE_LABEL: 'ticker in order' });
+  const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
+  const id = Number(await item.getAttribute('data-session'));
+  await page.click(`[data-testid=session-item][data-session="${id}"]`);
+  await settled(page, id);
+  assert.equal(await page.evaluate(() => window.looptrace.state.axis), 'time', 'a real-clock session opens in time');
+  await page.check('[data-testid=order]');
+  await page.waitForFunction(() => window.looptrace.state.axis === 'order');
+  const s0 = await state(page);
+  // the steps grow with the records, and the newest stays in view
+  await page.waitForFunction((end) => window.looptrace.state.end > end + 40, s0.end, { timeout: 10000 });
+  const s1 = await state(page);
+  assert.ok(s1.view.from <= s1.end && s1.end <= s1.view.to, JSON.stringify(s1));
+  await shot(page, 'live-order');
+  const r = await prog.done;
+  assert.equal(r.code, 0);
+  await page.waitForFunction(() => window.looptrace.state.status === 'complete', null, { timeout: 10000 });
+  // in the end, one step per record of the session, and every printed line
+  const all = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  await page.waitForFunction((n) => window.looptrace.state.end === n - 1, all.length);
+  const lines = r.out.trimEnd().split('\n');
+  await page.waitForFunction((n) => window.looptrace.state.marks.length === n, lines.length);
+  assert.deepEqual(await page.$$eval('[data-testid=mark-list] li .text', (els) => els.map((e) => e.textContent)), lines);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,7 +1,9 @@
 // app.mjs: the page: the session list (kept current over the websocket), opening a session
 // (#session=N), the frame loop that redraws the canvas when something changed, hover and
-// selection panels, the inspector at the cursor, live following, and window.looptrace: the
-// state the page shows, as data, for tests, the benchmark and anyone curious.
+// selection panels, the inspector at the cursor, live following, the axis x runs along (the
+// clock, or the records' order: orderaxis.mjs; the "Event order" switch), and
+// window.looptrace: the state the page shows, as data, for tests, the benchmark and anyone
+// curious.
 // URL options: ?fullLimit=N (read sessions of at most N records whole), ?eventLimit=N.
 
 import { api, Socket } from './api.mjs';
@@ -34,6 +36,7 @@ class App {
     this.vp = new Viewport();
     this.sessions = new Map();
     this.data = null;
+    this.axis = null;          // what x runs along: data.axis(order)
     this.lanes = [];
     this.laneByKey = new Map();
     this.opts = { arrows: true, timers: true, follow: true };
@@ -71,6 +74,7 @@ class App {
         this.changed('opts');
       });
     }
+    $('order').addEventListener('change', () => this.setOrder($('order').checked));
     $('compare-open').addEventListener('click', () => { location.hash = `#compare=${this.data?.id ?? ''}`; });
     $('fit').addEventListener('click', () => this.fit());
     $('zoom-in').addEventListener('click', () => { this.vp.zoom(0.6); this.changed('zoom'); });
@@ -136,8 +140,12 @@ class App {
       this.cursor = null;
       this.selected = null;
       this.hoverT = null;
+      // many records share a time under the virtual clock: there x is their order
+      this.axis = data.axis(session.clock === 'virtual');
+      this.vp.minSpan = this.axis.minSpan;
+      this.renderOrderToggle();
       this.rebuildLanes();
-      this.vp.setLimits(data.start, data.end);
+      this.vp.setLimits(this.axis.start, this.axis.end);
       this.vp.scrollY = 0;
       this.fit(false);
       this.liveFit = session.status === 'live';
@@ -176,7 +184,7 @@ class App {
     const d = this.data;
     d.addLive(events);
     if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
-    this.vp.setLimits(d.start, Math.max(d.end, this.vp.limits[1]));
+    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, this.vp.limits[1]));
     if (this.opts.follow) this.followNow();
     this.changed('live');
   }
@@ -185,7 +193,7 @@ class App {
     const d = this.data;
     const wasLive = d.meta.status === 'live';
     d.extend(row);
-    this.vp.setLimits(d.start, Math.max(d.end, row.status === 'live' ? this.vp.limits[1] : 0));
+    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
     if (d.tiled && !d.full) this.rebuildLanes();
     if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
@@ -194,14 +202,15 @@ class App {
   }
 
   // Keeps the newest records in view. Until the user zooms, the view shows the whole run so
-  // far (at least 1 s, at most the last 30 s); after, it keeps the width they chose.
+  // far (in time at least 1 s, at most the last 30 s; in order at least 200 steps, at most
+  // the last 20,000); after, it keeps the width they chose.
   followNow() {
     const d = this.data;
     if (!d || d.meta.status !== 'live') return;
-    const end = d.end;
-    const span = this.liveFit ? Math.min(30e9, Math.max(1e9, (end - d.start) * 1.05)) : this.vp.span;
-    this.vp.setLimits(d.start, Math.max(end, d.start + span));
-    if (end - d.start <= span * 0.97) this.vp.set(d.start - span * 0.01, d.start + span * 0.99);
+    const { start, end, followSpan: [least, most] } = this.axis;
+    const span = this.liveFit ? Math.min(most, Math.max(least, (end - start) * 1.05)) : this.vp.span;
+    this.vp.setLimits(start, Math.max(end, start + span));
+    if (end - start <= span * 0.97) this.vp.set(start - span * 0.01, start + span * 0.99);
     else this.vp.set(end - span * 0.97, end + span * 0.03);
   }
 
@@ -232,7 +241,9 @@ class App {
       const withTasks = new Set(this.tasks.map((t) => t.track));
       for (const track of tile?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
     }
-    const rows = (track) => (win ? win.timerRows() : 1);
+    this.axis?.sync();
+    const placed = this.axis?.order ? this.axis.win : win; // timers pack into rows as drawn
+    const rows = (track) => (placed ? placed.timerRows() : 1);
     const { lanes, height } = buildLanes(this.tasks, [...loops], workers, rows);
     this.lanes = lanes;
     this.laneByKey = new Map(lanes.map((l) => [l.key, l]));
@@ -244,7 +255,7 @@ class App {
 
   fit(redraw = true) {
     if (!this.data) return;
-    this.vp.setLimits(this.data.start, this.data.end);
+    this.vp.setLimits(this.axis.start, this.axis.end);
     this.vp.fit();
     if (redraw) this.changed('fit');
   }
@@ -279,10 +290,10 @@ class App {
 
   scene() {
     const d = this.data;
-    const f = d.frame(this.vp.a, this.vp.b, this.vp.plotW);
+    const f = d.frame(this.vp.a, this.vp.b, this.vp.plotW, this.axis);
     const scene = {
       vp: this.vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-      origin: d.start, end: d.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
+      axis: this.axis, end: this.axis.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
       cursor: this.cursor, selected: this.selected?.key ?? null,
     };
     if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
@@ -321,7 +332,8 @@ class App {
     this.state.arrows = stats.arrows;
     this.state.lastFrameMs = ms;
     this.state.loading = !!d.inflight;
-    this.state.end = d.end;
+    this.state.end = this.axis.end;
+    this.state.axis = this.axis.order ? 'order' : 'time';
     this.state.status = d.meta.status;
     this.state.follow = this.opts.follow;
     if (!this.state.ready) { this.state.ready = true; this.state.readyMs = performance.now(); }
@@ -331,8 +343,8 @@ class App {
     const marks = scene.mode === 'events' ? scene.win.sortedMarks() : [...(scene.summaryMarks?.values() ?? [])].flat().sort((a, b) => a.ts - b.ts || a.track - b.track || a.seq - b.seq);
     const lanes = this.lanes.map((l) => ({ key: l.key, kind: l.kind, name: l.name, depth: l.depth }));
     this.state.lanes = lanes;
-    this.state.marks = marks.map((m) => ({ text: m.text, ts: m.ts, task: taskKey(m.track, m.task) }));
-    updateMirror($('lane-list'), $('mark-list'), lanes, marks, this);
+    this.state.marks = marks.map((m) => ({ text: m.text, ts: this.axis.time(m.ts), at: m.ts, task: taskKey(m.track, m.task) }));
+    updateMirror($('lane-list'), $('mark-list'), lanes, marks, this, this.axis);
   }
 
   // ---- pointer ----
@@ -367,9 +379,49 @@ class App {
     this.select(hit?.lane?.kind === 'task' ? hit.lane : null);
   }
 
+  // What the words need: names, and the clock's time of a place on the axis.
   textCtx() {
+    const d = this.data, axis = this.axis;
+    return {
+      nameOf: this.nameOf, start: d.start, end: axis.end,
+      time: (c) => axis.time(c), rel: (c) => axis.time(c) - d.start, dur: (c0, c1) => axis.dur(c0, c1),
+      steps: axis.order ? (c0, c1) => axis.steps(c0, c1) : null,
+    };
+  }
+
+  // The "Event order" switch: on for the order axis; only sessions read whole have one.
+  renderOrderToggle() {
     const d = this.data;
-    return { nameOf: this.nameOf, rel: (t) => t - d.start, end: d.end };
+    $('order').checked = this.axis.order;
+    $('order').disabled = !d.full;
+    $('order-box').title = d.full
+      ? 'x is the order of the records, one step each, instead of time: for sessions whose records share timestamps (the virtual clock)'
+      : `Event order needs the whole session read: this one has ${fmtCount(d.meta.events)} records, more than the ${fmtCount(d.fullLimit)} read whole, so it is drawn from summaries, in time`;
+  }
+
+  // Switches x between time and the records' order, keeping what was in view (or the whole
+  // session when it was all in view, or when the view would shrink to nothing) and the cursor.
+  setOrder(on) {
+    const d = this.data;
+    if (!d) return;
+    const old = this.axis, next = d.axis(on);
+    if (next !== old) {
+      const vp = this.vp;
+      const whole = vp.a <= old.start && vp.b >= old.end;
+      const a = next.coord(old.time(vp.a)), b = next.coord(old.time(vp.b));
+      if (this.cursor != null) this.cursor = next.coord(old.time(this.cursor));
+      this.hoverT = null;
+      this.hideTooltip();
+      this.axis = next;
+      vp.minSpan = next.minSpan;
+      vp.setLimits(next.start, next.end);
+      this.rebuildLanes();
+      if (whole || !(b - a >= next.minSpan)) vp.fit(); else vp.set(a, b);
+      if (this.opts.follow) this.followNow();
+      if (this.selected) this.select(this.laneByKey.get(this.selected.key) ?? null);
+    }
+    this.renderOrderToggle();
+    this.changed('axis');
   }
 
   select(lane) {
@@ -381,7 +433,7 @@ class App {
     } else {
       const d = this.data;
       const totals = d.totals(lane.key);
-      const win = d.full ?? this.lastScene?.win;
+      const win = this.axis.order ? this.axis.win : d.full ?? this.lastScene?.win;
       const events = win ? (win.byTask.get(lane.key) ?? []) : null;
       details.innerHTML = taskPanelHTML(lane, this.taskByKey.get(lane.key), totals, events, this.textCtx());
       this.state.selected = { key: lane.key, name: lane.name, totals };
@@ -400,7 +452,7 @@ class App {
     const d = this.data;
     if (this.cursor == null || !d) { body.innerHTML = inspectorHTML(null); this.state.inspector = null; return; }
     const t = this.cursor;
-    let win = d.full;
+    let win = this.axis.order ? this.axis.win : d.full;
     if (!win) {
       win = d.windows.find((w) => w.from <= t && t <= w.to);
       if (!win) {
@@ -429,6 +481,23 @@ class App {
     return {
       get state() { return app.state; },
       app,
+      // the view, the cursor and x are in the axis' units: ns, or steps in event order
+      axis: {
+        get mode() { return app.axis?.order ? 'order' : 'time'; },
+        set: (order) => app.setOrder(order),
+        coord: (t) => app.axis.coord(t),
+        time: (c) => app.axis.time(c),
+      },
+      // a lane's spans as drawn: state, place on the axis, x in canvas px, the clock's times
+      spans: (key) => {
+        const scene = app.lastScene;
+        if (!scene?.win) return null;
+        const end = scene.end;
+        return (scene.win.spans.get(key) ?? []).map((s) => ({
+          state: s.state, reason: s.reason ?? null, at0: s.t0, at1: s.t1 ?? end,
+          x0: app.vp.x(s.t0), x1: app.vp.x(s.t1 ?? end), ts0: app.axis.time(s.t0), ts1: app.axis.time(s.t1 ?? end),
+        }));
+      },
       view: {
         set: (a, b) => { app.vp.set(a, b); app.changed('zoom'); },
         get: () => ({ from: app.vp.a, to: app.vp.b }),

@@ -1,10 +1,12 @@
 // compare.mjs: the compare view (#compare=A,B,...): pick two or more sessions; their
-// timelines stacked on one time axis, each aligned at its own start (so a run's first record
-// is at 0 in every lane); the ordering diff of the first against another as a list whose
-// entries jump both timelines to their place; the turnarounds of the runs and of their tasks
-// side by side; and, for several runs, how they group by ordering and by printed output. It
-// reads /api/diff and /api/orderings (docs/api.md, "Comparing runs") and draws each timeline
-// with the main view's own parts (SessionData, lanes, Viewport, render), one canvas each.
+// timelines stacked on one axis, each aligned at its own start (so a run's first record is at
+// 0 in every lane): in time, or in event order (orderaxis.mjs; one switch for all runs), where
+// step 0 is every run's first record; the ordering diff of the first against another as a
+// list whose entries jump the timelines to their place; the turnarounds of the runs and of
+// their tasks side by side; and, for several runs, how they group by ordering and by printed
+// output. It reads /api/diff and /api/orderings (docs/api.md, "Comparing runs") and draws each
+// timeline with the main view's own parts (SessionData, lanes, Viewport, render), one canvas
+// each.
 
 import { api, getJSON } from './api.mjs';
 import { SessionData } from './data.mjs';
@@ -14,6 +16,7 @@ import { draw } from './render.mjs';
 import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
+import { stepRanks, stepInOther } from './steps.mjs';
 
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
@@ -33,8 +36,9 @@ export class CompareView {
     this.app = app;          // for its session list (app.sessions)
     this.ids = [];
     this.runs = [];          // one per session: {meta, data, lanes, vp, canvas, ...}
-    this.view = [0, 1];      // the shared view, in ns relative to each run's start
+    this.view = [0, 1];      // the shared view, relative to each run's start (+ its shift)
     this.limit = 1;          // the longest run, relative
+    this.order = false;      // x in event order (steps) rather than time (ns)
     this.against = null;     // the session diffed against the first
     this.loadSeq = 0;
     this.pending = false;
@@ -42,6 +46,19 @@ export class CompareView {
     window.looptrace = window.looptrace ?? {};
     const view = this;
     Object.defineProperty(window.looptrace, 'compare', { get: () => view.state, configurable: true });
+    // one run as drawn: its view and cursor on its axis and, for a lane key, the lane's spans
+    // (place on the axis, x in canvas px, the clock's times), for the browser test
+    window.looptrace.compareRun = (id, key = null) => {
+      const r = view.runs.find((x) => x.id === id);
+      if (!r?.vp) return null;
+      const win = r.axis.order ? r.axis.win : r.data.full;
+      const end = r.axis.end;
+      const spans = key && win ? (win.spans.get(key) ?? []).map((s) => ({
+        state: s.state, at0: s.t0, at1: s.t1 ?? end, x0: r.vp.x(s.t0), x1: r.vp.x(s.t1 ?? end),
+        ts0: r.axis.time(s.t0), ts1: r.axis.time(s.t1 ?? end),
+      })) : null;
+      return { axis: r.axis.order ? 'order' : 'time', view: { from: r.vp.a, to: r.vp.b }, cursor: r.cursor, selected: r.selected, spans };
+    };
   }
 
   // ---- showing and hiding ----
@@ -70,6 +87,7 @@ export class CompareView {
   <span class="muted">Pick two or more sessions:</span>
   <button id="cmp-go" data-testid="compare-go">Compare selected</button>
   <button id="cmp-fit" title="Fit the longest run (F)">Fit</button>
+  <label id="cmp-order-box"><input type="checkbox" id="cmp-order" data-testid="compare-order"> Event order</label>
   <span id="cmp-status" class="muted" data-testid="compare-status"></span>
 </div>
 <ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
@@ -93,6 +111,7 @@ export class CompareView {
       location.hash = `#compare=${ids.join(',')}`;
     });
     el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
+    el.querySelector('#cmp-order').addEventListener('change', (ev) => this.setOrder(ev.target.checked));
     el.querySelector('#cmp-against').addEventListener('change', (ev) => {
       this.against = Number(ev.target.value);
       this.loadDiff();
@@ -141,8 +160,15 @@ export class CompareView {
       }));
       if (seq !== this.loadSeq) return;
       this.runs = runs;
-      this.limit = Math.max(1, ...runs.map((r) => r.data.end - r.data.start));
-      for (const r of runs) this.buildTimeline(r);
+      // in event order when every run is under the virtual clock (and read whole)
+      this.order = runs.every((r) => r.data.full && r.meta.clock === 'virtual');
+      for (const r of runs) {
+        r.axis = r.data.axis(this.order);
+        r.shift = 0;
+        this.buildTimeline(r);
+      }
+      this.measure();
+      this.renderOrderToggle();
       this.against = ids.includes(this.against) && this.against !== ids[0] ? this.against : ids[1];
       const sel = this.el.querySelector('#cmp-against');
       sel.innerHTML = ids.slice(1).map((id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>#${id} ${esc(sessionName(runs.find((r) => r.id === id).meta))}</option>`).join('');
@@ -160,7 +186,7 @@ export class CompareView {
       this.renderDiff();
       this.resize();
       this.fit();
-      this.status(`${ids.length} runs, aligned at their start`);
+      this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
       this.state.ready = true;
     } catch (err) {
       if (seq === this.loadSeq) this.status(`could not compare: ${err.message}`);
@@ -179,25 +205,11 @@ export class CompareView {
     this.changed();
   }
 
-  // One run's block: its title and canvas, its lanes (as the main view builds them).
+  // One run's block: its title and canvas, its lanes.
   buildTimeline(r) {
     const d = r.data;
-    const win = d.full;
-    const tasks = [...r.tasks].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
-    const loops = new Set(), workers = [];
-    if (win) {
-      for (const t of win.loops.keys()) loops.add(t);
-      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
-    } else {
-      const withTasks = new Set(tasks.map((t) => t.track));
-      for (const track of d.tile(0, 0)?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
-    }
-    const { lanes, height } = buildLanes(tasks, [...loops], workers, () => (win ? win.timerRows() : 1));
-    r.lanes = lanes;
-    r.laneByKey = new Map(lanes.map((l) => [l.key, l]));
-    r.names = new Map(tasks.map((t) => [taskKey(t.track, t.task), t.name]));
     r.vp = new Viewport();
-    r.vp.contentHeight = height;
+    this.layout(r);
     r.cursor = null;
     r.selected = null;
     const block = document.createElement('div');
@@ -210,6 +222,64 @@ export class CompareView {
     r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
     r.ctx = r.canvas.getContext('2d', { alpha: false });
     this.stack.appendChild(block);
+  }
+
+  // A run's lanes (as the main view builds them; timers pack into rows as drawn on its axis).
+  layout(r) {
+    const d = r.data;
+    const win = d.full;
+    const placed = r.axis.order ? r.axis.win : win;
+    const tasks = [...r.tasks].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
+    const loops = new Set(), workers = [];
+    if (win) {
+      for (const t of win.loops.keys()) loops.add(t);
+      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
+    } else {
+      const withTasks = new Set(tasks.map((t) => t.track));
+      for (const track of d.tile(0, 0)?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
+    }
+    const { lanes, height } = buildLanes(tasks, [...loops], workers, () => (placed ? placed.timerRows() : 1));
+    r.lanes = lanes;
+    r.laneByKey = new Map(lanes.map((l) => [l.key, l]));
+    r.names = new Map(tasks.map((t) => [taskKey(t.track, t.task), t.name]));
+    r.vp.contentHeight = height;
+    r.vp.minSpan = r.axis.minSpan;
+  }
+
+  // The longest run on the axis, and the deepest zoom.
+  measure() {
+    this.limit = Math.max(1, ...this.runs.map((r) => r.axis.end - r.axis.start));
+    this.minSpan = this.runs[0]?.axis.minSpan ?? 50;
+  }
+
+  // The "Event order" switch: only when every run is read whole.
+  renderOrderToggle() {
+    const box = this.el.querySelector('#cmp-order');
+    const tiled = this.runs.filter((r) => !r.data.full).map((r) => `#${r.id}`);
+    box.checked = this.order;
+    box.disabled = tiled.length > 0;
+    this.el.querySelector('#cmp-order-box').title = tiled.length
+      ? `Event order needs every run read whole: ${tiled.join(', ')} ${tiled.length === 1 ? 'is' : 'are'} too large, drawn from summaries, in time`
+      : 'x is the order of the records, one step each (step 0: every run\'s first record), instead of time';
+    this.state.axis = this.order ? 'order' : 'time';
+  }
+
+  // Switches every run between time and event order: the cursors stay, the view fits.
+  setOrder(on) {
+    this.order = !!on && this.runs.every((r) => r.data.full);
+    for (const r of this.runs) {
+      const old = r.axis;
+      r.axis = r.data.axis(this.order);
+      r.shift = 0;
+      if (r.cursor != null) r.cursor = r.axis.coord(old.time(r.cursor));
+      this.layout(r);
+    }
+    this.hoverT = null;
+    this.measure();
+    this.renderOrderToggle();
+    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+    this.resize();
+    this.fit();
   }
 
   // ---- the side panels ----
@@ -300,6 +370,7 @@ export class CompareView {
   // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
   // the lane of the step's task selected, the view around both places.
   jump(k) {
+    if (this.order) return this.jumpInOrder(k);
     const d = this.diffs.get(this.against);
     const e = d.entries[k];
     const ra = this.runs[0], rb = this.runs.find((r) => r.id === this.against);
@@ -322,6 +393,44 @@ export class CompareView {
     this.changed();
   }
 
+  // In event order, entry k's step is a record in each run: every run's cursor goes on its
+  // own record of that step (a run that lacks it: its next step; runs beyond the diffed pair
+  // by their own diff against the first), and every run is centred on it, the runs aligned
+  // there instead of at step 0 (Fit aligns them at step 0 again).
+  jumpInOrder(k) {
+    const d = this.diffs.get(this.against);
+    const e = d.entries[k];
+    const next = (side) => d.entries.slice(k).find((x) => x[side] != null)?.[side] ?? null;
+    const stepA = next('a');
+    const places = [];
+    for (const r of this.runs) {
+      let step;
+      if (r === this.runs[0]) step = stepA;
+      else if (r.id === this.against) step = next('b');
+      else step = stepA == null ? null : stepInOther(this.diffs.get(r.id), stepA);
+      r.axis.sync();
+      const ranks = stepRanks(r.data.full.events);
+      const at = step == null ? null : step < ranks.length ? ranks[step] : r.axis.end;
+      r.cursor = at;
+      const rec = at == null ? null : r.axis.win.events[at];
+      r.selected = rec && rec.task ? taskKey(rec.track, rec.task) : null;
+      this.reveal(r, r.selected);
+      places.push({ id: r.id, step, at, kind: rec?.kind ?? null, key: r.selected, ts: rec ? rec.time - r.data.start : null });
+    }
+    const ra = this.runs[0];
+    const c0 = ra.cursor ?? 0;
+    for (const r of this.runs) r.shift = r.cursor == null ? 0 : r.cursor - c0;
+    let span = this.view[1] - this.view[0];
+    if (span > this.limit / 2) span = Math.max(this.minSpan * 5, this.limit / 4);
+    this.setView(c0 - span / 2, c0 + span / 2);
+    for (const li of this.el.querySelectorAll('#cmp-diff li[aria-current]')) li.removeAttribute('aria-current');
+    this.el.querySelector(`#cmp-diff button[data-k="${k}"]`)?.parentElement.setAttribute('aria-current', 'true');
+    const rb = this.runs.find((r) => r.id === this.against);
+    this.state.cursor = { a: ra.cursor, b: rb.cursor, entry: k, ka: ra.selected, kb: rb.selected, text: e.text, runs: places };
+    this.state.jumps++;
+    this.changed();
+  }
+
   // Scrolls run r's lanes so that the lane key is in sight.
   reveal(r, key) {
     const lane = key && r.laneByKey.get(key);
@@ -332,8 +441,9 @@ export class CompareView {
 
   // ---- the shared view ----
   setView(a, b) {
-    const room = this.limit * 0.05;
-    const span = Math.max(50, Math.min(b - a, this.limit + 2 * room));
+    const span = Math.max(this.minSpan ?? 50, Math.min(b - a, this.limit * 1.1));
+    // in event order a jump centres the runs on a step anywhere, even the first or the last
+    const room = Math.max(this.limit * 0.05, this.order ? span / 2 : 0);
     a = Math.max(-room, Math.min(a, this.limit + room - span));
     this.view = [a, a + span];
     this.state.view = { from: this.view[0], to: this.view[1] };
@@ -341,6 +451,7 @@ export class CompareView {
   }
 
   fit() {
+    for (const r of this.runs) r.shift = 0;
     const pad = this.limit * 0.01;
     this.setView(-pad, this.limit + pad);
   }
@@ -375,17 +486,18 @@ export class CompareView {
   frame() {
     if (!this.visible) return;
     for (const r of this.runs) {
-      const d = r.data, vp = r.vp;
-      vp.setLimits(d.start, d.start + this.limit);
-      vp.a = d.start + this.view[0];
-      vp.b = d.start + this.view[1];
-      const f = d.frame(vp.a, vp.b, vp.plotW);
+      const d = r.data, vp = r.vp, axis = r.axis;
+      const origin = axis.start + r.shift;
+      vp.setLimits(axis.start, axis.start + this.limit);
+      vp.a = origin + this.view[0];
+      vp.b = origin + this.view[1];
+      const f = d.frame(vp.a, vp.b, vp.plotW, axis);
       if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
       const scene = {
         vp, lanes: r.lanes, laneByKey: r.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-        origin: d.start, end: d.end, opts: { arrows: true, timers: true },
+        axis, end: axis.end, opts: { arrows: true, timers: true },
         nameOf: (track, task) => r.names.get(taskKey(track, task)) ?? `task ${task}`,
-        hoverT: this.hoverT != null ? d.start + this.hoverT : null, cursor: r.cursor,
+        hoverT: this.hoverT != null ? origin + this.hoverT : null, cursor: r.cursor,
         selected: r.selected, summaryMarks: new Map(),
       };
       r.ctx.setTransform(r.dpr, 0, 0, r.dpr, 0, 0);
@@ -403,7 +515,7 @@ export class CompareView {
     return { r, x: ev.clientX - box.left, y: ev.clientY - box.top };
   }
 
-  relAt(r, x) { return x > GUTTER ? r.vp.t(x) - r.data.start : (this.view[0] + this.view[1]) / 2; }
+  relAt(r, x) { return x > GUTTER ? r.vp.t(x) - r.axis.start - r.shift : (this.view[0] + this.view[1]) / 2; }
 
   attachInputs() {
     const stack = this.stack;
@@ -450,7 +562,7 @@ export class CompareView {
       if (moved || x <= GUTTER) return;
       // a click places the cursor at that time (relative) in every timeline
       const t = this.relAt(r, x);
-      for (const run of this.runs) run.cursor = run.data.start + t;
+      for (const run of this.runs) run.cursor = run.axis.start + run.shift + t;
       this.state.cursor = { a: t, b: t };
       this.changed();
     });

@@ -7,9 +7,11 @@
 // records (counted from the summaries), the records of the view and half a view either side
 // are fetched as an EventWindow. Frames never wait for the network: they draw what is here
 // and the fetches refine it, one request at a time, dropping those the view no longer needs.
+// What x runs along is the session's axis: its clock, or (read whole) its records' order.
 
 import { api, allEvents } from './api.mjs';
 import { EventWindow, taskKey, firstStartingAt } from './model.mjs';
+import { TimeAxis, OrderAxis } from './orderaxis.mjs';
 
 export const TILE_BUCKETS = 1000;
 const MAX_LEVEL = 40;
@@ -45,6 +47,13 @@ export class SessionData {
     return Math.max(e, this.start + 1);
   }
   get tiled() { return !this.full; }
+
+  // The axis x runs along: the records' order when asked for and the session is read whole
+  // (built once, then kept up with live records), else the clock.
+  axis(order) {
+    if (order && this.full) return (this.orderAxis ??= new OrderAxis(this.full, this.start));
+    return (this.timeAxis ??= new TimeAxis(this));
+  }
 
   async open() {
     if (this.meta.events <= this.fullLimit) {
@@ -128,9 +137,10 @@ export class SessionData {
     return w;
   }
 
-  // What to draw for [a, b] over px pixels: {mode: 'events', win} or {mode: 'summary', tiles};
-  // starts the fetch that would refine it.
-  frame(a, b, px) {
+  // What to draw for [a, b] (on axis) over px pixels: {mode: 'events', win} or {mode:
+  // 'summary', tiles}; starts the fetch that would refine it.
+  frame(a, b, px, axis = null) {
+    if (axis?.order) { axis.sync(); return { mode: 'events', win: axis.win }; }
     if (this.full) return { mode: 'events', win: this.full };
     const level = this.levelFor((b - a) / px);
     const { tiles, missing } = this.summaryTiles(a, b, level);

@@ -1,12 +1,18 @@
 // details.mjs: the words around the canvas: the hover tooltip (durations, the awaited
 // object, the source line of the await), the selected task's panel (busy / scheduled /
-// waiting totals, its records) and the loop-state inspector's panel.
+// waiting totals, its records) and the loop-state inspector's panel. Positions come in the
+// axis' units (ns, or steps of the records' order); the words are always the clock's, with
+// the number of steps added on the order axis.
 
 import { fmtDur, fmtTime, fmtSite, esc } from './format.mjs';
 import { FAMILY_LABEL, reasonFamily, reasonColor, COLORS } from './palette.mjs';
 import { waitLabel } from './render.mjs';
 
-// ctx: {nameOf(track, task), rel(t) -> relative ns, end}
+// The length of [c0, c1] as the clock has it, and in steps on the order axis.
+const length = (ctx, c0, c1) => `${fmtDur(ctx.dur(c0, c1))}${ctx.steps ? ` (${ctx.steps(c0, c1)} step${ctx.steps(c0, c1) === 1 ? '' : 's'})` : ''}`;
+
+// ctx: {nameOf(track, task), rel(c) -> ns from the start, dur(c0, c1) -> ns, time(c) -> ns,
+// steps(c0, c1) (on the order axis, else null), start (ns), end (axis units)}
 export function tooltipHTML(hit, ctx) {
   if (!hit || !hit.item) return '';
   const { lane, item } = hit;
@@ -18,7 +24,7 @@ export function tooltipHTML(hit, ctx) {
     case 'span': {
       const s = item.span;
       const end = s.t1 ?? ctx.end;
-      const dur = `${fmtDur(end - s.t0)}${s.t1 == null ? ' so far' : ''}`;
+      const dur = `${length(ctx, s.t0, end)}${s.t1 == null ? ' so far' : ''}`;
       if (s.state === 'running') {
         const how = s.endEv ? (s.endEv.kind === 'done' ? `then finished (${esc(s.endEv.outcome)})` : `then suspended (${esc(s.endEv.reason)})`) : '';
         return `<b>${name}</b> running for <b>${dur}</b><br>${at(s.t0)} → ${at(end)}${how ? `<br>${how}` : ''}`;
@@ -29,29 +35,29 @@ export function tooltipHTML(hit, ctx) {
           : s.waker === 'task' ? `woken by ${esc(ctx.nameOf(lane.track, s.wakerId))}` : s.waker ? `woken by ${esc(s.waker)}${s.waker === 'timer' ? ` #${s.wakerId}` : ''}` : '';
         return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>${why}<br>${at(s.t0)} → ${at(end)}`;
       }
-      const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf);
+      const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf, ctx.time);
       const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>` : s.initial ? '<br>(the wait began before the records loaded here)' : '';
       return `<b>${name}</b> waiting for <b>${dur}</b>: ${esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason)}<br>on <b>${esc(label)}</b>${site}<br>${at(s.t0)} → ${at(end)}`;
     }
     case 'iter': {
       const it = item.iter;
-      return `<b>loop iteration #${it.n}</b>: ${it.cbs} callback${it.cbs === 1 ? '' : 's'} ready<br>ran for ${fmtDur((it.t1 ?? ctx.end) - it.t0)} from ${at(it.t0)}`;
+      return `<b>loop iteration #${it.n}</b>: ${it.cbs} callback${it.cbs === 1 ? '' : 's'} ready<br>ran for ${length(ctx, it.t0, it.t1 ?? ctx.end)} from ${at(it.t0)}`;
     }
     case 'idle': {
       const p = item.idle;
       const timeout = p.timeout == null || p.timeout > 9e18 || p.timeout < 0 ? 'none' : fmtDur(p.timeout);
-      return `<b>loop polling (idle)</b> for ${fmtDur((p.t1 ?? ctx.end) - p.t0)}<br>timeout ${timeout}; ${p.nev ?? 0} I/O event${p.nev === 1 ? '' : 's'}<br>${at(p.t0)} → ${at(p.t1 ?? ctx.end)}`;
+      return `<b>loop polling (idle)</b> for ${length(ctx, p.t0, p.t1 ?? ctx.end)}<br>timeout ${timeout}; ${p.nev ?? 0} I/O event${p.nev === 1 ? '' : 's'}<br>${at(p.t0)} → ${at(p.t1 ?? ctx.end)}`;
     }
     case 'timer': {
       const tm = item.timer;
       const who = tm.task ? ` by ${esc(ctx.nameOf(tm.track, tm.task))}` : '';
-      const armed = tm.arm != null ? `armed${who} at ${at(tm.arm)}, due after ${fmtDur(tm.deadline - tm.arm)}` : 'armed before this window';
+      const armed = tm.arm != null ? `armed${who} at ${at(tm.arm)}, due after ${fmtDur(ctx.dur(tm.arm, tm.deadline))}` : 'armed before this window';
       const end = tm.fire != null ? `fired at ${at(tm.fire)}, <b>${fmtDur(tm.late)} late</b>` : tm.cancel != null ? `cancelled at ${at(tm.cancel)}` : 'pending';
       return `<b>timer #${tm.id}</b><br>${armed}<br>${end}`;
     }
     case 'job': {
       const j = item.job;
-      return `<b>worker job #${j.job}</b> on ${name}<br>ran ${fmtDur((j.t1 ?? ctx.end) - j.t0)} from ${at(j.t0)}`;
+      return `<b>worker job #${j.job}</b> on ${name}<br>ran ${length(ctx, j.t0, j.t1 ?? ctx.end)} from ${at(j.t0)}`;
     }
     case 'bucket': {
       const span = item.b - item.a;
@@ -70,12 +76,12 @@ function bar(parts) {
   return `<div class="sharebar">${parts.map((p) => `<span style="width:${(100 * p.v) / total}%;background:${p.color}" title="${esc(p.label)}"></span>`).join('')}</div>`;
 }
 
-const describe = (e, nameOf) => {
+const describe = (e, nameOf, timeOf) => {
   switch (e.kind) {
     case 'create': return `created “${esc(e.name ?? '')}”${e.site ? ` at ${esc(fmtSite(e.site))}` : ''}`;
     case 'ready': return `ready (${e.cause}${e.waker && e.waker !== 'none' ? `, by ${e.waker === 'task' ? esc(nameOf(e.track, e.args[0])) : `${e.waker} #${e.args[0]}`}` : ''})`;
     case 'resume': return 'resumed';
-    case 'suspend': return `suspended: ${esc(waitLabel({ reason: e.reason, obj: e.args[0], detail: e.args[2], t0: e.ts, track: e.track, ev: e }, nameOf))}${e.site ? ` at ${esc(fmtSite(e.site))}` : ''}`;
+    case 'suspend': return `suspended: ${esc(waitLabel({ reason: e.reason, obj: e.args[0], detail: e.args[2], t0: e.ts, track: e.track, ev: e }, nameOf, timeOf))}${e.site ? ` at ${esc(fmtSite(e.site))}` : ''}`;
     case 'done': return `done (${e.outcome})`;
     case 'mark': return `mark “${esc(e.text ?? '')}”`;
     case 'timer-arm': return `armed timer #${e.args[0]}`;
@@ -84,19 +90,21 @@ const describe = (e, nameOf) => {
   }
 };
 
-// The selected task's panel. info: the API's task; totals: {running, ready, waiting};
-// events: its records (may be null when not loaded).
+// The selected task's panel. info: the API's task (its times on the clock); totals:
+// {running, ready, waiting} in ns; events: its records as placed on the axis (may be null
+// when not loaded).
 export function taskPanelHTML(lane, info, totals, events, ctx) {
   const at = (t) => fmtTime(ctx.rel(t), 1000);
+  const atClock = (t) => fmtTime(t - ctx.start, 1000);
   const parent = info?.parent ? ctx.nameOf(lane.track, info.parent) : '(top level)';
   const rows = (events ?? []).slice(0, 400).map((e) =>
-    `<tr><td class="num">${at(e.ts)}</td><td>${describe(e, ctx.nameOf)}</td></tr>`).join('');
+    `<tr>${ctx.steps ? `<td class="num muted" title="step">#${e.ts}</td>` : ''}<td class="num">${at(e.ts)}</td><td>${describe(e, ctx.nameOf, ctx.time)}</td></tr>`).join('');
   const more = events && events.length > 400 ? `<p class="muted">… and ${events.length - 400} more</p>` : '';
   return `<h2 data-testid="selected-name">${esc(lane.name)}</h2>
 <dl class="facts">
   <dt>task</dt><dd>#${lane.task} on loop ${lane.track}</dd>
   <dt>created by</dt><dd>${esc(parent)}${info?.spawn ? ` at <code>${esc(fmtSite(info.spawn))}</code>` : ''}</dd>
-  <dt>lived</dt><dd>${info ? `${at(info.created_ns)} → ${info.finished_ns != null ? `${at(info.finished_ns)} (${esc(info.outcome)})` : 'still running'}` : '?'}</dd>
+  <dt>lived</dt><dd>${info ? `${atClock(info.created_ns)} → ${info.finished_ns != null ? `${atClock(info.finished_ns)} (${esc(info.outcome)})` : 'still running'}` : '?'}</dd>
 </dl>
 <table class="totals" data-testid="totals">
   <tr data-state="running"><th><i style="background:${COLORS.running}"></i>busy (running)</th><td class="num">${fmtDur(totals.running)}</td></tr>
@@ -113,13 +121,14 @@ export function inspectorHTML(st, ctx) {
   const at = (t) => fmtTime(ctx.rel(t), 1000);
   const name = (key) => { const [tr, tk] = key.split(':').map(Number); return esc(ctx.nameOf(tr, tk)); };
   const ready = st.ready.map((r) => `<li data-key="${r.key}">${name(r.key)} <span class="muted">since ${at(r.since)}${r.cause ? `, ${esc(r.cause)}` : ''}</span></li>`).join('');
-  const timers = st.timers.map((tm) => `<li>timer #${tm.id} due ${at(tm.deadline)} <span class="muted">(in ${fmtDur(tm.deadline - st.t)}${tm.task ? `, ${esc(ctx.nameOf(tm.track, tm.task))}` : ''})</span></li>`).join('');
+  const timers = st.timers.map((tm) => `<li>timer #${tm.id} due ${at(tm.deadline)} <span class="muted">(in ${fmtDur(ctx.dur(st.t, tm.deadline))}${tm.task ? `, ${esc(ctx.nameOf(tm.track, tm.task))}` : ''})</span></li>`).join('');
   const waiting = st.waiting.map((w) => {
-    const what = w.obj != null || w.detail != null ? waitLabel({ reason: w.reason, obj: w.obj, detail: w.detail, t0: w.since, track: w.track, ev: true }, ctx.nameOf) : w.reason;
+    const what = w.obj != null || w.detail != null ? waitLabel({ reason: w.reason, obj: w.obj, detail: w.detail, t0: w.since, track: w.track, ev: true }, ctx.nameOf, ctx.time) : w.reason;
     return `<li data-key="${w.key}">${name(w.key)}: <b>${esc(what)}</b> <span class="muted">since ${at(w.since)}${w.site ? ` at ${esc(fmtSite(w.site))}` : ''}</span></li>`;
   }).join('');
   const loop = st.iter ? (st.iter.polling ? `polling for I/O / timers (iteration #${st.iter.n ?? '?'})` : `iteration #${st.iter.n}: ${st.iter.cbs} callbacks ready`) : 'not started';
-  return `<p>At <b data-testid="inspector-time">${at(st.t)}</b>: ${esc(loop)}</p>
+  const step = ctx.steps ? ` (step ${Math.floor(st.t)})` : '';
+  return `<p>At <b data-testid="inspector-time">${at(st.t)}</b>${step}: ${esc(loop)}</p>
 <h3>Running</h3><p data-testid="inspector-running">${st.running ? name(st.running.key) : '<span class="muted">no task (the loop itself)</span>'}</p>
 <h3>Ready queue <span class="muted">(runs in this order)</span></h3>
 <ol data-testid="ready-queue">${ready || '<li class="muted empty">empty</li>'}</ol>

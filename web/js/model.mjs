@@ -21,6 +21,7 @@ export class EventWindow {
   }
 
   reset() {
+    this.generation = (this.generation ?? 0) + 1; // a new one each time the window is rebuilt
     this.events = [];
     this.lastTs = -Infinity;
     this.seen = new Set();

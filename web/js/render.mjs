@@ -1,11 +1,13 @@
-// render.mjs: draws one frame of the timeline on a canvas: the time axis, the loop lanes,
-// the timers lane, task lanes and worker lanes; at event level from an EventWindow (exact
-// spans, marks, timers, wake-up arrows), zoomed out from the collector's per-bucket
-// summaries (per pixel column: the share of time running, scheduled and waiting). Only the
-// lanes and the time range in view are visited, so a frame costs what is on screen.
+// render.mjs: draws one frame of the timeline on a canvas: the axis, the loop lanes, the
+// timers lane, task lanes and worker lanes; at event level from an EventWindow (exact spans,
+// marks, timers, wake-up arrows), zoomed out from the collector's per-bucket summaries (per
+// pixel column: the share of time running, scheduled and waiting). Only the lanes and the
+// range in view are visited, so a frame costs what is on screen. Positions are in the units
+// of scene.axis (orderaxis.mjs: ns, or steps of the records' order); the words drawn (tick
+// labels, durations) ask it for the clock's time.
 
 import { COLORS, reasonColor } from './palette.mjs';
-import { fmtTime, ticks, fmtDur } from './format.mjs';
+import { fmtDur } from './format.mjs';
 import { firstEndingAfter, firstStartingAt } from './model.mjs';
 import { GUTTER, AXIS } from './viewport.mjs';
 
@@ -42,10 +44,11 @@ function hatchPattern(ctx) {
   return hatch;
 }
 
-// The label a waiting span shows: what it waits for.
-export function waitLabel(span, nameOf) {
+// The label a waiting span shows: what it waits for. timeOf: the clock at the span's start
+// (the axis' time(), for spans placed in steps).
+export function waitLabel(span, nameOf, timeOf = (t) => t) {
   switch (span.reason) {
-    case 'sleep': return span.detail ? `sleep ${fmtDur(span.detail - span.t0)}` : 'sleep';
+    case 'sleep': return span.detail ? `sleep ${fmtDur(span.detail - timeOf(span.t0))}` : 'sleep';
     case 'task': return `await ${span.obj ? nameOf(span.track, span.obj) : 'task'}`;
     case 'future': return span.obj ? `await future #${span.obj}` : 'await future';
     case 'gather': return 'gather';
@@ -63,10 +66,10 @@ export function draw(ctx, scene) {
   ctx.save();
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, vp.width, vp.height);
-  const tk = ticks(vp.a - scene.origin, vp.b - scene.origin, vp.plotW);
+  const tk = scene.axis.ticks(vp.a, vp.b, vp.plotW);
   // grid
   ctx.fillStyle = COLORS.grid;
-  for (const t of tk.list) ctx.fillRect(Math.round(vp.x(t + scene.origin)), AXIS, 1, vp.plotH);
+  for (const t of tk) ctx.fillRect(Math.round(vp.x(t.at)), AXIS, 1, vp.plotH);
   // lanes
   ctx.save();
   ctx.beginPath();
@@ -113,9 +116,11 @@ function drawLaneBackground(ctx, scene, lane) {
   ctx.fillStyle = '#f3f3f3';
   ctx.fillRect(0, y + lane.h - 1, vp.width, 1);
   if (lane.kind === 'task' && lane.info) {
-    // the task's life: from creation to its end, a faint band
-    const a = vp.x(lane.info.created_ns);
-    const b = vp.x(lane.info.finished_ns ?? scene.end);
+    // the task's life: from creation to its end, a faint band (at its records when loaded)
+    const { axis, win } = scene;
+    const created = win?.created?.get(lane.key), done = win?.done?.get(lane.key);
+    const a = vp.x(created ? created.ts : axis.coord(lane.info.created_ns));
+    const b = vp.x(done ? done.ts : lane.info.finished_ns != null ? axis.coord(lane.info.finished_ns) : scene.end);
     ctx.fillStyle = '#f7f7f7';
     const x0 = Math.max(GUTTER, a), x1 = Math.min(vp.width, b);
     if (x1 > x0) ctx.fillRect(x0, y + 2, x1 - x0, lane.h - 4);
@@ -183,7 +188,7 @@ function drawLaneEvents(ctx, scene, lane, stats) {
     for (; k < idle.length && idle[k].t0 <= vp.b; k++) {
       const s = idle[k];
       const x0 = Math.max(GUTTER, vp.x(s.t0)), x1 = Math.min(vp.width, vp.x(s.t1 ?? end));
-      const label = `idle ${fmtDur((s.t1 ?? end) - s.t0)}`;
+      const label = `idle ${fmtDur(scene.axis.dur(s.t0, s.t1 ?? end))}`;
       if (x1 - x0 > textW(ctx, label) + 8) ctx.fillText(label, x0 + 4, y + lane.h / 2);
     }
     return;
@@ -255,7 +260,7 @@ function drawLaneEvents(ctx, scene, lane, stats) {
       ctx.fillStyle = reasonColor(s.reason);
       ctx.fillRect(x0, y + h * 0.3, w, h * 0.4);
       if (w > 30) {
-        const label = waitLabel({ ...s, track: lane.track }, scene.nameOf);
+        const label = waitLabel({ ...s, track: lane.track }, scene.nameOf, (t) => scene.axis.time(t));
         const tw = textW(ctx, label);
         const vx0 = Math.max(x0, GUTTER), vx1 = Math.min(x1, vp.width);
         if (tw + 8 < vx1 - vx0) {
@@ -516,21 +521,29 @@ function drawAxis(ctx, scene, tk) {
   ctx.font = FONT;
   ctx.textBaseline = 'middle';
   ctx.fillStyle = COLORS.text;
-  for (const t of tk.list) {
-    const x = vp.x(t + scene.origin);
+  for (const t of tk) {
+    const x = vp.x(t.at);
     if (x < GUTTER) continue;
     ctx.fillRect(Math.round(x), AXIS - 7, 1, 6);
-    ctx.fillText(fmtTime(t, tk.step), Math.round(x) + 3, 10);
+    ctx.fillText(t.label, Math.round(x) + 3, t.sub ? 8 : 10);
+    if (t.sub) {
+      // the clock at that step, under its number
+      ctx.font = SMALL;
+      ctx.fillStyle = COLORS.muted;
+      ctx.fillText(t.sub, Math.round(x) + 3, 20);
+      ctx.font = FONT;
+      ctx.fillStyle = COLORS.text;
+    }
   }
   ctx.fillStyle = '#fafafa';
   ctx.fillRect(0, 0, GUTTER - 1, AXIS - 1);
   ctx.fillStyle = COLORS.muted;
-  ctx.fillText(`${fmtDur(vp.span)} in view`, 8, 10);
-  ctx.fillText(scene.mode === 'events' ? 'every event' : 'summarised', 8, 21);
+  ctx.fillText(scene.axis.spanLabel(vp.a, vp.b), 8, 10);
+  ctx.fillText(scene.axis.order ? 'event order: a step per record' : scene.mode === 'events' ? 'every event' : 'summarised', 8, 21);
   if (scene.cursor != null) {
     const x = vp.x(scene.cursor);
     if (x >= GUTTER) {
-      const label = fmtTime(scene.cursor - scene.origin, vp.nsPerPx);
+      const label = scene.axis.cursorLabel(scene.cursor, vp.nsPerPx);
       const w = textW(ctx, label) + 8;
       ctx.fillStyle = COLORS.cursor;
       ctx.fillRect(x - w / 2, AXIS - 12, w, 12);

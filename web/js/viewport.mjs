@@ -1,9 +1,9 @@
-// viewport.mjs: the visible time range and lane scroll, and the canvas geometry they map
-// onto: a gutter of lane names on the left, the time axis on top, lanes below.
+// viewport.mjs: the visible range and lane scroll, and the canvas geometry they map onto: a
+// gutter of lane names on the left, the axis on top, lanes below. The range is in the units
+// of the axis x runs along (orderaxis.mjs): ns of the session clock, or steps of its order.
 
 export const GUTTER = 190;
 export const AXIS = 28;
-const MIN_SPAN = 50; // ns: the deepest zoom
 
 export class Viewport {
   constructor() {
@@ -14,6 +14,7 @@ export class Viewport {
     this.height = 600;
     this.contentHeight = 0;
     this.limits = [0, 1];
+    this.minSpan = 50; // the deepest zoom: the axis' minSpan
   }
 
   get plotW() { return Math.max(1, this.width - GUTTER); }
@@ -31,7 +32,7 @@ export class Viewport {
   set(a, b) {
     const [lo, hi] = this.limits;
     const room = (hi - lo) * 0.05;
-    let span = Math.max(MIN_SPAN, Math.min(b - a, hi - lo + 2 * room));
+    let span = Math.max(this.minSpan, Math.min(b - a, hi - lo + 2 * room));
     a = Math.max(lo - room, Math.min(a, hi + room - span));
     this.a = a;
     this.b = a + span;
