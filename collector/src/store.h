@@ -87,6 +87,10 @@ typedef struct ltc_scan {
   bool by_time;      /* blocks in order of their first timestamp (else track, then sequence) */
   uint64_t min_seq;  /* only blocks that hold a record numbered min_seq or later */
   uint32_t only_track; /* only this track's blocks (0: every track) */
+  /* Resuming a scan in track order: only blocks of tracks after from_track, and of
+   * from_track those that hold a record numbered from_track_seq or later (0: every track) */
+  uint32_t from_track;
+  uint64_t from_track_seq;
   /* Called before each block with its track, first timestamp and first seq; nonzero stops
    * the scan. */
   int (*block)(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq);

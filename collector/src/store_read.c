@@ -295,10 +295,12 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
   const char *sql = q->by_time
       ? "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
         "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
-        "AND (?6 = 0 OR track = ?6) ORDER BY start_ns, track, first_seq"
+        "AND (?6 = 0 OR track = ?6) AND (track > ?7 OR (track = ?7 AND first_seq + count > ?8)) "
+        "ORDER BY start_ns, track, first_seq"
       : "SELECT track, first_seq, data, start_ns FROM event_blocks WHERE session = ?1 "
         "AND start_ns <= ?3 AND (?4 OR end_ns >= ?2) AND first_seq + count > ?5 "
-        "AND (?6 = 0 OR track = ?6) ORDER BY track, first_seq";
+        "AND (?6 = 0 OR track = ?6) AND (track > ?7 OR (track = ?7 AND first_seq + count > ?8)) "
+        "ORDER BY track, first_seq";
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
     strings_free(&t);
@@ -310,6 +312,8 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
   sqlite3_bind_int(st, 4, q->from_start);
   sqlite3_bind_int64(st, 5, (int64_t)q->min_seq);
   sqlite3_bind_int64(st, 6, q->only_track);
+  sqlite3_bind_int64(st, 7, q->from_track);
+  sqlite3_bind_int64(st, 8, (int64_t)q->from_track_seq);
   int step;
   while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
     uint32_t track = (uint32_t)sqlite3_column_int64(st, 0);

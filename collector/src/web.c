@@ -41,8 +41,10 @@ typedef struct conn {
   out_msg *out_head, *out_tail;
   size_t out_bytes;
   bool closing; /* too far behind: being closed */
+  struct backlog *backlog; /* a subscription's stored records still to send (below) */
   struct conn *next;
 } conn;
+typedef struct backlog backlog;
 
 struct ltc_web {
   struct lws_context *ctx;
@@ -134,14 +136,24 @@ static char *push_text(const char *type, int64_t session, const char *raw_name, 
 
 /* ---- a subscription's stored backlog ---- */
 
-typedef struct backlog {
+/* A subscription's stored records, sent a few messages per turn of the loop as the client
+ * takes them, so that one client's large backlog never holds up the others (nor piles up
+ * unsent). Until it is sent, the client's queue in the hub (its live records) waits. */
+struct backlog {
   conn *c;
-  const ltc_hub_item *sub;
+  ltc_hub_item *sub;        /* what was asked for */
+  ltc_session_strings *strings;
   ltc_resolver resolve;
   ltc_jsonbuf b;
-  size_t in_message, total;
-  bool counting; /* first pass: only count */
-} backlog;
+  size_t in_message, total, sent_in_turn;
+  bool counting;            /* the first pass: only count */
+  bool more;                /* a turn stopped before the end */
+  uint32_t track;           /* where the next turn goes on: this track's block from seq */
+  uint64_t seq;
+};
+
+#define BACKLOG_MESSAGE 4096 /* records per events push */
+#define BACKLOG_TURN 8192    /* records per turn of the loop */
 
 static bool wanted(const backlog *k, const ltc_event *e) {
   if (e->seq < k->sub->from_seq || e->ts < k->sub->from_ts || ltc_kind_defines(e->kind))
@@ -169,50 +181,94 @@ static void backlog_event(void *user, const ltc_event *e) {
   ltc_query_event_text(&k->resolve, e, &t);
   ltc_jsonbuf_put(&k->b, k->in_message ? "," : "[", 1);
   ltc_query_event_json(&k->b, e, &t);
-  if (++k->in_message == 4096) backlog_flush(k);
+  k->sent_in_turn++;
+  if (++k->in_message == BACKLOG_MESSAGE) backlog_flush(k);
 }
 
-/* A subscription began: reply, then the stored records it asked for, then (from the hub's
- * queue) the live ones, with nothing missing or twice in between. */
-static void subscribed(ltc_web *w, conn *c, const ltc_hub_item *it) {
-  backlog k = {.c = c, .sub = it, .counting = true};
-  ltc_scan q = {.lo = it->from_ts, .hi = INT64_MAX, .min_seq = it->from_seq,
-                .event = backlog_event, .user = &k};
+/* Before each block: a turn ends at a block's start once it has sent its share. */
+static int backlog_block(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq) {
+  (void)start_ns;
+  backlog *k = user;
+  if (k->counting || k->sent_in_turn < BACKLOG_TURN) return 0;
+  k->track = track;
+  k->seq = first_seq;
+  k->more = true;
+  return 1;
+}
+
+static void backlog_free(backlog *k) {
+  if (!k) return;
+  ltc_jsonbuf_free(&k->b);
+  ltc_strings_free(k->strings);
+  ltc_hub_item_free(k->sub);
+  free(k);
+}
+
+static ltc_scan backlog_scan(backlog *k) {
+  return (ltc_scan){.lo = k->sub->from_ts, .hi = INT64_MAX, .min_seq = k->sub->from_seq,
+                    .from_track = k->track, .from_track_seq = k->seq, .block = backlog_block,
+                    .event = backlog_event, .user = k};
+}
+
+/* One turn of c's backlog: the next BACKLOG_TURN records or so. Frees it when it is done. */
+static void backlog_turn(ltc_web *w, conn *c) {
+  backlog *k = c->backlog;
+  k->sent_in_turn = 0;
+  k->more = false;
+  ltc_scan q = backlog_scan(k);
+  int rc = ltc_store_scan(w->store, k->sub->session, &q, NULL);
+  backlog_flush(k);
+  if (rc < 0 || !k->more) { /* all sent (or the session is gone: it stops short) */
+    c->backlog = NULL;
+    backlog_free(k);
+  }
+}
+
+/* A subscription began: count what it asked for, reply, then (turn by turn) the stored
+ * records, then (from the hub's queue) the live ones, with nothing missing or twice in
+ * between. Takes it. */
+static void subscribed(ltc_web *w, conn *c, ltc_hub_item *it) {
+  backlog *k = calloc(1, sizeof *k);
+  if (!k) {
+    ltc_hub_item_free(it);
+    return;
+  }
+  *k = (backlog){.c = c, .sub = it, .counting = true};
+  ltc_scan q = backlog_scan(k);
   int rc = ltc_store_scan(w->store, it->session, &q, NULL);
   ltc_query_error err = {500, ""};
-  if (rc == 0 && k.total > LTC_WEB_MAX_BACKLOG) {
+  if (rc == 0 && k->total > LTC_WEB_MAX_BACKLOG) {
     err.status = 413;
     snprintf(err.message, sizeof err.message,
              "%zu stored records from seq %llu: more than %d; read them with 'events' and "
              "subscribe from a later seq",
-             k.total, (unsigned long long)it->from_seq, LTC_WEB_MAX_BACKLOG);
+             k->total, (unsigned long long)it->from_seq, LTC_WEB_MAX_BACKLOG);
     rc = -E2BIG;
-  } else if (rc < 0) {
-    snprintf(err.message, sizeof err.message, "reading session %lld: %s",
-             (long long)it->session, ltc_store_error(w->store));
+  } else if (rc == 0 && !(k->strings = ltc_store_strings(w->store, it->session))) {
+    rc = -EIO;
   }
   if (rc < 0) {
+    if (rc != -E2BIG)
+      snprintf(err.message, sizeof err.message, "reading session %lld: %s",
+               (long long)it->session, ltc_store_error(w->store));
     ws_send(c, reply_text(it->request, NULL, &err));
     ltc_hub_cmd cmd = {.kind = LTC_CMD_UNSUBSCRIBE, .client = c->client, .request = -1,
                        .session = it->session};
     ltc_hub_command(w->hub, &cmd);
+    backlog_free(k);
     return;
   }
   cJSON *result = cJSON_CreateObject();
   cJSON_AddNumberToObject(result, "session", (double)it->session);
   cJSON_AddNumberToObject(result, "from_seq", (double)it->from_seq);
   if (it->from_ts != INT64_MIN) cJSON_AddNumberToObject(result, "from_ts", (double)it->from_ts);
-  cJSON_AddNumberToObject(result, "backlog", (double)k.total);
+  cJSON_AddNumberToObject(result, "backlog", (double)k->total);
   cJSON_AddBoolToObject(result, "live", it->live);
   ws_send(c, reply_text(it->request, result, NULL));
-  ltc_session_strings *strings = ltc_store_strings(w->store, it->session);
-  k.counting = false;
-  k.total = 0;
-  k.resolve = ltc_resolver_of_strings(strings);
-  ltc_store_scan(w->store, it->session, &q, NULL);
-  backlog_flush(&k);
-  ltc_jsonbuf_free(&k.b);
-  ltc_strings_free(strings);
+  k->counting = false;
+  k->resolve = ltc_resolver_of_strings(k->strings);
+  if (k->total) c->backlog = k; /* sent from the next turn on, as the client takes it */
+  else backlog_free(k);
 }
 
 /* Turns the client's next hub item into messages; false when there was none. */
@@ -229,7 +285,7 @@ static bool pull(ltc_web *w, conn *c) {
       if (json) ws_send(c, push_text("events", it->batch->session, "events", json));
       break;
     }
-    case LTC_ITEM_SUBSCRIBED: subscribed(w, c, it); break;
+    case LTC_ITEM_SUBSCRIBED: subscribed(w, c, it); return true; /* it took the item */
     case LTC_ITEM_RESYNC:
       ws_send(c, push_text("resync", it->session, "reason",
                            "\"this client fell behind: read from the database, then subscribe "
@@ -354,9 +410,13 @@ static int ws_receive(ltc_web *w, conn *c, const void *in, size_t len) {
 }
 
 static int ws_writable(ltc_web *w, conn *c) {
-  if (!c->out_head) pull(w, c);
+  if (!c->out_head && c->backlog) backlog_turn(w, c);
+  if (!c->out_head && !c->backlog) pull(w, c);
   out_msg *m = c->out_head;
-  if (!m) return 0;
+  if (!m) {
+    if (c->backlog) lws_callback_on_writable(c->wsi); /* a turn that found nothing to send */
+    return 0;
+  }
   c->out_head = m->next;
   if (!c->out_head) c->out_tail = NULL;
   c->out_bytes -= m->len;
@@ -614,6 +674,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
           break;
         }
       ltc_hub_client_remove(w->hub, c->client);
+      backlog_free(c->backlog);
+      c->backlog = NULL;
       while (c->out_head) {
         out_msg *m = c->out_head;
         c->out_head = m->next;

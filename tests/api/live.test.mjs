@@ -1,6 +1,6 @@
 // live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
 // subscribes, and gets its records while the program still runs, with the stored backlog and
-// the live records joining exactly; labels and deletes reach every client; a client that
+// the live records joining exactly, a backlog of many turns too; labels and deletes reach every client; a client that
 // stops reading is told to resync while storage and other clients go on; and a daemon killed
 // with SIGKILL leaves a database that a new daemon opens consistent, with all it committed.
 import { test } from 'node:test';
@@ -37,6 +37,36 @@ test('a subscriber sees records while the program runs, backlog and live joined 
   assert.equal(got.filter((e) => e.kind === 'mark').map((e) => e.text + '\n').join(''), out);
   await c.close();
   await d.finish();
+});
+
+test('a backlog too big for one turn comes whole and in order, then joins the live records', async (t) => {
+  const d = await Daemon.start();
+  const c = await Client.open(d);
+  const other = await Client.open(d);
+  t.after(async () => { await other.close(); await c.close(); await d.finish(); });
+  const p = d.run('demo_ticker', ['150', '1', '16']); // 16 workers, 2-17 ms apart: ~2.5 s
+  const id = (await liveSession(c)).session;
+  // subscribe once well over a turn's worth (8192 records) is stored, the program running
+  await c.push((m) => m.type === 'session' && m.session === id && m.row.events >= 12000,
+    '12000 records to be stored');
+  const sub = await c.ask('subscribe', { session: id });
+  assert.equal(sub.ok, true, sub.error);
+  assert.equal(sub.result.live, true);
+  assert.ok(sub.result.backlog > 8192, `a backlog of ${sub.result.backlog}`);
+  assert.equal((await other.ask('sessions')).ok, true); // served while it streams
+  assert.equal((await p.done).code, 0);
+  await c.push((m) => m.type === 'session' && m.session === id && m.row.status === 'complete',
+    'the session to be announced complete');
+  const events = c.pushes.filter((m) => m.type === 'events' && m.session === id);
+  const got = events.flatMap((m) => m.events);
+  const backlog = got.slice(0, sub.result.backlog);
+  // the backlog in the order it is stored (track, then seq), over several pushes...
+  assert.ok(events.length >= 3);
+  assert.deepEqual(backlog.map(key), [...backlog].sort((a, b) => a.track - b.track || a.seq - b.seq).map(key));
+  // ...and with the live records every stored record exactly once
+  const stored = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  assert.equal(new Set(got.map(key)).size, got.length, 'a record arrived twice');
+  assert.deepEqual(got.map(key).sort(), stored.map(key).sort());
 });
 
 test('subscribing from a seq or a time sends only what follows it', async () => {

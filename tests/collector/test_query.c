@@ -419,6 +419,88 @@ static void test_checkpoints_hold_when_the_clock_steps_back(void **state) {
   }
 }
 
+/* A scan in track order stopped before a block and resumed from it (from_track,
+ * from_track_seq: how a subscription's backlog is sent a turn at a time) reads every record
+ * once, in order: over a session of two tracks cut into blocks of 1000 records. */
+typedef struct turns {
+  ltc_store *w;
+  int64_t id;
+  uint64_t *keys; /* track << 32 | seq, in the order read */
+  size_t n, cap, in_turn;
+  uint32_t stop_track;
+  uint64_t stop_seq;
+  bool stopped;
+} turns;
+
+static void two_tracks_event(void *user, const ltc_event *e) {
+  turns *t = user;
+  for (uint32_t track = 1; track <= 2; track++) {
+    ltc_event c = *e;
+    c.track = track;
+    assert_int_equal(ltc_store_session_event(t->w, t->id, &c, NULL), 0);
+  }
+  if (e->seq % 1000 == 999) assert_int_equal(ltc_store_commit(t->w), 0);
+}
+
+static void keep_key(void *user, const ltc_event *e) {
+  turns *t = user;
+  if (t->n == t->cap) {
+    t->cap = t->cap ? t->cap * 2 : 4096;
+    t->keys = realloc(t->keys, t->cap * sizeof *t->keys);
+    assert_non_null(t->keys);
+  }
+  t->keys[t->n++] = (uint64_t)e->track << 32 | e->seq;
+}
+
+static int three_blocks(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq) {
+  (void)start_ns;
+  turns *t = user;
+  if (t->in_turn++ < 3) return 0;
+  t->stop_track = track;
+  t->stop_seq = first_seq;
+  t->stopped = true;
+  return 1;
+}
+
+static void test_a_scan_resumes_where_it_stopped(void **state) {
+  char err[256];
+  turns t = {0};
+  assert_int_equal(ltc_store_open(db, &t.w, err, sizeof err), 0);
+  const char *argv[] = {"ordering"};
+  ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "ordering", .label = "",
+                 .argc = 1, .argv = argv};
+  assert_int_equal(ltc_store_session_begin(t.w, &h, "two tracks", &t.id), 0);
+  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, two_tracks_event, &t), 0);
+  assert_int_equal(ltc_store_session_end(t.w, t.id, "complete", 0, NULL), 0);
+  assert_int_equal(ltc_store_commit(t.w), 0);
+  ltc_store_close(t.w);
+  /* whole */
+  ltc_scan all = {.lo = INT64_MIN, .hi = INT64_MAX, .event = keep_key, .user = &t};
+  assert_int_equal(ltc_store_scan(reader, t.id, &all, NULL), 0);
+  uint64_t *whole = t.keys;
+  size_t nwhole = t.n;
+  assert_true(nwhole > 8000);
+  assert_int_equal(whole[0] >> 32, 1);
+  assert_int_equal(whole[nwhole - 1] >> 32, 2);
+  /* in turns of three blocks */
+  t.keys = NULL, t.n = t.cap = 0;
+  int nturns = 0;
+  do {
+    t.stopped = false;
+    t.in_turn = 0;
+    ltc_scan turn = {.lo = INT64_MIN, .hi = INT64_MAX, .from_track = t.stop_track,
+                     .from_track_seq = t.stop_seq, .block = three_blocks, .event = keep_key,
+                     .user = &t};
+    assert_int_equal(ltc_store_scan(reader, t.id, &turn, NULL), 0);
+    nturns++;
+  } while (t.stopped);
+  assert_true(nturns > 4);
+  assert_int_equal(t.n, nwhole);
+  assert_memory_equal(t.keys, whole, nwhole * sizeof *whole);
+  free(whole);
+  free(t.keys);
+}
+
 static void test_errors_say_what_is_wrong(void **state) {
   ltc_query_error err;
   assert_null(ask("session", "{\"session\":999}", &err));
@@ -450,6 +532,7 @@ int main(void) {
       cmocka_unit_test(test_window_names_its_records),
       cmocka_unit_test(test_checkpoints_change_nothing),
       cmocka_unit_test(test_checkpoints_hold_when_the_clock_steps_back),
+      cmocka_unit_test(test_a_scan_resumes_where_it_stopped),
       cmocka_unit_test(test_errors_say_what_is_wrong),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
