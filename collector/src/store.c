@@ -15,6 +15,21 @@
 #include "store_internal.h"
 #include "replay.h"
 
+/* The records, packed: its own text, for rebuilding an older layout too (below). */
+#define EVENT_BLOCKS \
+    "CREATE TABLE IF NOT EXISTS event_blocks (\n" \
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n" \
+    "  track INTEGER NOT NULL,            -- a loop or a worker thread\n" \
+    "  first_seq INTEGER NOT NULL,        -- records are first_seq, first_seq + 1, ...\n" \
+    "  count INTEGER NOT NULL,\n" \
+    "  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,\n" \
+    "  data BLOB NOT NULL,                -- packed records (collector/src/store_codec.h)\n" \
+    "  UNIQUE (session, track, first_seq) -- a rowid table: see docs/schema.md for why\n" \
+    ");\n" \
+    "-- time-window reads: the blocks of a session that start before a window's end and end\n" \
+    "-- after its start, told apart from the index alone\n" \
+    "CREATE INDEX IF NOT EXISTS event_blocks_by_time ON event_blocks (session, start_ns, end_ns);\n"
+
 /* The schema: every table says what a row is; docs/schema.md has the long form. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sessions (\n"
@@ -34,18 +49,7 @@ static const char schema[] =
     "  error TEXT,                        -- why a stream was cut or corrupt\n"
     "  shuffle_seed INTEGER               -- shuffle mode's seed (as i64); NULL: FIFO\n"
     ");\n"
-    "CREATE TABLE IF NOT EXISTS event_blocks (\n"
-    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
-    "  track INTEGER NOT NULL,            -- a loop or a worker thread\n"
-    "  first_seq INTEGER NOT NULL,        -- records are first_seq, first_seq + 1, ...\n"
-    "  count INTEGER NOT NULL,\n"
-    "  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,\n"
-    "  data BLOB NOT NULL,                -- packed records (collector/src/store_codec.h)\n"
-    "  UNIQUE (session, track, first_seq) -- a rowid table: see docs/schema.md for why\n"
-    ");\n"
-    "-- time-window reads: the blocks of a session that start before a window's end and end\n"
-    "-- after its start, told apart from the index alone\n"
-    "CREATE INDEX IF NOT EXISTS event_blocks_by_time ON event_blocks (session, start_ns, end_ns);\n"
+    EVENT_BLOCKS
     "CREATE TABLE IF NOT EXISTS strings (\n"
     "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
     "  track INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL,\n"
@@ -180,14 +184,10 @@ static int rowid_event_blocks(ltc_store *s) {
       "BEGIN;"
       "ALTER TABLE event_blocks RENAME TO event_blocks_without_rowid;"
       "DROP INDEX IF EXISTS event_blocks_by_time;"
-      "CREATE TABLE event_blocks (session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE "
-      "CASCADE, track INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL, "
-      "start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, data BLOB NOT NULL, "
-      "UNIQUE (session, track, first_seq));"
+      EVENT_BLOCKS
       "INSERT INTO event_blocks SELECT session, track, first_seq, count, start_ns, end_ns, data "
       "FROM event_blocks_without_rowid ORDER BY session, track, first_seq;"
       "DROP TABLE event_blocks_without_rowid;"
-      "CREATE INDEX event_blocks_by_time ON event_blocks (session, start_ns, end_ns);"
       "COMMIT;");
 }
 
