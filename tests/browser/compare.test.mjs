@@ -46,6 +46,7 @@ test('picked from the session list: two timelines on one axis, 3 units against 2
   await page.click('[data-testid=compare-open]');
   await page.waitForSelector('[data-testid=compare-pick-item]');
   assert.equal(await page.isVisible('#main'), false, 'the single timeline makes way');
+  assert.equal(await page.isVisible('[data-testid=fit]'), false, 'and its controls with it');
   // the open session comes ticked; tick the concurrent run too and compare
   assert.equal(await page.isChecked(`[data-testid=compare-pick-item][data-session="${idOf.sequential}"] input`), true);
   await page.check(`[data-testid=compare-pick-item][data-session="${idOf.concurrent}"] input`);
@@ -155,6 +156,7 @@ test('shuffled runs: grouped by ordering and output, diffed against the one chos
   await settled(page, ids[0]);
   assert.equal(await page.isVisible('[data-testid=compare]'), false);
   assert.equal(await page.isVisible('#main'), true);
+  assert.equal(await page.isVisible('[data-testid=fit]'), true);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
