@@ -206,8 +206,11 @@ test('in event order a diff entry centres every run on its own record of the ste
   for (const id of ids) orderings[id] = await orderingOf(id, ids.find((x) => x !== id));
   const diff = (await d.get(`/api/diff?a=${ids[0]}&b=${ids[1]}&max=2000`)).body;
   const check = async (k, jumps) => {
+    const frames = (await compareState(page)).frames;
     await page.click(`[data-testid=compare-entry][data-k="${k}"]`);
-    await page.waitForFunction((n) => window.looptrace.compare.jumps === n, jumps);
+    // the jump, then a frame drawn after it (each run's view is set as it is drawn)
+    await page.waitForFunction(([n, f]) => window.looptrace.compare.jumps === n &&
+      window.looptrace.compare.frames > f, [jumps, frames]);
     const s = await compareState(page);
     const e = diff.entries[k];
     assert.equal(s.cursor.entry, k);
@@ -237,8 +240,10 @@ test('in event order a diff entry centres every run on its own record of the ste
   assert.equal(s.cursor.runs[0].step, diff.entries.slice(kb).find((x) => x.a != null).a);
   assert.notEqual(s.cursor.runs[0].at, s.cursor.runs[1].at, 'the runs are centred each on its own place, not on one step number');
   // Fit aligns them at step 0 again
+  const frames = (await compareState(page)).frames;
   await page.click('#cmp-fit');
-  await page.waitForFunction(() => window.looptrace.compare.view.from <= 0);
+  await page.waitForFunction((f) => window.looptrace.compare.view.from <= 0 &&
+    window.looptrace.compare.frames > f, frames);
   const views = [];
   for (const id of ids) views.push((await page.evaluate((i) => window.looptrace.compareRun(i), id)).view);
   for (const v of views) assert.deepEqual(v, views[0]);
