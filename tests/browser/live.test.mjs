@@ -67,7 +67,7 @@ test('a running program: its session is marked live, grows while it runs and the
 
 test('a live session in event order: a step per record as they come, the view following the newest', async () => {
   const page = await openPage(browser, d.url);
-  const prog = d.run('demo_ticker', ['60', '40', '2'], { LOOPTRACE_LABEL: 'ticker in order' });
+  const prog = d.run('demo_ticker', ['120', '40', '2'], { LOOPTRACE_LABEL: 'ticker in order' }); // ~5 s: still live once the page is up, under load too
   const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
   const id = Number(await item.getAttribute('data-session'));
   await page.click(`[data-testid=session-item][data-session="${id}"]`);
