@@ -30,6 +30,17 @@
     "-- after its start, told apart from the index alone\n" \
     "CREATE INDEX IF NOT EXISTS event_blocks_by_time ON event_blocks (session, start_ns, end_ns);\n"
 
+/* What programs printed: a rowid table, so that a line is an append (a WITHOUT ROWID table
+ * keyed by (session, track, seq) seeks for every insert: print-heavy ingest was 25% slower). */
+#define MARKS \
+    "CREATE TABLE IF NOT EXISTS marks (   -- lt_mark / lt_print lines, for reading without decoding\n" \
+    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n" \
+    "  track INTEGER NOT NULL, seq INTEGER NOT NULL, -- the record's place in its track\n" \
+    "  ts INTEGER NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL\n" \
+    ");\n" \
+    "-- the marks of a time window, for drawing them on a zoomed-out timeline\n" \
+    "CREATE INDEX IF NOT EXISTS marks_by_time ON marks (session, ts);\n"
+
 /* The schema: every table says what a row is; docs/schema.md has the long form. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sessions (\n"
@@ -65,20 +76,13 @@ static const char schema[] =
     "  status INTEGER,                    -- 0 or -errno when it ended\n"
     "  PRIMARY KEY (session, track, task)\n"
     ") WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS marks (   -- lt_mark / lt_print lines, for reading without decoding\n"
-    "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
-    "  track INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
-    "  ts INTEGER NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL,\n"
-    "  PRIMARY KEY (session, track, seq)\n"
-    ") WITHOUT ROWID;\n"
+    MARKS
     "CREATE TABLE IF NOT EXISTS sites (   -- where in the source a task was spawned or awaited\n"
     "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
     "  track INTEGER NOT NULL, id INTEGER NOT NULL,\n"
     "  file TEXT NOT NULL, func TEXT NOT NULL, line INTEGER NOT NULL,\n"
     "  PRIMARY KEY (session, track, id)\n"
-    ") WITHOUT ROWID;\n"
-    "-- the marks of a time window, for drawing them on a zoomed-out timeline\n"
-    "CREATE INDEX IF NOT EXISTS marks_by_time ON marks (session, ts);\n";
+    ") WITHOUT ROWID;\n";
 
 
 
@@ -101,7 +105,7 @@ static const char *const statements[ST_COUNT] = {
                      "WHERE session = ?1 AND track = ?2 AND task = ?3",
     [ST_SITE_INSERT] = "INSERT OR REPLACE INTO sites (session, track, id, file, func, line) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
-    [ST_MARK_INSERT] = "INSERT OR REPLACE INTO marks (session, track, seq, ts, task, text) "
+    [ST_MARK_INSERT] = "INSERT INTO marks (session, track, seq, ts, task, text) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
 };
 
@@ -166,29 +170,39 @@ static int add_shuffle_seed(ltc_store *s) {
   return have ? 0 : ltc_store_exec(s, "ALTER TABLE sessions ADD COLUMN shuffle_seed INTEGER");
 }
 
-/* Databases made when event_blocks was a WITHOUT ROWID table get today's layout, in one
- * transaction. That layout kept each block (tens of kB) in the primary key's b-tree, where
- * SQLite reads a whole overflowing row to compare keys: every block a window's query stepped
- * over was read whole (5x slower windows). */
-static int rowid_event_blocks(ltc_store *s) {
+/* A table made WITHOUT ROWID by an earlier release (event_blocks, marks) is rebuilt in
+ * today's layout (ddl: its table and index), in one transaction. Why each is a rowid table
+ * now: event_blocks' rows are blocks of tens of kB, which SQLite reads whole to compare keys
+ * in a WITHOUT ROWID table (5x slower windows); marks, see MARKS. */
+static int rebuild_as_rowid(ltc_store *s, const char *table, const char *index, const char *ddl,
+                            const char *columns) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema "
-                                "WHERE type = 'table' AND name = 'event_blocks'", -1, &st,
-                         NULL) != SQLITE_OK)
+                                "WHERE type = 'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
     return ltc_store_fail(s, "schema");
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
   bool old = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
   if (!old) return 0;
-  return ltc_store_exec(
-      s,
-      "BEGIN;"
-      "ALTER TABLE event_blocks RENAME TO event_blocks_without_rowid;"
-      "DROP INDEX IF EXISTS event_blocks_by_time;"
-      EVENT_BLOCKS
-      "INSERT INTO event_blocks SELECT session, track, first_seq, count, start_ns, end_ns, data "
-      "FROM event_blocks_without_rowid ORDER BY session, track, first_seq;"
-      "DROP TABLE event_blocks_without_rowid;"
-      "COMMIT;");
+  char sql[4096]; /* the old table is read in its key's order: the new rows keep it */
+  int n = snprintf(sql, sizeof sql,
+                   "BEGIN; ALTER TABLE %s RENAME TO %s_without_rowid; DROP INDEX IF EXISTS %s; "
+                   "%s INSERT INTO %s (%s) SELECT %s FROM %s_without_rowid; "
+                   "DROP TABLE %s_without_rowid; COMMIT;",
+                   table, table, index, ddl, table, columns, columns, table, table);
+  if (n < 0 || (size_t)n >= sizeof sql) {
+    snprintf(s->error, sizeof s->error, "rebuilding %s: the statement is too long", table);
+    return -ENAMETOOLONG;
+  }
+  return ltc_store_exec(s, sql);
+}
+
+static int rowid_tables(ltc_store *s) {
+  int rc = rebuild_as_rowid(s, "event_blocks", "event_blocks_by_time", EVENT_BLOCKS,
+                            "session, track, first_seq, count, start_ns, end_ns, data");
+  if (rc == 0)
+    rc = rebuild_as_rowid(s, "marks", "marks_by_time", MARKS, "session, track, seq, ts, task, text");
+  return rc;
 }
 
 const char *ltc_store_default_path(char *buf, size_t len) {
@@ -232,7 +246,7 @@ int ltc_store_open(const char *path, ltc_store **out, char *err, size_t errlen) 
    * fsynced, so a power cut may lose the last moments, but never corrupts the file; a process
    * that is killed (kill -9) loses nothing it committed. */
   if (ltc_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-      rowid_event_blocks(s) || ltc_store_exec(s, schema) || add_shuffle_seed(s) ||
+      rowid_tables(s) || ltc_store_exec(s, schema) || add_shuffle_seed(s) ||
       /* Sessions left live by a writer that died: they will never be finished now. */
       ltc_store_exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'")) {
     snprintf(err, errlen, "%s: %s", path, s->error);

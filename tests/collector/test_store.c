@@ -229,7 +229,7 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
 }
 
-/* ---- a database made when event_blocks was a WITHOUT ROWID table ---- */
+/* ---- a database made when event_blocks and marks were WITHOUT ROWID tables ---- */
 
 static void test_older_layout_is_brought_up_to_date(void **state) {
   char fresh[160], old[160];
@@ -258,21 +258,37 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
                    "DROP TABLE event_blocks;"
                    "ALTER TABLE old_blocks RENAME TO event_blocks;"
                    "CREATE INDEX event_blocks_by_time ON event_blocks (session, start_ns);"
+                   "CREATE TABLE old_marks (session INTEGER NOT NULL REFERENCES sessions(id) "
+                   "ON DELETE CASCADE, track INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER "
+                   "NOT NULL, task INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (session, "
+                   "track, seq)) WITHOUT ROWID;"
+                   "INSERT INTO old_marks SELECT * FROM marks;"
+                   "DROP TABLE marks;"
+                   "ALTER TABLE old_marks RENAME TO marks;"
+                   "CREATE INDEX marks_by_time ON marks (session, ts);"
                    "COMMIT;",
                    NULL, NULL, NULL),
       SQLITE_OK);
   sqlite3_close(d);
   const char *layout = "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE name = "
                        "'event_blocks' UNION ALL SELECT sql LIKE '%end_ns%' FROM sqlite_schema "
-                       "WHERE name = 'event_blocks_by_time'";
-  assert_string_equal(db_lines(old, layout), "1\n0\n");
+                       "WHERE name = 'event_blocks_by_time' UNION ALL SELECT sql LIKE "
+                       "'%WITHOUT ROWID%' FROM sqlite_schema WHERE name = 'marks'";
+  const char *marks = "SELECT group_concat(line, '|') FROM (SELECT session || ' ' || track || ' ' "
+                      "|| seq || ' ' || ts || ' ' || task || ' ' || text AS line FROM marks "
+                      "ORDER BY session, track, seq)";
+  char want_marks[16384];
+  snprintf(want_marks, sizeof want_marks, "%s", db_lines(fresh, marks));
+  assert_true(strlen(want_marks) > 20);
+  assert_string_equal(db_lines(old, layout), "1\n0\n1\n");
   /* opening it to write (as serve and record do) brings it to today's layout */
   char err[256];
   ltc_store *s;
   assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
   ltc_store_close(s);
-  assert_string_equal(db_lines(old, layout), "0\n1\n");
+  assert_string_equal(db_lines(old, layout), "0\n1\n0\n");
   assert_string_equal(db_lines(old, "PRAGMA integrity_check"), "ok\n");
+  assert_string_equal(db_lines(old, marks), want_marks);
   /* ...holding every record it held */
   assert_int_equal(shell("%s/looptrace export 1 --format jsonl --db %s > %s/old.jsonl",
                          LT_BIN_DIR, old, dir), 0);
@@ -281,7 +297,7 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
   /* and opening it again changes nothing */
   assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
   ltc_store_close(s);
-  assert_string_equal(db_lines(old, layout), "0\n1\n");
+  assert_string_equal(db_lines(old, layout), "0\n1\n0\n");
 }
 
 int main(void) {
