@@ -1,7 +1,8 @@
 // live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
 // subscribes, and gets its records while the program still runs, with the stored backlog and
 // the live records joining exactly, a backlog of many turns too; labels and deletes reach every client; a client that
-// stops reading is told to resync while storage and other clients go on; and a daemon killed
+// stops reading is told to resync while storage and other clients go on, and gets the latest of
+// the session rows that waited for it rather than each of them; and a daemon killed
 // with SIGKILL leaves a database that a new daemon opens consistent, with all it committed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -153,6 +154,32 @@ test('a client that stops reading is told to resync; storage and other clients g
   await slow.close();
   await other.close();
   await d.finish();
+});
+
+test('session rows waiting for a stalled client replace each other: it gets the latest, not each', async (t) => {
+  const d = await Daemon.start();
+  const slow = await Client.open(d);
+  const other = await Client.open(d);
+  t.after(async () => { await other.close(); await slow.close(); await d.finish(); });
+  // a stored session far bigger than the sockets between them can buffer (~25 MB of JSON)
+  const ids = await d.recordAll([['collector_load', ['--marks', '150000'], 'big', {}]]);
+  const id = ids.big;
+  const sub = await slow.ask('subscribe', { session: id });
+  assert.equal(sub.ok, true, sub.error);
+  slow.ws._socket.pause(); // reads nothing more: its backlog fills the sockets, the rest waits
+  // the session is relabelled 200 times meanwhile: a `session` push to every client each time
+  for (let k = 1; k <= 200; k++)
+    assert.equal((await other.ask('label', { session: id, label: `label ${k}` })).ok, true);
+  const rows = (c) => c.pushes.filter((m) => m.type === 'session' && m.session === id && m.row.label.startsWith('label '));
+  await other.push(() => rows(other).length === 200, 'the other client: all 200 rows');
+  slow.ws._socket.resume();
+  await slow.push(() => rows(slow).at(-1)?.row.label === 'label 200', 'the latest row', 60000);
+  // those that found its queue waiting replaced each other; the latest came
+  assert.ok(rows(slow).length < 100, `${rows(slow).length} rows of 200 reached the stalled client`);
+  // and its backlog comes whole, the rows having gone out between its turns
+  const got = () => slow.pushes.filter((m) => m.type === 'events' && m.session === id)
+    .reduce((n, m) => n + m.events.length, 0);
+  await slow.push(() => got() === sub.result.backlog, 'the whole backlog', 60000);
 });
 
 test('after kill -9 the database is consistent and holds everything committed', async () => {
