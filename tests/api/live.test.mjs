@@ -1,9 +1,10 @@
 // live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
 // subscribes, and gets its records while the program still runs, with the stored backlog and
-// the live records joining exactly, a backlog of many turns too; labels and deletes reach every client; a client that
-// stops reading is told to resync while storage and other clients go on, and gets the latest of
-// the session rows that waited for it rather than each of them; and a daemon killed
-// with SIGKILL leaves a database that a new daemon opens consistent, with all it committed.
+// the live records joining exactly, a backlog of many turns too; labels and deletes reach
+// every client; a client that stops reading is told to resync while storage and other
+// clients go on, and gets the latest of the session rows that waited for it rather than each
+// of them; and a daemon killed with SIGKILL leaves a database that a new daemon opens
+// consistent, with all it committed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
