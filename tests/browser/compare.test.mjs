@@ -82,6 +82,7 @@ test('picked from the session list: two timelines on one axis, 3 units against 2
   assert.ok(entries.some((t) => t.startsWith('−') && t.includes('main sleeps')));
   assert.ok(entries.some((t) => t.startsWith('+') && t.includes('main awaits say_after(hello)')));
   assert.match(await page.textContent('[data-testid=compare-groups]'), /2 distinct orderings, 2 distinct outputs/);
+  assert.ok(await page.locator('[data-testid=compare-entry] .when').count() > 0, 'steps at 0, 100 and 200 ms: a time column');
   await shot(page, 'compare-say_after');
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -193,6 +194,7 @@ test('shuffled runs in event order: each run\'s tasks first run in the order its
   // aligned at step 0: every run shows the same steps
   for (const v of firsts) assert.deepEqual(v, firsts[0]);
   assert.ok(firsts[0].from <= 0);
+  assert.equal(await page.locator('[data-testid=compare-entry] .when').count(), 0, 'every step at 0 ns: no time column');
   await shot(page, 'compare-shuffled-order');
   assert.deepEqual(page.errors, []);
   await page.close();

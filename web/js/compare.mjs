@@ -356,9 +356,11 @@ export class CompareView {
         if (k >= 0) this.jump(k);
       });
     }
+    // runs whose steps all share one time (virtual clock, no sleeps) need no time column
+    const timed = new Set(d.entries.filter((e) => e.op !== 'skip').map((e) => (e.op === '+' ? e.tb : e.ta))).size > 1;
     ol.innerHTML = d.entries.map((e, k) => (e.op === 'skip'
       ? `<li class="skip muted">… ${e.count} unchanged step${e.count === 1 ? '' : 's'}</li>`
-      : `<li class="op${e.op === ' ' ? 'same' : e.op === '-' ? 'del' : 'add'}"><button data-k="${k}" data-testid="compare-entry" title="Show this step in both timelines"><span class="sign">${e.op === ' ' ? '&nbsp;' : e.op === '-' ? '−' : '+'}</span><span class="idx">${e.a != null ? e.a + 1 : ''}</span><span class="idx">${e.b != null ? e.b + 1 : ''}</span><span class="when">${fmtDur(e.op === '+' ? e.tb : e.ta)}</span>${esc(e.text)}</button></li>`)).join('')
+      : `<li class="op${e.op === ' ' ? 'same' : e.op === '-' ? 'del' : 'add'}"><button data-k="${k}" data-testid="compare-entry" title="Show this step in both timelines"><span class="sign">${e.op === ' ' ? '&nbsp;' : e.op === '-' ? '−' : '+'}</span><span class="idx">${e.a != null ? e.a + 1 : ''}</span><span class="idx">${e.b != null ? e.b + 1 : ''}</span>${timed ? `<span class="when">${fmtDur(e.op === '+' ? e.tb : e.ta)}</span>` : ''}${esc(e.text)}</button></li>`)).join('')
       + (d.complete ? '' : `<li class="muted">(${d.entries_total - d.entries.length} more not shown)</li>`);
     ol.onclick = (ev) => {
       const btn = ev.target.closest('button[data-k]');
