@@ -340,6 +340,10 @@ static void command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON
     cmd.from_seq = from ? (uint64_t)from->valuedouble : 0;
     cmd.from_ts = from_ts ? (int64_t)from_ts->valuedouble : INT64_MIN;
     cmd.label = cJSON_IsString(label) ? label->valuestring : NULL;
+    if (cmd.kind == LTC_CMD_UNSUBSCRIBE && c->backlog && c->backlog->sub->session == cmd.session) {
+      backlog_free(c->backlog); /* what it had not sent yet is not wanted now */
+      c->backlog = NULL;
+    }
     if (ltc_hub_command(w->hub, &cmd) == 0) return;
     err.status = 500;
     snprintf(err.message, sizeof err.message, "out of memory");

@@ -1,10 +1,10 @@
 // live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
 // subscribes, and gets its records while the program still runs, with the stored backlog and
-// the live records joining exactly, a backlog of many turns too; labels and deletes reach
-// every client; a client that stops reading is told to resync while storage and other
-// clients go on, and gets the latest of the session rows that waited for it rather than each
-// of them; and a daemon killed with SIGKILL leaves a database that a new daemon opens
-// consistent, with all it committed.
+// the live records joining exactly, a backlog of many turns too (stopped by unsubscribing in
+// its middle); labels and deletes reach every client; a client that stops reading is told
+// to resync while storage and other clients go on, and gets the latest of the session rows
+// that waited for it rather than each of them; and a daemon killed with SIGKILL leaves a
+// database that a new daemon opens consistent, with all it committed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -181,6 +181,23 @@ test('session rows waiting for a stalled client replace each other: it gets the 
   const got = () => slow.pushes.filter((m) => m.type === 'events' && m.session === id)
     .reduce((n, m) => n + m.events.length, 0);
   await slow.push(() => got() === sub.result.backlog, 'the whole backlog', 60000);
+});
+
+test('unsubscribing in the middle of a backlog stops it', async (t) => {
+  const d = await Daemon.start();
+  const c = await Client.open(d);
+  t.after(async () => { await c.close(); await d.finish(); });
+  const ids = await d.recordAll([['collector_load', ['--marks', '150000'], 'big', {}]]);
+  const sub = await c.ask('subscribe', { session: ids.big });
+  assert.equal(sub.ok, true, sub.error);
+  c.ws._socket.pause(); // the backlog fills the sockets: most of it still waits in the daemon
+  const bye = c.ask('unsubscribe', { session: ids.big }); // the daemon reads it: only its writes wait
+  c.ws._socket.resume();
+  assert.equal((await bye).ok, true);
+  const got = c.pushes.filter((m) => m.type === 'events' && m.session === ids.big)
+    .reduce((n, m) => n + m.events.length, 0);
+  assert.ok(got < sub.result.backlog, `${got} of ${sub.result.backlog} records sent`);
+  assert.equal((await c.ask('sessions')).ok, true); // and the client is served as before
 });
 
 test('after kill -9 the database is consistent and holds everything committed', async () => {
