@@ -304,6 +304,7 @@ void ltc_store_close(ltc_store *s) {
   }
   ltc_replay_cache_free(s->replay);
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
+  for (int i = 0; i < 2; i++) sqlite3_finalize(s->lookup[i]);
   sqlite3_close(s->db);
   free(s);
 }

@@ -70,8 +70,8 @@ int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings
 const char *ltc_strings_get(const ltc_session_strings *t, uint32_t track, uint64_t id);
 /* A session's strings and sites for resolving the records of a window: each looked up in the
  * database when first asked for and kept, so that naming a window's records never reads all
- * the lines a program printed. Uses the store's connection: free it before closing the store.
- * NULL on failure. (A scan that asks for strings loads them whole: it resolves every record.) */
+ * the lines a program printed. Uses the store: free it before closing the store. NULL
+ * without memory. (A scan that asks for strings loads them whole: it resolves every record.) */
 ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id);
 void ltc_strings_free(ltc_session_strings *t);
 /* A site (where a task was spawned or awaited): 0, or -ENOENT. */

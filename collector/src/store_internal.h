@@ -36,11 +36,18 @@ struct ltc_store {
   struct live_session *live;
   ltc_checkpointer *checkpointer; /* checkpoint.c, when the writer has one */
   struct ltc_replay_cache *replay; /* replay.c's checkpoints of sessions, for a reader */
+  sqlite3_stmt *lookup[2];         /* one string, one site by key (ltc_store_lookup) */
   char error[256];
 };
 
 /* Stops the checkpoint thread (the store's close does, before closing the writer). */
 void ltc_checkpointer_stop(ltc_checkpointer *c);
+
+/* The store's statement that reads one string (LTC_LOOKUP_STRING: text) or one site
+ * (LTC_LOOKUP_SITE: file, func, line) by ?1 session, ?2 track, ?3 id: prepared once, kept
+ * until the store closes, reset after each use. NULL when it cannot be prepared. */
+enum { LTC_LOOKUP_STRING, LTC_LOOKUP_SITE };
+sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which);
 
 /* Records sqlite's message for what failed; returns -EIO. */
 int ltc_store_fail(ltc_store *s, const char *what);

@@ -74,19 +74,24 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
  * (export, orderings), or looked up one by one as asked and kept (a window, a subscription's
  * backlog), so that a session that printed millions of lines is not read whole to name the
  * few records of a window. */
+typedef struct str_entry {
+  uint64_t key; /* track << 32 | id, with the top bit set; 0: empty */
+  char *text;   /* a site's is "file\0func" */
+  int64_t line; /* a site's line */
+} str_entry;
+
+typedef struct str_table {
+  str_entry *slots;
+  size_t cap, n; /* open addressing, grown at half full */
+} str_table;
+
 struct ltc_session_strings {
-  struct str_entry {
-    uint64_t key; /* track << 32 | id; 0: empty */
-    char *text;   /* a site's is "file\0func" */
-    int64_t line; /* a site's line */
-  } *slots, *sites;
-  size_t cap, sites_cap;
-  size_t n, sites_n;   /* entries held (lookups only: a whole load is never added to) */
-  sqlite3_stmt *one_string, *one_site; /* lookups: NULL for a whole load */
+  str_table strings, sites;
+  ltc_store *lookups; /* the store to look them up in one by one; NULL: loaded whole */
   int64_t session;
 };
 
-static size_t str_slot(const struct str_entry *slots, size_t cap, uint64_t key) {
+static size_t str_slot(const str_entry *slots, size_t cap, uint64_t key) {
   size_t i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
   while (slots[i].key && slots[i].key != key) i = (i + 1) & (cap - 1);
   return i;
@@ -96,75 +101,104 @@ static uint64_t str_key(uint32_t track, uint64_t id) {
   return (uint64_t)track << 32 | (id & 0xffffffffu) | 1ull << 63;
 }
 
-/* The entry for key in a table looked up one by one: from the table held, else from the
- * database (kept, the table growing at half full); NULL when the database has none. */
-static struct str_entry *looked_up(struct str_entry **slots, size_t *cap, size_t *n,
-                                   sqlite3_stmt *st, int64_t session, uint32_t track,
-                                   uint64_t id) {
-  uint64_t key = str_key(track, id);
-  if (*cap) {
-    size_t i = str_slot(*slots, *cap, key);
-    if ((*slots)[i].key) return &(*slots)[i];
-  }
-  sqlite3_bind_int64(st, 1, session);
-  sqlite3_bind_int64(st, 2, track);
-  sqlite3_bind_int64(st, 3, (int64_t)(id & 0xffffffffu));
-  struct str_entry found = {.key = key};
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    const char *a = (const char *)sqlite3_column_text(st, 0);
-    const char *b = sqlite3_column_count(st) > 1 ? (const char *)sqlite3_column_text(st, 1) : "";
-    size_t la = strlen(a ? a : ""), lb = strlen(b ? b : "");
-    if ((found.text = malloc(la + lb + 2))) {
-      memcpy(found.text, a ? a : "", la + 1);
-      memcpy(found.text + la + 1, b ? b : "", lb + 1);
-    }
-    if (sqlite3_column_count(st) > 2) found.line = sqlite3_column_int64(st, 2);
-  }
-  sqlite3_reset(st);
-  if (!found.text) return NULL;
-  if (2 * (*n + 1) > *cap) { /* grow: every entry to its slot in a table twice the size */
-    size_t ncap = *cap ? *cap * 2 : 64;
-    struct str_entry *grown = calloc(ncap, sizeof *grown);
-    if (!grown) {
-      free(found.text);
-      return NULL;
-    }
-    for (size_t i = 0; i < *cap; i++)
-      if ((*slots)[i].key) grown[str_slot(grown, ncap, (*slots)[i].key)] = (*slots)[i];
-    free(*slots);
-    *slots = grown;
-    *cap = ncap;
-  }
-  size_t i = str_slot(*slots, *cap, key);
-  (*slots)[i] = found;
-  (*n)++;
-  return &(*slots)[i];
+static str_entry *table_find(const str_table *t, uint64_t key) {
+  if (!t->cap) return NULL;
+  size_t i = str_slot(t->slots, t->cap, key);
+  return t->slots[i].key ? &t->slots[i] : NULL;
 }
 
-/* Lookups fill the table as they go: a cache, not a change to what it answers. */
+/* Adds key (text taken); the entry, or NULL without memory (text freed). */
+static str_entry *table_put(str_table *t, uint64_t key, char *text, int64_t line) {
+  if (!text) return NULL;
+  if (2 * (t->n + 1) > t->cap) { /* grow: every entry to its slot in a table twice the size */
+    size_t ncap = t->cap ? t->cap * 2 : 64;
+    str_entry *grown = calloc(ncap, sizeof *grown);
+    if (!grown) {
+      free(text);
+      return NULL;
+    }
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->slots[i].key) grown[str_slot(grown, ncap, t->slots[i].key)] = t->slots[i];
+    free(t->slots);
+    t->slots = grown;
+    t->cap = ncap;
+  }
+  size_t i = str_slot(t->slots, t->cap, key);
+  if (t->slots[i].key) { /* there already */
+    free(text);
+    return &t->slots[i];
+  }
+  t->slots[i] = (str_entry){key, text, line};
+  t->n++;
+  return &t->slots[i];
+}
+
+static void table_free(str_table *t) {
+  for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
+  free(t->slots);
+  memset(t, 0, sizeof *t);
+}
+
+/* An entry's text from a row's columns from col on: a string's text, or a site's file, then
+ * its function after the file's NUL (and *line its line); NULL without memory. */
+static char *entry_text(sqlite3_stmt *st, int col, int64_t *line) {
+  bool site = sqlite3_column_count(st) > col + 1;
+  const char *a = (const char *)sqlite3_column_text(st, col);
+  const char *b = site ? (const char *)sqlite3_column_text(st, col + 1) : NULL;
+  size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
+  char *text = malloc(la + lb + 2);
+  if (!text) return NULL;
+  memcpy(text, a ? a : "", la);
+  text[la] = 0;
+  memcpy(text + la + 1, b ? b : "", lb);
+  text[la + 1 + lb] = 0;
+  *line = site ? sqlite3_column_int64(st, col + 2) : 0;
+  return text;
+}
+
+sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which) {
+  static const char *const sql[2] = {
+      [LTC_LOOKUP_STRING] = "SELECT text FROM strings WHERE session = ? AND track = ? AND id = ?",
+      [LTC_LOOKUP_SITE] = "SELECT file, func, line FROM sites WHERE session = ? AND track = ? "
+                          "AND id = ?",
+  };
+  if (!s->lookup[which] && sqlite3_prepare_v3(s->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                              &s->lookup[which], NULL) != SQLITE_OK) {
+    ltc_store_fail(s, "strings");
+    return NULL;
+  }
+  return s->lookup[which];
+}
+
+/* The entry of (track, id) in table t: held, or (for lookups) read with the store's statement
+ * which and kept; NULL when there is none. */
+static str_entry *entry_of(ltc_session_strings *ss, str_table *t, int which, uint32_t track,
+                           uint64_t id) {
+  uint64_t key = str_key(track, id);
+  str_entry *e = table_find(t, key);
+  if (e || !ss->lookups) return e;
+  sqlite3_stmt *st = ltc_store_lookup(ss->lookups, which);
+  if (!st) return NULL;
+  sqlite3_bind_int64(st, 1, ss->session);
+  sqlite3_bind_int64(st, 2, track);
+  sqlite3_bind_int64(st, 3, (int64_t)(id & 0xffffffffu));
+  int64_t line = 0;
+  char *text = sqlite3_step(st) == SQLITE_ROW ? entry_text(st, 0, &line) : NULL;
+  sqlite3_reset(st);
+  return table_put(t, key, text, line);
+}
+
+/* Lookups fill the tables as they go: a cache, not a change to what they answer. */
 const char *ltc_strings_get(const ltc_session_strings *ct, uint32_t track, uint64_t id) {
   ltc_session_strings *t = (ltc_session_strings *)ct;
-  if (!t) return NULL;
-  if (t->one_string) {
-    struct str_entry *e = looked_up(&t->slots, &t->cap, &t->n, t->one_string, t->session, track, id);
-    return e ? e->text : NULL;
-  }
-  if (!t->cap) return NULL;
-  size_t i = str_slot(t->slots, t->cap, str_key(track, id));
-  return t->slots[i].key ? t->slots[i].text : NULL;
+  str_entry *e = t ? entry_of(t, &t->strings, LTC_LOOKUP_STRING, track, id) : NULL;
+  return e ? e->text : NULL;
 }
 
 int ltc_sites_get(const ltc_session_strings *ct, uint32_t track, uint64_t id, const char **file,
                   const char **func, int64_t *line) {
   ltc_session_strings *t = (ltc_session_strings *)ct;
-  if (!t) return -ENOENT;
-  struct str_entry *e = NULL;
-  if (t->one_site) {
-    e = looked_up(&t->sites, &t->sites_cap, &t->sites_n, t->one_site, t->session, track, id);
-  } else if (t->sites_cap) {
-    size_t i = str_slot(t->sites, t->sites_cap, str_key(track, id));
-    if (t->sites[i].key) e = &t->sites[i];
-  }
+  str_entry *e = t ? entry_of(t, &t->sites, LTC_LOOKUP_SITE, track, id) : NULL;
   if (!e) return -ENOENT;
   *file = e->text;
   *func = e->text + strlen(e->text) + 1;
@@ -173,60 +207,32 @@ int ltc_sites_get(const ltc_session_strings *ct, uint32_t track, uint64_t id, co
 }
 
 static void strings_free(ltc_session_strings *t) {
-  for (size_t i = 0; i < t->cap; i++) free(t->slots[i].text);
-  for (size_t i = 0; i < t->sites_cap; i++) free(t->sites[i].text);
-  free(t->slots);
-  free(t->sites);
-  sqlite3_finalize(t->one_string);
-  sqlite3_finalize(t->one_site);
+  table_free(&t->strings);
+  table_free(&t->sites);
 }
 
-/* Loads one table of (track, id) -> text into a hash of its own size. */
-static int table_load(ltc_store *s, int64_t id, const char *count_sql, const char *sql,
-                      struct str_entry **out, size_t *out_cap) {
+/* Loads one table of (track, id) -> text of session id whole. */
+static int table_load(ltc_store *s, int64_t id, const char *sql, str_table *t) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, count_sql, -1, &st, NULL) != SQLITE_OK)
-    return ltc_store_fail(s, "strings");
-  sqlite3_bind_int64(st, 1, id);
-  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
-  sqlite3_finalize(st);
-  size_t cap = 64;
-  while (cap < 2 * n + 2) cap *= 2;
-  struct str_entry *slots = calloc(cap, sizeof *slots);
-  if (!slots) return -ENOMEM;
-  *out = slots;
-  *out_cap = cap;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
     return ltc_store_fail(s, "strings");
   sqlite3_bind_int64(st, 1, id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int rc = 0;
+  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int64_t line = 0;
     uint64_t key = str_key((uint32_t)sqlite3_column_int64(st, 0),
                            (uint64_t)sqlite3_column_int64(st, 1));
-    size_t i = str_slot(slots, cap, key);
-    if (slots[i].key) continue;
-    /* text, and for a site its function after the file's NUL */
-    const char *a = (const char *)sqlite3_column_text(st, 2);
-    const char *b = sqlite3_column_count(st) > 3 ? (const char *)sqlite3_column_text(st, 3) : "";
-    size_t la = strlen(a), lb = strlen(b);
-    char *text = malloc(la + lb + 2);
-    if (!text) break;
-    memcpy(text, a, la + 1);
-    memcpy(text + la + 1, b, lb + 1);
-    slots[i].key = key;
-    slots[i].text = text;
-    if (sqlite3_column_count(st) > 4) slots[i].line = sqlite3_column_int64(st, 4);
+    if (!table_put(t, key, entry_text(st, 2, &line), line)) rc = -ENOMEM;
   }
   sqlite3_finalize(st);
-  return 0;
+  return rc;
 }
 
 static int strings_load(ltc_store *s, int64_t id, ltc_session_strings *t) {
-  int rc = table_load(s, id, "SELECT count(*) FROM strings WHERE session = ?",
-                      "SELECT track, id, text FROM strings WHERE session = ?", &t->slots, &t->cap);
+  int rc = table_load(s, id, "SELECT track, id, text FROM strings WHERE session = ?", &t->strings);
   if (rc == 0)
-    rc = table_load(s, id, "SELECT count(*) FROM sites WHERE session = ?",
-                    "SELECT track, id, file, func, line FROM sites WHERE session = ?", &t->sites,
-                    &t->sites_cap);
+    rc = table_load(s, id, "SELECT track, id, file, func, line FROM sites WHERE session = ?",
+                    &t->sites);
   return rc;
 }
 
@@ -259,17 +265,8 @@ int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row) {
 ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id) {
   ltc_session_strings *t = calloc(1, sizeof *t);
   if (!t) return NULL;
+  t->lookups = s;
   t->session = id;
-  if (sqlite3_prepare_v2(s->db, "SELECT text FROM strings WHERE session = ? AND track = ? AND id = ?",
-                         -1, &t->one_string, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(s->db,
-                         "SELECT file, func, line FROM sites WHERE session = ? AND track = ? "
-                         "AND id = ?",
-                         -1, &t->one_site, NULL) != SQLITE_OK) {
-    ltc_store_fail(s, "strings");
-    ltc_strings_free(t);
-    return NULL;
-  }
   return t;
 }
 

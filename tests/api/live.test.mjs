@@ -14,14 +14,33 @@ const key = (e) => `${e.track}:${e.seq}`;
 const liveSession = (c) => c.push((m) => m.type === 'session' && m.row.status === 'live',
   'a live session to be announced');
 
+// The `events` pushes of session id client c has had.
+const eventPushes = (c, id) => c.pushes.filter((m) => m.type === 'events' && m.session === id);
+const pushedCount = (c, id) => eventPushes(c, id).reduce((n, m) => n + m.events.length, 0);
+
+// A daemon and n clients of it, all closed when test t ends (passed or not).
+async function daemonWith(t, n) {
+  const d = await Daemon.start();
+  const clients = [];
+  for (let k = 0; k < n; k++) clients.push(await Client.open(d));
+  t.after(async () => {
+    for (const c of clients) await c.close();
+    await d.finish();
+  });
+  return [d, ...clients];
+}
+
+// A stored session far bigger than the sockets between daemon and client can buffer: the
+// records of collector_load printing as it goes (~115k records, ~25 MB of JSON); its id.
+const recordBig = async (d) => (await d.recordAll([['collector_load', ['--marks', '150000'], 'big', {}]])).big;
+
 // The records of session id client c was pushed, once as many have come as are stored: a
 // `session` push saying the session is complete may come before its last records (the two
 // kinds of push are not ordered; live records wait behind a backlog still being sent).
 async function allPushed(c, d, id) {
   const stored = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
-  const got = () => c.pushes.filter((m) => m.type === 'events' && m.session === id).flatMap((m) => m.events);
-  await until(() => got().length >= stored.length, `${stored.length} records to be pushed`, 60000);
-  return { got: got(), stored };
+  await until(() => pushedCount(c, id) >= stored.length, `${stored.length} records to be pushed`, 60000);
+  return { got: eventPushes(c, id).flatMap((m) => m.events), stored };
 }
 
 test('a subscriber sees records while the program runs, backlog and live joined exactly', async () => {
@@ -51,10 +70,7 @@ test('a subscriber sees records while the program runs, backlog and live joined 
 });
 
 test('a backlog too big for one turn comes whole and in order, then joins the live records', async (t) => {
-  const d = await Daemon.start();
-  const c = await Client.open(d);
-  const other = await Client.open(d);
-  t.after(async () => { await other.close(); await c.close(); await d.finish(); });
+  const [d, c, other] = await daemonWith(t, 2);
   const p = d.run('demo_ticker', ['150', '1', '16']); // 16 workers, 2-17 ms apart: ~2.5 s
   const id = (await liveSession(c)).session;
   // subscribe once well over a turn's worth (8192 records) is stored, the program running
@@ -71,7 +87,7 @@ test('a backlog too big for one turn comes whole and in order, then joins the li
   const { got, stored } = await allPushed(c, d, id);
   const backlog = got.slice(0, sub.result.backlog);
   // the backlog in the order it is stored (track, then seq), over several pushes...
-  assert.ok(c.pushes.filter((m) => m.type === 'events' && m.session === id).length >= 3);
+  assert.ok(eventPushes(c, id).length >= 3);
   assert.deepEqual(backlog.map(key), [...backlog].sort((a, b) => a.track - b.track || a.seq - b.seq).map(key));
   // ...and with the live records every stored record exactly once
   assert.equal(new Set(got.map(key)).size, got.length, 'a record arrived twice');
@@ -165,13 +181,8 @@ test('a client that stops reading is told to resync; storage and other clients g
 });
 
 test('session rows waiting for a stalled client replace each other: it gets the latest, not each', async (t) => {
-  const d = await Daemon.start();
-  const slow = await Client.open(d);
-  const other = await Client.open(d);
-  t.after(async () => { await other.close(); await slow.close(); await d.finish(); });
-  // a stored session far bigger than the sockets between them can buffer (~25 MB of JSON)
-  const ids = await d.recordAll([['collector_load', ['--marks', '150000'], 'big', {}]]);
-  const id = ids.big;
+  const [d, slow, other] = await daemonWith(t, 2);
+  const id = await recordBig(d);
   const sub = await slow.ask('subscribe', { session: id });
   assert.equal(sub.ok, true, sub.error);
   slow.ws._socket.pause(); // reads nothing more: its backlog fills the sockets, the rest waits
@@ -185,24 +196,19 @@ test('session rows waiting for a stalled client replace each other: it gets the 
   // those that found its queue waiting replaced each other; the latest came
   assert.ok(rows(slow).length < 100, `${rows(slow).length} rows of 200 reached the stalled client`);
   // and its backlog comes whole, the rows having gone out between its turns
-  const got = () => slow.pushes.filter((m) => m.type === 'events' && m.session === id)
-    .reduce((n, m) => n + m.events.length, 0);
-  await slow.push(() => got() === sub.result.backlog, 'the whole backlog', 60000);
+  await slow.push(() => pushedCount(slow, id) === sub.result.backlog, 'the whole backlog', 60000);
 });
 
 test('unsubscribing in the middle of a backlog stops it', async (t) => {
-  const d = await Daemon.start();
-  const c = await Client.open(d);
-  t.after(async () => { await c.close(); await d.finish(); });
-  const ids = await d.recordAll([['collector_load', ['--marks', '150000'], 'big', {}]]);
-  const sub = await c.ask('subscribe', { session: ids.big });
+  const [d, c] = await daemonWith(t, 1);
+  const id = await recordBig(d);
+  const sub = await c.ask('subscribe', { session: id });
   assert.equal(sub.ok, true, sub.error);
   c.ws._socket.pause(); // the backlog fills the sockets: most of it still waits in the daemon
-  const bye = c.ask('unsubscribe', { session: ids.big }); // the daemon reads it: only its writes wait
+  const bye = c.ask('unsubscribe', { session: id }); // the daemon reads it: only its writes wait
   c.ws._socket.resume();
   assert.equal((await bye).ok, true);
-  const got = c.pushes.filter((m) => m.type === 'events' && m.session === ids.big)
-    .reduce((n, m) => n + m.events.length, 0);
+  const got = pushedCount(c, id);
   assert.ok(got < sub.result.backlog, `${got} of ${sub.result.backlog} records sent`);
   assert.equal((await c.ask('sessions')).ok, true); // and the client is served as before
 });

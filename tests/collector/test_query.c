@@ -366,14 +366,36 @@ static void test_checkpoints_change_nothing(void **state) {
   }
 }
 
+/* The ticker's records stored again, through a writer of our own, as a new complete session
+ * called label: each record goes to copy (user: a struct that starts with its copier), which
+ * stores what it makes of it in c->id through c->w. */
+typedef struct copier {
+  ltc_store *w;
+  int64_t id;
+} copier;
+
+static void store_ticker_again(const char *label, void (*copy)(void *user, const ltc_event *e),
+                               copier *c) {
+  char err[256];
+  assert_int_equal(ltc_store_open(db, &c->w, err, sizeof err), 0);
+  const char *argv[] = {"demo_ticker"};
+  ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "demo_ticker",
+                 .label = "", .argc = 1, .argv = argv};
+  assert_int_equal(ltc_store_session_begin(c->w, &h, label, &c->id), 0);
+  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, copy, c), 0);
+  assert_int_equal(ltc_store_session_end(c->w, c->id, "complete", 0, NULL), 0);
+  assert_int_equal(ltc_store_commit(c->w), 0);
+  ltc_store_close(c->w);
+}
+
 /* A producer whose clock steps back where a block begins (as the runtime's SINK_WAIT records
  * once did: stamped when the wait began, after records stamped later): the ticker's records
  * stored again, cut into blocks every 1000 records, each new block opening with a record
  * 3 ms older than the one before it. Windows that open inside such a step get the same answers
  * from checkpoints as from the start. */
 typedef struct restamp {
-  ltc_store *w;
-  int64_t id, latest;
+  copier c; /* first: store_ticker_again passes it as the callback's user */
+  int64_t latest;
   uint64_t seq[16], stored;
   int64_t steps[256][2]; /* [the stepped-back time, the latest time before it] */
   int nsteps;
@@ -384,38 +406,29 @@ static void restore_event(void *user, const ltc_event *e) {
   assert_true(e->track < 16);
   ltc_event c = *e;
   if (r->stored && r->stored % 1000 == 0 && !ltc_kind_defines(e->kind) && r->nsteps < 256) {
-    assert_int_equal(ltc_store_commit(r->w), 0); /* ends every track's block */
+    assert_int_equal(ltc_store_commit(r->c.w), 0); /* ends every track's block */
     ltc_event back = {.track = e->track, .seq = r->seq[e->track]++, .kind = LT_EV_SINK_WAIT,
                       .ts = e->ts - 3 * MS, .nargs = 1, .a = {3 * MS}};
-    assert_int_equal(ltc_store_session_event(r->w, r->id, &back, NULL), 0);
+    assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &back, NULL), 0);
     r->steps[r->nsteps][0] = back.ts;
     r->steps[r->nsteps++][1] = r->latest;
   }
   c.seq = r->seq[e->track]++;
-  assert_int_equal(ltc_store_session_event(r->w, r->id, &c, NULL), 0);
+  assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &c, NULL), 0);
   if (c.ts > r->latest) r->latest = c.ts;
   r->stored++;
 }
 
 static void test_checkpoints_hold_when_the_clock_steps_back(void **state) {
-  char err[256];
   restamp r = {.latest = INT64_MIN};
-  assert_int_equal(ltc_store_open(db, &r.w, err, sizeof err), 0);
-  const char *argv[] = {"demo_ticker"};
-  ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "demo_ticker",
-                 .label = "", .argc = 1, .argv = argv};
-  assert_int_equal(ltc_store_session_begin(r.w, &h, "stepping back", &r.id), 0);
-  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, restore_event, &r), 0);
-  assert_int_equal(ltc_store_session_end(r.w, r.id, "complete", 0, NULL), 0);
-  assert_int_equal(ltc_store_commit(r.w), 0);
-  ltc_store_close(r.w);
+  store_ticker_again("stepping back", restore_event, &r.c);
   assert_true(r.nsteps >= 50);
   int64_t end = db_int(db, "SELECT end_ns FROM sessions WHERE label = 'stepping back'");
   for (int i = 0; i < r.nsteps; i += 3) {
     int64_t stepped = r.steps[i][0], latest = r.steps[i][1];
     if (latest <= stepped + 1) continue;
     int64_t a = stepped + 1 + (latest - stepped) / 2; /* after the step's time, before its past */
-    same_with_checkpoints(r.id, a, a + (end - a) / (1 + i % 7));
+    same_with_checkpoints(r.c.id, a, a + (end - a) / (1 + i % 7));
   }
 }
 
@@ -423,8 +436,7 @@ static void test_checkpoints_hold_when_the_clock_steps_back(void **state) {
  * from_track_seq: how a subscription's backlog is sent a turn at a time) reads every record
  * once, in order: over a session of two tracks cut into blocks of 1000 records. */
 typedef struct turns {
-  ltc_store *w;
-  int64_t id;
+  copier c; /* first: store_ticker_again passes it as the callback's user */
   uint64_t *keys; /* track << 32 | seq, in the order read */
   size_t n, cap, in_turn;
   uint32_t stop_track;
@@ -437,9 +449,9 @@ static void two_tracks_event(void *user, const ltc_event *e) {
   for (uint32_t track = 1; track <= 2; track++) {
     ltc_event c = *e;
     c.track = track;
-    assert_int_equal(ltc_store_session_event(t->w, t->id, &c, NULL), 0);
+    assert_int_equal(ltc_store_session_event(t->c.w, t->c.id, &c, NULL), 0);
   }
-  if (e->seq % 1000 == 999) assert_int_equal(ltc_store_commit(t->w), 0);
+  if (e->seq % 1000 == 999) assert_int_equal(ltc_store_commit(t->c.w), 0);
 }
 
 static void keep_key(void *user, const ltc_event *e) {
@@ -463,20 +475,11 @@ static int three_blocks(void *user, uint32_t track, int64_t start_ns, uint64_t f
 }
 
 static void test_a_scan_resumes_where_it_stopped(void **state) {
-  char err[256];
   turns t = {0};
-  assert_int_equal(ltc_store_open(db, &t.w, err, sizeof err), 0);
-  const char *argv[] = {"ordering"};
-  ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "ordering", .label = "",
-                 .argc = 1, .argv = argv};
-  assert_int_equal(ltc_store_session_begin(t.w, &h, "two tracks", &t.id), 0);
-  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, two_tracks_event, &t), 0);
-  assert_int_equal(ltc_store_session_end(t.w, t.id, "complete", 0, NULL), 0);
-  assert_int_equal(ltc_store_commit(t.w), 0);
-  ltc_store_close(t.w);
+  store_ticker_again("two tracks", two_tracks_event, &t.c);
   /* whole */
   ltc_scan all = {.lo = INT64_MIN, .hi = INT64_MAX, .event = keep_key, .user = &t};
-  assert_int_equal(ltc_store_scan(reader, t.id, &all, NULL), 0);
+  assert_int_equal(ltc_store_scan(reader, t.c.id, &all, NULL), 0);
   uint64_t *whole = t.keys;
   size_t nwhole = t.n;
   assert_true(nwhole > 8000);
@@ -491,7 +494,7 @@ static void test_a_scan_resumes_where_it_stopped(void **state) {
     ltc_scan turn = {.lo = INT64_MIN, .hi = INT64_MAX, .from_track = t.stop_track,
                      .from_track_seq = t.stop_seq, .block = three_blocks, .event = keep_key,
                      .user = &t};
-    assert_int_equal(ltc_store_scan(reader, t.id, &turn, NULL), 0);
+    assert_int_equal(ltc_store_scan(reader, t.c.id, &turn, NULL), 0);
     nturns++;
   } while (t.stopped);
   assert_true(nturns > 4);
