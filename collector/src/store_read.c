@@ -222,7 +222,8 @@ static int table_load(ltc_store *s, int64_t id, const char *sql, str_table *t) {
     int64_t line = 0;
     uint64_t key = str_key((uint32_t)sqlite3_column_int64(st, 0),
                            (uint64_t)sqlite3_column_int64(st, 1));
-    if (!table_put(t, key, entry_text(st, 2, &line), line)) rc = -ENOMEM;
+    char *text = entry_text(st, 2, &line); /* before line is read: arguments are unsequenced */
+    if (!table_put(t, key, text, line)) rc = -ENOMEM;
   }
   sqlite3_finalize(st);
   return rc;
