@@ -17,7 +17,8 @@ USAGE = """usage: python3 -m looptrace SCRIPT [ARGS...]
 
 def _own(frame_summary):
     f = frame_summary.filename
-    return f == runpy.__file__ or f.startswith(os.path.dirname(__file__) + os.sep)
+    return f in (runpy.__file__, "<frozen runpy>") or \
+        f.startswith(os.path.dirname(__file__) + os.sep)
 
 
 def main(argv):

@@ -189,9 +189,14 @@ def _report(loop, h, exc):
     loop.call_exception_handler(context)
 
 
+# A TASK_DONE's status says -errno; an exception that is no OSError says -4095, past every
+# errno a system call returns (MAX_ERRNO): "Unknown error 4095" where it is shown as one.
+EXCEPTION_STATUS = -4095
+
+
 def _status(exc):
     e = getattr(exc, "errno", None)
-    return -e if isinstance(e, int) and e > 0 else -1
+    return -e if isinstance(e, int) and 0 < e < 4095 else EXCEPTION_STATUS
 
 
 def _outcome(fut):
@@ -240,7 +245,10 @@ class Tracing:
         """The id of a future (a task's task id)."""
         if isinstance(fut, _TASK_TYPES):
             info = self._lt_tasks.get(id(fut))
-            return info.tid if info is not None else 0
+            if info is None:  # made before the loop was traced
+                info = self._lt_register(fut, False)
+                self._lt_announce()
+            return info.tid
         try:
             i = self._lt_fids.get(fut)
             if i is None:
@@ -253,16 +261,18 @@ class Tracing:
 
     def _lt_register(self, task, spawn):
         """A task seen for the first time: its identity now (parent, the program's line that
-        made it, what woke it), its records when announced (its name may still be set)."""
+        made it, what woke it), its records when announced (its name may still be set). A task
+        first seen later than its first step (made before the loop was traced) has neither
+        parent nor spawn site."""
         tid = self._lt_next_task
         self._lt_next_task = tid + 1
-        f = awaits.spawn_frame(2)
+        f = awaits.spawn_frame(2) if spawn else None
         try:
             coro = task.get_coro()
         except AttributeError:
             coro = None
-        info = TaskInfo(tid, coro, self._lt_cur(), (f.f_code, f.f_lasti, f.f_lineno) if f else None,
-                        self._lt_wk(), spawn)
+        info = TaskInfo(tid, coro, self._lt_cur() if spawn else 0,
+                        (f.f_code, f.f_lasti, f.f_lineno) if f else None, self._lt_wk(), spawn)
         key = id(task)
         tasks_ = self._lt_tasks
         info.ref = weakref.ref(task, lambda r, k=key, d=tasks_: d.pop(k, None))
@@ -463,6 +473,8 @@ class Tracing:
     # ---- one iteration: BaseEventLoop._run_once, traced ----
 
     def _run_once(self):
+        if self._lt_step is not None:
+            self._lt_adopted()
         sched = self._scheduled
         n = len(sched)
         if (n > base_events._MIN_SCHEDULED_TIMER_HANDLES and self._timer_cancelled_count / n >
@@ -642,6 +654,18 @@ class Tracing:
         if self._lt_new:
             self._lt_announce()
 
+    def _lt_adopted(self):
+        """The task that traced the loop it ran on (attach() in its step) has given the loop
+        back since: how (the rest of that iteration ran untraced, as its task)."""
+        step = self._lt_step
+        self._lt_step = None
+        task, info = step._lt_task, step._lt_info
+        if task.done():
+            if not info.done:
+                self._lt_done(task, info)
+        elif task._fut_waiter is not None:
+            self._lt_suspend(task, info, task._fut_waiter)
+
     def _lt_run_debug(self, h):
         """A handle as the stock loop runs it in debug mode (slow callbacks are logged)."""
         try:
@@ -731,3 +755,19 @@ def attach(loop, sink, virtual, seed):
     loop._lt_shuffle = shuffle.Shuffler(seed) if seed is not None else None
     tr = loop._lt_tr = Track(sink, W.TRACK_LOOP, 0, loop._lt_now)
     tr.rec0(W.EV_LOOP_START, W.CLOCK_VIRTUAL if virtual else W.CLOCK_REAL, 0, loop._lt_now())
+    # Traced from a task's step (install() in a running program): that task runs now.
+    task = tasks.current_task(loop) if loop.is_running() else None
+    if task is not None:
+        info = loop._lt_register(task, False)
+        loop._lt_announce()
+        tr.rec0(W.EV_TASK_RESUME, 0, info.tid, loop._lt_now())
+        loop._lt_step = _Adopted(task, info)
+
+
+class _Adopted:
+    """The step running when its loop began to be traced (what _lt_step needs of a _Step)."""
+    __slots__ = ("_lt_task", "_lt_info")
+
+    def __init__(self, task, info):
+        self._lt_task = task
+        self._lt_info = info
