@@ -53,6 +53,7 @@ _IO_PREFIXES = ("BaseEventLoop.create_", "BaseEventLoop.sock_", "BaseEventLoop.s
 # id(code object) -> USER, PASS or a reason. By id: a code object hashes its whole bytecode
 # each time it is hashed; _pinned keeps every code object classified alive, so ids stay theirs.
 _codes = {}
+_skip = {}  # id(code object) -> whether it is asyncio's or looptrace's (spawn_frame)
 _pinned = []
 
 
@@ -122,9 +123,14 @@ def spawn_frame(depth):
         f = sys._getframe(depth + 1)
     except ValueError:
         return None
+    skip = _skip
     while f is not None:
-        fn = f.f_code.co_filename
-        if not (fn.startswith(ASYNCIO_DIR) or fn.startswith(OWN_DIR)):
+        code = f.f_code
+        s = skip.get(id(code))
+        if s is None:
+            s = skip[id(code)] = code.co_filename.startswith((ASYNCIO_DIR, OWN_DIR))
+            _pinned.append(code)
+        if not s:
             return f
         f = f.f_back
     return None

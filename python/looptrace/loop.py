@@ -289,8 +289,10 @@ class Tracing:
             tr.group()
             ts = self._lt_now()
             name = tr.string(task.get_name(), ts)
-            site = tr.frame_site(*info.site, ts) if info.site is not None else 0
-            tr.rec3(W.EV_TASK_CREATE, 0, info.tid, ts, info.parent, name, site)
+            site = tr.code_site(*info.site, ts) if info.site is not None else 0
+            runs = getattr(info.coro, "__qualname__", None)
+            runs = tr.string(runs, ts) if isinstance(runs, str) else 0
+            tr.rec4(W.EV_TASK_CREATE, 0, info.tid, ts, info.parent, name, site, runs)
             if info.spawn:
                 bits, wid = info.waker
                 tr.rec2(W.EV_TASK_READY, W.CAUSE_SPAWN | bits, info.tid, ts, wid, 0)
@@ -345,7 +347,7 @@ class Tracing:
             obj = self._lt_fid(w)
         tr = self._lt_tr
         ts = self._lt_now()
-        site = tr.frame_site(f.f_code, f.f_lasti, f.f_lineno, ts) if f is not None else 0
+        site = tr.frame_site(f, ts) if f is not None else 0
         tr.rec3(W.EV_TASK_SUSPEND, reason, info.tid, ts, obj, site, detail)
 
     def _lt_ended(self, fut):
@@ -363,8 +365,6 @@ class Tracing:
         if self._debug:
             self._check_thread()
             self._check_callback(callback, "call_soon")
-        if self._lt_new:
-            self._lt_announce()
         cls = type(callback)
         if cls is _STEP or (cls is _METHOD and callback.__func__ is _PY_STEP):
             # a first step (a task we have not seen) or one after a bare yield (no READY: the
@@ -381,6 +381,8 @@ class Tracing:
             if info is None:
                 info = self._lt_register(task, False)
                 self._lt_announce()
+            if self._lt_new:
+                self._lt_announce()
             fut = args[0]
             if isinstance(fut, _TASK_TYPES):
                 self._lt_ended(fut)
@@ -393,6 +395,8 @@ class Tracing:
             tr.rec2(W.EV_TASK_READY, W.CAUSE_WAKEUP | bits, info.tid, self._lt_now(), wid, obj)
             h = _Step(callback, args, self, context, task, info)
         elif len(args) == 1 and isinstance(args[0], _FUTURE_TYPES):
+            if self._lt_new:
+                self._lt_announce()
             fut = args[0]
             if isinstance(fut, _TASK_TYPES):
                 self._lt_ended(fut)
@@ -520,8 +524,9 @@ class Tracing:
             if not jump:
                 tr.flush()  # about to sleep: what happened so far goes out now
         event_list = self._selector.select(timeout)
-        self._process_events(event_list)
         nev = len(event_list)
+        if nev:
+            self._process_events(event_list)
         event_list = None
         if jump and not nev and not ready and sched and sched[0]._lt_ns > VCLOCK[0]:
             VCLOCK[0] = sched[0]._lt_ns
@@ -603,10 +608,9 @@ class Tracing:
                         if f is None:
                             site = 0
                         else:
-                            code = f.f_code
-                            site = sites.get((id(code), f.f_lasti))
+                            site = sites.get((id(f.f_code), f.f_lasti))
                             if site is None:
-                                site = tr.frame_site(code, f.f_lasti, f.f_lineno, ts)
+                                site = tr.frame_site(f, ts)
                         buf += _R3.pack(40, W.EV_TASK_SUSPEND, W.REASON_YIELD, tid, ts, 0, site, 0)
                         tr.count += 1
                     else:

@@ -67,6 +67,10 @@ class Track:
         self.buf += _R3.pack(40, kind, flags, task, ts, a0, a1, a2)
         self.count += 1
 
+    def rec4(self, kind, flags, task, ts, a0, a1, a2, a3):
+        self.buf += _R4.pack(48, kind, flags, task, ts, a0, a1, a2, a3)
+        self.count += 1
+
     # ---- interning ----
 
     def string(self, text, ts):
@@ -104,10 +108,18 @@ class Track:
         self.count += 1
         return i
 
-    def frame_site(self, code, lasti, line, ts):
-        """The id of an instruction (at lasti, on line) of a code object, known as
-        (id(code), lasti): cheaper than hashing the code object or asking a frame its line.
+    def frame_site(self, frame, ts):
+        """The id of the instruction a frame is at, known as (id(code), lasti): cheaper than
+        hashing the code object or asking the frame its line, which is done only when new.
         The code object is kept while its id is used."""
+        code = frame.f_code
+        i = self.sites.get((id(code), frame.f_lasti))
+        if i is not None:
+            return i
+        return self.code_site(code, frame.f_lasti, frame.f_lineno, ts)
+
+    def code_site(self, code, lasti, line, ts):
+        """The id of an instruction (at lasti, on line) of a code object (see frame_site)."""
         self.pinned[id(code)] = code
         return self.site((id(code), lasti), code.co_filename, code.co_qualname, line, ts)
 

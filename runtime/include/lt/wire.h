@@ -60,7 +60,8 @@ typedef enum lt_wire_kind {
   LT_EV_POLL_END = 13,   /* a0 = I/O events returned */
   LT_EV_LOOP_STOP = 14,
   /* tasks: `task` is the task */
-  LT_EV_TASK_CREATE = 20,  /* a0 = parent task, a1 = name string, a2 = spawn site */
+  LT_EV_TASK_CREATE = 20,  /* a0 = parent task, a1 = name string, a2 = spawn site,
+                            [a3 = what it runs: a function string (the Python producer's)] */
   LT_EV_TASK_READY = 21,   /* flags = cause | waker kind << 4; a0 = waker id, a1 = object */
   LT_EV_TASK_RESUME = 22,
   LT_EV_TASK_SUSPEND = 23, /* flags = reason; a0 = awaited object, a1 = site, a2 = detail */
