@@ -5,208 +5,29 @@ the run controls (the virtual clock, shuffle mode); call_soon and call_at make h
 what they are (a task's step, a done callback of a future, a timer), which is how task creation,
 readiness (cause and waker), suspension (reason and await site) and ends are seen without
 touching CPython's C tasks. runtime/src/loop.c is the model it follows record for record."""
-import asyncio
-import contextvars
 import heapq
 import itertools
-import sys
 import threading
 import time
-import types
 import weakref
-from asyncio import base_events, events, futures, tasks
-from asyncio import format_helpers
+from asyncio import base_events, tasks
 from asyncio.log import logger
 
 from . import awaits, shuffle
 from . import wire as W
+from .handles import (BUILTIN, CORO, FUTURE_TYPES, GATHERING, METHOD, OWN, PY_STEP, PY_WAKEUP,
+                      SLEEP_CB, SLEEP_CODE, STEP_TYPE, TASK_TYPES, WAKER_LOOP, WAKER_NONE,
+                      Adopted, Done, Plain, Step, TaskInfo, Timer, outcome_of, report, status_of)
 from .track import TRACK_BUF, Track
 
 _R0, _R1, _R2, _R3 = W.RECORD[:4]
 # the real clock, whatever the virtual clock does to time.monotonic
 _mono_ns = time.monotonic_ns
 _monotonic = time.monotonic
-_copy_context = contextvars.copy_context
 
 # The process's virtual clock (ns), shared by the loops that run under it: it starts at 0 and
 # jumps to the next timer whenever a loop has nothing else to do.
 VCLOCK = [0]
-
-# What a task's scheduled step looks like: CPython's C tasks schedule a TaskStepMethWrapper
-# (their first step, a step after a bare yield) or their builtin task_wakeup (the future they
-# waited on is done); the pure-Python tasks (asyncio.tasks._PyTask) bound methods.
-_TASK_TYPES = (asyncio.Task, tasks._PyTask)
-_FUTURE_TYPES = (asyncio.Future, futures._PyFuture)
-_BUILTIN = type(len)
-_METHOD = types.MethodType
-_PY_STEP = tasks._PyTask._Task__step
-_PY_WAKEUP = tasks._PyTask._Task__wakeup
-_GATHERING = tasks._GatheringFuture
-_SLEEP_CB = futures._set_result_unless_cancelled
-_SLEEP_CODE = tasks.sleep.__code__
-_CORO = types.CoroutineType
-
-
-def _probe_step_type():
-    """The type of the callable a C task schedules for its first step (TaskStepMethWrapper,
-    which _asyncio does not export), read off a task made on a loop that only records."""
-    seen = []
-
-    class Probe(events.AbstractEventLoop):
-        def get_debug(self):
-            return False
-
-        def call_soon(self, callback, *args, context=None):
-            seen.append(type(callback))
-
-    async def nothing():
-        pass
-
-    coro = nothing()
-    task = asyncio.Task(coro, loop=Probe(), name="probe")  # named: Task-N counts on
-    task._log_destroy_pending = False
-    coro.close()
-    return seen[0]
-
-
-_STEP = _probe_step_type()
-
-_WAKER_NONE = (0, 0)
-_WAKER_LOOP = (W.WAKER_LOOP << 4, 0)
-_WAKER_THREAD = (W.WAKER_THREAD << 4, 0)
-
-
-class TaskInfo:
-    """What the tracer keeps about a task: its id on the track, its coroutine (whose await chain
-    says where it waits), whether its end was recorded; until announced, what its TASK_CREATE
-    and TASK_READY will say (parent, the code and line that made it, what woke it)."""
-
-    __slots__ = ("tid", "coro", "done", "ref", "parent", "site", "waker", "spawn")
-
-    def __init__(self, tid, coro, parent, site, waker, spawn):
-        self.tid = tid
-        self.coro = coro
-        self.done = False
-        self.ref = None
-        self.parent = parent
-        self.site = site
-        self.waker = waker
-        self.spawn = spawn
-
-
-# ---- handles that know what they run ----
-
-def _handle_init(h, callback, args, loop, context):
-    h._context = context if context is not None else _copy_context()
-    h._loop = loop
-    h._callback = callback
-    h._args = args
-    h._cancelled = False
-    h._repr = None
-    h._source_traceback = format_helpers.extract_stack(sys._getframe(2)) if loop._debug else None
-
-
-class _Step(events.Handle):
-    """A task's step (its first, one after a yield, or its wake-up)."""
-    __slots__ = ("_lt_task", "_lt_info")
-
-    def __init__(self, callback, args, loop, context, task, info):
-        # Handle.__init__, inline: this is the hot path of every task switch
-        self._context = context if context is not None else _copy_context()
-        self._loop = loop
-        self._callback = callback
-        self._args = args
-        self._cancelled = False
-        self._repr = None
-        self._source_traceback = format_helpers.extract_stack(sys._getframe(1)) \
-            if loop._debug else None
-        self._lt_task = task
-        self._lt_info = info
-
-
-class _Done(events.Handle):
-    """A done callback of a future (or task): it runs as caused by what finished the future."""
-    __slots__ = ("_lt_fut", "_lt_waker")
-
-    def __init__(self, callback, args, loop, context, fut, waker):
-        _handle_init(self, callback, args, loop, context)
-        self._lt_fut = fut
-        self._lt_waker = waker
-
-
-class _Plain(events.Handle):
-    """A plain callback (call_soon); _lt_thread: sent by another thread (call_soon_threadsafe)."""
-    __slots__ = ("_lt_thread",)
-
-    def __init__(self, callback, args, loop, context, thread):
-        _handle_init(self, callback, args, loop, context)
-        self._lt_thread = thread
-
-
-class _Timer(events.TimerHandle):
-    """A timer (call_at, call_later): its id and deadline on the trace clock, its arming order
-    (equal deadlines fire in the order they were armed, as the C runtime's do)."""
-    __slots__ = ("_lt_id", "_lt_ns", "_lt_seq", "_lt_fired")
-
-    def __init__(self, when, ns, callback, args, loop, context, tid, seq):
-        _handle_init(self, callback, args, loop, context)
-        self._when = when
-        self._scheduled = False
-        self._lt_id = tid
-        self._lt_ns = ns
-        self._lt_seq = seq
-        self._lt_fired = False
-
-    def __lt__(self, other):
-        a = self._when
-        b = other._when
-        if a != b:
-            return a < b
-        try:
-            return self._lt_seq < other._lt_seq
-        except AttributeError:  # a stock timer (a loop traced while it ran)
-            return False
-
-    def cancel(self):
-        if not self._cancelled and not self._lt_fired:
-            loop = self._loop
-            tr = loop._lt_tr
-            if not tr.closed:
-                tr.group()
-                tr.rec2(W.EV_TIMER_CANCEL, 0, 0, loop._lt_now(), self._lt_id, 0)
-        super().cancel()
-
-
-_OWN = (_Done, _Plain, _Timer)
-
-
-def _report(loop, h, exc):
-    """What Handle._run does with a callback's exception."""
-    cb = format_helpers._format_callback_source(h._callback, h._args)
-    context = {"message": f"Exception in callback {cb}", "exception": exc, "handle": h}
-    if h._source_traceback:
-        context["source_traceback"] = h._source_traceback
-    loop.call_exception_handler(context)
-
-
-# A TASK_DONE's status says -errno; an exception that is no OSError says -4095, past every
-# errno a system call returns (MAX_ERRNO): "Unknown error 4095" where it is shown as one.
-EXCEPTION_STATUS = -4095
-
-
-def _status(exc):
-    e = getattr(exc, "errno", None)
-    return -e if isinstance(e, int) and 0 < e < 4095 else EXCEPTION_STATUS
-
-
-def _outcome(fut):
-    """(outcome, status) of a done future, read without retrieving its exception (which would
-    silence asyncio's "exception was never retrieved")."""
-    if fut.cancelled():
-        return W.OUTCOME_CANCELLED, -125  # -ECANCELED, as the C runtime says it
-    exc = fut._exception
-    return (W.OUTCOME_RESULT, 0) if exc is None else (W.OUTCOME_ERROR, _status(exc))
-
 
 class Tracing:
     """The mixin: class TracedX(Tracing, X) for a loop class X (see attach()). The state lives
@@ -243,7 +64,7 @@ class Tracing:
 
     def _lt_fid(self, fut):
         """The id of a future (a task's task id)."""
-        if isinstance(fut, _TASK_TYPES):
+        if isinstance(fut, TASK_TYPES):
             info = self._lt_tasks.get(id(fut))
             if info is None:  # made before the loop was traced
                 info = self._lt_register(fut, False)
@@ -299,7 +120,7 @@ class Tracing:
 
     def _lt_done(self, task, info):
         info.done = True
-        outcome, status = _outcome(task)
+        outcome, status = outcome_of(task)
         tr = self._lt_tr
         tr.group()
         tr.rec2(W.EV_TASK_DONE, outcome, info.tid, self._lt_now(), status, 0)
@@ -312,9 +133,9 @@ class Tracing:
             return
         self._lt_last_resolved = key
         firing = self._lt_firing
-        if firing is not None and firing._callback is _SLEEP_CB and firing._args[0] is fut:
+        if firing is not None and firing._callback is SLEEP_CB and firing._args[0] is fut:
             return
-        outcome, status = _outcome(fut)
+        outcome, status = outcome_of(fut)
         tr = self._lt_tr
         tr.group()
         tr.rec2(W.EV_FUTURE_RESOLVE, outcome, 0, self._lt_now(), self._lt_fid(fut), status)
@@ -331,9 +152,9 @@ class Tracing:
                 obj, detail = timer._lt_id, timer._lt_ns
             self._lt_last_sleep = None
         if reason is None:
-            if isinstance(w, _TASK_TYPES):
+            if isinstance(w, TASK_TYPES):
                 reason = W.REASON_TASK
-            elif isinstance(w, _GATHERING):
+            elif isinstance(w, GATHERING):
                 reason = W.REASON_GATHER
             else:
                 job = self._lt_execs.get(w)
@@ -366,16 +187,16 @@ class Tracing:
             self._check_thread()
             self._check_callback(callback, "call_soon")
         cls = type(callback)
-        if cls is _STEP or (cls is _METHOD and callback.__func__ is _PY_STEP):
+        if cls is STEP_TYPE or (cls is METHOD and callback.__func__ is PY_STEP):
             # a first step (a task we have not seen) or one after a bare yield (no READY: the
             # SUSPEND with reason yield says it)
             task = callback.__self__
             info = self._lt_tasks.get(id(task))
             if info is None:
                 info = self._lt_register(task, True)
-            h = _Step(callback, args, self, context, task, info)
-        elif (cls is _BUILTIN and callback.__name__ == "task_wakeup") or \
-                (cls is _METHOD and callback.__func__ is _PY_WAKEUP):
+            h = Step(callback, args, self, context, task, info)
+        elif (cls is BUILTIN and callback.__name__ == "task_wakeup") or \
+                (cls is METHOD and callback.__func__ is PY_WAKEUP):
             task = callback.__self__
             info = self._lt_tasks.get(id(task))
             if info is None:
@@ -384,7 +205,7 @@ class Tracing:
             if self._lt_new:
                 self._lt_announce()
             fut = args[0]
-            if isinstance(fut, _TASK_TYPES):
+            if isinstance(fut, TASK_TYPES):
                 self._lt_ended(fut)
             else:
                 self._lt_resolved(fut)
@@ -393,21 +214,21 @@ class Tracing:
             tr.group()
             bits, wid = self._lt_wk()
             tr.rec2(W.EV_TASK_READY, W.CAUSE_WAKEUP | bits, info.tid, self._lt_now(), wid, obj)
-            h = _Step(callback, args, self, context, task, info)
-        elif len(args) == 1 and isinstance(args[0], _FUTURE_TYPES):
+            h = Step(callback, args, self, context, task, info)
+        elif len(args) == 1 and isinstance(args[0], FUTURE_TYPES):
             if self._lt_new:
                 self._lt_announce()
             fut = args[0]
-            if isinstance(fut, _TASK_TYPES):
+            if isinstance(fut, TASK_TYPES):
                 self._lt_ended(fut)
                 info = self._lt_tasks.get(id(fut))
                 waker = (W.WAKER_TASK << 4, info.tid) if info is not None else self._lt_wk()
             else:
                 self._lt_resolved(fut)
                 waker = self._lt_wk()
-            h = _Done(callback, args, self, context, fut, waker)
+            h = Done(callback, args, self, context, fut, waker)
         else:
-            h = _Plain(callback, args, self, context, False)
+            h = Plain(callback, args, self, context, False)
         self._ready.append(h)
         return h
 
@@ -416,7 +237,7 @@ class Tracing:
             raise RuntimeError("Event loop is closed")
         if self._debug:
             self._check_callback(callback, "call_soon_threadsafe")
-        h = _Plain(callback, args, self, context, True)
+        h = Plain(callback, args, self, context, True)
         self._ready.append(h)
         self._write_to_self()
         return h
@@ -434,10 +255,10 @@ class Tracing:
             when = ns / 1e9  # one deadline, one float: equal deadlines compare equal
         self._lt_next_obj += 1
         tid = self._lt_next_obj
-        timer = _Timer(when, ns, callback, args, self, context, tid, next(self._lt_seq))
+        timer = Timer(when, ns, callback, args, self, context, tid, next(self._lt_seq))
         heapq.heappush(self._scheduled, timer)
         timer._scheduled = True
-        if callback is _SLEEP_CB:
+        if callback is SLEEP_CB:
             self._lt_last_sleep = (args[0], timer)
         if self._lt_new:
             self._lt_announce()
@@ -572,7 +393,7 @@ class Tracing:
             if len(buf) > TRACK_BUF:
                 tr.flush()
             cls = type(h)
-            if cls is _Step:
+            if cls is Step:
                 info = h._lt_info
                 tid = info.tid
                 buf += _R0.pack(16, W.EV_TASK_RESUME, 0, tid, now())
@@ -587,7 +408,7 @@ class Tracing:
                         self._lt_step = None
                         raise
                     except BaseException as exc:
-                        _report(self, h, exc)
+                        report(self, h, exc)
                 if self._lt_new:
                     self._lt_announce()
                 task = h._lt_task
@@ -599,8 +420,8 @@ class Tracing:
                     if w is None:  # a bare yield (sleep(0)): ready again already
                         c = info.coro
                         # the usual shape first: the task's own coroutine awaits sleep(0)
-                        if type(c) is _CORO and type(a := c.cr_await) is _CORO and \
-                                a.cr_code is _SLEEP_CODE:
+                        if type(c) is CORO and type(a := c.cr_await) is CORO and \
+                                a.cr_code is SLEEP_CODE:
                             f = c.cr_frame
                         else:
                             f = chain(c)[1]
@@ -617,31 +438,31 @@ class Tracing:
                         self._lt_suspend(task, info, w)
                 self._lt_step = None
                 continue
-            if cls is _Timer:
+            if cls is Timer:
                 h._lt_fired = True
                 ts = now()
                 tr.rec2(W.EV_TIMER_FIRE, 0, 0, ts, h._lt_id, ts - h._lt_ns)
                 self._lt_waker = (W.WAKER_TIMER << 4, h._lt_id)
                 self._lt_firing = h
-            elif cls is _Done:
+            elif cls is Done:
                 fut = h._lt_fut
-                tr.rec2(W.EV_FUTURE_CALLBACK, 1 if isinstance(fut, _TASK_TYPES) else 0, 0, now(),
+                tr.rec2(W.EV_FUTURE_CALLBACK, 1 if isinstance(fut, TASK_TYPES) else 0, 0, now(),
                         self._lt_fid(fut), 0)
                 self._lt_waker = h._lt_waker
-            elif cls is _Plain:
+            elif cls is Plain:
                 if h._lt_thread:
                     a = h._args
-                    job = self._lt_execs.get(a[0], 0) if a and isinstance(a[0], _FUTURE_TYPES) \
+                    job = self._lt_execs.get(a[0], 0) if a and isinstance(a[0], FUTURE_TYPES) \
                         else 0
                     self._lt_waker = (W.WAKER_THREAD << 4, job)
                 else:
-                    self._lt_waker = _WAKER_LOOP
+                    self._lt_waker = WAKER_LOOP
             else:
                 fd = io.pop(h, None) if io else None
-                self._lt_waker = (W.WAKER_IO << 4, fd) if fd is not None else _WAKER_LOOP
+                self._lt_waker = (W.WAKER_IO << 4, fd) if fd is not None else WAKER_LOOP
             if debug:
                 self._lt_run_debug(h)
-            elif cls not in _OWN:
+            elif cls not in OWN:
                 h._run()
             else:
                 try:
@@ -649,9 +470,9 @@ class Tracing:
                 except (SystemExit, KeyboardInterrupt):
                     raise
                 except BaseException as exc:
-                    _report(self, h, exc)
+                    report(self, h, exc)
             self._lt_firing = None
-            self._lt_waker = _WAKER_NONE
+            self._lt_waker = WAKER_NONE
         h = None
         if io:
             io.clear()
@@ -712,7 +533,7 @@ def _job(sink, loop_track, job, func, args):
     try:
         return func(*args)
     except BaseException as exc:
-        status = _status(exc)
+        status = status_of(exc)
         raise
     finally:
         tr.rec2(W.EV_EXEC_END, 0, 0, _mono_ns(), job, status)
@@ -752,7 +573,7 @@ def attach(loop, sink, virtual, seed):
     loop._lt_io = {}
     loop._lt_iter = 0
     loop._lt_step = None
-    loop._lt_waker = _WAKER_NONE
+    loop._lt_waker = WAKER_NONE
     loop._lt_firing = None
     loop._lt_last_sleep = None
     loop._lt_last_resolved = 0
@@ -765,13 +586,5 @@ def attach(loop, sink, virtual, seed):
         info = loop._lt_register(task, False)
         loop._lt_announce()
         tr.rec0(W.EV_TASK_RESUME, 0, info.tid, loop._lt_now())
-        loop._lt_step = _Adopted(task, info)
+        loop._lt_step = Adopted(task, info)
 
-
-class _Adopted:
-    """The step running when its loop began to be traced (what _lt_step needs of a _Step)."""
-    __slots__ = ("_lt_task", "_lt_info")
-
-    def __init__(self, task, info):
-        self._lt_task = task
-        self._lt_info = info
