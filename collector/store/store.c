@@ -1,0 +1,145 @@
+/* store.c: opening and closing a store (see store.h): the connection's settings, the schema's
+ * version (schema.c), the default database's path, and how the store says what failed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store-int.h"
+
+int ltc_store_fail(ltc_store *s, ltc_err *err, const char *what) {
+  int code = sqlite3_errcode(s->db) == SQLITE_FULL ? -ENOSPC : -EIO;
+  return ltc_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int ltc_store_exec(ltc_store *s, const char *sql, ltc_err *err) {
+  char *msg = NULL;
+  int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+  if (rc == SQLITE_OK) return 0;
+  int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+  ltc_fail(err, code, "%s", msg ? msg : sqlite3_errstr(rc));
+  sqlite3_free(msg);
+  return code;
+}
+
+static int mkdirs(const char *dir) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (char *p = tmp + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -errno;
+      *p = '/';
+    }
+  if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return -errno;
+  return 0;
+}
+
+const char *ltc_store_default_path(char *buf, size_t len) {
+  const char *env = getenv("LOOPTRACE_DB");
+  if (env && *env) {
+    snprintf(buf, len, "%s", env);
+    return buf;
+  }
+  const char *xdg = getenv("XDG_DATA_HOME");
+  const char *home = getenv("HOME");
+  char dir[4096];
+  if (xdg && *xdg)
+    snprintf(dir, sizeof dir, "%s/looptrace", xdg);
+  else
+    snprintf(dir, sizeof dir, "%s/.local/share/looptrace", home && *home ? home : "/tmp");
+  mkdirs(dir);
+  snprintf(buf, len, "%s/looptrace.db", dir);
+  return buf;
+}
+
+/* Process-wide SQLite settings, before its first use: no memory statistics, which otherwise
+ * take a global mutex around every allocation SQLite makes (a print-heavy ingest allocates
+ * for every row). Harmless if something used SQLite first: then it is simply left as is. */
+static void sqlite_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* A connection to path; flags as sqlite3_open_v2's. NOMUTEX: a store is used by one thread
+ * at a time (store.h), so SQLite's per-call connection mutex is pure cost (8% of a
+ * print-heavy ingest in perf). */
+static int open_connection(const char *path, int flags, bool reader, ltc_store **out,
+                           ltc_err *err) {
+  pthread_once(&sqlite_once, sqlite_setup);
+  ltc_store *s = calloc(1, sizeof *s);
+  if (!s) return ltc_fail(err, -ENOMEM, "out of memory");
+  s->reader = reader;
+  if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    ltc_fail(err, -EIO, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
+    ltc_store_close(s);
+    return -EIO;
+  }
+  sqlite3_busy_timeout(s->db, 5000);
+  *out = s;
+  return 0;
+}
+
+/* A failure of opening path: the message names the file. */
+static int open_failed(ltc_store *s, const char *path, int rc, ltc_err *err) {
+  if (err) {
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    ltc_fail(err, rc, "%s: %s", path, why);
+  }
+  ltc_store_close(s);
+  return rc;
+}
+
+int ltc_store_open(const char *path, ltc_store **out, ltc_err *err) {
+  ltc_store *s = NULL;
+  int rc = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, false, &s, err);
+  if (rc < 0) return rc;
+  /* WAL: readers (the web API) never block the writer. synchronous=NORMAL: a commit is not
+   * fsynced, so a power cut may lose the last moments, but never corrupts the file; a process
+   * that is killed (kill -9) loses nothing it committed. */
+  if ((rc = ltc_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                              "PRAGMA foreign_keys=ON;", err)) < 0 ||
+      (rc = ltc_store_migrate(s, err)) < 0 || (rc = ltc_store_prepare(s, err)) < 0 ||
+      /* Sessions left live by a writer that died: they will never be finished now. */
+      (rc = ltc_store_exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'",
+                           err)) < 0)
+    return open_failed(s, path, rc, err);
+  *out = s;
+  return 0;
+}
+
+int ltc_store_open_reader(const char *path, ltc_store **out, ltc_err *err) {
+  ltc_store *s = NULL;
+  /* Read-write at the file level (WAL readers update the shared-memory index), but
+   * query_only: this connection never changes the database. */
+  int rc = open_connection(path, SQLITE_OPEN_READWRITE, true, &s, err);
+  if (rc < 0) return rc;
+  if ((rc = ltc_store_exec(s, "PRAGMA query_only=1; PRAGMA cache_size=-65536", err)) < 0 ||
+      (rc = ltc_store_check_version(s, err)) < 0)
+    return open_failed(s, path, rc, err);
+  *out = s;
+  return 0;
+}
+
+void *ltc_store_attachment(const ltc_store *s) { return s->attachment; }
+
+void ltc_store_attach(ltc_store *s, void *data, void (*free_fn)(void *data)) {
+  if (s->attachment_free) s->attachment_free(s->attachment);
+  s->attachment = data;
+  s->attachment_free = free_fn;
+}
+
+void ltc_store_close(ltc_store *s) {
+  if (!s) return;
+  if (s->in_tx) ltc_store_commit(s, NULL);
+  ltc_checkpointer_stop(s->checkpointer, s->db);
+  s->checkpointer = NULL;
+  ltc_store_free_live(s);
+  ltc_store_attach(s, NULL, NULL);
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->st[i]);
+  for (int i = 0; i < 2; i++) sqlite3_finalize(s->lookup[i]);
+  sqlite3_close(s->db);
+  free(s);
+}
