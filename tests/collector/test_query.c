@@ -1,4 +1,4 @@
-/* test_query.c: the API's reads (collector/src/query.c) over sessions that `looptrace record`
+/* test_query.c: the API's reads (collector/api/) over sessions that `looptrace record`
  * stored from real seed runs under the virtual clock, where every time is exact: a window's
  * records in order with their text and sites, what each task was doing when a window opens,
  * per-bucket summaries whose times add up to what the program slept, and clear errors for
