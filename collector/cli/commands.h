@@ -36,6 +36,10 @@ typedef struct ltc_cmdline {
   void *user;
 } ltc_cmdline;
 
+/* A positional handler for a command that takes one argument: user is a const char **, set
+ * to it; a second one is refused. */
+int ltc_take_one(void *user, const char *arg);
+
 /* Parses argv[1..]: -h / --help, "--" (the rest is not ours), the options and positional
  * arguments. 0, with *rest the index of the first argument left (argc when none); 1 when it
  * printed the usage for --help (the command exits 0); 2 when it said on stderr what is wrong

@@ -50,6 +50,13 @@ int ltc_cmdline_parse(const ltc_cmdline *c, int argc, char **argv, int *rest) {
   return 0;
 }
 
+int ltc_take_one(void *user, const char *arg) {
+  const char **one = user;
+  if (*one) return -1;
+  *one = arg;
+  return 0;
+}
+
 ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t len) {
   if (!*db) *db = ltc_store_default_path(path, len);
   ltc_err err = {0};

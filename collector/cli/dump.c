@@ -205,20 +205,13 @@ static const char dump_usage[] =
     "  --events-only  no header\n"
     "Exit status: 0 the stream ended cleanly, 1 truncated or corrupt, 2 usage or I/O error.\n";
 
-static int take_path(void *user, const char *arg) {
-  const char **path = user;
-  if (*path) return -1;
-  *path = arg;
-  return 0;
-}
-
 int ltc_cmd_dump(int argc, char **argv) {
   dump d = {.out = stdout, .header = true};
   const char *path = NULL;
   bool events_only = false;
   const ltc_opt opts[] = {LTC_OPT_FLAG("--raw", &d.raw),
                           LTC_OPT_FLAG("--events-only", &events_only), LTC_OPT_END};
-  ltc_cmdline c = {"dump", dump_usage, opts, take_path, &path};
+  ltc_cmdline c = {"dump", dump_usage, opts, ltc_take_one, &path};
   int rest, prc = ltc_cmdline_parse(&c, argc, argv, &rest);
   if (prc) return prc == 1 ? 0 : prc;
   d.header = !events_only;

@@ -14,18 +14,11 @@ static const char export_usage[] =
     "                    chrome://tracing (a process per loop, a thread per task)\n"
     "  jsonl:            one JSON object per record\n";
 
-static int take_id(void *user, const char *arg) {
-  const char **id = user;
-  if (*id) return -1;
-  *id = arg;
-  return 0;
-}
-
 int ltc_cmd_export(int argc, char **argv) {
   const char *db = NULL, *format = "chrome", *outpath = NULL, *id_arg = NULL;
   const ltc_opt opts[] = {LTC_OPT_VALUE("--db", &db), LTC_OPT_VALUE("--format", &format),
                           LTC_OPT_VALUE("-o", &outpath), LTC_OPT_END};
-  ltc_cmdline c = {"export", export_usage, opts, take_id, &id_arg};
+  ltc_cmdline c = {"export", export_usage, opts, ltc_take_one, &id_arg};
   int rest, prc = ltc_cmdline_parse(&c, argc, argv, &rest);
   if (prc) return prc == 1 ? 0 : prc;
   char *end = NULL;

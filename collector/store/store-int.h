@@ -1,5 +1,6 @@
-/* store-int.h: what the store's files share (schema.c, writer.c, read.c, strings.c): the
- * store's struct, its statements and its error helpers. Not for use outside store/. */
+/* store-int.h: what the store's files share: the store's struct, its statements and its
+ * error helpers (sql.c). Not for use outside store/. Within store/, calls run one way:
+ * store.c (open, close) -> schema.c, writer.c -> read.c -> strings.c -> sql.c. */
 #ifndef LTC_STORE_INT_H
 #define LTC_STORE_INT_H
 

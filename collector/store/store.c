@@ -1,5 +1,5 @@
 /* store.c: opening and closing a store (see store.h): the connection's settings, the schema's
- * version (schema.c), the default database's path, and how the store says what failed. */
+ * version (schema.c), the writer's statements (writer.c), the default database's path. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -9,21 +9,6 @@
 #include <sys/stat.h>
 
 #include "store/store-int.h"
-
-int ltc_store_fail(ltc_store *s, ltc_err *err, const char *what) {
-  int code = sqlite3_errcode(s->db) == SQLITE_FULL ? -ENOSPC : -EIO;
-  return ltc_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
-}
-
-int ltc_store_exec(ltc_store *s, const char *sql, ltc_err *err) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-  if (rc == SQLITE_OK) return 0;
-  int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
-  ltc_fail(err, code, "%s", msg ? msg : sqlite3_errstr(rc));
-  sqlite3_free(msg);
-  return code;
-}
 
 static int mkdirs(const char *dir) {
   char tmp[4096];
