@@ -221,10 +221,12 @@ int ltc_cmd_record(int argc, char **argv) {
     base = base ? base + 1 : argv[i];
   }
   char sock[300];
-  ltc_default_ingest_socket(sock, sizeof sock);
+  ltc_err why = {0};
+  bool safe = db || ltc_default_ingest_socket(sock, sizeof sock, &why) == 0;
+  if (!safe) fprintf(stderr, "looptrace record: %s; storing the run itself\n", why.msg);
   ltc_store *store = NULL;
   char path[4096];
-  bool collector = !db && ltc_collector_listens(sock);
+  bool collector = !db && safe && ltc_collector_listens(sock);
   if (!collector && !(store = ltc_open_db("record", &db, path, sizeof path))) return 1;
   o.db = db;
   /* The terminal's ^C reaches the program; this process waits for it to end. */

@@ -14,7 +14,9 @@
 
 #include "base/addr.h"
 
-#define BACKLOG 128 /* connections waiting for accept */
+/* Connections waiting for accept: a thousand programs starting at once must not be reset
+ * (the kernel caps it at net.core.somaxconn, 4096 by default). */
+#define BACKLOG 4096
 
 static int listen_unix(const char *path, ltc_listener *l, ltc_err *err) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -41,10 +43,15 @@ static int listen_unix(const char *path, ltc_listener *l, ltc_err *err) {
   return 0;
 }
 
-static int listen_tcp(const char *hostport, ltc_listener *l, ltc_err *err) {
+static int listen_tcp(const char *hostport, bool allow_remote, ltc_listener *l, ltc_err *err) {
   struct sockaddr_in sa;
   int rc = ltc_addr_parse(hostport, &sa, err);
   if (rc < 0) return rc;
+  if (!ltc_addr_is_loopback(&sa) && !allow_remote)
+    return ltc_fail(err, -EPERM,
+                    "%s is not a loopback address: any machine that reaches it could stream "
+                    "into your database; add --allow-remote if you mean it",
+                    hostport);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return ltc_fail(err, -errno, "%s", strerror(errno));
   int one = 1;
@@ -65,11 +72,11 @@ static int listen_tcp(const char *hostport, ltc_listener *l, ltc_err *err) {
   return 0;
 }
 
-int ltc_listen(const char *spec, ltc_listener *out, ltc_err *err) {
+int ltc_listen(const char *spec, bool allow_remote, ltc_listener *out, ltc_err *err) {
   memset(out, 0, sizeof *out);
   out->fd = -1;
   if (strncmp(spec, "unix:", 5) == 0) return listen_unix(spec + 5, out, err);
-  if (strncmp(spec, "tcp:", 4) == 0) return listen_tcp(spec + 4, out, err);
+  if (strncmp(spec, "tcp:", 4) == 0) return listen_tcp(spec + 4, allow_remote, out, err);
   return ltc_fail(err, -EINVAL, "an ingest is unix:PATH or tcp:ADDRESS:PORT, not '%s'", spec);
 }
 
@@ -80,20 +87,33 @@ void ltc_listener_close(ltc_listener *l) {
   l->unlink[0] = 0;
 }
 
-void ltc_default_ingest_socket(char *buf, size_t len) {
-  const char *run = getenv("XDG_RUNTIME_DIR");
+int ltc_default_ingest_socket(char *buf, size_t len, ltc_err *err) {
+  const char *run = getenv("XDG_RUNTIME_DIR"), *tmp = getenv("TMPDIR");
   char dir[256];
   if (run && *run)
     snprintf(dir, sizeof dir, "%s/looptrace", run);
   else
-    snprintf(dir, sizeof dir, "/tmp/looptrace-%u", (unsigned)getuid());
-  mkdir(dir, 0700);
+    snprintf(dir, sizeof dir, "%s/looptrace-%u", tmp && *tmp ? tmp : "/tmp", (unsigned)getuid());
   snprintf(buf, len, "%s/ingest.sock", dir);
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return ltc_fail(err, -errno, "cannot make %s: %s", dir, strerror(errno));
+  struct stat st;
+  if (lstat(dir, &st) < 0) return ltc_fail(err, -errno, "%s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+    return ltc_fail(err, -EPERM,
+                    "%s is not a directory of yours alone (owner uid %u, mode %04o): another "
+                    "user may have made it to be handed your traces; remove it, or set "
+                    "XDG_RUNTIME_DIR",
+                    dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+  return 0;
 }
 
 bool ltc_collector_listens(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof sa.sun_path) return false;
+  struct stat st;
+  if (strlen(path) >= sizeof sa.sun_path || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+      st.st_uid != getuid())
+    return false;
   memcpy(sa.sun_path, path, strlen(path) + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;

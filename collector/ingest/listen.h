@@ -15,15 +15,18 @@ typedef struct ltc_listener {
   char unlink[300];    /* the socket file to remove when done ("" for TCP) */
 } ltc_listener;
 
-/* Listens on spec. 0, or -errno with why in err (-EADDRINUSE: a collector answers there). */
-int ltc_listen(const char *spec, ltc_listener *out, ltc_err *err);
+/* Listens on spec. 0, or -errno with why in err (-EADDRINUSE: a collector answers there;
+ * -EPERM: a TCP address beyond loopback, unless allow_remote). */
+int ltc_listen(const char *spec, bool allow_remote, ltc_listener *out, ltc_err *err);
 /* Stops listening and removes the socket file. */
 void ltc_listener_close(ltc_listener *l);
 
 /* The daemon's default ingest socket, per user: $XDG_RUNTIME_DIR/looptrace/ingest.sock, else
- * /tmp/looptrace-UID/ingest.sock (the directory is created, 0700). */
-void ltc_default_ingest_socket(char *buf, size_t len);
-/* True when a collector answers on the Unix socket at path. */
+ * ${TMPDIR:-/tmp}/looptrace-UID/ingest.sock. The directory is made (0700) when missing; one
+ * that is there must be a directory of this user's that no one else may use, else -EPERM
+ * says whose it is: another user who made it first would be handed this user's traces. */
+int ltc_default_ingest_socket(char *buf, size_t len, ltc_err *err);
+/* True when a collector answers on the Unix socket at path, and the socket is this user's. */
 bool ltc_collector_listens(const char *path);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/peer.h"
 #include "ingest/listen.h"
 #include "ingest/stream.h"
 #include "serve/hub.h"
@@ -100,6 +101,7 @@ typedef struct daemon_state {
   ltc_hub *hub;
   conn **conns;
   int nconns;
+  unsigned long refused_user; /* producers of another user, refused */
 } daemon_state;
 
 /* The reply to a command: its session, or why it failed. */
@@ -204,9 +206,16 @@ static bool conn_read(daemon_state *d, conn *c, uint8_t *buf, size_t cap, uint64
   return false;
 }
 
-static void accept_all(daemon_state *d, int ep, const ltc_listener *l) {
+static void accept_all(daemon_state *d, int ep, const ltc_listener *l, bool remote_ok) {
   int fd;
   while ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+    /* A producer of another local user is refused: streams go into this user's database,
+     * and the user would read them as their own. */
+    if (!ltc_peer_allowed(fd, remote_ok)) {
+      d->refused_user++;
+      close(fd); /* the program says once that it goes on untraced */
+      continue;
+    }
     conn *c = d->nconns < MAX_CONNECTIONS ? calloc(1, sizeof *c) : NULL;
     if (c) c->stream = ltc_stream_new(d->store, NULL);
     if (!c || !c->stream) {
@@ -227,14 +236,18 @@ static int open_listeners(int ep, const ltc_daemon_config *cfg, ltc_listener *ls
   size_t n = cfg->ningest;
   const char *dflt[1] = {spec};
   if (n == 0) {
-    ltc_default_ingest_socket(sock, sizeof sock);
+    ltc_err err = {0};
+    if (ltc_default_ingest_socket(sock, sizeof sock, &err) < 0) {
+      fprintf(stderr, "looptrace serve: %s\n", err.msg);
+      return -1;
+    }
     snprintf(spec, sizeof spec, "unix:%s", sock);
     specs = dflt;
     n = 1;
   }
   for (size_t i = 0; i < n && i < MAX_LISTENERS; i++) {
     ltc_err err = {0};
-    if (ltc_listen(specs[i], &ls[*nl], &err) < 0) {
+    if (ltc_listen(specs[i], cfg->allow_remote, &ls[*nl], &err) < 0) {
       fprintf(stderr, "looptrace serve: cannot listen on %s: %s\n", specs[i], err.msg);
       return -1;
     }
@@ -272,7 +285,9 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
   if (!hub || open_listeners(ep, cfg, listeners, &nl) < 0) status = 1;
   if (status == 0) {
     watch(ep, ltc_hub_command_fd(hub), TAG_COMMAND, NULL);
-    ltc_web_config wc = {.http = cfg->http, .root = cfg->web_root, .db = cfg->db, .hub = hub};
+    ltc_web_config wc = {.http = cfg->http, .root = cfg->web_root, .db = cfg->db, .hub = hub,
+                         .allow_origin = cfg->allow_origin, .nallow_origin = cfg->nallow_origin,
+                         .allow_remote = cfg->allow_remote};
     if (ltc_web_start(&wc, &web, &err) < 0) {
       fprintf(stderr, "looptrace serve: %s\n", err.msg);
       status = 1;
@@ -305,7 +320,7 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
           ltc_hub_cmd_free(cmd);
         }
       } else if (t == TAG_LISTENER) {
-        accept_all(&d, ep, ptr);
+        accept_all(&d, ep, ptr, cfg->allow_remote);
       } else {
         conn *c = ptr;
         if (conn_read(&d, c, buf, sizeof buf, &stored)) continue;

@@ -3,6 +3,7 @@
 #ifndef LTC_DAEMON_H
 #define LTC_DAEMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct ltc_daemon_config {
@@ -12,6 +13,9 @@ typedef struct ltc_daemon_config {
   const char *const *ingest;    /* where programs stream to (listen.h specs) */
   size_t ningest;
   size_t client_queue;          /* live records queued for one websocket client, at most */
+  const char *const *allow_origin; /* web pages of these origins may use the API too */
+  size_t nallow_origin;
+  bool allow_remote;            /* --http / TCP ingest may be beyond loopback */
 } ltc_daemon_config;
 
 /* Runs the daemon until SIGTERM or SIGINT. Says what it does on stdout and what fails on

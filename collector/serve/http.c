@@ -189,8 +189,15 @@ static int http_static(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
 }
 
 int ltc_http_request(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  const char *refused = ltc_web_refusal(w, wsi);
+  if (refused) return ltc_http_error(wsi, c, 403, refused);
   if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
     return ltc_http_error(wsi, c, 405, "only GET is served");
+  /* a GET has no body: one that says it has (twice, or chunked) would leave lws waiting for
+   * it while this reply is sent */
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+      lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+    return ltc_http_error(wsi, c, 400, "a GET has no body (Content-Length, Transfer-Encoding)");
   if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) return http_api(w, wsi, c, path);
   return http_static(w, wsi, c, path);
 }

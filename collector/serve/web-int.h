@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "serve/access.h"
 #include "serve/hub.h"
 #include "serve/web.h"
 #include "store/store.h"
@@ -52,8 +53,14 @@ struct ltc_web {
   ltc_store *store;
   char root[PATH_MAX];
   char origin[80]; /* "127.0.0.1:PORT": where it listens */
+  ltc_access access; /* who it answers (access.h) */
   conn *clients;   /* websocket connections */
 };
+
+/* A request's header (a WSI_TOKEN_*) into buf; NULL when the request has none. */
+const char *ltc_web_header(struct lws *wsi, int token, char *buf, size_t len);
+/* The request's Host and Origin are this daemon's to answer (access.h); else a reason. */
+const char *ltc_web_refusal(ltc_web *w, struct lws *wsi);
 
 /* ---- http.c ---- */
 /* A GET of path: an API route or one of the UI's files. 0, or -1 to close. */

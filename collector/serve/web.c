@@ -12,6 +12,26 @@
 #include "base/addr.h"
 #include "serve/web-int.h"
 
+const char *ltc_web_header(struct lws *wsi, int token, char *buf, size_t len) {
+  int n = lws_hdr_total_length(wsi, (enum lws_token_indexes)token);
+  if (n <= 0 || (size_t)n >= len) return n <= 0 ? NULL : "";
+  return lws_hdr_copy(wsi, buf, (int)len, (enum lws_token_indexes)token) >= 0 ? buf : NULL;
+}
+
+const char *ltc_web_refusal(ltc_web *w, struct lws *wsi) {
+  char host[256], origin[256];
+  if (!ltc_access_peer(&w->access, lws_get_socket_fd(wsi)))
+    return "refused: this daemon serves the user it runs as alone (and root); run your own "
+           "looptrace serve";
+  if (!ltc_access_host(&w->access, ltc_web_header(wsi, WSI_TOKEN_HOST, host, sizeof host)))
+    return "refused: the request's Host is not this daemon's (a web page that renamed "
+           "itself to reach it: DNS rebinding?)";
+  if (!ltc_access_origin(&w->access, ltc_web_header(wsi, WSI_TOKEN_ORIGIN, origin,
+                                                    sizeof origin)))
+    return "refused: a page of another origin may not use this API (see --allow-origin)";
+  return NULL;
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len) {
   struct lws_context *ctx = lws_get_context(wsi);
@@ -35,6 +55,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* a reply never sent (a POST dropped) ends here */
       ltc_http_closed(c);
       break;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* a websocket handshake */
+      return ltc_web_refusal(w, wsi) ? -1 : 0;
     case LWS_CALLBACK_ESTABLISHED:
       c->wsi = wsi;
       if (ltc_ws_established(w, c) < 0) return -1;
@@ -79,9 +101,18 @@ int ltc_web_start(const ltc_web_config *cfg, ltc_web **out, ltc_err *err) {
   ltc_err why;
   if (ltc_addr_parse(cfg->http, &addr, &why) < 0)
     return ltc_fail(err, -EINVAL, "--http %s", why.msg);
+  if (!ltc_addr_is_loopback(&addr) && !cfg->allow_remote)
+    return ltc_fail(err, -EPERM,
+                    "--http %s is not a loopback address: anyone who can reach it could read, "
+                    "relabel and delete your traces; add --allow-remote if you mean it",
+                    cfg->http);
+  if (cfg->nallow_origin > LTC_ACCESS_MAX_ORIGINS)
+    return ltc_fail(err, -EINVAL, "at most %d --allow-origin", LTC_ACCESS_MAX_ORIGINS);
   ltc_web *w = calloc(1, sizeof *w);
   if (!w) return ltc_fail(err, -ENOMEM, "out of memory");
   w->hub = cfg->hub;
+  for (size_t i = 0; i < cfg->nallow_origin; i++) w->access.origins[i] = cfg->allow_origin[i];
+  w->access.norigins = cfg->nallow_origin;
   if (!realpath(cfg->root, w->root)) {
     ltc_fail(err, -ENOENT, "the web UI's files are not at %s: %s", cfg->root, strerror(errno));
     free(w);
@@ -112,6 +143,8 @@ int ltc_web_start(const ltc_web_config *cfg, ltc_web **out, ltc_err *err) {
                     "cannot listen on %s (in use, or not an address of this machine)", cfg->http);
   }
   snprintf(w->origin, sizeof w->origin, "%s:%d", host, lws_get_vhost_listen_port(w->vhost));
+  w->access.bound = addr;
+  w->access.bound.sin_port = htons((uint16_t)lws_get_vhost_listen_port(w->vhost));
   ltc_hub_set_wake(w->hub, wake, w);
   if (pthread_create(&w->thread, NULL, run, w) != 0) {
     ltc_hub_set_wake(w->hub, NULL, NULL);

@@ -5,6 +5,7 @@
 #ifndef LTC_WEB_H
 #define LTC_WEB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -17,6 +18,9 @@ typedef struct ltc_web_config {
   const char *root; /* the directory of the UI's files */
   const char *db;   /* the database the ingest thread writes */
   ltc_hub *hub;
+  const char *const *allow_origin; /* origins of web pages that may use the API too */
+  size_t nallow_origin;
+  bool allow_remote; /* the user means an address beyond loopback */
 } ltc_web_config;
 
 /* Listens and starts the thread. 0, or -errno with why in err. */

@@ -2,11 +2,13 @@
  * version (schema.c), the writer's statements (writer.c), the default database's path. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/store-int.h"
 
@@ -56,6 +58,11 @@ static int open_connection(const char *path, int flags, bool reader, ltc_store *
   ltc_store *s = calloc(1, sizeof *s);
   if (!s) return ltc_fail(err, -ENOMEM, "out of memory");
   s->reader = reader;
+  /* A new database is the user's alone (0600), as are the -wal and -shm files SQLite makes
+   * beside it with its mode: traces hold command lines and printed lines. */
+  int fd = flags & SQLITE_OPEN_CREATE ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                                      : -1;
+  if (fd >= 0) close(fd);
   if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
     ltc_fail(err, -EIO, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "no memory");
     ltc_store_close(s);

@@ -50,7 +50,7 @@ export class Daemon {
     d.proc.unref();
     d.proc.stdout.unref();
     d.proc.stderr.unref();
-    const m = await until(() => /UI at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(d.out),
+    const m = await until(() => /UI at (http:\/\/[\d.]+:(\d+)\/)/.exec(d.out),
       `the daemon to print its URL (stderr: ${d.err})`, launcher.length ? 60000 : 10000);
     d.url = m[1];
     d.port = Number(m[2]);
