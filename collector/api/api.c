@@ -53,7 +53,7 @@ char *ltc_api_reply(int64_t id, cJSON *result, const ltc_err *err) {
     cJSON_AddNumberToObject(o, "status", ltc_err_http_status(err ? err->code : -EIO));
     cJSON_AddStringToObject(o, "error", err && err->msg[0] ? err->msg : "failed");
   }
-  char *text = cJSON_PrintUnformatted(o);
+  char *text = ltc_json_print(o);
   cJSON_Delete(o);
   return text;
 }

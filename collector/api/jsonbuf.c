@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
+
 static bool reserve(ltc_jsonbuf *b, size_t more) {
   if (b->failed) return false;
   if (b->len + more + 1 <= b->cap) return true;
@@ -47,19 +49,6 @@ void ltc_jsonbuf_printf(ltc_jsonbuf *b, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-  size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-  if (len == 0 || len > n || (p[0] >= 0xf0 && len != 4)) return 0;
-  for (size_t i = 1; i < len; i++)
-    if ((p[i] & 0xc0) != 0x80) return 0;
-  if (len == 3 && p[0] == 0xe0 && p[1] < 0xa0) return 0; /* overlong */
-  if (len == 3 && p[0] == 0xed && p[1] >= 0xa0) return 0; /* surrogate */
-  if (len == 4 && p[0] == 0xf0 && p[1] < 0x90) return 0; /* overlong */
-  if (len == 4 && p[0] == 0xf4 && p[1] >= 0x90) return 0; /* past U+10FFFF */
-  return len;
-}
-
 /* Text from traced programs is bytes: what is not UTF-8 becomes U+FFFD, since browsers drop a
  * websocket that sends invalid UTF-8. */
 void ltc_jsonbuf_string(ltc_jsonbuf *b, const char *text, size_t n) {
@@ -75,7 +64,7 @@ void ltc_jsonbuf_string(ltc_jsonbuf *b, const char *text, size_t n) {
     } else if (c < 0x20) {
       ltc_jsonbuf_printf(b, "\\u%04x", c);
     } else if (c >= 0x80) {
-      size_t len = utf8_len((const unsigned char *)text + i, n - i);
+      size_t len = ltc_utf8_seq((const unsigned char *)text + i, n - i);
       if (len) {
         ltc_jsonbuf_put(b, text + i, len);
         i += len - 1;
@@ -98,4 +87,12 @@ const char *ltc_jsonbuf_text(ltc_jsonbuf *b) {
 void ltc_jsonbuf_free(ltc_jsonbuf *b) {
   free(b->data);
   *b = (ltc_jsonbuf){0};
+}
+
+char *ltc_json_print(const cJSON *o) {
+  char *text = cJSON_PrintUnformatted(o);
+  if (!text || ltc_utf8_valid(text, strlen(text))) return text;
+  char *clean = ltc_utf8_clean(text, strlen(text), NULL);
+  cJSON_free(text);
+  return clean;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 typedef struct ltc_jsonbuf {
   char *data;
   size_t len, cap;
@@ -23,5 +25,9 @@ void ltc_jsonbuf_string(ltc_jsonbuf *b, const char *text, size_t n);
 /* NUL-terminates and returns the text (NULL when failed); the buffer keeps owning it. */
 const char *ltc_jsonbuf_text(ltc_jsonbuf *b);
 void ltc_jsonbuf_free(ltc_jsonbuf *b);
+
+/* o as JSON text to send (malloc'd; NULL without memory), in valid UTF-8: text stored before
+ * the daemon cleaned what it took in may hold bytes that are not, and they become U+FFFD. */
+char *ltc_json_print(const cJSON *o);
 
 #endif

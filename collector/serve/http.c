@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/export.h"
+#include "api/jsonbuf.h"
 #include "serve/web-int.h"
 
 /* Sends status with body (taken) as the reply, in pieces as the socket takes them. */
@@ -37,7 +38,7 @@ static int http_reply(struct lws *wsi, conn *c, unsigned status, const char *typ
 }
 
 static int http_json(struct lws *wsi, conn *c, unsigned status, cJSON *o) {
-  char *text = cJSON_PrintUnformatted(o);
+  char *text = ltc_json_print(o);
   cJSON_Delete(o);
   return http_reply(wsi, c, status, "application/json", text, text ? strlen(text) : 0);
 }

@@ -294,6 +294,8 @@ static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
     rc = ltc_fail(&err, -EINVAL, "not a JSON object");
   else if ((rc = request_id(msg, &id, &err)) < 0)
     id = -1;
+  else if (memmem(text, len, "\\u0000", 6)) /* cJSON would cut a string there unseen */
+    rc = ltc_fail(&err, -EINVAL, "a request may not hold NUL characters (\\u0000)");
   else if (!cJSON_IsString(op))
     rc = ltc_fail(&err, -EINVAL, "no 'op' (a string)");
   else if (is_command(op->valuestring))
@@ -391,7 +393,7 @@ void ltc_ws_wake(ltc_web *w) {
       const char *type = "session_deleted";
       if (ltc_store_session_row(w->store, ids[i], &row, NULL) == 0) {
         cJSON *o = ltc_session_json(&row);
-        raw = cJSON_PrintUnformatted(o);
+        raw = ltc_json_print(o);
         cJSON_Delete(o);
         type = "session";
       }

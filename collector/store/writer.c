@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "store/codec.h"
 #include "store/store-int.h"
 
@@ -124,7 +125,10 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
     sqlite3_bind_text(st, 1, h->program, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, argv_json ? argv_json : "[]", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, h->pid);
-    sqlite3_bind_text(st, 4, label ? label : h->label, -1, SQLITE_TRANSIENT);
+    char *clean = ltc_utf8_clean(label ? label : h->label, strlen(label ? label : h->label),
+                                 NULL);
+    sqlite3_bind_text(st, 4, clean ? clean : "", -1, SQLITE_TRANSIENT);
+    free(clean);
     sqlite3_bind_text(st, 5, h->clock == LT_WIRE_CLOCK_VIRTUAL ? "virtual" : "real", -1,
                       SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, h->wall_start_ns);
@@ -359,8 +363,10 @@ static int busy(int64_t id, ltc_err *err) {
 }
 
 int ltc_store_session_label(ltc_store *s, int64_t id, const char *label, ltc_err *err) {
-  int rc = ltc_store_commit(s, err); /* its own transaction, after what is buffered */
-  if (rc == 0) rc = run_one(s, "UPDATE sessions SET label = ?2 WHERE id = ?1", id, label, err);
+  char *clean = ltc_utf8_clean(label, strlen(label), NULL); /* a label is text, like a trace's */
+  int rc = clean ? ltc_store_commit(s, err) : ltc_fail(err, -ENOMEM, "out of memory");
+  if (rc == 0) rc = run_one(s, "UPDATE sessions SET label = ?2 WHERE id = ?1", id, clean, err);
+  free(clean);
   return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/map-inl.h"
+#include "base/utf8.h"
 
 #define MAX_TRACKS 65536
 
@@ -151,13 +152,11 @@ static bool take(cursor *c, void *out, size_t n) {
   return true;
 }
 
+/* A hello string, as UTF-8 (utf8.h: what is not becomes U+FFFD). */
 static char *take_str(cursor *c) {
   uint32_t n;
   if (!take(c, &n, 4) || n > c->left) return NULL;
-  char *s = malloc((size_t)n + 1);
-  if (!s) return NULL;
-  memcpy(s, c->p, n);
-  s[n] = 0;
+  char *s = ltc_utf8_clean((const char *)c->p, n, NULL);
   c->p += n;
   c->left -= n;
   return s;
@@ -267,12 +266,13 @@ static int deliver_chunk(ltc_reader *r, const uint8_t *c, uint32_t bytes, uint32
     for (uint32_t i = 0; i < e.nargs && i < 8; i++) e.a[i] = rd64(rec + EVENT_HDR + 8 * i);
     if (e.kind == LT_EV_STRING) {
       e.nargs = 1;
-      e.text = (const char *)rec + EVENT_HDR + 8;
-      e.text_len = (uint32_t)(e.a[0] >> 32);
-      char *copy = malloc((size_t)e.text_len + 1);
+      /* kept as UTF-8: everything downstream (the store, live pushes) reads it from here */
+      size_t clean_len;
+      char *copy = ltc_utf8_clean((const char *)rec + EVENT_HDR + 8,
+                                  (size_t)(e.a[0] >> 32), &clean_len);
       if (!copy) return -ENOMEM;
-      memcpy(copy, e.text, e.text_len);
-      copy[e.text_len] = 0;
+      e.text = copy;
+      e.text_len = (uint32_t)clean_len;
       if (idmap_put(&t->strings, e.a[0] & 0xffffffffu, (slot){.text = copy, .len = e.text_len}) <
           0) {
         free(copy);

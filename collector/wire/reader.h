@@ -32,7 +32,7 @@ typedef struct ltc_event {
   int64_t ts;
   uint32_t nargs;      /* args present on the wire */
   uint64_t a[8];       /* args; those not present read 0 */
-  const char *text;    /* STRING: its bytes (not NUL-terminated); else NULL */
+  const char *text;    /* STRING: its text, as UTF-8 (held by the reader); else NULL */
   uint32_t text_len;
 } ltc_event;
 

@@ -142,10 +142,15 @@ export class Client {
     return c;
   }
 
-  ask(op, args = {}) {
+  // A request and its reply (which must come within ms: every request gets one).
+  ask(op, args = {}, ms = 60000) {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no reply to ${op} ${JSON.stringify(args)} within ${ms} ms`));
+      }, ms);
+      this.pending.set(id, (msg) => { clearTimeout(timer); resolve(msg); });
       this.ws.send(JSON.stringify({ id, op, ...args }));
     });
   }
