@@ -72,9 +72,9 @@ int ltc_stream_finish(ltc_stream *s, bool interrupted, ltc_stream_result *res, l
   res->session = s->session;
   res->events = ltc_reader_events(s->r);
   res->lost = ltc_reader_lost(s->r);
+  if (ltc_reader_saw_end(s->r)) res->events--; /* the END record is not stored */
   if (st == LTC_STREAM_CLEAN) {
     res->status = "complete";
-    res->events--; /* the END record ends the stream; it is not stored */
   } else if (st == LTC_STREAM_CORRUPT) {
     res->status = "truncated";
     snprintf(res->error, sizeof res->error, "corrupt at byte %llu: %s",

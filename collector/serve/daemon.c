@@ -173,7 +173,8 @@ static void run_command(daemon_state *d, const ltc_hub_cmd *cmd) {
       if (rc == 0) ltc_hub_changed(d->hub, cmd->session);
       break;
   }
-  if (cmd->request >= 0 || rc < 0) ltc_hub_reply(d->hub, cmd->client, command_reply(cmd, rc, &err));
+  /* every request gets its one reply, one without an id too (with "id": null) */
+  if (!cmd->internal) ltc_hub_reply(d->hub, cmd->client, command_reply(cmd, rc, &err));
 }
 
 /* Reads what a producer sent: stores it, and hands it live to subscribers. */

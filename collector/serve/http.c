@@ -37,6 +37,24 @@ static int http_reply(struct lws *wsi, conn *c, unsigned status, const char *typ
   return 0;
 }
 
+/* A JSON error sent at once, headers and body in one write, and the connection closed (-1):
+ * for a request whose remaining bytes are not to be read. */
+static int refuse_now(struct lws *wsi, unsigned status, const char *message) {
+  char body[512];
+  int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"status\":%u}", message, status);
+  unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+  if (n < 0 || (size_t)n >= sizeof body ||
+      lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)n, &p, end) ||
+      lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                   &p, end) ||
+      lws_finalize_http_header(wsi, &p, end) || end - p < n)
+    return -1;
+  memcpy(p, body, (size_t)n);
+  p += n;
+  lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+  return -1;
+}
+
 static int http_json(struct lws *wsi, conn *c, unsigned status, cJSON *o) {
   char *text = ltc_json_print(o);
   cJSON_Delete(o);
@@ -194,11 +212,11 @@ int ltc_http_request(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
   if (refused) return ltc_http_error(wsi, c, 403, refused);
   if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
     return ltc_http_error(wsi, c, 405, "only GET is served");
-  /* a GET has no body: one that says it has (twice, or chunked) would leave lws waiting for
-   * it while this reply is sent */
+  /* a GET has no body: one that says it has (twice, or chunked) would leave lws reading it
+   * while the reply waits: refused in one write, and the connection closed */
   if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-    return ltc_http_error(wsi, c, 400, "a GET has no body (Content-Length, Transfer-Encoding)");
+    return refuse_now(wsi, 400, "a GET has no body (Content-Length, Transfer-Encoding)");
   if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) return http_api(w, wsi, c, path);
   return http_static(w, wsi, c, path);
 }

@@ -63,7 +63,8 @@ typedef enum ltc_hub_cmd_kind {
 typedef struct ltc_hub_cmd {
   ltc_hub_cmd_kind kind;
   uint64_t client;
-  int64_t request, session;
+  int64_t request, session; /* request: its id (-1: it had none; it is answered all the same) */
+  bool internal;            /* the web thread's own (no client asked): not answered */
   uint64_t from_seq;
   int64_t from_ts; /* INT64_MIN: from the start */
   char *label;

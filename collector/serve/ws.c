@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/args.h"
 #include "api/event.h"
 #include "api/jsonbuf.h"
 #include "serve/web-int.h"
@@ -183,7 +184,7 @@ static void subscribed(ltc_web *w, conn *c, ltc_hub_item *it) {
   if (rc < 0) {
     ws_send(c, ltc_api_reply(it->request, NULL, &err));
     ltc_hub_cmd cmd = {.kind = LTC_CMD_UNSUBSCRIBE, .client = c->client, .request = -1,
-                       .session = it->session};
+                       .session = it->session, .internal = true};
     ltc_hub_command(w->hub, &cmd);
     backlog_free(k);
     return;
@@ -258,16 +259,17 @@ static int command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON 
   if (rc < 0) return rc;
   if (strcmp(op, "label") == 0 && (!cJSON_IsString(label) || strlen(label->valuestring) > 256))
     return ltc_fail(err, -EINVAL, "'label' must be a string of at most 256 bytes");
-  if (from && (!cJSON_IsNumber(from) || from->valuedouble < 0))
-    return ltc_fail(err, -EINVAL, "'from_seq' must be a number from 0");
-  if (from_ts && !cJSON_IsNumber(from_ts))
-    return ltc_fail(err, -EINVAL, "'from_ts' must be a number (ns)");
+  int64_t seq = 0, ts = INT64_MIN;
+  if (from && ltc_arg_whole(from, 0, (int64_t)1 << 53, &seq) < 0)
+    return ltc_fail(err, -EINVAL, "'from_seq' must be a whole number from 0 to 2^53");
+  if (from_ts && ltc_arg_whole(from_ts, INT64_MIN / 2, INT64_MAX / 2, &ts) < 0)
+    return ltc_fail(err, -EINVAL, "'from_ts' must be a whole number of ns within +-2^62");
   cmd.kind = strcmp(op, "subscribe") == 0     ? LTC_CMD_SUBSCRIBE
              : strcmp(op, "unsubscribe") == 0 ? LTC_CMD_UNSUBSCRIBE
              : strcmp(op, "label") == 0       ? LTC_CMD_LABEL
                                               : LTC_CMD_DELETE;
-  cmd.from_seq = from ? (uint64_t)from->valuedouble : 0;
-  cmd.from_ts = from_ts ? (int64_t)from_ts->valuedouble : INT64_MIN;
+  cmd.from_seq = (uint64_t)seq;
+  cmd.from_ts = ts;
   cmd.label = cJSON_IsString(label) ? label->valuestring : NULL;
   if (cmd.kind == LTC_CMD_UNSUBSCRIBE && c->backlog && c->backlog->sub->session == cmd.session) {
     backlog_free(c->backlog); /* what it had not sent yet is not wanted now */

@@ -43,6 +43,12 @@
   "  PRIMARY KEY (session, track, id)\n"                                                      \
   ") WITHOUT ROWID;\n"
 
+/* What the database says of itself: 'last_session', the highest session id ever given, so
+ * that deleting the newest session does not hand its id to the next. */
+#define META                                                                                  \
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;\n"         \
+  "INSERT INTO meta VALUES ('last_session', (SELECT coalesce(max(id), 0) FROM sessions));\n"
+
 /* This build's schema, for a new database: every table says what a row is. */
 static const char current[] =
     "CREATE TABLE sessions (\n"
@@ -60,8 +66,10 @@ static const char current[] =
     "  events INTEGER NOT NULL DEFAULT 0, -- records stored\n"
     "  lost INTEGER NOT NULL DEFAULT 0,   -- records the program dropped (drop mode)\n"
     "  error TEXT,                        -- why a stream was cut or corrupt\n"
-    "  shuffle_seed INTEGER               -- shuffle mode's seed (as i64); NULL: FIFO\n"
-    ");\n" EVENT_BLOCKS
+    "  shuffle_seed INTEGER,              -- shuffle mode's seed (as i64); NULL: FIFO\n"
+    "  unstored INTEGER NOT NULL DEFAULT 0, -- records taken in that could not be stored\n"
+    "  writer TEXT                        -- while live: the writing process, 'PID START'\n"
+    ");\n" EVENT_BLOCKS META
     "CREATE TABLE strings (\n"
     "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
     "  track INTEGER NOT NULL, id INTEGER NOT NULL, text TEXT NOT NULL,\n"
@@ -99,6 +107,9 @@ static const struct migration {
              "session, track, first_seq, count, start_ns, end_ns, data")},
     {"marks as a rowid table",
      REBUILD("marks", "marks_by_time", MARKS, "session, track, seq, ts, task, text")},
+    {"what could not be stored, who writes a live session, session ids never reused",
+     "ALTER TABLE sessions ADD COLUMN unstored INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE sessions ADD COLUMN writer TEXT;" META},
 };
 #define LATEST ((int)(sizeof migrations / sizeof *migrations) + 1)
 
@@ -126,7 +137,7 @@ static int legacy_version(ltc_store *s) {
   if (v == 4 && scalar(s, "SELECT sql NOT LIKE '%WITHOUT ROWID%' FROM sqlite_schema "
                           "WHERE name = 'marks'") > 0)
     v = 5;
-  return v;
+  return v; /* version 6 and later were always numbered */
 }
 
 static int version_of(ltc_store *s, bool *empty) {

@@ -13,6 +13,7 @@
 /* The writer's statements, prepared once when the store opens (writer.c has their text). */
 enum {
   ST_SESSION_INSERT,
+  ST_SESSION_ID,
   ST_SESSION_PROGRESS,
   ST_SESSION_END,
   ST_BLOCK_INSERT,
@@ -59,6 +60,10 @@ int ltc_store_exec(ltc_store *s, const char *sql, ltc_err *err);
 int ltc_store_migrate(ltc_store *s, ltc_err *err);
 /* 0 when the database's schema is this build's, else -EPROTONOSUPPORT saying which. */
 int ltc_store_check_version(ltc_store *s, ltc_err *err);
+/* This process as a session's writer: "PID START", START its start time in clock ticks since
+ * boot (/proc/self/stat), so that a pid used again is not taken for it. */
+const char *ltc_store_writer_id(void);
+
 /* Prepares the writer's statements (writer.c). */
 int ltc_store_prepare(ltc_store *s, ltc_err *err);
 /* Frees what the writer holds of sessions still open (writer.c). */

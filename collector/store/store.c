@@ -84,6 +84,63 @@ static int open_failed(ltc_store *s, const char *path, int rc, ltc_err *err) {
   return rc;
 }
 
+/* "PID START" of the process pid (START: field 22 of /proc/PID/stat, its start time in
+ * ticks since boot), into buf; false when there is no such process. */
+static bool process_id(long pid, char *buf, size_t len) {
+  char path[64], stat[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "re");
+  size_t n = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+  if (f) fclose(f);
+  stat[n] = 0;
+  const char *p = strrchr(stat, ')'); /* the name may hold spaces: fields count from after it */
+  unsigned long long start = 0;
+  for (int field = 2; p && *p && field < 22; p++)
+    if (*p == ' ') field++;
+  if (!p || sscanf(p, "%llu", &start) != 1) return false;
+  snprintf(buf, len, "%ld %llu", pid, start);
+  return true;
+}
+
+const char *ltc_store_writer_id(void) {
+  static char id[64];
+  static long of; /* whose id it is: a child forked after it was read has its own */
+  long pid = (long)getpid();
+  if (of != pid && !process_id(pid, id, sizeof id)) snprintf(id, sizeof id, "%ld 0", pid);
+  of = pid;
+  return id;
+}
+
+/* Sessions left live by a writer that is gone (killed, or its machine restarted) will never
+ * be finished now: they are interrupted. Those whose writer still runs (a daemon recording
+ * while `looptrace sessions` looks) are left alone. */
+static int end_orphans(ltc_store *s, ltc_err *err) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(s->db, "SELECT id, writer FROM sessions WHERE status = 'live'", -1, &st,
+                         NULL) != SQLITE_OK)
+    return ltc_store_fail(s, err, "finding live sessions");
+  int64_t orphans[256];
+  size_t n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW && n < sizeof orphans / sizeof *orphans) {
+    const char *writer = (const char *)sqlite3_column_text(st, 1);
+    char now[64];
+    long pid = writer ? strtol(writer, NULL, 10) : 0;
+    if (!writer || pid <= 0 || !process_id(pid, now, sizeof now) || strcmp(now, writer) != 0)
+      orphans[n++] = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE sessions SET status = 'interrupted', writer = NULL, error = coalesce(error, "
+             "'the recorder stopped (killed?) while the program ran') WHERE id = %lld",
+             (long long)orphans[i]);
+    rc = ltc_store_exec(s, sql, err);
+  }
+  return rc;
+}
+
 int ltc_store_open(const char *path, ltc_store **out, ltc_err *err) {
   ltc_store *s = NULL;
   int rc = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, false, &s, err);
@@ -94,9 +151,7 @@ int ltc_store_open(const char *path, ltc_store **out, ltc_err *err) {
   if ((rc = ltc_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                               "PRAGMA foreign_keys=ON;", err)) < 0 ||
       (rc = ltc_store_migrate(s, err)) < 0 || (rc = ltc_store_prepare(s, err)) < 0 ||
-      /* Sessions left live by a writer that died: they will never be finished now. */
-      (rc = ltc_store_exec(s, "UPDATE sessions SET status = 'interrupted' WHERE status = 'live'",
-                           err)) < 0)
+      (rc = end_orphans(s, err)) < 0)
     return open_failed(s, path, rc, err);
   *out = s;
   return 0;

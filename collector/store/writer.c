@@ -14,12 +14,14 @@
 
 static const char *const statements[ST_COUNT] = {
     [ST_SESSION_INSERT] =
-        "INSERT INTO sessions (program, argv, pid, label, clock, started_wall_ns, "
-        "mono_start_ns, status, shuffle_seed) VALUES (?, ?, ?, ?, ?, ?, ?, 'live', ?)",
+        "INSERT INTO sessions (id, program, argv, pid, label, clock, started_wall_ns, "
+        "mono_start_ns, status, shuffle_seed, writer) VALUES ((SELECT value + 1 FROM meta "
+        "WHERE key = 'last_session'), ?, ?, ?, ?, ?, ?, ?, 'live', ?, ?)",
+    [ST_SESSION_ID] = "UPDATE meta SET value = ?1 WHERE key = 'last_session'",
     [ST_SESSION_PROGRESS] =
         "UPDATE sessions SET events = ?2, lost = ?3, start_ns = coalesce(start_ns, ?4), "
         "end_ns = max(coalesce(end_ns, ?5), ?5) WHERE id = ?1",
-    [ST_SESSION_END] = "UPDATE sessions SET status = ?2, error = ?3 WHERE id = ?1",
+    [ST_SESSION_END] = "UPDATE sessions SET status = ?2, error = ?3, writer = NULL WHERE id = ?1",
     [ST_BLOCK_INSERT] = "INSERT OR REPLACE INTO event_blocks (session, track, first_seq, count, "
                         "start_ns, end_ns, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
     [ST_STRING_INSERT] = "INSERT OR REPLACE INTO strings (session, track, id, text) "
@@ -134,7 +136,12 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
     sqlite3_bind_int64(st, 6, h->wall_start_ns);
     sqlite3_bind_int64(st, 7, h->mono_start_ns);
     if (h->shuffled) sqlite3_bind_int64(st, 8, (int64_t)h->shuffle_seed);
+    sqlite3_bind_text(st, 9, ltc_store_writer_id(), -1, SQLITE_STATIC);
     rc = step(s, ST_SESSION_INSERT, err);
+  }
+  if (rc == 0) {
+    sqlite3_bind_int64(s->st[ST_SESSION_ID], 1, sqlite3_last_insert_rowid(s->db));
+    rc = step(s, ST_SESSION_ID, err);
   }
   sqlite3_free(argv_json);
   if (rc < 0) {

@@ -65,6 +65,7 @@ struct ltc_reader {
   track *tracks;
   uint32_t ntracks, captracks;
   uint64_t events, lost;
+  bool saw_end;
   char error[256];
   uint64_t error_offset;
 };
@@ -351,6 +352,7 @@ static int parse(ltc_reader *r) {
     if ((rc = validate_chunk(r, p, bytes, id, count, first_seq)) < 0) break;
     if (id == 0) {
       r->events++; /* the END record */
+      r->saw_end = true;
       r->st = ST_END;
       r->status = LTC_STREAM_CLEAN;
     } else if ((rc = deliver_chunk(r, p, bytes, id, first_seq)) < 0) {
@@ -395,6 +397,7 @@ ltc_stream_status ltc_reader_finish(ltc_reader *r) {
 }
 
 ltc_stream_status ltc_reader_status(const ltc_reader *r) { return r->status; }
+bool ltc_reader_saw_end(const ltc_reader *r) { return r->saw_end; }
 const char *ltc_reader_error(const ltc_reader *r) { return r->error; }
 uint64_t ltc_reader_error_offset(const ltc_reader *r) { return r->error_offset; }
 uint64_t ltc_reader_events(const ltc_reader *r) { return r->events; }

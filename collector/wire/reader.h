@@ -59,6 +59,8 @@ int ltc_reader_feed(ltc_reader *r, const void *buf, size_t n);
 /* The input ended: CLEAN, TRUNCATED or CORRUPT. */
 ltc_stream_status ltc_reader_finish(ltc_reader *r);
 ltc_stream_status ltc_reader_status(const ltc_reader *r);
+/* The END chunk arrived (whatever came after it). */
+bool ltc_reader_saw_end(const ltc_reader *r);
 /* Why and where the stream is corrupt (byte offset from its start). */
 const char *ltc_reader_error(const ltc_reader *r);
 uint64_t ltc_reader_error_offset(const ltc_reader *r);

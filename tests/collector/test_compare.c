@@ -360,7 +360,9 @@ static void test_old_database_gains_the_column(void **state) {
   ltc_store *w;
   assert_int_equal(ltc_store_open(old, &w, NULL), 0);
   ltc_store_close(w);
-  assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; INSERT INTO "
+  assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; "
+                      "ALTER TABLE sessions DROP COLUMN unstored; ALTER TABLE sessions DROP "
+                      "COLUMN writer; DROP TABLE meta; INSERT INTO "
                       "sessions (program, argv, clock, status) VALUES ('p', '[]', 'real', "
                       "'complete'); PRAGMA user_version = 0\"",
                       old),

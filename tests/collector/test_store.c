@@ -227,6 +227,30 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
 }
 
+/* ---- bytes after the end: the stream is cut there, and the count says what was stored ---- */
+
+static void test_bytes_after_the_end(void **state) {
+  char trace[128], dbx[160];
+  snprintf(trace, sizeof trace, "%s/after.ltr", dir);
+  snprintf(dbx, sizeof dbx, "%s/after.db", dir);
+  assert_int_equal(shell("LOOPTRACE=file:%s LOOPTRACE_CLOCK=virtual %s/seed_ordering >/dev/null"
+                         " && printf 'more bytes' >> %s", trace, LT_BIN_DIR, trace), 0);
+  ltc_store *s;
+  assert_int_equal(ltc_store_open(dbx, &s, NULL), 0);
+  FILE *in = fopen(trace, "rb");
+  assert_non_null(in);
+  ltc_ingest_result res;
+  assert_int_equal(ltc_ingest_fd(s, fileno(in), "after", &res, NULL), 0);
+  fclose(in);
+  ltc_store_close(s);
+  assert_string_equal(res.status, "truncated");
+  assert_non_null(strstr(res.error, "bytes after the end"));
+  /* every record of seed_ordering (its golden trace), not one more for the END */
+  assert_int_equal(res.events, 81);
+  assert_int_equal(db_int(dbx, "SELECT events FROM sessions"), 81);
+  assert_int_equal(db_int(dbx, "SELECT sum(count) FROM event_blocks"), 81);
+}
+
 /* ---- a database made when event_blocks and marks were WITHOUT ROWID tables ---- */
 
 static void test_older_layout_is_brought_up_to_date(void **state) {
@@ -264,7 +288,10 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
                    "DROP TABLE marks;"
                    "ALTER TABLE old_marks RENAME TO marks;"
                    "CREATE INDEX marks_by_time ON marks (session, ts);"
-                   "PRAGMA user_version = 0;" /* as every database was before versions */
+                   /* as every database was before versions, and without what came since */
+                   "ALTER TABLE sessions DROP COLUMN unstored;"
+                   "ALTER TABLE sessions DROP COLUMN writer; DROP TABLE meta;"
+                   "PRAGMA user_version = 0;"
                    "COMMIT;",
                    NULL, NULL, NULL),
       SQLITE_OK);
@@ -305,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_blocks_decode_to_the_stream),
       cmocka_unit_test(test_killed_writer_leaves_consistent_db),
       cmocka_unit_test(test_killed_program_is_aborted_and_keeps_its_prefix),
+      cmocka_unit_test(test_bytes_after_the_end),
       cmocka_unit_test(test_older_layout_is_brought_up_to_date),
   };
   return cmocka_run_group_tests_name("store", tests, setup, teardown);
