@@ -33,8 +33,9 @@
 
 #include "bench_util.h"
 #include "collector_ws.h"
-#include "query.h"
-#include "store.h"
+#include "api/api.h"
+#include "api/event.h"
+#include "store/store.h"
 
 #define now_ns bench_now_ns
 #define POLL_US 2000        /* how often the sessions table is looked at while ingesting */
@@ -495,9 +496,10 @@ static void collect_id(void *user, const ltc_session_row *row) {
 }
 
 static void measure_peer(results *r) {
-  char err[512], path[PATH_MAX + 16], wal[PATH_MAX + 32];
+  char path[PATH_MAX + 16], wal[PATH_MAX + 32];
+  ltc_err err = {0};
   ltc_store *ours;
-  if (ltc_store_open_reader(db_path, &ours, err, sizeof err) < 0) die("%s", err);
+  if (ltc_store_open_reader(db_path, &ours, &err) < 0) die("%s", err.msg);
   snprintf(path, sizeof path, "%s/peer.db", dir);
   snprintf(wal, sizeof wal, "%s-wal", path);
   peer *p = calloc(1, sizeof *p);
@@ -515,11 +517,11 @@ static void measure_peer(results *r) {
                          &p->ins, NULL) != SQLITE_OK)
     die("peer: %s", sqlite3_errmsg(p->db));
   int64_t ids[64] = {0};
-  ltc_store_list_sessions(ours, collect_id, ids);
+  ltc_store_list_sessions(ours, collect_id, ids, NULL);
   for (int64_t i = 0; i < ids[0]; i++) {
     p->session = ids[1 + i];
-    if (ltc_store_session_events(ours, p->session, &p->strings, peer_event, p) < 0)
-      die("reading session %lld back: %s", (long long)p->session, ltc_store_error(ours));
+    if (ltc_store_session_events(ours, p->session, &p->strings, peer_event, p, &err) < 0)
+      die("reading session %lld back: %s", (long long)p->session, err.msg);
     peer_flush(p);
   }
   ltc_store_close(ours);
@@ -545,14 +547,14 @@ static volatile int64_t window_sink;
  * `events` answer as the daemon sends it (the records with their text, and every task's state
  * at the window's start); the peer's the rows of the window by its (session, ts) index. */
 static void measure_windows(const options *o, results *r) {
-  char err[512];
+  ltc_err err = {0};
   ltc_store *ours;
-  if (ltc_store_open_reader(db_path, &ours, err, sizeof err) < 0) die("%s", err);
+  if (ltc_store_open_reader(db_path, &ours, &err) < 0) die("%s", err.msg);
   int64_t ids[64] = {0};
-  ltc_store_list_sessions(ours, collect_id, ids);
+  ltc_store_list_sessions(ours, collect_id, ids, NULL);
   if (!ids[0]) die("no ingest session to read back");
   ltc_session_row row;
-  if (ltc_store_session_row(ours, ids[1], &row) < 0) die("%s", ltc_store_error(ours));
+  if (ltc_store_session_row(ours, ids[1], &row, &err) < 0) die("%s", err.msg);
   int64_t start = row.start_ns, span = row.end_ns - row.start_ns - WINDOW_NS;
   if (span < 1) span = 1;
   sqlite3 *peer_db = NULL;
@@ -572,12 +574,12 @@ static void measure_windows(const options *o, results *r) {
     snprintf(text, sizeof text, "{\"session\":%lld,\"from\":%lld,\"to\":%lld,\"max\":%d}",
              (long long)ids[1], (long long)from, (long long)to, WINDOW_MAX);
     cJSON *args = cJSON_Parse(text);
-    ltc_query_error qerr;
+    ltc_err qerr;
     int64_t t0 = now_ns();
-    cJSON *out = ltc_query(ours, "events", args, &qerr);
+    cJSON *out = ltc_api_read(ours, "events", args, &qerr);
     char *json = out ? cJSON_PrintUnformatted(out) : NULL;
     ms[i] = (double)(now_ns() - t0) / 1e6;
-    if (!json) die("reading a window back: %s", qerr.message);
+    if (!json) die("reading a window back: %s", qerr.msg);
     for (const char *p = strstr(json, "\"events\":["); p && (p = strstr(p + 1, "{\"track\":"));)
       r->window_records++; /* the records are raw JSON in the answer: counted in its text */
     free(json);

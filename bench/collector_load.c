@@ -14,11 +14,17 @@
  *   collector_load --marks ...    the same, but every step of a task also prints a line of
  *                                 its own (lt_mark of a new text: a STRING and a MARK record),
  *                                 the traffic of a program that logs as it goes.
+ *   collector_load --threads N RECORDS
+ *                                 a stream of N + 1 tracks: N tasks each hand 10 ms jobs to
+ *                                 the executor, which runs N worker threads (each a track of
+ *                                 its own, beside the loop's), printing after each job; about
+ *                                 12 records a job, so RECORDS / (12 N) jobs of each task.
  * RECORDS is approximate (within a few hundred); the database says exactly how many. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <looptrace.h>
 
@@ -30,7 +36,7 @@
  * LOOP_ITER, RESUME (the tick's records, counted so that the pace holds) */
 #define RECORDS_PER_SLEEP 9
 
-static long records, rate;
+static long records, rate, threads;
 static bool marks;
 
 /* one step of a task: a line of its own with --marks, then a yield */
@@ -71,7 +77,36 @@ static int paced(void) {
   return 0;
 }
 
-static int amain(void *arg, void **result) { return rate > 0 ? paced() : flat_out(); }
+#define RECORDS_PER_JOB 12
+
+static int sleep_10ms(void *arg, void **result) {
+  struct timespec ts = {0, 10000000};
+  nanosleep(&ts, NULL);
+  return 0;
+}
+
+static int job_loop(void *arg, void **result) {
+  long jobs = *(long *)arg;
+  for (long i = 0; i < jobs; i++) {
+    int rc = lt_to_thread(sleep_10ms, NULL, NULL);
+    if (rc < 0) return rc;
+    lt_mark("job %ld done", i);
+  }
+  return 0;
+}
+
+static int on_threads(void) {
+  static long jobs;
+  jobs = records / (RECORDS_PER_JOB * threads) + 1;
+  lt_taskgroup *tg = lt_taskgroup_new();
+  if (!tg) return -1;
+  for (long i = 0; i < threads; i++) lt_task_release(lt_taskgroup_spawn(tg, job_loop, &jobs));
+  return lt_taskgroup_end(tg, 0);
+}
+
+static int amain(void *arg, void **result) {
+  return threads > 0 ? on_threads() : rate > 0 ? paced() : flat_out();
+}
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--marks") == 0) {
@@ -79,11 +114,17 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
-  if (argc < 2 || argc > 3 || (records = atol(argv[1])) <= 0 ||
+  if (argc > 2 && strcmp(argv[1], "--threads") == 0) {
+    threads = atol(argv[2]);
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc < 2 || argc > 3 || (records = atol(argv[1])) <= 0 || threads < 0 || threads > 1000 ||
       (argc == 3 && (rate = atol(argv[2])) < 0)) {
-    fprintf(stderr, "usage: collector_load [--marks] RECORDS [RECORDS_PER_SECOND]\n");
+    fprintf(stderr, "usage: collector_load [--marks] [--threads N] RECORDS [RECORDS_PER_SECOND]\n");
     return 2;
   }
   if (!getenv("LOOPTRACE")) fprintf(stderr, "collector_load: LOOPTRACE is not set: untraced\n");
-  return lt_run(amain, NULL, NULL, NULL) < 0;
+  lt_run_opts opts = {.executor_threads = (int)threads};
+  return lt_run(amain, NULL, NULL, &opts) < 0;
 }

@@ -50,7 +50,7 @@ export class Daemon {
     d.proc.unref();
     d.proc.stdout.unref();
     d.proc.stderr.unref();
-    const m = await until(() => /UI at (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(d.out),
+    const m = await until(() => /UI at (http:\/\/[\d.]+:(\d+)\/)/.exec(d.out),
       `the daemon to print its URL (stderr: ${d.err})`, launcher.length ? 60000 : 10000);
     d.url = m[1];
     d.port = Number(m[2]);
@@ -142,10 +142,15 @@ export class Client {
     return c;
   }
 
-  ask(op, args = {}) {
+  // A request and its reply (which must come within ms: every request gets one).
+  ask(op, args = {}, ms = 60000) {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no reply to ${op} ${JSON.stringify(args)} within ${ms} ms`));
+      }, ms);
+      this.pending.set(id, (msg) => { clearTimeout(timer); resolve(msg); });
       this.ws.send(JSON.stringify({ id, op, ...args }));
     });
   }

@@ -1,7 +1,7 @@
 // live.test.mjs: the daemon while programs run: a websocket client sees a session appear,
 // subscribes, and gets its records while the program still runs, with the stored backlog and
 // the live records joining exactly, a backlog of many turns too (stopped by unsubscribing in
-// its middle); labels and deletes reach every client; a client that stops reading is told
+// its middle), on every track of a program with more than 64 of them; labels and deletes reach every client; a client that stops reading is told
 // to resync while storage and other clients go on, and gets the latest of the session rows
 // that waited for it rather than each of them; and a daemon killed with SIGKILL leaves a
 // database that a new daemon opens consistent, with all it committed.
@@ -92,6 +92,30 @@ test('a backlog too big for one turn comes whole and in order, then joins the li
   // ...and with the live records every stored record exactly once
   assert.equal(new Set(got.map(key)).size, got.length, 'a record arrived twice');
   assert.deepEqual(got.map(key).sort(), stored.map(key).sort());
+});
+
+test('a live subscription to a session of 71 tracks misses nothing on any of them', async (t) => {
+  const [d, c] = await daemonWith(t, 1);
+  // 70 executor threads, each a track of its own beside the loop's, all streaming at once
+  const p = d.run('collector_load', ['--threads', '70', '80000']); // ~1 s, ~67k records
+  const id = (await liveSession(c)).session;
+  await until(async () => {
+    const r = await d.get(`/api/sessions/${id}/events?max=100000`);
+    return new Set(r.body.events.map((e) => e.track)).size > 64;
+  }, 'records of more than 64 tracks to be stored', 30000);
+  const sub = await c.ask('subscribe', { session: id });
+  assert.equal(sub.ok, true, sub.error);
+  assert.equal(sub.result.live, true);
+  assert.equal((await p.done).code, 0);
+  await c.push((m) => m.type === 'session' && m.session === id && m.row.status === 'complete',
+    'the session to be announced complete');
+  const stored = (await d.get(`/api/sessions/${id}/events?max=100000`)).body;
+  assert.equal(stored.complete, true, 'the session is more than one read');
+  const tracks = new Set(stored.events.map((e) => e.track));
+  assert.equal(tracks.size, 71);
+  const { got } = await allPushed(c, d, id);
+  assert.equal(new Set(got.map(key)).size, got.length, 'a record arrived twice');
+  assert.deepEqual(got.map(key).sort(), stored.events.map(key).sort());
 });
 
 test('subscribing from a seq or a time sends only what follows it', async () => {

@@ -6,6 +6,7 @@
  * output depends on FIFO order) fall into several groups while FIFO runs form one; replaying a
  * recorded seed reproduces its run exactly (same ordering, same output); the API's diff and
  * orderings reads and their errors; old hellos and old databases still read. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,11 +19,11 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "api_compare.h"
+#include "api/api.h"
 #include "db_query.h"
-#include "orderdiff.h"
-#include "ordering.h"
-#include "wire_reader.h"
+#include "model/orderdiff.h"
+#include "model/ordering.h"
+#include "wire/reader.h"
 
 #define MS 1000000LL
 
@@ -47,8 +48,7 @@ static int setup(void **state) {
   seq = record("seq", "--name sequential", "say_after sequential");
   conc = record("conc", "--name concurrent", "say_after concurrent");
   conc2 = record("conc2", "--name concurrent-again", "say_after concurrent");
-  char err[256];
-  return ltc_store_open_reader(db, &reader, err, sizeof err);
+  return ltc_store_open_reader(db, &reader, NULL);
 }
 
 static int teardown(void **state) {
@@ -71,11 +71,11 @@ static const cJSON *obj(const cJSON *o, const char *k) {
 }
 
 /* A read through the API's dispatch (what the daemon answers), args as JSON text. */
-static cJSON *ask(const char *op, const char *args, ltc_query_error *err) {
+static cJSON *ask(const char *op, const char *args, ltc_err *err) {
   cJSON *a = cJSON_Parse(args);
   assert_non_null(a);
   memset(err, 0, sizeof *err);
-  cJSON *out = ltc_query(reader, op, a, err);
+  cJSON *out = ltc_api_read(reader, op, a, err);
   cJSON_Delete(a);
   return out;
 }
@@ -83,9 +83,9 @@ static cJSON *ask(const char *op, const char *args, ltc_query_error *err) {
 static cJSON *diff(int64_t a, int64_t b) {
   char args[128];
   snprintf(args, sizeof args, "{\"a\":%lld,\"b\":%lld,\"context\":-1}", (long long)a, (long long)b);
-  ltc_query_error err;
+  ltc_err err;
   cJSON *out = ask("diff", args, &err);
-  if (!out) fail_msg("diff: %d %s", err.status, err.message);
+  if (!out) fail_msg("diff: %d %s", err.code, err.msg);
   return out;
 }
 
@@ -164,7 +164,7 @@ static void test_two_runs_of_one_program_have_an_empty_diff(void **state) {
   assert_int_equal(num(obj(d, "steps"), "only_a") + num(obj(d, "steps"), "only_b"), 0);
   assert_int_equal(num(obj(d, "turnaround"), "delta"), 0);
   cJSON_Delete(d);
-  ltc_query_error err;
+  ltc_err err;
   char args[64];
   snprintf(args, sizeof args, "{\"a\":%lld,\"b\":%lld}", (long long)conc, (long long)conc2);
   d = ask("diff", args, &err); /* with context: an empty list */
@@ -204,7 +204,7 @@ static void test_shuffled_runs_fall_into_groups(void **state) {
       1);
   char args[64];
   snprintf(args, sizeof args, "{\"sessions\":\"%lld-%lld\"}", (long long)last - 7, (long long)last);
-  ltc_query_error err;
+  ltc_err err;
   cJSON *g = ask("orderings", args, &err);
   assert_non_null(g);
   assert_true(num(g, "distinct_orderings") >= 2);
@@ -261,8 +261,8 @@ static void test_replaying_a_seed_reproduces_the_run(void **state) {
                       (long long)b, db),
                    0);
   ltc_ordering *oa, *ob;
-  assert_int_equal(ltc_ordering_load(reader, a, &oa), 0);
-  assert_int_equal(ltc_ordering_load(reader, b, &ob), 0);
+  assert_int_equal(ltc_ordering_load(reader, a, &oa, NULL), 0);
+  assert_int_equal(ltc_ordering_load(reader, b, &ob, NULL), 0);
   assert_true(oa->shuffled && ob->shuffled && oa->seed == (uint64_t)seed);
   assert_true(ltc_ordering_equal(oa, ob));
   assert_true(ltc_ordering_same_output(oa, ob, NULL));
@@ -271,20 +271,20 @@ static void test_replaying_a_seed_reproduces_the_run(void **state) {
 }
 
 static void test_api_errors(void **state) {
-  ltc_query_error err;
+  ltc_err err;
   assert_null(ask("diff", "{\"a\":1}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("diff", "{\"a\":1,\"b\":999}", &err));
-  assert_int_equal(err.status, 404);
+  assert_int_equal(ltc_err_http_status(err.code), 404);
   assert_null(ask("diff", "{\"a\":1,\"b\":2,\"context\":\"x\"}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("orderings", "{}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("orderings", "{\"sessions\":\"1,x\"}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("orderings", "{\"sessions\":[1,999]}", &err));
-  assert_int_equal(err.status, 404);
-  assert_true(ltc_query_is_read("diff") && ltc_query_is_read("orderings"));
+  assert_int_equal(ltc_err_http_status(err.code), 404);
+  assert_true(ltc_api_is_read("diff") && ltc_api_is_read("orderings"));
   cJSON *ok = ask("orderings", "{\"sessions\":[2,3]}", &err);
   assert_non_null(ok);
   assert_int_equal(num(ok, "distinct_orderings"), 1); /* the two concurrent runs */
@@ -351,28 +351,33 @@ static void test_old_and_new_hellos(void **state) {
   assert_false(got.shuffled);
 }
 
-/* A database made before the column: opening it for writing adds shuffle_seed. */
+/* A database made before the column (the layout of schema version 2, numbered 0 as every
+ * database was before versions): a reader refuses it, saying why; opening it for writing adds
+ * shuffle_seed, and its runs read as FIFO. */
 static void test_old_database_gains_the_column(void **state) {
   char old[160];
   snprintf(old, sizeof old, "%s/old.db", dir);
-  /* today's schema less the column: what a database made before it holds */
   ltc_store *w;
-  char err[256];
-  assert_int_equal(ltc_store_open(old, &w, err, sizeof err), 0);
+  assert_int_equal(ltc_store_open(old, &w, NULL), 0);
   ltc_store_close(w);
-  assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; INSERT INTO "
+  assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; "
+                      "ALTER TABLE sessions DROP COLUMN unstored; ALTER TABLE sessions DROP "
+                      "COLUMN writer; DROP TABLE meta; INSERT INTO "
                       "sessions (program, argv, clock, status) VALUES ('p', '[]', 'real', "
-                      "'complete')\"",
+                      "'complete'); PRAGMA user_version = 0\"",
                       old),
                    0);
   ltc_store *r;
-  assert_int_equal(ltc_store_open_reader(old, &r, err, sizeof err), 0);
-  ltc_session_row row;
-  assert_int_equal(ltc_store_session_row(r, 1, &row), 0); /* no column yet: a FIFO run */
-  assert_false(row.shuffled);
-  ltc_store_close(r);
-  assert_int_equal(ltc_store_open(old, &w, err, sizeof err), 0);
+  ltc_err err = {0};
+  assert_int_equal(ltc_store_open_reader(old, &r, &err), -EPROTONOSUPPORT);
+  assert_non_null(strstr(err.msg, "schema is version 2"));
+  assert_int_equal(ltc_store_open(old, &w, NULL), 0);
   ltc_store_close(w);
+  assert_int_equal(ltc_store_open_reader(old, &r, NULL), 0);
+  ltc_session_row row;
+  assert_int_equal(ltc_store_session_row(r, 1, &row, NULL), 0);
+  assert_false(row.shuffled); /* a FIFO run */
+  ltc_store_close(r);
   assert_int_equal(db_int(old,
                           "SELECT count(*) FROM pragma_table_info('sessions') WHERE name = "
                           "'shuffle_seed'"),

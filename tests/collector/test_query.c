@@ -1,4 +1,4 @@
-/* test_query.c: the API's reads (collector/src/query.c) over sessions that `looptrace record`
+/* test_query.c: the API's reads (collector/api/) over sessions that `looptrace record`
  * stored from real seed runs under the virtual clock, where every time is exact: a window's
  * records in order with their text and sites, what each task was doing when a window opens,
  * per-bucket summaries whose times add up to what the program slept, and clear errors for
@@ -14,9 +14,9 @@
 #include <cmocka.h>
 
 #include "db_query.h"
-#include "query.h"
-#include "replay.h"
-#include "wire_reader.h"
+#include "api/api.h"
+#include "model/replay.h"
+#include "wire/reader.h"
 
 static char dir[64], db[160];
 static ltc_store *reader;
@@ -43,8 +43,7 @@ static int setup(void **state) {
   ordering = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_ordering'");
   say_after = db_int(db, "SELECT id FROM sessions WHERE label = 'seed_say_after'");
   ticker = db_int(db, "SELECT id FROM sessions WHERE label LIKE 'demo_ticker%'");
-  char err[256];
-  return ltc_store_open_reader(db, &reader, err, sizeof err);
+  return ltc_store_open_reader(db, &reader, NULL);
 }
 
 static int teardown(void **state) {
@@ -55,11 +54,11 @@ static int teardown(void **state) {
 }
 
 /* Runs op with args given as JSON text; the reply must parse back (events are raw JSON). */
-static cJSON *ask(const char *op, const char *args_json, ltc_query_error *err) {
+static cJSON *ask(const char *op, const char *args_json, ltc_err *err) {
   cJSON *args = cJSON_Parse(args_json);
   assert_non_null(args);
   memset(err, 0, sizeof *err);
-  cJSON *out = ltc_query(reader, op, args, err);
+  cJSON *out = ltc_api_read(reader, op, args, err);
   cJSON_Delete(args);
   if (!out) return NULL;
   char *text = cJSON_PrintUnformatted(out);
@@ -76,9 +75,9 @@ static cJSON *ok(const char *op, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(args, sizeof args, fmt, ap);
   va_end(ap);
-  ltc_query_error err;
+  ltc_err err;
   cJSON *out = ask(op, args, &err);
-  if (!out) fail_msg("%s %s: %d %s", op, args, err.status, err.message);
+  if (!out) fail_msg("%s %s: %d %s", op, args, ltc_err_http_status(err.code), err.msg);
   return out;
 }
 
@@ -273,9 +272,9 @@ static void test_summary_adds_up(void **state) {
 }
 
 static char *answer(const char *op, const char *args) {
-  ltc_query_error err;
+  ltc_err err;
   cJSON *out = ask(op, args, &err);
-  if (!out) fail_msg("%s %s: %s", op, args, err.message);
+  if (!out) fail_msg("%s %s: %s", op, args, err.msg);
   char *text = cJSON_PrintUnformatted(out);
   cJSON_Delete(out);
   return text;
@@ -376,15 +375,14 @@ typedef struct copier {
 
 static void store_ticker_again(const char *label, void (*copy)(void *user, const ltc_event *e),
                                copier *c) {
-  char err[256];
-  assert_int_equal(ltc_store_open(db, &c->w, err, sizeof err), 0);
+  assert_int_equal(ltc_store_open(db, &c->w, NULL), 0);
   const char *argv[] = {"demo_ticker"};
   ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_VIRTUAL, .program = "demo_ticker",
                  .label = "", .argc = 1, .argv = argv};
-  assert_int_equal(ltc_store_session_begin(c->w, &h, label, &c->id), 0);
-  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, copy, c), 0);
-  assert_int_equal(ltc_store_session_end(c->w, c->id, "complete", 0, NULL), 0);
-  assert_int_equal(ltc_store_commit(c->w), 0);
+  assert_int_equal(ltc_store_session_begin(c->w, &h, label, &c->id, NULL), 0);
+  assert_int_equal(ltc_store_session_events(reader, ticker, NULL, copy, c, NULL), 0);
+  assert_int_equal(ltc_store_session_end(c->w, c->id, "complete", 0, NULL, NULL), 0);
+  assert_int_equal(ltc_store_commit(c->w, NULL), 0);
   ltc_store_close(c->w);
 }
 
@@ -406,15 +404,15 @@ static void restore_event(void *user, const ltc_event *e) {
   assert_true(e->track < 16);
   ltc_event c = *e;
   if (r->stored && r->stored % 1000 == 0 && !ltc_kind_defines(e->kind) && r->nsteps < 256) {
-    assert_int_equal(ltc_store_commit(r->c.w), 0); /* ends every track's block */
+    assert_int_equal(ltc_store_commit(r->c.w, NULL), 0); /* ends every track's block */
     ltc_event back = {.track = e->track, .seq = r->seq[e->track]++, .kind = LT_EV_SINK_WAIT,
                       .ts = e->ts - 3 * MS, .nargs = 1, .a = {3 * MS}};
-    assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &back, NULL), 0);
+    assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &back, NULL, NULL), 0);
     r->steps[r->nsteps][0] = back.ts;
     r->steps[r->nsteps++][1] = r->latest;
   }
   c.seq = r->seq[e->track]++;
-  assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &c, NULL), 0);
+  assert_int_equal(ltc_store_session_event(r->c.w, r->c.id, &c, NULL, NULL), 0);
   if (c.ts > r->latest) r->latest = c.ts;
   r->stored++;
 }
@@ -449,9 +447,9 @@ static void two_tracks_event(void *user, const ltc_event *e) {
   for (uint32_t track = 1; track <= 2; track++) {
     ltc_event c = *e;
     c.track = track;
-    assert_int_equal(ltc_store_session_event(t->c.w, t->c.id, &c, NULL), 0);
+    assert_int_equal(ltc_store_session_event(t->c.w, t->c.id, &c, NULL, NULL), 0);
   }
-  if (e->seq % 1000 == 999) assert_int_equal(ltc_store_commit(t->c.w), 0);
+  if (e->seq % 1000 == 999) assert_int_equal(ltc_store_commit(t->c.w, NULL), 0);
 }
 
 static void keep_key(void *user, const ltc_event *e) {
@@ -479,7 +477,7 @@ static void test_a_scan_resumes_where_it_stopped(void **state) {
   store_ticker_again("two tracks", two_tracks_event, &t.c);
   /* whole */
   ltc_scan all = {.lo = INT64_MIN, .hi = INT64_MAX, .event = keep_key, .user = &t};
-  assert_int_equal(ltc_store_scan(reader, t.c.id, &all, NULL), 0);
+  assert_int_equal(ltc_store_scan(reader, t.c.id, &all, NULL, NULL), 0);
   uint64_t *whole = t.keys;
   size_t nwhole = t.n;
   assert_true(nwhole > 8000);
@@ -494,7 +492,7 @@ static void test_a_scan_resumes_where_it_stopped(void **state) {
     ltc_scan turn = {.lo = INT64_MIN, .hi = INT64_MAX, .from_track = t.stop_track,
                      .from_track_seq = t.stop_seq, .block = three_blocks, .event = keep_key,
                      .user = &t};
-    assert_int_equal(ltc_store_scan(reader, t.c.id, &turn, NULL), 0);
+    assert_int_equal(ltc_store_scan(reader, t.c.id, &turn, NULL, NULL), 0);
     nturns++;
   } while (t.stopped);
   assert_true(nturns > 4);
@@ -505,25 +503,25 @@ static void test_a_scan_resumes_where_it_stopped(void **state) {
 }
 
 static void test_errors_say_what_is_wrong(void **state) {
-  ltc_query_error err;
+  ltc_err err;
   assert_null(ask("session", "{\"session\":999}", &err));
-  assert_int_equal(err.status, 404);
-  assert_string_equal(err.message, "no session 999");
+  assert_int_equal(ltc_err_http_status(err.code), 404);
+  assert_string_equal(err.msg, "no session 999");
   assert_null(ask("events", "{}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("events", "{\"session\":\"x\"}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("events", "{\"session\":1,\"from\":10,\"to\":5}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("events", "{\"session\":1,\"max\":0}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("summary", "{\"session\":1,\"buckets\":1e9}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("summary", "{\"session\":1,\"tasks\":\"1:x\"}", &err));
-  assert_int_equal(err.status, 400);
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("drop tables", "{}", &err));
-  assert_int_equal(err.status, 400);
-  assert_string_equal(err.message, "unknown op 'drop tables'");
+  assert_int_equal(ltc_err_http_status(err.code), 400);
+  assert_string_equal(err.msg, "unknown op 'drop tables'");
 }
 
 int main(void) {

@@ -17,9 +17,9 @@
 #include <cmocka.h>
 
 #include "db_query.h"
-#include "ingest.h"
-#include "store.h"
-#include "store_codec.h"
+#include "ingest/ingest.h"
+#include "store/store.h"
+#include "store/codec.h"
 
 static char dir[64], db[160];
 
@@ -118,13 +118,13 @@ static void test_blocks_decode_to_the_stream(void **state) {
   ltc_reader_free(r);
 
   /* the same stream through ingest into a fresh database */
-  char db2[160], err[256];
+  char db2[160];
   snprintf(db2, sizeof db2, "%s/blocks.db", dir);
   ltc_store *s;
-  assert_int_equal(ltc_store_open(db2, &s, err, sizeof err), 0);
+  assert_int_equal(ltc_store_open(db2, &s, NULL), 0);
   FILE *in = fopen(trace, "rb");
   ltc_ingest_result res;
-  assert_int_equal(ltc_ingest_fd(s, fileno(in), "blocks", &res), 0);
+  assert_int_equal(ltc_ingest_fd(s, fileno(in), "blocks", &res, NULL), 0);
   fclose(in);
   assert_string_equal(res.status, "complete");
   ltc_store_close(s);
@@ -162,19 +162,18 @@ static void test_killed_writer_leaves_consistent_db(void **state) {
   snprintf(db3, sizeof db3, "%s/crash.db", dir);
   pid_t pid = fork();
   if (pid == 0) {
-    char err[256];
     ltc_store *s;
-    if (ltc_store_open(db3, &s, err, sizeof err) < 0) _exit(3);
+    if (ltc_store_open(db3, &s, NULL) < 0) _exit(3);
     const char *argv[] = {"prog"};
     ltc_hello h = {.pid = 1, .clock = LT_WIRE_CLOCK_REAL, .program = "prog", .label = "",
                    .argc = 1, .argv = argv};
     int64_t id;
-    ltc_store_session_begin(s, &h, "crash", &id);
+    ltc_store_session_begin(s, &h, "crash", &id, NULL);
     for (uint64_t i = 0; i < 10000; i++) {
       ltc_event e = {.track = 1, .seq = i, .kind = LT_EV_LOOP_ITER, .ts = (int64_t)i, .nargs = 2,
                      .a = {i, 1}};
-      ltc_store_session_event(s, id, &e, NULL);
-      if (i == 4999) ltc_store_commit(s); /* the first half is committed... */
+      ltc_store_session_event(s, id, &e, NULL, NULL);
+      if (i == 4999) ltc_store_commit(s, NULL); /* the first half is committed... */
     }
     raise(SIGKILL); /* ...the second half never is */
     _exit(4);
@@ -182,9 +181,8 @@ static void test_killed_writer_leaves_consistent_db(void **state) {
   int st;
   waitpid(pid, &st, 0);
   assert_true(WIFSIGNALED(st));
-  char err[256];
   ltc_store *s;
-  assert_int_equal(ltc_store_open(db3, &s, err, sizeof err), 0); /* marks it interrupted */
+  assert_int_equal(ltc_store_open(db3, &s, NULL), 0); /* marks it interrupted */
   ltc_store_close(s);
   snprintf(db, sizeof db, "%s", db3);
   assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
@@ -229,6 +227,30 @@ static void test_killed_program_is_aborted_and_keeps_its_prefix(void **state) {
   assert_string_equal(db_lines(db, "PRAGMA integrity_check"), "ok\n");
 }
 
+/* ---- bytes after the end: the stream is cut there, and the count says what was stored ---- */
+
+static void test_bytes_after_the_end(void **state) {
+  char trace[128], dbx[160];
+  snprintf(trace, sizeof trace, "%s/after.ltr", dir);
+  snprintf(dbx, sizeof dbx, "%s/after.db", dir);
+  assert_int_equal(shell("LOOPTRACE=file:%s LOOPTRACE_CLOCK=virtual %s/seed_ordering >/dev/null"
+                         " && printf 'more bytes' >> %s", trace, LT_BIN_DIR, trace), 0);
+  ltc_store *s;
+  assert_int_equal(ltc_store_open(dbx, &s, NULL), 0);
+  FILE *in = fopen(trace, "rb");
+  assert_non_null(in);
+  ltc_ingest_result res;
+  assert_int_equal(ltc_ingest_fd(s, fileno(in), "after", &res, NULL), 0);
+  fclose(in);
+  ltc_store_close(s);
+  assert_string_equal(res.status, "truncated");
+  assert_non_null(strstr(res.error, "bytes after the end"));
+  /* every record of seed_ordering (its golden trace), not one more for the END */
+  assert_int_equal(res.events, 81);
+  assert_int_equal(db_int(dbx, "SELECT events FROM sessions"), 81);
+  assert_int_equal(db_int(dbx, "SELECT sum(count) FROM event_blocks"), 81);
+}
+
 /* ---- a database made when event_blocks and marks were WITHOUT ROWID tables ---- */
 
 static void test_older_layout_is_brought_up_to_date(void **state) {
@@ -266,6 +288,10 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
                    "DROP TABLE marks;"
                    "ALTER TABLE old_marks RENAME TO marks;"
                    "CREATE INDEX marks_by_time ON marks (session, ts);"
+                   /* as every database was before versions, and without what came since */
+                   "ALTER TABLE sessions DROP COLUMN unstored;"
+                   "ALTER TABLE sessions DROP COLUMN writer; DROP TABLE meta;"
+                   "PRAGMA user_version = 0;"
                    "COMMIT;",
                    NULL, NULL, NULL),
       SQLITE_OK);
@@ -282,9 +308,8 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
   assert_true(strlen(want_marks) > 20);
   assert_string_equal(db_lines(old, layout), "1\n0\n1\n");
   /* opening it to write (as serve and record do) brings it to today's layout */
-  char err[256];
   ltc_store *s;
-  assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
+  assert_int_equal(ltc_store_open(old, &s, NULL), 0);
   ltc_store_close(s);
   assert_string_equal(db_lines(old, layout), "0\n1\n0\n");
   assert_string_equal(db_lines(old, "PRAGMA integrity_check"), "ok\n");
@@ -295,7 +320,7 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
   assert_int_equal(shell("cmp -s %s/fresh.jsonl %s/old.jsonl", dir, dir), 0);
   assert_true(db_int(old, "SELECT count(*) FROM event_blocks") > 0);
   /* and opening it again changes nothing */
-  assert_int_equal(ltc_store_open(old, &s, err, sizeof err), 0);
+  assert_int_equal(ltc_store_open(old, &s, NULL), 0);
   ltc_store_close(s);
   assert_string_equal(db_lines(old, layout), "0\n1\n0\n");
 }
@@ -307,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_blocks_decode_to_the_stream),
       cmocka_unit_test(test_killed_writer_leaves_consistent_db),
       cmocka_unit_test(test_killed_program_is_aborted_and_keeps_its_prefix),
+      cmocka_unit_test(test_bytes_after_the_end),
       cmocka_unit_test(test_older_layout_is_brought_up_to_date),
   };
   return cmocka_run_group_tests_name("store", tests, setup, teardown);

@@ -22,7 +22,7 @@
 
 #include "internal.h"
 #include "trace.h"
-#include "wire_reader.h"
+#include "wire/reader.h"
 
 /* ---- decoding into an array ---- */
 

@@ -17,19 +17,32 @@ def python_name(c):
 
 
 def header():
+    """({constant: value}, {struct: format}) of wire.h: its #defines, and every enum made
+    from an X-macro list (XX(NAME, value, ...) entries, or XX(NAME, ...) numbered from 0)."""
     with open(HEADER) as f:
-        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S).replace("\\\n", " ")
     consts = {}
-    for name, value in re.findall(r"^#define (LT_\w+) (.+)$", text, flags=re.M):
-        v = value.strip()
-        unsigned = re.sub(r"(?<=[0-9a-fA-F])u\b", "", v)  # 1u << 20 -> 1 << 20
-        consts[name] = v[1:-1].encode() if v.startswith('"') else eval(unsigned)
-    for body in re.findall(r"typedef enum \w+ \{(.*?)\}", text, flags=re.S):
-        n = -1
-        for item in filter(None, (i.strip() for i in body.split(","))):
-            name, _, value = (p.strip() for p in item.partition("="))
-            n = int(value, 0) if value else n + 1
-            consts[name] = n
+    lists = {}
+    for line in text.splitlines():
+        m = re.match(r"#define (LT_\w+)\(XX\)(.*)$", line)
+        if m:
+            lists[m.group(1)] = [[a.strip() for a in e.split(",")]
+                                 for e in re.findall(r"XX\(([^)]*)\)", m.group(2))]
+            continue
+        m = re.match(r"#define (LT_\w+) (.+)$", line)
+        if m and not m.group(1).startswith("LT__"):
+            v = m.group(2).strip()
+            unsigned = re.sub(r"(?<=[0-9a-fA-F])u\b", "", v)  # 1u << 20 -> 1 << 20
+            consts[m.group(1)] = v[1:-1].encode() if v.startswith('"') else eval(unsigned)
+    enums = re.findall(r"typedef enum \w+ \{\s*#define LT__\w+\(([^)]*)\) (LT_\w*?)##name"
+                       r".*?(LT_WIRE_\w+_MAP)\(LT__\w+\)\s*#undef LT__\w+\s*(\w*)\s*\}",
+                       text, flags=re.S)
+    for params, prefix, name, count in enums:
+        valued = "value" in params.split(", ")
+        for n, entry in enumerate(lists[name]):
+            consts[prefix + entry[0]] = int(entry[1], 0) if valued else n
+        if count:
+            consts[count] = len(lists[name])
     structs = {}
     for body, name in re.findall(r"typedef struct \w+ \{(.*?)\} (\w+);", text, flags=re.S):
         structs[name] = "<" + "".join(C_TYPES[t] for t in re.findall(r"(\w+_t) \w+;", body))

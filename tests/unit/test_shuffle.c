@@ -89,12 +89,12 @@ static void test_children(void **state) {
   assert_string_equal(run_fifo(NULL), "A B C D E ");
   assert_string_equal(run_fifo("LOOPTRACE_SHUFFLE=off"), "A B C D E ");
   assert_non_null(strstr(run_fifo("LOOPTRACE_SHUFFLE=banana"), "not a seed"));
-  char seen[8][64];
+  char seen[8][256];
   int distinct = 0;
   for (int seed = 1; seed <= 8; seed++) {
     char env[64];
     snprintf(env, sizeof env, "LOOPTRACE_SHUFFLE=%d", seed);
-    char once[64];
+    char once[256];
     snprintf(once, sizeof once, "%s", run_fifo(env));
     assert_string_equal(run_fifo(env), once); /* the same seed replays */
     assert_int_equal(strlen(once), 10);       /* a permutation of A..E */
@@ -104,7 +104,7 @@ static void test_children(void **state) {
     if (j == distinct) snprintf(seen[distinct++], sizeof seen[0], "%s", once);
   }
   assert_true(distinct >= 3);
-  char hex[64];
+  char hex[256];
   snprintf(hex, sizeof hex, "%s", run_fifo("LOOPTRACE_SHUFFLE=0x10"));
   assert_string_equal(run_fifo("LOOPTRACE_SHUFFLE=16"), hex); /* hex or decimal */
 }

@@ -1,4 +1,4 @@
-// steps.mjs: a run's ordering steps as the collector reads them (collector/src/ordering.c):
+// steps.mjs: a run's ordering steps as the collector reads them (collector/model/ordering.c):
 // its resume, suspend, done, mark and timer-fire records, track by track in sequence order.
 // Step k of /api/diff is the k-th of them: how the compare view finds, in each run, the
 // record of a diff entry, and where a run stands at another run's step.

@@ -1,0 +1,40 @@
+/* api.h: the read side of the API (docs/api.md): a request (op and arguments, a JSON object)
+ * in, a reply (cJSON) out, read from a store. The daemon's websocket messages and its GET
+ * /api/ routes both answer through ltc_api_read, so the two cannot drift apart; one table of
+ * ops (api.c) says what there is. Writes (label, delete) and live subscriptions are not here:
+ * they go through the daemon's ingest thread; their replies share the envelope below. */
+#ifndef LTC_API_H
+#define LTC_API_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/store.h"
+
+#define LTC_API_MAX_EVENTS 100000 /* "max" of an events request */
+#define LTC_API_MAX_BUCKETS 4000  /* "buckets" of a summary request */
+#define LTC_API_MAX_MARKS 2000    /* marks a summary carries */
+
+/* Answers op with args. NULL with err set when it fails (-EINVAL for a bad request or an op
+ * that is not a read, -ENOENT for an unknown session, ...: ltc_err_http_status says how HTTP
+ * puts it). */
+cJSON *ltc_api_read(ltc_store *s, const char *op, const cJSON *args, ltc_err *err);
+/* True for the ops ltc_api_read answers. */
+bool ltc_api_is_read(const char *op);
+
+/* The reply to request id (-1: none) as JSON text (malloc'd): {"id", "ok": true, "result"}
+ * (result taken), or {"id", "ok": false, "status", "error"} from err. */
+char *ltc_api_reply(int64_t id, cJSON *result, const ltc_err *err);
+
+/* The ops, each in the file that owns it (the table in api.c lists them). */
+cJSON *ltc_api_sessions(ltc_store *s, const cJSON *args, ltc_err *err);
+cJSON *ltc_api_session(ltc_store *s, const cJSON *args, ltc_err *err);
+cJSON *ltc_api_tasks(ltc_store *s, const cJSON *args, ltc_err *err);
+cJSON *ltc_api_events(ltc_store *s, const cJSON *args, ltc_err *err);   /* window.c */
+cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err);  /* summary.c */
+cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
+cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
+
+#endif

@@ -1,0 +1,227 @@
+/* http.c: the web thread's HTTP side (see web-int.h): GET /api/... answered by the API's
+ * reads (api.h) and the export (api/export.h), and the UI's files from the web root, with
+ * anything that could step outside it refused. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/export.h"
+#include "api/jsonbuf.h"
+#include "serve/web-int.h"
+
+/* Sends status with body (taken) as the reply, in pieces as the socket takes them. */
+static int http_reply(struct lws *wsi, conn *c, unsigned status, const char *type, char *body,
+                      size_t len) {
+  unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+  if (!body) {
+    body = strdup("{\"error\":\"out of memory\"}");
+    len = body ? strlen(body) : 0;
+    status = 500;
+  }
+  if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
+      lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                   (const unsigned char *)"no-store", 8, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end)) {
+    free(body);
+    return -1;
+  }
+  c->body = body;
+  c->body_len = len;
+  c->body_off = 0;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+/* A JSON error sent at once, headers and body in one write, and the connection closed (-1):
+ * for a request whose remaining bytes are not to be read. */
+static int refuse_now(struct lws *wsi, unsigned status, const char *message) {
+  char body[512];
+  int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"status\":%u}", message, status);
+  unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+  if (n < 0 || (size_t)n >= sizeof body ||
+      lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)n, &p, end) ||
+      lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                   &p, end) ||
+      lws_finalize_http_header(wsi, &p, end) || end - p < n)
+    return -1;
+  memcpy(p, body, (size_t)n);
+  p += n;
+  lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
+  return -1;
+}
+
+static int http_json(struct lws *wsi, conn *c, unsigned status, cJSON *o) {
+  char *text = ltc_json_print(o);
+  cJSON_Delete(o);
+  return http_reply(wsi, c, status, "application/json", text, text ? strlen(text) : 0);
+}
+
+int ltc_http_error(struct lws *wsi, conn *c, unsigned status, const char *message) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "error", message);
+  cJSON_AddNumberToObject(o, "status", status);
+  return http_json(wsi, c, status, o);
+}
+
+int ltc_http_writable(struct lws *wsi, conn *c) {
+  if (!c->body) return 0;
+  unsigned char buf[LWS_PRE + 16384];
+  size_t n = c->body_len - c->body_off;
+  if (n > sizeof buf - LWS_PRE) n = sizeof buf - LWS_PRE;
+  memcpy(buf + LWS_PRE, c->body + c->body_off, n);
+  c->body_off += n;
+  bool last = c->body_off == c->body_len;
+  if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0)
+    return -1;
+  if (!last) {
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  free(c->body);
+  c->body = NULL;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The URL's query arguments as a JSON object of strings (what query.c reads). */
+static cJSON *url_args(struct lws *wsi) {
+  cJSON *o = cJSON_CreateObject();
+  char frag[512];
+  for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+       i++) {
+    char *eq = strchr(frag, '=');
+    if (!eq) continue;
+    *eq = 0;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, frag);
+    cJSON_AddStringToObject(o, frag, eq + 1);
+  }
+  return o;
+}
+
+/* GET /api/sessions/N/export?format=chrome|jsonl: written to an unlinked temporary file and
+ * sent from there, so a session of millions of records is never one string in memory. */
+static int http_export(ltc_web *w, struct lws *wsi, conn *c, int64_t id, const char *format) {
+  bool chrome = strcmp(format, "chrome") == 0;
+  if (!chrome && strcmp(format, "jsonl") != 0)
+    return ltc_http_error(wsi, c, 400, "format is chrome or jsonl");
+  char path[] = "/tmp/looptrace-export-XXXXXX";
+  int fd = mkstemp(path);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    if (fd >= 0) close(fd), unlink(path);
+    return ltc_http_error(wsi, c, 500, "cannot make a temporary file");
+  }
+  ltc_err err = {0};
+  int rc = ltc_export_session(w->store, id, chrome, f, &err);
+  if (fclose(f) != 0 && rc == 0) rc = ltc_fail(&err, -EIO, "writing the export failed");
+  if (rc < 0) {
+    unlink(path);
+    return ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(rc), err.msg);
+  }
+  int served = lws_serve_http_file(wsi, path, chrome ? "application/json" : "application/x-ndjson",
+                                   NULL, 0);
+  unlink(path); /* lws holds it open */
+  return served < 0 ? -1 : 0;
+}
+
+static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  if (strcmp(path, "/api/diff") == 0 || strcmp(path, "/api/orderings") == 0) { /* api_compare.c */
+    cJSON *args = url_args(wsi);
+    ltc_err err = {0};
+    cJSON *result = ltc_api_read(w->store, path + 5, args, &err);
+    cJSON_Delete(args);
+    return result ? http_json(wsi, c, 200, result)
+                  : ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(err.code), err.msg);
+  }
+  const char *rest = path + strlen("/api/sessions");
+  if (strncmp(path, "/api/sessions", 13) != 0 || (*rest && *rest != '/'))
+    return ltc_http_error(wsi, c, 404, "no such API route (docs/api.md)");
+  cJSON *args = url_args(wsi);
+  const char *op = "sessions";
+  if (*rest == '/') {
+    char *end;
+    long long id = strtoll(rest + 1, &end, 10);
+    if (end == rest + 1 || id <= 0 || (*end && *end != '/')) {
+      cJSON_Delete(args);
+      return ltc_http_error(wsi, c, 400, "a session is a number: /api/sessions/N");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(args, "session");
+    cJSON_AddNumberToObject(args, "session", (double)id);
+    op = !*end                        ? "session"
+         : strcmp(end, "/tasks") == 0   ? "tasks"
+         : strcmp(end, "/events") == 0  ? "events"
+         : strcmp(end, "/summary") == 0 ? "summary"
+         : strcmp(end, "/export") == 0  ? "export"
+                                        : NULL;
+    if (op && strcmp(op, "export") == 0) {
+      const cJSON *format = cJSON_GetObjectItemCaseSensitive(args, "format");
+      int rc = http_export(w, wsi, c, id, cJSON_IsString(format) ? format->valuestring : "chrome");
+      cJSON_Delete(args);
+      return rc;
+    }
+  }
+  if (!op) {
+    cJSON_Delete(args);
+    return ltc_http_error(wsi, c, 404, "no such API route (docs/api.md)");
+  }
+  ltc_err err = {0};
+  cJSON *result = ltc_api_read(w->store, op, args, &err);
+  cJSON_Delete(args);
+  return result ? http_json(wsi, c, 200, result)
+                : ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(err.code), err.msg);
+}
+
+static const char *mime_of(const char *path) {
+  static const char *const types[][2] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript"},
+      {".mjs", "text/javascript"},           {".css", "text/css"},
+      {".json", "application/json"},         {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".ico", "image/x-icon"},
+      {".map", "application/json"},          {".txt", "text/plain; charset=utf-8"}};
+  const char *dot = strrchr(path, '.');
+  for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
+    if (strcmp(dot, types[i][0]) == 0) return types[i][1];
+  return "application/octet-stream";
+}
+
+/* A file of the UI. Anything that could step outside the root is refused; what is not
+ * there is a 404. */
+static int http_static(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  if (path[0] != '/' || strstr(path, "..") || strchr(path, '\\') || strstr(path, "//"))
+    return ltc_http_error(wsi, c, 403, "refused: the path leaves the web root");
+  char want[PATH_MAX + 1100], real[PATH_MAX];
+  if (snprintf(want, sizeof want, "%s%s%s", w->root, path,
+               path[strlen(path) - 1] == '/' ? "index.html" : "") >= (int)sizeof want)
+    return ltc_http_error(wsi, c, 404, "not found");
+  struct stat st;
+  if (!realpath(want, real) || stat(real, &st) < 0 || !S_ISREG(st.st_mode))
+    return ltc_http_error(wsi, c, 404, "not found");
+  size_t rl = strlen(w->root);
+  if (strncmp(real, w->root, rl) != 0 || real[rl] != '/')
+    return ltc_http_error(wsi, c, 403, "refused: the path leaves the web root");
+  int rc = lws_serve_http_file(wsi, real, mime_of(real), NULL, 0);
+  return rc < 0 ? -1 : 0;
+}
+
+int ltc_http_request(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  const char *refused = ltc_web_refusal(w, wsi);
+  if (refused) return ltc_http_error(wsi, c, 403, refused);
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+    return ltc_http_error(wsi, c, 405, "only GET is served");
+  /* a GET has no body: one that says it has (twice, or chunked) would leave lws reading it
+   * while the reply waits: refused in one write, and the connection closed */
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+      lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+    return refuse_now(wsi, 400, "a GET has no body (Content-Length, Transfer-Encoding)");
+  if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) return http_api(w, wsi, c, path);
+  return http_static(w, wsi, c, path);
+}
+
+void ltc_http_closed(conn *c) {
+  free(c->body);
+  c->body = NULL;
+}

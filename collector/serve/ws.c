@@ -1,0 +1,407 @@
+/* ws.c: the websocket protocol looptrace.v1 (docs/api.md) on the web thread: requests read
+ * through the web's own store (api.h), writes and subscriptions handed to the ingest thread
+ * through the hub, and what goes out to each client: replies, session rows, a subscription's
+ * stored backlog a turn at a time, then its live records. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/args.h"
+#include "api/event.h"
+#include "api/jsonbuf.h"
+#include "serve/web-int.h"
+
+/* Unlinks and frees a message not sent yet (prev: the one before it, NULL at the head). */
+static void drop_msg(conn *c, out_msg *prev, out_msg *m) {
+  if (prev)
+    prev->next = m->next;
+  else
+    c->out_head = m->next;
+  if (c->out_tail == m) c->out_tail = prev;
+  c->out_bytes -= m->len;
+  free(m);
+}
+
+/* Queues text (taken) on a websocket client and asks lws for a chance to write it. A
+ * `session` push replaces one of the same session still waiting (a client that reads
+ * slowly gets each session's latest row, not every one since); a client that let more than
+ * LTC_WEB_MAX_OUTBOUND bytes pile up is disconnected. */
+static void ws_send_row(conn *c, char *text, int64_t session_row) {
+  if (!text) return;
+  if (session_row)
+    for (out_msg *m = c->out_head, *prev = NULL; m; prev = m, m = m->next)
+      if (m->session_row == session_row) {
+        drop_msg(c, prev, m);
+        break;
+      }
+  size_t len = strlen(text);
+  out_msg *m = c->closing ? NULL : malloc(sizeof *m + LWS_PRE + len);
+  if (m) {
+    m->next = NULL;
+    m->len = len;
+    m->session_row = session_row;
+    memcpy(m->data + LWS_PRE, text, len);
+    if (c->out_tail)
+      c->out_tail->next = m;
+    else
+      c->out_head = m;
+    c->out_tail = m;
+    c->out_bytes += len;
+  }
+  free(text);
+  if (c->out_bytes > LTC_WEB_MAX_OUTBOUND && !c->closing) {
+    c->closing = true; /* it reads nothing: closed on lws's next turn */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+  lws_callback_on_writable(c->wsi);
+}
+
+static void ws_send(conn *c, char *text) { ws_send_row(c, text, 0); }
+
+static char *push_text(const char *type, int64_t session, const char *raw_name, const char *raw) {
+  ltc_jsonbuf b = {0};
+  ltc_jsonbuf_printf(&b, "{\"type\":\"%s\",\"session\":%lld", type, (long long)session);
+  if (raw) ltc_jsonbuf_printf(&b, ",\"%s\":", raw_name), ltc_jsonbuf_puts(&b, raw);
+  ltc_jsonbuf_put(&b, "}", 1);
+  char *text = ltc_jsonbuf_text(&b) ? strdup(b.data) : NULL;
+  ltc_jsonbuf_free(&b);
+  return text;
+}
+
+/* ---- a subscription's stored backlog ---- */
+
+/* A subscription's stored records, sent a few messages per turn of the loop as the client
+ * takes them, so that one client's large backlog never holds up the others (nor piles up
+ * unsent). Until it is sent, the client's queue in the hub (its live records) waits. */
+struct backlog {
+  conn *c;
+  ltc_hub_item *sub;        /* what was asked for */
+  ltc_session_strings *strings;
+  ltc_resolver resolve;
+  ltc_jsonbuf b;
+  size_t in_message, total, sent_in_turn;
+  bool counting;            /* the first pass: only count */
+  bool more;                /* a turn stopped before the end */
+  uint32_t track;           /* where the next turn goes on: this track's block from seq */
+  uint64_t seq;
+};
+
+#define BACKLOG_MESSAGE 4096 /* records per events push */
+#define BACKLOG_TURN 8192    /* records per turn of the loop */
+
+static bool wanted(const backlog *k, const ltc_event *e) {
+  if (e->seq < k->sub->from_seq || e->ts < k->sub->from_ts || ltc_kind_defines(e->kind))
+    return false;
+  if (!k->sub->live) return true;
+  for (uint32_t i = 0; i < k->sub->ntracks; i++)
+    if (k->sub->tracks[i] == e->track) return e->seq < k->sub->until[i];
+  return false; /* a track the live stream had not started: all of it comes live */
+}
+
+static void backlog_flush(backlog *k) {
+  if (!k->in_message) return;
+  ltc_jsonbuf_put(&k->b, "]", 1);
+  ws_send(k->c, push_text("events", k->sub->session, "events", ltc_jsonbuf_text(&k->b)));
+  ltc_jsonbuf_free(&k->b);
+  k->in_message = 0;
+}
+
+static void backlog_event(void *user, const ltc_event *e) {
+  backlog *k = user;
+  if (!wanted(k, e)) return;
+  k->total++;
+  if (k->counting) return;
+  ltc_event_text t;
+  ltc_event_text_of(&k->resolve, e, &t);
+  ltc_jsonbuf_put(&k->b, k->in_message ? "," : "[", 1);
+  ltc_event_json(&k->b, e, &t);
+  k->sent_in_turn++;
+  if (++k->in_message == BACKLOG_MESSAGE) backlog_flush(k);
+}
+
+/* Before each block: a turn ends at a block's start once it has sent its share. */
+static int backlog_block(void *user, uint32_t track, int64_t start_ns, uint64_t first_seq) {
+  (void)start_ns;
+  backlog *k = user;
+  if (k->counting || k->sent_in_turn < BACKLOG_TURN) return 0;
+  k->track = track;
+  k->seq = first_seq;
+  k->more = true;
+  return 1;
+}
+
+static void backlog_free(backlog *k) {
+  if (!k) return;
+  ltc_jsonbuf_free(&k->b);
+  ltc_strings_free(k->strings);
+  ltc_hub_item_free(k->sub);
+  free(k);
+}
+
+static ltc_scan backlog_scan(backlog *k) {
+  return (ltc_scan){.lo = k->sub->from_ts, .hi = INT64_MAX, .min_seq = k->sub->from_seq,
+                    .from_track = k->track, .from_track_seq = k->seq, .block = backlog_block,
+                    .event = backlog_event, .user = k};
+}
+
+/* One turn of c's backlog: the next BACKLOG_TURN records or so. Frees it when it is done. */
+static void backlog_turn(ltc_web *w, conn *c) {
+  backlog *k = c->backlog;
+  k->sent_in_turn = 0;
+  k->more = false;
+  ltc_scan q = backlog_scan(k);
+  int rc = ltc_store_scan(w->store, k->sub->session, &q, NULL, NULL);
+  backlog_flush(k);
+  if (rc < 0 || !k->more) { /* all sent (or the session is gone: it stops short) */
+    c->backlog = NULL;
+    backlog_free(k);
+  }
+}
+
+/* A subscription began: count what it asked for, reply, then (turn by turn) the stored
+ * records, then (from the hub's queue) the live ones, with nothing missing or twice in
+ * between. Takes it. */
+static void subscribed(ltc_web *w, conn *c, ltc_hub_item *it) {
+  backlog *k = calloc(1, sizeof *k);
+  if (!k) {
+    ltc_hub_item_free(it);
+    return;
+  }
+  *k = (backlog){.c = c, .sub = it, .counting = true};
+  ltc_scan q = backlog_scan(k);
+  ltc_err err = {0};
+  int rc = ltc_store_scan(w->store, it->session, &q, NULL, &err);
+  if (rc == 0 && k->total > LTC_WEB_MAX_BACKLOG)
+    rc = ltc_fail(&err, -E2BIG,
+                  "%zu stored records from seq %llu: more than %d; read them with 'events' and "
+                  "subscribe from a later seq",
+                  k->total, (unsigned long long)it->from_seq, LTC_WEB_MAX_BACKLOG);
+  else if (rc == 0 && !(k->strings = ltc_store_strings(w->store, it->session)))
+    rc = ltc_fail(&err, -ENOMEM, "out of memory");
+  if (rc < 0) {
+    ws_send(c, ltc_api_reply(it->request, NULL, &err));
+    ltc_hub_cmd cmd = {.kind = LTC_CMD_UNSUBSCRIBE, .client = c->client, .request = -1,
+                       .session = it->session, .internal = true};
+    ltc_hub_command(w->hub, &cmd);
+    backlog_free(k);
+    return;
+  }
+  cJSON *result = cJSON_CreateObject();
+  cJSON_AddNumberToObject(result, "session", (double)it->session);
+  cJSON_AddNumberToObject(result, "from_seq", (double)it->from_seq);
+  if (it->from_ts != INT64_MIN) cJSON_AddNumberToObject(result, "from_ts", (double)it->from_ts);
+  cJSON_AddNumberToObject(result, "backlog", (double)k->total);
+  cJSON_AddBoolToObject(result, "live", it->live);
+  ws_send(c, ltc_api_reply(it->request, result, NULL));
+  k->counting = false;
+  k->resolve = ltc_resolver_of_strings(k->strings);
+  if (k->total) c->backlog = k; /* sent from the next turn on, as the client takes it */
+  else backlog_free(k);
+}
+
+/* Turns the client's next hub item into messages; false when there was none. */
+static bool pull(ltc_web *w, conn *c) {
+  ltc_hub_item *it = ltc_hub_take(w->hub, c->client);
+  if (!it) return false;
+  switch (it->kind) {
+    case LTC_ITEM_TEXT:
+      ws_send(c, it->text);
+      it->text = NULL;
+      break;
+    case LTC_ITEM_BATCH: {
+      const char *json = ltc_hub_batch_json(it->batch);
+      if (json) ws_send(c, push_text("events", it->batch->session, "events", json));
+      break;
+    }
+    case LTC_ITEM_SUBSCRIBED: subscribed(w, c, it); return true; /* it took the item */
+    case LTC_ITEM_RESYNC:
+      ws_send(c, push_text("resync", it->session, "reason",
+                           "\"this client fell behind: read from the database, then subscribe "
+                           "again from the next seq\""));
+      break;
+  }
+  ltc_hub_item_free(it);
+  return true;
+}
+
+/* ---- websocket requests ---- */
+
+/* The request's "id" (-1 when it has none). 0, or -EINVAL. */
+static int request_id(const cJSON *msg, int64_t *out, ltc_err *err) {
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+  *out = -1;
+  if (!id || cJSON_IsNull(id)) return 0;
+  if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble > 9007199254740991.0 ||
+      id->valuedouble != (double)(int64_t)id->valuedouble)
+    return ltc_fail(err, -EINVAL, "'id' must be a whole number from 0");
+  *out = (int64_t)id->valuedouble;
+  return 0;
+}
+
+/* A write or a subscription, checked here. 0 when it went to the ingest thread (which
+ * replies), or -errno with why in err. */
+static int command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON *msg,
+                   ltc_err *err) {
+  ltc_hub_cmd cmd = {.client = c->client, .request = id};
+  const cJSON *session = cJSON_GetObjectItemCaseSensitive(msg, "session");
+  const cJSON *label = cJSON_GetObjectItemCaseSensitive(msg, "label");
+  const cJSON *from = cJSON_GetObjectItemCaseSensitive(msg, "from_seq");
+  const cJSON *from_ts = cJSON_GetObjectItemCaseSensitive(msg, "from_ts");
+  ltc_session_row row;
+  if (!cJSON_IsNumber(session) || session->valuedouble < 1 ||
+      session->valuedouble != (double)(int64_t)session->valuedouble)
+    return ltc_fail(err, -EINVAL, "which session? ('session' must be a number)");
+  cmd.session = (int64_t)session->valuedouble;
+  int rc = ltc_store_session_row(w->store, cmd.session, &row, err);
+  if (rc < 0) return rc;
+  if (strcmp(op, "label") == 0 && (!cJSON_IsString(label) || strlen(label->valuestring) > 256))
+    return ltc_fail(err, -EINVAL, "'label' must be a string of at most 256 bytes");
+  int64_t seq = 0, ts = INT64_MIN;
+  if (from && ltc_arg_whole(from, 0, (int64_t)1 << 53, &seq) < 0)
+    return ltc_fail(err, -EINVAL, "'from_seq' must be a whole number from 0 to 2^53");
+  if (from_ts && ltc_arg_whole(from_ts, INT64_MIN / 2, INT64_MAX / 2, &ts) < 0)
+    return ltc_fail(err, -EINVAL, "'from_ts' must be a whole number of ns within +-2^62");
+  cmd.kind = strcmp(op, "subscribe") == 0     ? LTC_CMD_SUBSCRIBE
+             : strcmp(op, "unsubscribe") == 0 ? LTC_CMD_UNSUBSCRIBE
+             : strcmp(op, "label") == 0       ? LTC_CMD_LABEL
+                                              : LTC_CMD_DELETE;
+  cmd.from_seq = (uint64_t)seq;
+  cmd.from_ts = ts;
+  cmd.label = cJSON_IsString(label) ? label->valuestring : NULL;
+  if (cmd.kind == LTC_CMD_UNSUBSCRIBE && c->backlog && c->backlog->sub->session == cmd.session) {
+    backlog_free(c->backlog); /* what it had not sent yet is not wanted now */
+    c->backlog = NULL;
+  }
+  if (ltc_hub_command(w->hub, &cmd) < 0) return ltc_fail(err, -ENOMEM, "out of memory");
+  return 0;
+}
+
+static bool is_command(const char *op) {
+  return strcmp(op, "subscribe") == 0 || strcmp(op, "unsubscribe") == 0 ||
+         strcmp(op, "label") == 0 || strcmp(op, "delete") == 0;
+}
+
+/* One request: a read answered here, or a command handed on (whose reply the ingest thread
+ * queues); anything wrong is answered at once. */
+static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
+  ltc_err err = {0};
+  cJSON *msg = cJSON_ParseWithLength(text, len), *result = NULL;
+  int64_t id = -1;
+  const cJSON *op = cJSON_GetObjectItemCaseSensitive(msg, "op");
+  int rc = 0;
+  if (!msg || !cJSON_IsObject(msg))
+    rc = ltc_fail(&err, -EINVAL, "not a JSON object");
+  else if ((rc = request_id(msg, &id, &err)) < 0)
+    id = -1;
+  else if (memmem(text, len, "\\u0000", 6)) /* cJSON would cut a string there unseen */
+    rc = ltc_fail(&err, -EINVAL, "a request may not hold NUL characters (\\u0000)");
+  else if (!cJSON_IsString(op))
+    rc = ltc_fail(&err, -EINVAL, "no 'op' (a string)");
+  else if (is_command(op->valuestring))
+    rc = command(w, c, op->valuestring, id, msg, &err);
+  else if (!(result = ltc_api_read(w->store, op->valuestring, msg, &err)))
+    rc = err.code ? err.code : ltc_fail(&err, -ENOMEM, "out of memory");
+  if (result || rc < 0) ws_send(c, ltc_api_reply(id, result, &err));
+  cJSON_Delete(msg);
+}
+
+int ltc_ws_receive(ltc_web *w, conn *c, const void *in, size_t len) {
+  bool last = lws_is_final_fragment(c->wsi) && lws_remaining_packet_payload(c->wsi) == 0;
+  if (lws_frame_is_binary(c->wsi)) c->rx_refused = true;
+  if (!c->rx_refused && c->rx_len + len > LTC_WEB_MAX_MESSAGE) {
+    c->rx_refused = true;
+    ltc_err err;
+    ltc_fail(&err, -E2BIG, "message too large: at most %d bytes", LTC_WEB_MAX_MESSAGE);
+    ws_send(c, ltc_api_reply(-1, NULL, &err));
+  }
+  if (!c->rx_refused) {
+    char *n = realloc(c->rx, c->rx_len + len + 1);
+    if (!n) return -1;
+    c->rx = n;
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+  }
+  if (!last) return 0;
+  if (!c->rx_refused) {
+    ws_message(w, c, c->rx, c->rx_len);
+  } else if (lws_frame_is_binary(c->wsi)) {
+    ltc_err err;
+    ltc_fail(&err, -EINVAL, "messages are JSON text, not binary");
+    ws_send(c, ltc_api_reply(-1, NULL, &err));
+  }
+  free(c->rx);
+  c->rx = NULL;
+  c->rx_len = 0;
+  c->rx_refused = false;
+  return 0;
+}
+
+int ltc_ws_writable(ltc_web *w, conn *c) {
+  if (!c->out_head && c->backlog) backlog_turn(w, c);
+  if (!c->out_head && !c->backlog) pull(w, c);
+  out_msg *m = c->out_head;
+  if (!m) {
+    if (c->backlog) lws_callback_on_writable(c->wsi); /* a turn that found nothing to send */
+    return 0;
+  }
+  c->out_head = m->next;
+  if (!c->out_head) c->out_tail = NULL;
+  c->out_bytes -= m->len;
+  int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
+  free(m);
+  if (n < 0) return -1;
+  lws_callback_on_writable(c->wsi); /* more may wait, here or in the hub */
+  return 0;
+}
+
+int ltc_ws_established(ltc_web *w, conn *c) {
+  c->client = ltc_hub_client_add(w->hub);
+  if (!c->client) return -1;
+  c->next = w->clients;
+  w->clients = c;
+  return 0;
+}
+
+void ltc_ws_closed(ltc_web *w, conn *c) {
+  for (conn **p = &w->clients; *p; p = &(*p)->next)
+    if (*p == c) {
+      *p = c->next;
+      break;
+    }
+  ltc_hub_client_remove(w->hub, c->client);
+  backlog_free(c->backlog);
+  c->backlog = NULL;
+  while (c->out_head) {
+    out_msg *m = c->out_head;
+    c->out_head = m->next;
+    free(m);
+  }
+  free(c->rx);
+  c->rx = NULL;
+}
+
+/* The ingest thread queued something: session changes go to every client; each client then
+ * gets a chance to write what waits for it. */
+void ltc_ws_wake(ltc_web *w) {
+  int64_t ids[256];
+  size_t n;
+  while ((n = ltc_hub_take_changed(w->hub, ids, 256)) > 0)
+    for (size_t i = 0; i < n; i++) {
+      ltc_session_row row;
+      char *raw = NULL;
+      const char *type = "session_deleted";
+      if (ltc_store_session_row(w->store, ids[i], &row, NULL) == 0) {
+        cJSON *o = ltc_session_json(&row);
+        raw = ltc_json_print(o);
+        cJSON_Delete(o);
+        type = "session";
+      }
+      for (conn *c = w->clients; c; c = c->next)
+        ws_send_row(c, push_text(type, ids[i], "row", raw), raw ? ids[i] : 0);
+      free(raw);
+    }
+  for (conn *c = w->clients; c; c = c->next) lws_callback_on_writable(c->wsi);
+}
