@@ -7,6 +7,7 @@ import asyncio
 import contextvars
 import sys
 import types
+import weakref
 from asyncio import events, format_helpers, futures, tasks
 
 from . import wire as W
@@ -55,6 +56,11 @@ STEP_TYPE = _probe_step_type()
 
 WAKER_NONE = (0, 0)
 WAKER_LOOP = (W.WAKER_LOOP << 4, 0)
+
+
+class TaskRef(weakref.ref):
+    """A weak reference to a task that knows the task's key in its loop's table."""
+    __slots__ = ("key",)
 
 
 class TaskInfo:

@@ -17,7 +17,8 @@ from . import awaits, shuffle
 from . import wire as W
 from .handles import (BUILTIN, CORO, FUTURE_TYPES, GATHERING, METHOD, OWN, PY_STEP, PY_WAKEUP,
                       SLEEP_CB, SLEEP_CODE, STEP_TYPE, TASK_TYPES, WAKER_LOOP, WAKER_NONE,
-                      Adopted, Done, Plain, Step, TaskInfo, Timer, outcome_of, report, status_of)
+                      Adopted, Done, Plain, Step, TaskInfo, TaskRef, Timer, outcome_of, report,
+                      status_of)
 from .track import TRACK_BUF, Track
 
 _R0, _R1, _R2, _R3 = W.RECORD[:4]
@@ -95,9 +96,9 @@ class Tracing:
         info = TaskInfo(tid, coro, self._lt_cur() if spawn else 0,
                         (f.f_code, f.f_lasti, f.f_lineno) if f else None, self._lt_wk(), spawn)
         key = id(task)
-        tasks_ = self._lt_tasks
-        info.ref = weakref.ref(task, lambda r, k=key, d=tasks_: d.pop(k, None))
-        tasks_[key] = info
+        info.ref = TaskRef(task, self._lt_forget)
+        info.ref.key = key
+        self._lt_tasks[key] = info
         self._lt_new.append((task, info))
         return info
 
@@ -199,9 +200,8 @@ class Tracing:
                 (cls is METHOD and callback.__func__ is PY_WAKEUP):
             task = callback.__self__
             info = self._lt_tasks.get(id(task))
-            if info is None:
+            if info is None:  # a task made before its loop was traced
                 info = self._lt_register(task, False)
-                self._lt_announce()
             if self._lt_new:
                 self._lt_announce()
             fut = args[0]
@@ -563,7 +563,8 @@ def attach(loop, sink, virtual, seed):
     loop.__class__ = traced_class(type(loop))
     loop._lt_virtual = virtual
     loop._lt_now = loop._lt_vnow if virtual else _mono_ns
-    loop._lt_tasks = {}
+    loop._lt_tasks = tasks_ = {}
+    loop._lt_forget = lambda ref: tasks_.pop(ref.key, None)  # a task is gone: its id is free
     loop._lt_new = []
     loop._lt_next_task = 1
     loop._lt_next_obj = 0
