@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import unittest
 
 BIN = os.environ["LT_BIN_DIR"]
 ORACLE = os.environ["LT_ORACLE_DIR"]
@@ -38,6 +39,14 @@ class Scratch:
 
     def file(self, name):
         return os.path.join(self.path, name)
+
+    def write(self, name, text):
+        """A file of the scratch directory (its folders made), holding text; its path."""
+        path = self.file(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
 
     def env(self, **extra):
         e = {k: v for k, v in os.environ.items() if not k.startswith("LOOPTRACE")}
@@ -93,6 +102,16 @@ class Scratch:
 
     def close(self):
         self._dir.cleanup()
+
+
+class ScratchTest(unittest.TestCase):
+    """A test with a fresh Scratch (self.s) each."""
+
+    def setUp(self):
+        self.s = Scratch()
+
+    def tearDown(self):
+        self.s.close()
 
 
 def lines(text):

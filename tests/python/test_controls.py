@@ -10,27 +10,15 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, PYTHON, SOURCE, Scratch, lines
+from harness import BIN, PYTHON, SOURCE, ScratchTest, lines
 from looptrace import shuffle
 
 DEMO = os.path.join(SOURCE, "python", "examples", "demo_fifo.py")
 
 
-class ControlsTest(unittest.TestCase):
-    def setUp(self):
-        self.s = Scratch()
-
-    def tearDown(self):
-        self.s.close()
-
-    def write(self, name, text):
-        path = self.s.file(name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
+class ControlsTest(ScratchTest):
     def test_the_virtual_clock_jumps_and_the_program_reads_it(self):
-        prog = self.write("long.py", "import asyncio, time\n"
+        prog = self.s.write("long.py", "import asyncio, time\n"
                           "async def main():\n"
                           "    t0, l0 = time.monotonic(), asyncio.get_running_loop().time()\n"
                           "    await asyncio.gather(*(asyncio.sleep(d) for d in (30, 100, 70)))\n"

@@ -11,32 +11,19 @@ import subprocess
 import time
 import unittest
 
-from harness import LOOPTRACE, PYTHON, Scratch, script
+from harness import LOOPTRACE, PYTHON, ScratchTest, script
 
 SMALL = ("import asyncio, sys\n"
          "async def main():\n    await asyncio.sleep(0)\n    print('argv', sys.argv[1:])\n")
 
 
-class EntryTest(unittest.TestCase):
-    def setUp(self):
-        self.s = Scratch()
-
-    def tearDown(self):
-        self.s.close()
-
-    def write(self, name, text):
-        path = self.s.file(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
+class EntryTest(ScratchTest):
     def trace(self, name="t.ltr"):
         return self.s.file(name)
 
     def test_a_script_runs_as_python3_runs_it(self):
-        self.write("app/helper.py", "GREETING = 'hello from a sibling module'\n")
-        prog = self.write("app/main.py", SMALL + "import helper\nprint(helper.GREETING)\n"
+        self.s.write("app/helper.py", "GREETING = 'hello from a sibling module'\n")
+        prog = self.s.write("app/main.py", SMALL + "import helper\nprint(helper.GREETING)\n"
                           "asyncio.run(main())\nsys.exit(3)\n")
         r = self.s.py([prog, "a", "--b"], LOOPTRACE="file:" + self.trace())
         self.assertEqual(r.returncode, 3, r.stderr)
@@ -46,15 +33,15 @@ class EntryTest(unittest.TestCase):
         self.assertIn("Task-1 mark \"argv ['a', '--b']\"", text)
 
     def test_a_module_runs_with_dash_m(self):
-        self.write("pkg/__init__.py", "")
-        self.write("pkg/tool.py", SMALL + "if __name__ == '__main__':\n    asyncio.run(main())\n")
+        self.s.write("pkg/__init__.py", "")
+        self.s.write("pkg/tool.py", SMALL + "if __name__ == '__main__':\n    asyncio.run(main())\n")
         r = self.s.py(["-m", "pkg.tool", "x"], LOOPTRACE="file:" + self.trace(),
                       PYTHONPATH=os.environ["PYTHONPATH"] + os.pathsep + self.s.path)
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "argv ['x']\n", ""))
         self.assertRegex(self.s.dump(self.trace()), r"program: .*/pkg/tool\.py\n")
 
     def test_an_uncaught_exception_prints_what_python3_prints(self):
-        prog = self.write("err.py", "import asyncio\nasync def main():\n"
+        prog = self.s.write("err.py", "import asyncio\nasync def main():\n"
                           "    raise KeyError('nope')\nasyncio.run(main())\n")
         r = self.s.py([prog], LOOPTRACE="file:" + self.trace())
         plain = subprocess.run([PYTHON, prog], capture_output=True, text=True, cwd=self.s.path)
@@ -64,7 +51,7 @@ class EntryTest(unittest.TestCase):
         self.assertIn("Task-1 done error", self.s.dump(self.trace()))
 
     def test_install_traces_a_loop_the_program_makes(self):
-        prog = self.write("own.py", "import asyncio, looptrace\nlooptrace.install()\n" + SMALL +
+        prog = self.s.write("own.py", "import asyncio, looptrace\nlooptrace.install()\n" + SMALL +
                           "loop = asyncio.new_event_loop()\nloop.run_until_complete(main())\n"
                           "loop.close()\n")
         r = subprocess.run([PYTHON, prog], capture_output=True, text=True,
@@ -76,7 +63,7 @@ class EntryTest(unittest.TestCase):
             self.assertIn(what, text)
 
     def test_install_in_a_running_loop_traces_it_from_there(self):
-        prog = self.write("late.py", "import asyncio, looptrace\n"
+        prog = self.s.write("late.py", "import asyncio, looptrace\n"
                           "async def early():\n    await asyncio.sleep(0.01)\n    print('early')\n"
                           "async def main():\n    t = asyncio.create_task(early())\n"
                           "    await asyncio.sleep(0)\n    looptrace.install()\n"
@@ -115,7 +102,7 @@ class EntryTest(unittest.TestCase):
         self.assertEqual(len(self.s.marks(self.s.session("by default"))), 9)
 
     def test_no_sink_and_no_controls_leave_the_program_alone(self):
-        prog = self.write("plain.py", "import asyncio\nasync def main():\n"
+        prog = self.s.write("plain.py", "import asyncio\nasync def main():\n"
                           "    print(type(asyncio.get_running_loop()).__mro__[1].__name__)\n"
                           "asyncio.run(main())\n")
         r = self.s.py([prog])
@@ -125,7 +112,7 @@ class EntryTest(unittest.TestCase):
 
     def test_loops_in_threads_are_tracks_of_one_stream(self):
         # one write per line: print's several writes may interleave between threads
-        prog = self.write("threads.py", "import asyncio, sys, threading\n"
+        prog = self.s.write("threads.py", "import asyncio, sys, threading\n"
                           "async def main(n):\n    await asyncio.sleep(0.01)\n"
                           "    sys.stdout.write(f'loop {n}\\n')\n"
                           "ts = [threading.Thread(target=asyncio.run, args=(main(n),)) "
@@ -138,7 +125,7 @@ class EntryTest(unittest.TestCase):
         self.assertEqual(len(re.findall(r" loop loop-stop", text)), 3)
 
     def test_debug_mode_still_reports_slow_callbacks(self):
-        prog = self.write("slow.py", "import asyncio, time\nasync def main():\n"
+        prog = self.s.write("slow.py", "import asyncio, time\nasync def main():\n"
                           "    time.sleep(0.15)\nasyncio.run(main(), debug=True)\n")
         r = self.s.py([prog], LOOPTRACE="file:" + self.trace())
         self.assertEqual(r.returncode, 0)

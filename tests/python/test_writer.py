@@ -11,7 +11,7 @@ import subprocess
 import threading
 import unittest
 
-from harness import PYTHON, Scratch, oracle, script
+from harness import PYTHON, ScratchTest, oracle, script
 
 PROGRAMS = os.path.join(os.path.dirname(__file__), "programs")
 BUSY = os.path.join(PROGRAMS, "busy.py")
@@ -49,13 +49,7 @@ class Server:
         return self.path
 
 
-class WriterTest(unittest.TestCase):
-    def setUp(self):
-        self.s = Scratch()
-
-    def tearDown(self):
-        self.s.close()
-
+class WriterTest(ScratchTest):
     def test_unix_and_tcp_sinks(self):
         for family, addr, spec in ((socket.AF_UNIX, self.s.file("sink.sock"), "unix:{}"),
                                    (socket.AF_INET, ("127.0.0.1", 0), "tcp:127.0.0.1:{}")):
@@ -87,10 +81,8 @@ class WriterTest(unittest.TestCase):
         self.assertEqual(self.s.marks(sid), marks)
 
     def test_a_mark_is_cut_at_4096_bytes_on_a_character(self):
-        prog = self.s.file("long.py")
-        with open(prog, "w") as f:
-            f.write("import asyncio\nasync def main():\n    print('é' * 3000)\n"
-                    "asyncio.run(main())\n")
+        prog = self.s.write("long.py", "import asyncio\nasync def main():\n    print('é' * 3000)\n"
+                            "asyncio.run(main())\n")
         trace = self.s.file("long.ltr")
         r = self.s.py([prog], LOOPTRACE="file:" + trace)
         self.assertEqual(r.stdout, "é" * 3000 + "\n")
@@ -148,14 +140,13 @@ class WriterTest(unittest.TestCase):
                                    r"on untraced\n$")
 
     def test_a_forked_child_stays_out_of_the_stream(self):
-        prog = self.s.file("fork.py")
-        with open(prog, "w") as f:
-            f.write("import asyncio, os\n"
-                    "async def main(who):\n    await asyncio.sleep(0)\n    print(who)\n"
-                    "asyncio.run(main('parent'))\n"
-                    "pid = os.fork()\n"
-                    "if pid == 0:\n    asyncio.run(main('child'))\n    raise SystemExit(0)\n"
-                    "os.waitpid(pid, 0)\nasyncio.run(main('parent again'))\n")
+        prog = self.s.write("fork.py", "import asyncio, os\n"
+                            "async def main(who):\n    await asyncio.sleep(0)\n    print(who)\n"
+                            "asyncio.run(main('parent'))\n"
+                            "pid = os.fork()\n"
+                            "if pid == 0:\n    asyncio.run(main('child'))\n"
+                            "    raise SystemExit(0)\n"
+                            "os.waitpid(pid, 0)\nasyncio.run(main('parent again'))\n")
         trace = self.s.file("fork.ltr")
         r = self.s.py([prog], LOOPTRACE="file:" + trace)
         self.assertEqual(r.returncode, 0, r.stderr)
