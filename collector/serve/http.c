@@ -129,6 +129,7 @@ static int http_export(ltc_web *w, struct lws *wsi, conn *c, int64_t id, const c
 }
 
 static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  if (strcmp(path, "/api/status") == 0) return http_json(wsi, c, 200, ltc_web_status(w));
   if (strcmp(path, "/api/diff") == 0 || strcmp(path, "/api/orderings") == 0) { /* api_compare.c */
     cJSON *args = url_args(wsi);
     ltc_err err = {0};

@@ -4,6 +4,7 @@
 #ifndef LTC_WEB_INT_H
 #define LTC_WEB_INT_H
 
+#include <cjson/cJSON.h>
 #include <libwebsockets.h>
 #include <limits.h>
 #include <pthread.h>
@@ -61,6 +62,9 @@ struct ltc_web {
 const char *ltc_web_header(struct lws *wsi, int token, char *buf, size_t len);
 /* The request's Host and Origin are this daemon's to answer (access.h); else a reason. */
 const char *ltc_web_refusal(ltc_web *w, struct lws *wsi);
+
+/* The daemon's state, the answer to op "status" and GET /api/status (docs/api.md). */
+cJSON *ltc_web_status(ltc_web *w);
 
 /* ---- http.c ---- */
 /* A GET of path: an API route or one of the UI's files. 0, or -1 to close. */

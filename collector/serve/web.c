@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/addr.h"
+#include "base/clock.h"
 #include "serve/web-int.h"
 
 const char *ltc_web_header(struct lws *wsi, int token, char *buf, size_t len) {
@@ -30,6 +31,40 @@ const char *ltc_web_refusal(ltc_web *w, struct lws *wsi) {
                                                     sizeof origin)))
     return "refused: a page of another origin may not use this API (see --allow-origin)";
   return NULL;
+}
+
+cJSON *ltc_web_status(ltc_web *w) {
+  ltc_hub_status st;
+  ltc_hub_get_status(w->hub, &st);
+  cJSON *o = cJSON_CreateObject();
+  cJSON *store = cJSON_AddObjectToObject(o, "store");
+  cJSON_AddBoolToObject(store, "ok", st.store_ok);
+  cJSON_AddNumberToObject(store, "waiting", (double)st.waiting);
+  if (!st.store_ok) {
+    cJSON_AddStringToObject(store, "error", st.store_error);
+    cJSON_AddNumberToObject(store, "failing_for_s",
+                            (double)(ltc_now_ns() - st.store_since_ns) / 1e9);
+  }
+  cJSON *ingest = cJSON_AddObjectToObject(o, "ingest");
+  cJSON_AddNumberToObject(ingest, "connections", (double)st.connections);
+  cJSON_AddNumberToObject(ingest, "buffered", (double)st.buffered);
+  cJSON *refused = cJSON_AddObjectToObject(ingest, "refused");
+  static const char *const names[] = {
+#define LTC__REFUSAL(name, text) text,
+      LTC_REFUSAL_MAP(LTC__REFUSAL)
+#undef LTC__REFUSAL
+  };
+  for (int i = 0; i < LTC_REFUSED_COUNT; i++)
+    cJSON_AddNumberToObject(refused, names[i], (double)st.refused[i]);
+  cJSON *web = cJSON_AddObjectToObject(o, "web");
+  size_t clients = 0;
+  for (const conn *c = w->clients; c; c = c->next) clients++;
+  cJSON_AddNumberToObject(web, "clients", (double)clients);
+  cJSON *wr = cJSON_AddObjectToObject(web, "refused");
+  cJSON_AddNumberToObject(wr, "other_user", (double)w->access.refused_user);
+  cJSON_AddNumberToObject(wr, "host", (double)w->access.refused_host);
+  cJSON_AddNumberToObject(wr, "origin", (double)w->access.refused_origin);
+  return o;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -302,6 +302,8 @@ static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
     rc = ltc_fail(&err, -EINVAL, "no 'op' (a string)");
   else if (is_command(op->valuestring))
     rc = command(w, c, op->valuestring, id, msg, &err);
+  else if (strcmp(op->valuestring, "status") == 0)
+    result = ltc_web_status(w);
   else if (!(result = ltc_api_read(w->store, op->valuestring, msg, &err)))
     rc = err.code ? err.code : ltc_fail(&err, -ENOMEM, "out of memory");
   if (result || rc < 0) ws_send(c, ltc_api_reply(id, result, &err));
