@@ -41,6 +41,7 @@ void ltc_stream_observe(ltc_stream *s,
 
 int64_t ltc_stream_session(const ltc_stream *s) { return s->session; }
 uint64_t ltc_stream_events(const ltc_stream *s) { return ltc_reader_events(s->r); }
+bool ltc_stream_corrupt(const ltc_stream *s) { return s->corrupt; }
 uint64_t ltc_stream_pending(const ltc_stream *s) { return ltc_reader_pending(s->r); }
 void ltc_stream_set_max_chunk(ltc_stream *s, uint32_t bytes) {
   ltc_reader_set_max_chunk(s->r, bytes);

@@ -29,6 +29,8 @@ void ltc_stream_observe(ltc_stream *s,
                         void *user);
 /* The session this stream writes (0 until its hello arrived). */
 int64_t ltc_stream_session(const ltc_stream *s);
+/* The stream stopped making sense: nothing more of it will be taken. */
+bool ltc_stream_corrupt(const ltc_stream *s);
 /* Records taken so far, and bytes held of an unfinished hello or chunk. */
 uint64_t ltc_stream_events(const ltc_stream *s);
 uint64_t ltc_stream_pending(const ltc_stream *s);

@@ -77,7 +77,8 @@ typedef struct ltc_hub_cmd {
   XX(OTHER_USER, "other_user")       /* a producer of another local user */                    \
   XX(TOO_MANY, "too_many")           /* connections beyond --max-connections */                \
   XX(NO_HELLO, "no_hello")           /* no hello within --hello-timeout */                     \
-  XX(CHUNK_TOO_LARGE, "chunk_too_large") /* a chunk over --max-chunk */                        \
+  XX(CORRUPT, "corrupt")             /* a stream that stopped making sense (or a chunk over */ \
+                                     /* --max-chunk): its valid prefix is kept */              \
   XX(BUFFERS_FULL, "buffers_full")   /* the connection held most when all held too much */     \
   XX(STORE_FAILED, "store_failed")   /* its session could not be begun */
 typedef enum ltc_refusal {

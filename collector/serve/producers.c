@@ -37,6 +37,8 @@ typedef struct conn {
 
 struct ltc_producers {
   ltc_producers_config cfg;
+  uint64_t logged[LTC_REFUSED_COUNT]; /* the refusals the log has told of */
+  int64_t logged_ns;
   conn **conns;
   size_t n;
   uint64_t buffered; /* the sum of every connection's pending */
@@ -132,6 +134,7 @@ static void drop(ltc_producers *p, size_t k, const char *why) {
   int rc = why ? ltc_stream_abandon(c->stream, why, &res, &err)
                : ltc_stream_finish(c->stream, false, &res, &err);
   if (rc < 0) fprintf(stderr, "looptrace serve: storing: %s\n", err.msg);
+  if (!why && strncmp(res.error, "corrupt", 7) == 0) p->refused[LTC_REFUSED_CORRUPT]++;
   if (res.session) {
     p->stored++;
     ltc_hub_changed(p->cfg.hub, res.session);
@@ -226,11 +229,12 @@ void ltc_producers_read(ltc_producers *p, void *cp) {
   uint64_t pending = ltc_stream_pending(c->stream);
   p->buffered = p->buffered - c->pending + pending;
   c->pending = pending;
-  if (got > 0 && rc == 0) {
+  if (got > 0 && rc == 0 && !ltc_stream_corrupt(c->stream)) {
     within_buffers(p);
     return;
   }
-  /* the program ended its stream (or died), or storing failed: this session is done */
+  /* the program ended its stream (or died), it stopped making sense, or storing failed: this
+   * session is done (what a corrupt stream would send after is not read) */
   if (rc < 0) {
     fprintf(stderr, "looptrace serve: storing: %s\n", err.msg);
     if (!c->session) p->refused[LTC_REFUSED_STORE_FAILED]++;
@@ -238,7 +242,28 @@ void ltc_producers_read(ltc_producers *p, void *cp) {
   drop(p, index_of(p, c), NULL);
 }
 
+/* Refusals since the last line, in one line to stderr at most every 10 s. */
+static void log_refusals(ltc_producers *p, int64_t now) {
+  static const char *const names[] = {
+#define LTC__REFUSAL(name, text) text,
+      LTC_REFUSAL_MAP(LTC__REFUSAL)
+#undef LTC__REFUSAL
+  };
+  if (now - p->logged_ns < 10000000000LL || !memcmp(p->logged, p->refused, sizeof p->logged))
+    return;
+  char line[512];
+  size_t n = 0;
+  for (int i = 0; i < LTC_REFUSED_COUNT && n < sizeof line; i++)
+    if (p->refused[i] != p->logged[i])
+      n += (size_t)snprintf(line + n, sizeof line - n, " %s %llu", names[i],
+                            (unsigned long long)(p->refused[i] - p->logged[i]));
+  fprintf(stderr, "looptrace serve: producers refused or ended:%s (GET /api/status)\n", line);
+  memcpy(p->logged, p->refused, sizeof p->logged);
+  p->logged_ns = now;
+}
+
 void ltc_producers_tick(ltc_producers *p, int64_t now) {
+  log_refusals(p, now);
   for (size_t k = 0; k < p->n;) {
     conn *c = p->conns[k];
     if (!c->session && now - c->accepted_ns > p->cfg.hello_timeout_ns) {
