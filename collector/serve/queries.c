@@ -23,6 +23,7 @@ typedef struct worker {
   pthread_t thread;
   ltc_store *store;
   uint64_t running; /* the owner whose job it runs (0: none) */
+  bool heavy;       /* ...a heavy one */
   bool forgotten;   /* ...who has gone meanwhile */
 } worker;
 
@@ -52,12 +53,22 @@ static void append(ltc_query_job **list, ltc_query_job *job) {
   *list = job;
 }
 
-/* The first waiting job whose owner has none running (one at a time each: fairness). */
+/* A read that may take long: it reads records (a window, a summary, orderings, an export). */
+static bool heavy(const ltc_query_job *job) {
+  return job->export_chrome || job->export_jsonl ||
+         (strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
+          strcmp(job->op, "tasks") != 0);
+}
+
+/* The first waiting job whose owner has none running (one at a time each: fairness), and that
+ * is not heavy when all but one thread run heavy ones (one is always free for the quick). */
 static ltc_query_job *next_job(ltc_queries *q) {
+  int heavies = 0;
+  for (int i = 0; i < q->n; i++) heavies += q->workers[i].heavy;
   for (ltc_query_job **p = &q->waiting; *p; p = &(*p)->next) {
     bool busy = false;
     for (int i = 0; i < q->n && !busy; i++) busy = q->workers[i].running == (*p)->owner;
-    if (busy) continue;
+    if (busy || (heavy(*p) && q->n > 1 && heavies >= q->n - 1)) continue;
     ltc_query_job *job = *p;
     *p = job->next;
     return job;
@@ -127,6 +138,7 @@ static void *run(void *arg) {
       continue;
     }
     w->running = job->owner;
+    w->heavy = heavy(job);
     w->forgotten = false;
     pthread_mutex_unlock(&q->lock);
     if (job->export_chrome || job->export_jsonl)
@@ -135,6 +147,7 @@ static void *run(void *arg) {
       run_read(w->store, job);
     pthread_mutex_lock(&q->lock);
     w->running = 0;
+    w->heavy = false;
     if (w->forgotten) {
       ltc_query_job_free(job);
     } else {

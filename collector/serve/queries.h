@@ -1,7 +1,9 @@
 /* queries.h: the API's reads, run off the web thread by a few worker threads of their own, each
  * with its own read-only store, so that one client's long read (a diff of a huge session, an
  * export) never holds up the replies to the others. Fair: a client has at most one read
- * running at a time, the rest of its reads wait their turn behind other clients'. */
+ * running at a time, the rest of its reads wait their turn behind other clients'; and reads
+ * that may take long (records: windows, summaries, diffs, exports) take all threads but one,
+ * which is always free for the quick ones (sessions, tasks). */
 #ifndef LTC_QUERIES_H
 #define LTC_QUERIES_H
 

@@ -200,7 +200,7 @@ int ltc_web_start(const ltc_web_config *cfg, ltc_web **out, ltc_err *err) {
     return ltc_fail(err, -EADDRINUSE,
                     "cannot listen on %s (in use, or not an address of this machine)", cfg->http);
   }
-  rc = ltc_queries_start(cfg->db, cfg->query_threads ? cfg->query_threads : 2, wake, w,
+  rc = ltc_queries_start(cfg->db, cfg->query_threads ? cfg->query_threads : 3, wake, w,
                          &w->queries, err);
   if (rc < 0) {
     destroy(w);

@@ -21,7 +21,7 @@ typedef struct ltc_web_config {
   const char *const *allow_origin; /* origins of web pages that may use the API too */
   size_t nallow_origin;
   bool allow_remote; /* the user means an address beyond loopback */
-  int query_threads; /* threads that answer the API's reads (0: 2) */
+  int query_threads; /* threads that answer the API's reads (0: 3) */
 } ltc_web_config;
 
 /* Listens and starts the thread. 0, or -errno with why in err. */
