@@ -90,6 +90,7 @@ cJSON *ltc_session_json(const ltc_session_row *row) {
   cJSON_AddNumberToObject(o, "end_ns", (double)row->end_ns);
   cJSON_AddNumberToObject(o, "events", (double)row->events);
   cJSON_AddNumberToObject(o, "lost", (double)row->lost);
+  cJSON_AddNumberToObject(o, "unstored", (double)row->unstored);
   cJSON_AddNumberToObject(o, "tasks", (double)row->tasks);
   if (row->error) cJSON_AddStringToObject(o, "error", row->error);
   if (row->shuffled) { /* exact: a seed may not fit a double */

@@ -7,32 +7,49 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/addr.h"
 
-/* The uid of the TCP socket whose local end is local and whose remote end is remote, as
- * /proc/net/tcp lists it ("sl local rem st ... uid ...", addresses as hex in memory order). */
+/* The uid of the TCP socket whose local end is local and whose remote end is remote, asked of
+ * the kernel by its four numbers (sock_diag over netlink: one exact answer, where reading
+ * /proc/net/tcp would be a walk that can miss sockets made or closed meanwhile). */
 static int tcp_owner(const struct sockaddr_in *local, const struct sockaddr_in *remote,
                      uid_t *uid) {
-  FILE *f = fopen("/proc/net/tcp", "re");
-  if (!f) return -errno;
-  char line[512];
+  int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (nl < 0) return -errno;
+  struct {
+    struct nlmsghdr h;
+    struct inet_diag_req_v2 r;
+  } req = {
+      .h = {.nlmsg_len = sizeof req, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+            .nlmsg_flags = NLM_F_REQUEST},
+      .r = {.sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u,
+            .id = {.idiag_sport = local->sin_port, .idiag_dport = remote->sin_port,
+                   .idiag_src = {local->sin_addr.s_addr}, .idiag_dst = {remote->sin_addr.s_addr},
+                   .idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}}},
+  };
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
   int rc = -ENOENT;
-  if (!fgets(line, sizeof line, f)) line[0] = 0; /* the header */
-  while (rc == -ENOENT && fgets(line, sizeof line, f)) {
-    unsigned la, lp, ra, rp, st, owner;
-    if (sscanf(line, " %*u: %x:%x %x:%x %x %*x:%*x %*x:%*x %*x %u", &la, &lp, &ra, &rp, &st,
-               &owner) != 6)
-      continue;
-    if (la == local->sin_addr.s_addr && lp == ntohs(local->sin_port) &&
-        ra == remote->sin_addr.s_addr && rp == ntohs(remote->sin_port)) {
-      *uid = (uid_t)owner;
+  if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    rc = -errno;
+  } else {
+    long buf[1024]; /* aligned for the headers */
+    ssize_t n = recv(nl, buf, sizeof buf, 0);
+    const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+    if (n < 0)
+      rc = -errno;
+    else if (NLMSG_OK(h, (size_t)n) && h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+             h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
+      *uid = ((const struct inet_diag_msg *)NLMSG_DATA(h))->idiag_uid;
       rc = 0;
     }
   }
-  fclose(f);
+  close(nl);
   return rc;
 }
 

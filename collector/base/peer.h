@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 /* The uid of the process at the other end of fd: SO_PEERCRED for a Unix socket; for a
- * loopback TCP connection, the owner of the peer's socket as the kernel lists it
- * (/proc/net/tcp, the way identd answers). 0, -ENOENT when it is not found (not local, or
+ * loopback TCP connection, the owner of the peer's socket as the kernel says it (sock_diag
+ * over netlink, the way identd answers). 0, -ENOENT when it is not found (not local, or
  * gone), -EAFNOSUPPORT for another kind of socket, or -errno. */
 int ltc_peer_uid(int fd, uid_t *uid);
 /* The peer of fd may be served: a process of this user or of root on this machine (a Unix

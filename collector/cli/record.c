@@ -132,11 +132,15 @@ static int record_one(ltc_store *store, const char *label, const run_opts *o) {
     }
   }
   ltc_ingest_result res = {0};
+  bool stored = true;
   if (cfd >= 0) {
     ltc_err err = {0};
     int rc = ltc_ingest_fd(store, cfd, label, &res, &err);
     close(cfd);
-    if (rc < 0) fprintf(stderr, "looptrace record: storing: %s\n", err.msg);
+    stored = rc == 0;
+    if (rc < 0)
+      fprintf(stderr, "looptrace record: storing: %s (%llu records could not be stored)\n",
+              err.msg, (unsigned long long)ltc_store_waiting(store));
   }
   if (!reaped) waitpid(pid, &status, 0);
   close(lfd);
@@ -158,7 +162,7 @@ static int record_one(ltc_store *store, const char *label, const run_opts *o) {
           (long long)res.session, label ? " (" : "", label ? label : "", label ? ")" : "",
           WIFSIGNALED(status) ? "aborted" : res.status, (unsigned long long)res.events,
           seed_note(o, note, sizeof note), res.error[0] ? ": " : "", res.error, o->db);
-  return code;
+  return code ? code : stored ? 0 : 1;
 }
 
 /* A seed for --shuffle random: below 2^53, so that it survives a trip through JSON and

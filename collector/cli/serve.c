@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "lt/wire.h"
 #include "serve/daemon.h"
 
 #define CLIENT_MAX_RECORDS (256 * 1024) /* live records queued for one client, by default */
@@ -29,12 +30,22 @@ static const char serve_usage[] =
     "  --ingest SPEC where programs stream to (default: a Unix socket of your own, printed at\n"
     "                start); programs find it with LOOPTRACE=SPEC. TCP binds only the address\n"
     "                given (use 127.0.0.1 for this machine alone); port 0 picks a free one.\n"
+    "  Bounds on what programs streaming to it may take (each refusal is counted in\n"
+    "  GET /api/status):\n"
+    "  --max-connections N  producers at once (default 4096; at the limit, the one that has\n"
+    "                waited longest for its hello makes room)\n"
+    "  --hello-timeout S    seconds a new connection has to send its hello (default 10)\n"
+    "  --max-chunk BYTES    one chunk of a stream, at most (default 1M; K, M, G allowed)\n"
+    "  --max-buffered BYTES unfinished chunks held over all connections (default 64M): past\n"
+    "                it, the stream that holds most is ended\n"
     "  SIGTERM or ^C stops it: streams still running are stored as interrupted.\n";
 
 typedef struct serve_args {
   const char *ingest[MAX_INGEST];
   size_t ningest;
-  size_t client_queue;
+  size_t client_queue, max_connections;
+  int64_t hello_timeout_ns;
+  uint64_t max_chunk, max_buffered;
   const char *origins[16];
   size_t norigins;
 } serve_args;
@@ -54,24 +65,70 @@ static int take_ingest(void *user, const char *v) {
   return 0;
 }
 
-static int take_client_queue(void *user, const char *v) {
+/* A count from 1 to max, or bytes with an optional K, M or G after them. */
+static int count(const char *v, unsigned long long max, bool bytes, unsigned long long *out) {
   char *end;
-  long n = strtol(v, &end, 10);
-  if (end == v || *end || n <= 0) return -1;
+  unsigned long long n = strtoull(v, &end, 10);
+  if (bytes && (*end == 'K' || *end == 'M' || *end == 'G'))
+    n <<= *end == 'K' ? 10 : *end == 'M' ? 20 : 30, end++;
+  if (end == v || *end || v[0] == '-' || n == 0 || n > max) return -1;
+  *out = n;
+  return 0;
+}
+
+static int take_client_queue(void *user, const char *v) {
+  unsigned long long n;
+  if (count(v, 1ull << 30, false, &n) < 0) return -1;
   ((serve_args *)user)->client_queue = (size_t)n;
+  return 0;
+}
+
+static int take_max_connections(void *user, const char *v) {
+  unsigned long long n;
+  if (count(v, 1 << 20, false, &n) < 0) return -1;
+  ((serve_args *)user)->max_connections = (size_t)n;
+  return 0;
+}
+
+static int take_hello_timeout(void *user, const char *v) {
+  unsigned long long n;
+  if (count(v, 86400, false, &n) < 0) return -1;
+  ((serve_args *)user)->hello_timeout_ns = (int64_t)n * 1000000000;
+  return 0;
+}
+
+static int take_max_chunk(void *user, const char *v) {
+  unsigned long long n;
+  if (count(v, LT_WIRE_MAX_CHUNK, true, &n) < 0) return -1;
+  ((serve_args *)user)->max_chunk = n;
+  return 0;
+}
+
+static int take_max_buffered(void *user, const char *v) {
+  unsigned long long n;
+  if (count(v, 1ull << 40, true, &n) < 0) return -1;
+  ((serve_args *)user)->max_buffered = n;
   return 0;
 }
 
 int ltc_cmd_serve(int argc, char **argv) {
   const char *db = NULL, *http = "127.0.0.1:7777", *web_root = NULL;
   bool allow_remote = false;
-  serve_args a = {.client_queue = CLIENT_MAX_RECORDS};
+  serve_args a = {.client_queue = CLIENT_MAX_RECORDS,
+                  .max_connections = LTC_DEFAULT_MAX_CONNECTIONS,
+                  .hello_timeout_ns = LTC_DEFAULT_HELLO_TIMEOUT_NS,
+                  .max_chunk = LTC_DEFAULT_MAX_CHUNK,
+                  .max_buffered = LTC_DEFAULT_MAX_BUFFERED};
   const ltc_opt opts[] = {LTC_OPT_VALUE("--db", &db),
                           LTC_OPT_VALUE("--http", &http),
                           LTC_OPT_VALUE("--web", &web_root),
                           LTC_OPT_TAKE("--ingest", take_ingest),
                           LTC_OPT_TAKE("--client-queue", take_client_queue),
                           LTC_OPT_TAKE("--allow-origin", take_origin),
+                          LTC_OPT_TAKE("--max-connections", take_max_connections),
+                          LTC_OPT_TAKE("--hello-timeout", take_hello_timeout),
+                          LTC_OPT_TAKE("--max-chunk", take_max_chunk),
+                          LTC_OPT_TAKE("--max-buffered", take_max_buffered),
                           LTC_OPT_FLAG("--allow-remote", &allow_remote),
                           LTC_OPT_END};
   ltc_cmdline c = {"serve", serve_usage, opts, NULL, &a};
@@ -88,7 +145,9 @@ int ltc_cmd_serve(int argc, char **argv) {
   ltc_daemon_config cfg = {.db = db, .http = http, .web_root = web_root, .ingest = a.ingest,
                            .ningest = a.ningest, .client_queue = a.client_queue,
                            .allow_origin = a.origins, .nallow_origin = a.norigins,
-                           .allow_remote = allow_remote};
+                           .allow_remote = allow_remote, .max_connections = a.max_connections,
+                           .hello_timeout_ns = a.hello_timeout_ns,
+                           .max_chunk = (uint32_t)a.max_chunk, .max_buffered = a.max_buffered};
   if (allow_remote)
     fprintf(stderr, "looptrace serve: --allow-remote: whoever reaches a non-loopback address "
                     "given can read, relabel and delete every session, and stream into it\n");

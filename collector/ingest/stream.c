@@ -11,6 +11,7 @@ struct ltc_stream {
   ltc_reader *r;
   char *label;
   int64_t session;
+  const char *abandoned; /* why the collector ended it (ltc_stream_abandon), or NULL */
   int err;     /* the store failed (the stream is dead): what it said is in why */
   ltc_err why;
   bool corrupt;
@@ -39,6 +40,12 @@ void ltc_stream_observe(ltc_stream *s,
 }
 
 int64_t ltc_stream_session(const ltc_stream *s) { return s->session; }
+uint64_t ltc_stream_events(const ltc_stream *s) { return ltc_reader_events(s->r); }
+bool ltc_stream_corrupt(const ltc_stream *s) { return s->corrupt; }
+uint64_t ltc_stream_pending(const ltc_stream *s) { return ltc_reader_pending(s->r); }
+void ltc_stream_set_max_chunk(ltc_stream *s, uint32_t bytes) {
+  ltc_reader_set_max_chunk(s->r, bytes);
+}
 
 ltc_stream *ltc_stream_new(ltc_store *store, const char *label) {
   ltc_stream *s = calloc(1, sizeof *s);
@@ -73,7 +80,10 @@ int ltc_stream_finish(ltc_stream *s, bool interrupted, ltc_stream_result *res, l
   res->events = ltc_reader_events(s->r);
   res->lost = ltc_reader_lost(s->r);
   if (ltc_reader_saw_end(s->r)) res->events--; /* the END record is not stored */
-  if (st == LTC_STREAM_CLEAN) {
+  if (s->abandoned) {
+    res->status = "truncated";
+    snprintf(res->error, sizeof res->error, "%s", s->abandoned);
+  } else if (st == LTC_STREAM_CLEAN) {
     res->status = "complete";
   } else if (st == LTC_STREAM_CORRUPT) {
     res->status = "truncated";
@@ -99,4 +109,9 @@ int ltc_stream_finish(ltc_stream *s, bool interrupted, ltc_stream_result *res, l
   free(s->label);
   free(s);
   return rc;
+}
+
+int ltc_stream_abandon(ltc_stream *s, const char *why, ltc_stream_result *res, ltc_err *err) {
+  s->abandoned = why;
+  return ltc_stream_finish(s, false, res, err);
 }

@@ -1,10 +1,12 @@
 /* daemon.c: the collector daemon (see daemon.h). Its main thread is the ingest: any number
- * of traced programs stream to its listeners (ingest/listen.h); this thread decodes every
- * stream (epoll, one ltc_stream per connection), owns the single SQLite writer (committing at
- * least every LTC_COMMIT_EVERY_NS), copies live records to the hub for the clients that
- * subscribe, and carries out the web thread's commands (subscribe, label, delete). The web UI,
- * the JSON API and the websockets run in web.c's thread. SIGTERM / SIGINT end the streams
- * still running as "interrupted", commit everything and return 0. */
+ * of traced programs stream to its listeners (ingest/listen.h), read and stored by
+ * producers.c; this thread owns the single SQLite writer (committing at least every
+ * LTC_COMMIT_EVERY_NS), and carries out the web thread's commands (subscribe, label, delete).
+ * The web UI, the JSON API and the websockets run in web.c's thread. When a commit fails (a
+ * full disk) nothing is lost: reading stops, what was taken in waits, the commit is tried
+ * again every second, and every client is told. SIGTERM / SIGINT end the streams still
+ * running as "interrupted", commit everything and return 0 (1 when something could not be
+ * stored, which it says). */
 #define _GNU_SOURCE
 #include "serve/daemon.h"
 
@@ -15,36 +17,19 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/jsonbuf.h"
 #include "base/clock.h"
-#include "base/peer.h"
 #include "ingest/listen.h"
-#include "ingest/stream.h"
 #include "serve/hub.h"
+#include "serve/producers.h"
 #include "serve/web.h"
 
-#define MAX_CONNECTIONS 4096
 #define MAX_LISTENERS 8
-
-/* A track's next sequence number: where a new subscriber's backlog ends on it. */
-typedef struct track_seq {
-  uint32_t track;
-  uint64_t next_seq;
-} track_seq;
-
-/* One producer's connection: its stream, and what the live fan-out needs of it. */
-typedef struct conn {
-  int fd;
-  ltc_stream *stream;
-  int64_t session;
-  ltc_hub_batch *batch; /* records of this read, while a client subscribes */
-  track_seq *tracks;    /* every track the stream has, in the order they came */
-  uint32_t ntracks, captracks;
-  bool oom;             /* a track could not be noted: subscribers are told to resync */
-} conn;
+#define RETRY_EVERY_NS 1000000000 /* a commit that failed is tried again this often */
+#define RESERVE_BYTES (1u << 20)
 
 typedef enum { TAG_SIGNAL = 1, TAG_LISTENER, TAG_CONN, TAG_COMMAND } tag;
 
@@ -54,55 +39,14 @@ static void watch(int ep, int fd, tag t, void *ptr) {
   epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* ---- the live fan-out ---- */
-
-static track_seq *track_of(conn *c, uint32_t track) {
-  for (uint32_t i = c->ntracks; i-- > 0;) /* the newest tracks are the busiest */
-    if (c->tracks[i].track == track) return &c->tracks[i];
-  if (c->ntracks == c->captracks) {
-    uint32_t cap = c->captracks ? c->captracks * 2 : 8;
-    track_seq *n = realloc(c->tracks, cap * sizeof *n);
-    if (!n) return NULL;
-    c->tracks = n;
-    c->captracks = cap;
-  }
-  c->tracks[c->ntracks] = (track_seq){track, 0};
-  return &c->tracks[c->ntracks++];
-}
-
-/* Every stored record passes here: its track's next seq is noted, and while a client
- * subscribes to the session it is copied into this read's batch. */
-static void observe(void *user, const ltc_event *e, const ltc_reader *r) {
-  conn *c = user;
-  track_seq *t = track_of(c, e->track);
-  if (t)
-    t->next_seq = e->seq + 1;
-  else
-    c->oom = true;
-  if (!c->batch || ltc_kind_defines(e->kind)) return;
-  ltc_resolver res = ltc_resolver_of_reader(r);
-  ltc_event_text text;
-  ltc_event_text_of(&res, e, &text);
-  if (ltc_hub_batch_add(c->batch, e, &text) < 0) {
-    /* out of memory: the client will see a gap; say so by ending its subscription */
-    ltc_hub_batch_unref(c->batch);
-    c->batch = NULL;
-  }
-}
-
-static void conn_free(conn *c) {
-  close(c->fd); /* closing removes it from epoll */
-  free(c->tracks);
-  free(c);
-}
-
 typedef struct daemon_state {
   ltc_store *store;
   ltc_hub *hub;
-  conn **conns;
-  int nconns;
-  unsigned long refused_user; /* producers of another user, refused */
+  ltc_producers *producers;
+  ltc_hub_status status; /* the store's part; producers.c fills the rest */
 } daemon_state;
+
+/* ---- the web thread's commands ---- */
 
 /* The reply to a command: its session, or why it failed. */
 static char *command_reply(const ltc_hub_cmd *cmd, int rc, const ltc_err *err) {
@@ -119,27 +63,7 @@ static char *command_reply(const ltc_hub_cmd *cmd, int rc, const ltc_err *err) {
 static int subscribe(daemon_state *d, const ltc_hub_cmd *cmd, ltc_err *err) {
   ltc_hub_item *it = calloc(1, sizeof *it);
   int rc = it ? ltc_store_commit(d->store, err) : ltc_fail(err, -ENOMEM, "out of memory");
-  for (int k = 0; rc == 0 && k < d->nconns; k++) {
-    conn *c = d->conns[k];
-    if (c->session != cmd->session) continue;
-    if (c->oom) {
-      rc = ltc_fail(err, -ENOMEM, "out of memory following session %lld live",
-                    (long long)cmd->session);
-      break;
-    }
-    it->live = true;
-    it->ntracks = c->ntracks;
-    it->tracks = malloc((c->ntracks + 1) * sizeof *it->tracks);
-    it->until = malloc((c->ntracks + 1) * sizeof *it->until);
-    if (!it->tracks || !it->until) {
-      rc = ltc_fail(err, -ENOMEM, "out of memory");
-      break;
-    }
-    for (uint32_t i = 0; i < c->ntracks; i++) {
-      it->tracks[i] = c->tracks[i].track;
-      it->until[i] = c->tracks[i].next_seq;
-    }
-  }
+  if (rc == 0) rc = ltc_producers_mark_live(d->producers, cmd->session, it, err);
   if (rc < 0) {
     ltc_hub_item_free(it);
     return rc;
@@ -177,59 +101,54 @@ static void run_command(daemon_state *d, const ltc_hub_cmd *cmd) {
   if (!cmd->internal) ltc_hub_reply(d->hub, cmd->client, command_reply(cmd, rc, &err));
 }
 
-/* Reads what a producer sent: stores it, and hands it live to subscribers. */
-static bool conn_read(daemon_state *d, conn *c, uint8_t *buf, size_t cap, uint64_t *stored) {
-  ssize_t got = read(c->fd, buf, cap);
-  if (got < 0 && (errno == EAGAIN || errno == EINTR)) return true;
-  if (c->session && ltc_hub_watched(d->hub, c->session))
-    c->batch = ltc_hub_batch_new(c->session);
-  ltc_err err = {0};
-  int rc = got > 0 ? ltc_stream_feed(c->stream, buf, (size_t)got, &err) : 0;
-  if (c->batch) {
-    if (c->batch->n)
-      ltc_hub_publish(d->hub, c->batch);
-    else
-      ltc_hub_batch_unref(c->batch);
-    c->batch = NULL;
+/* ---- committing, and saying how it goes ---- */
+
+/* {"type": "store", "ok": ..., "error": ..., "waiting": N}: to every client, when the store's
+ * state changes. */
+static void push_store_state(daemon_state *d) {
+  ltc_jsonbuf b = {0};
+  ltc_jsonbuf_printf(&b, "{\"type\":\"store\",\"ok\":%s,\"waiting\":%llu",
+                     d->status.store_ok ? "true" : "false",
+                     (unsigned long long)d->status.waiting);
+  if (!d->status.store_ok) {
+    ltc_jsonbuf_puts(&b, ",\"error\":");
+    ltc_jsonbuf_string(&b, d->status.store_error, SIZE_MAX);
   }
-  if (!c->session && (c->session = ltc_stream_session(c->stream)))
-    ltc_hub_changed(d->hub, c->session); /* a new session: browsers list it at once */
-  if (got > 0 && rc == 0) return true;
-  /* the program ended its stream (or died), or storing failed: this session is done */
-  ltc_stream_result res;
-  if (rc < 0) fprintf(stderr, "looptrace serve: storing: %s\n", err.msg);
-  if (ltc_stream_finish(c->stream, false, &res, &err) < 0 && rc == 0)
-    fprintf(stderr, "looptrace serve: storing: %s\n", err.msg);
-  if (res.session) {
-    (*stored)++;
-    ltc_hub_changed(d->hub, res.session);
-  }
-  return false;
+  ltc_jsonbuf_put(&b, "}", 1);
+  const char *text = ltc_jsonbuf_text(&b);
+  if (text) ltc_hub_broadcast(d->hub, strdup(text));
+  ltc_jsonbuf_free(&b);
 }
 
-static void accept_all(daemon_state *d, int ep, const ltc_listener *l, bool remote_ok) {
-  int fd;
-  while ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-    /* A producer of another local user is refused: streams go into this user's database,
-     * and the user would read them as their own. */
-    if (!ltc_peer_allowed(fd, remote_ok)) {
-      d->refused_user++;
-      close(fd); /* the program says once that it goes on untraced */
-      continue;
-    }
-    conn *c = d->nconns < MAX_CONNECTIONS ? calloc(1, sizeof *c) : NULL;
-    if (c) c->stream = ltc_stream_new(d->store, NULL);
-    if (!c || !c->stream) {
-      free(c); /* refused: the program says once that it goes on untraced */
-      close(fd);
-      continue;
-    }
-    ltc_stream_observe(c->stream, observe, c);
-    c->fd = fd;
-    d->conns[d->nconns++] = c;
-    watch(ep, fd, TAG_CONN, c);
+/* Commits; when that fails, reading stops until a commit succeeds again. */
+static void commit(daemon_state *d, int64_t now) {
+  ltc_err err = {0};
+  int rc = ltc_store_commit(d->store, &err);
+  bool was_ok = d->status.store_ok;
+  d->status.waiting = ltc_store_waiting(d->store);
+  if (rc < 0 && was_ok) {
+    d->status.store_ok = false;
+    d->status.store_since_ns = now;
+    snprintf(d->status.store_error, sizeof d->status.store_error, "%s", err.msg);
+    fprintf(stderr, "looptrace serve: cannot store: %s; %llu records wait, reading stops, and "
+                    "storing is tried again every second\n",
+            err.msg, (unsigned long long)d->status.waiting);
+    ltc_producers_pause(d->producers, true);
+    push_store_state(d);
+  } else if (rc == 0 && !was_ok) {
+    d->status.store_ok = true;
+    d->status.store_error[0] = 0;
+    fprintf(stderr, "looptrace serve: storing again, after %.1f s\n",
+            (double)(now - d->status.store_since_ns) / 1e9);
+    ltc_producers_pause(d->producers, false);
+    push_store_state(d);
   }
+  ltc_hub_status st = d->status;
+  ltc_producers_status(d->producers, &st);
+  ltc_hub_set_status(d->hub, &st);
 }
+
+/* ---- starting and stopping ---- */
 
 static int open_listeners(int ep, const ltc_daemon_config *cfg, ltc_listener *ls, int *nl) {
   char sock[300], spec[310];
@@ -259,6 +178,19 @@ static int open_listeners(int ep, const ltc_daemon_config *cfg, ltc_listener *ls
   return 0;
 }
 
+/* The last commit, once every stream has ended: what cannot be stored now is said, and makes
+ * the exit status 1. */
+static int last_commit(daemon_state *d) {
+  ltc_err err = {0}, why = {0};
+  if (ltc_store_commit(d->store, &err) == 0) return 0;
+  uint64_t unstored = ltc_store_waiting(d->store);
+  int rc = ltc_store_give_up(d->store, &unstored, &why);
+  fprintf(stderr, "looptrace serve: %llu records could not be stored: %s (%s)\n",
+          (unsigned long long)unstored, err.msg,
+          rc == 0 ? "their sessions say so" : "nor could their sessions be marked");
+  return 1;
+}
+
 int ltc_daemon_run(const ltc_daemon_config *cfg) {
   ltc_err err = {0};
   ltc_store *store;
@@ -280,10 +212,20 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
   ltc_listener listeners[MAX_LISTENERS];
   int nl = 0, status = 0;
   ltc_hub *hub = ltc_hub_new(NULL, NULL, cfg->client_queue);
+  ltc_producers_config pc = {.store = store, .hub = hub, .ep = ep, .tag = TAG_CONN,
+                             .allow_remote = cfg->allow_remote,
+                             .max_connections = cfg->max_connections,
+                             .hello_timeout_ns = cfg->hello_timeout_ns,
+                             .max_chunk = cfg->max_chunk, .max_buffered = cfg->max_buffered};
+  daemon_state d = {.store = store, .hub = hub, .producers = ltc_producers_new(&pc),
+                    .status = {.store_ok = true}};
   if (ltc_store_checkpoint_in_background(store, cfg->db, &err) < 0)
     fprintf(stderr, "looptrace serve: checkpoints stay in the writer: %s\n", err.msg);
+  /* room for saying what a full disk lost, should it come to that (ltc_store_give_up) */
+  if (ltc_store_keep_reserve(store, cfg->db, RESERVE_BYTES, &err) < 0)
+    fprintf(stderr, "looptrace serve: %s\n", err.msg);
   ltc_web *web = NULL;
-  if (!hub || open_listeners(ep, cfg, listeners, &nl) < 0) status = 1;
+  if (!hub || !d.producers || open_listeners(ep, cfg, listeners, &nl) < 0) status = 1;
   if (status == 0) {
     watch(ep, ltc_hub_command_fd(hub), TAG_COMMAND, NULL);
     ltc_web_config wc = {.http = cfg->http, .root = cfg->web_root, .db = cfg->db, .hub = hub,
@@ -300,11 +242,7 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
   }
   fflush(stdout);
 
-  static conn *conns[MAX_CONNECTIONS];
-  daemon_state d = {.store = store, .hub = hub, .conns = conns};
-  uint64_t stored = 0;
-  static uint8_t buf[1 << 16];
-  int64_t last_commit = ltc_now_ns();
+  int64_t last_commit_ns = ltc_now_ns();
   bool stop = status != 0;
   while (!stop) {
     struct epoll_event evs[64];
@@ -321,37 +259,25 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
           ltc_hub_cmd_free(cmd);
         }
       } else if (t == TAG_LISTENER) {
-        accept_all(&d, ep, ptr, cfg->allow_remote);
+        ltc_producers_accept(d.producers, ptr);
       } else {
-        conn *c = ptr;
-        if (conn_read(&d, c, buf, sizeof buf, &stored)) continue;
-        for (int k = 0; k < d.nconns; k++)
-          if (conns[k] == c) conns[k] = conns[--d.nconns];
-        conn_free(c);
+        ltc_producers_read(d.producers, ptr);
       }
     }
-    if (ltc_now_ns() - last_commit >= LTC_COMMIT_EVERY_NS) {
-      if (ltc_store_commit(store, &err) < 0)
-        fprintf(stderr, "looptrace serve: commit: %s\n", err.msg);
-      for (int k = 0; k < d.nconns; k++) /* counts and times moved: browsers see progress */
-        if (conns[k]->session) ltc_hub_changed(hub, conns[k]->session);
-      last_commit = ltc_now_ns();
+    int64_t now = ltc_now_ns();
+    if (now - last_commit_ns >= (d.status.store_ok ? LTC_COMMIT_EVERY_NS : RETRY_EVERY_NS)) {
+      commit(&d, now);
+      ltc_producers_tick(d.producers, now);
+      last_commit_ns = now;
     }
-    if (hub) ltc_hub_flush(hub);
+    ltc_hub_flush(hub);
   }
   /* Stopping: what is still streaming is stored as interrupted; all of it committed. */
-  int interrupted = 0;
-  for (int k = 0; k < d.nconns; k++) {
-    ltc_stream_result res;
-    ltc_stream_finish(conns[k]->stream, true, &res, NULL);
-    if (res.session) interrupted++;
-    conn_free(conns[k]);
-  }
-  if (ltc_store_commit(store, &err) < 0) {
-    fprintf(stderr, "looptrace serve: commit: %s\n", err.msg);
-    status = 1;
-  }
+  int interrupted = d.producers ? ltc_producers_interrupt_all(d.producers) : 0;
+  if (last_commit(&d) != 0) status = 1;
+  uint64_t stored = d.producers ? ltc_producers_stored(d.producers) : 0;
   ltc_web_stop(web);
+  ltc_producers_free(d.producers);
   ltc_hub_free(hub);
   ltc_store_close(store);
   for (int l = 0; l < nl; l++) ltc_listener_close(&listeners[l]);

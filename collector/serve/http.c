@@ -14,25 +14,22 @@
 #include "api/jsonbuf.h"
 #include "serve/web-int.h"
 
-/* Sends status with body (taken) as the reply, in pieces as the socket takes them. */
+/* Sends status with body (taken) as the reply, in pieces as the socket takes them: the headers
+ * at its first chance to write (the reply of a read the query threads answered comes from
+ * outside any callback of the connection's own). */
 static int http_reply(struct lws *wsi, conn *c, unsigned status, const char *type, char *body,
                       size_t len) {
-  unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
   if (!body) {
     body = strdup("{\"error\":\"out of memory\"}");
     len = body ? strlen(body) : 0;
     status = 500;
   }
-  if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
-      lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                   (const unsigned char *)"no-store", 8, &p, end) ||
-      lws_finalize_write_http_header(wsi, start, &p, end)) {
-    free(body);
-    return -1;
-  }
+  free(c->body);
   c->body = body;
   c->body_len = len;
   c->body_off = 0;
+  c->status = status;
+  c->type = type;
   lws_callback_on_writable(wsi);
   return 0;
 }
@@ -71,6 +68,17 @@ int ltc_http_error(struct lws *wsi, conn *c, unsigned status, const char *messag
 int ltc_http_writable(struct lws *wsi, conn *c) {
   if (!c->body) return 0;
   unsigned char buf[LWS_PRE + 16384];
+  if (c->status) {
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    if (lws_add_http_common_headers(wsi, c->status, c->type, c->body_len, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+      return -1;
+    c->status = 0;
+    lws_callback_on_writable(wsi); /* the body, at the next chance */
+    return 0;
+  }
   size_t n = c->body_len - c->body_off;
   if (n > sizeof buf - LWS_PRE) n = sizeof buf - LWS_PRE;
   memcpy(buf + LWS_PRE, c->body + c->body_off, n);
@@ -102,40 +110,83 @@ static cJSON *url_args(struct lws *wsi) {
   return o;
 }
 
-/* GET /api/sessions/N/export?format=chrome|jsonl: written to an unlinked temporary file and
- * sent from there, so a session of millions of records is never one string in memory. */
+/* Hands job (taken) to the query threads: the reply comes in ltc_http_answer. */
+static int http_submit(ltc_web *w, struct lws *wsi, conn *c, ltc_query_job *job) {
+  if (!job) return ltc_http_error(wsi, c, 500, "out of memory");
+  job->owner = c->serial;
+  job->request = -1;
+  job->http = true;
+  if (ltc_queries_submit(w->queries, job) < 0) {
+    ltc_query_job_free(job);
+    return ltc_http_error(wsi, c, 503, "too many reads of this connection at once");
+  }
+  c->waiting = true;
+  c->next = w->http;
+  w->http = c;
+  return 0;
+}
+
+/* The read op with args (taken), for the query threads. */
+static int http_read(ltc_web *w, struct lws *wsi, conn *c, const char *op, cJSON *args) {
+  ltc_query_job *job = calloc(1, sizeof *job);
+  if (job && !(job->op = strdup(op))) {
+    free(job);
+    job = NULL;
+  }
+  if (job)
+    job->args = args;
+  else
+    cJSON_Delete(args);
+  return http_submit(w, wsi, c, job);
+}
+
+static void unwait(ltc_web *w, conn *c) {
+  for (conn **p = &w->http; *p; p = &(*p)->next)
+    if (*p == c) {
+      *p = c->next;
+      break;
+    }
+  c->waiting = false;
+}
+
+void ltc_http_answer(ltc_web *w, ltc_query_job *job) {
+  conn *c = w->http;
+  while (c && c->serial != job->owner) c = c->next;
+  if (!c) return; /* gone meanwhile */
+  unwait(w, c);
+  if (job->path[0]) {
+    int served = lws_serve_http_file(c->wsi, job->path,
+                                     job->export_chrome ? "application/json"
+                                                        : "application/x-ndjson",
+                                     NULL, 0);
+    if (served < 0) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return; /* lws holds the file open: the job's free unlinks it */
+  }
+  http_reply(c->wsi, c, (unsigned)job->status, "application/json", job->reply,
+             job->reply ? strlen(job->reply) : 0);
+  job->reply = NULL; /* taken */
+}
+
+/* GET /api/sessions/N/export?format=chrome|jsonl: written by a query thread to a temporary
+ * file and sent from there, so a session of millions of records is never one string in
+ * memory, nor its writing a wait for other clients. */
 static int http_export(ltc_web *w, struct lws *wsi, conn *c, int64_t id, const char *format) {
   bool chrome = strcmp(format, "chrome") == 0;
   if (!chrome && strcmp(format, "jsonl") != 0)
     return ltc_http_error(wsi, c, 400, "format is chrome or jsonl");
-  char path[] = "/tmp/looptrace-export-XXXXXX";
-  int fd = mkstemp(path);
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    if (fd >= 0) close(fd), unlink(path);
-    return ltc_http_error(wsi, c, 500, "cannot make a temporary file");
+  ltc_query_job *job = calloc(1, sizeof *job);
+  if (job) {
+    job->session = id;
+    job->export_chrome = chrome;
+    job->export_jsonl = !chrome;
   }
-  ltc_err err = {0};
-  int rc = ltc_export_session(w->store, id, chrome, f, &err);
-  if (fclose(f) != 0 && rc == 0) rc = ltc_fail(&err, -EIO, "writing the export failed");
-  if (rc < 0) {
-    unlink(path);
-    return ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(rc), err.msg);
-  }
-  int served = lws_serve_http_file(wsi, path, chrome ? "application/json" : "application/x-ndjson",
-                                   NULL, 0);
-  unlink(path); /* lws holds it open */
-  return served < 0 ? -1 : 0;
+  return http_submit(w, wsi, c, job);
 }
 
 static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
+  if (strcmp(path, "/api/status") == 0) return http_json(wsi, c, 200, ltc_web_status(w));
   if (strcmp(path, "/api/diff") == 0 || strcmp(path, "/api/orderings") == 0) { /* api_compare.c */
-    cJSON *args = url_args(wsi);
-    ltc_err err = {0};
-    cJSON *result = ltc_api_read(w->store, path + 5, args, &err);
-    cJSON_Delete(args);
-    return result ? http_json(wsi, c, 200, result)
-                  : ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(err.code), err.msg);
+    return http_read(w, wsi, c, path + 5, url_args(wsi));
   }
   const char *rest = path + strlen("/api/sessions");
   if (strncmp(path, "/api/sessions", 13) != 0 || (*rest && *rest != '/'))
@@ -168,11 +219,7 @@ static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
     cJSON_Delete(args);
     return ltc_http_error(wsi, c, 404, "no such API route (docs/api.md)");
   }
-  ltc_err err = {0};
-  cJSON *result = ltc_api_read(w->store, op, args, &err);
-  cJSON_Delete(args);
-  return result ? http_json(wsi, c, 200, result)
-                : ltc_http_error(wsi, c, (unsigned)ltc_err_http_status(err.code), err.msg);
+  return http_read(w, wsi, c, op, args);
 }
 
 static const char *mime_of(const char *path) {
@@ -221,7 +268,11 @@ int ltc_http_request(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
   return http_static(w, wsi, c, path);
 }
 
-void ltc_http_closed(conn *c) {
+void ltc_http_closed(ltc_web *w, conn *c) {
+  if (c->waiting) {
+    unwait(w, c);
+    ltc_queries_forget(w->queries, c->serial);
+  }
   free(c->body);
   c->body = NULL;
 }

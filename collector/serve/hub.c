@@ -35,6 +35,7 @@ struct ltc_hub {
   bool pending_wake;
   void (*wake)(void *user);
   void *wake_user;
+  ltc_hub_status status;
 };
 
 ltc_hub *ltc_hub_new(void (*wake)(void *user), void *user, size_t client_max_records) {
@@ -50,6 +51,7 @@ ltc_hub *ltc_hub_new(void (*wake)(void *user), void *user, size_t client_max_rec
   h->wake_user = user;
   h->client_max_records = client_max_records;
   h->next_client = 1;
+  h->status.store_ok = true;
   return h;
 }
 
@@ -266,6 +268,35 @@ void ltc_hub_subscribe(ltc_hub *h, uint64_t id, int64_t session, bool on, ltc_hu
   else
     ltc_hub_item_free(item);
   pthread_mutex_unlock(&h->lock);
+}
+
+void ltc_hub_set_status(ltc_hub *h, const ltc_hub_status *st) {
+  pthread_mutex_lock(&h->lock);
+  h->status = *st;
+  pthread_mutex_unlock(&h->lock);
+}
+
+void ltc_hub_get_status(ltc_hub *h, ltc_hub_status *st) {
+  pthread_mutex_lock(&h->lock);
+  *st = h->status;
+  pthread_mutex_unlock(&h->lock);
+}
+
+void ltc_hub_broadcast(ltc_hub *h, char *text) {
+  pthread_mutex_lock(&h->lock);
+  for (client *c = h->clients; c; c = c->next) {
+    ltc_hub_item *it = calloc(1, sizeof *it);
+    char *copy = it ? strdup(text) : NULL;
+    if (!copy) {
+      free(it);
+      continue;
+    }
+    it->kind = LTC_ITEM_TEXT;
+    it->text = copy;
+    enqueue(h, c, it);
+  }
+  pthread_mutex_unlock(&h->lock);
+  free(text);
 }
 
 void ltc_hub_reply(ltc_hub *h, uint64_t id, char *text) {

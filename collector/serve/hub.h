@@ -71,6 +71,40 @@ typedef struct ltc_hub_cmd {
   struct ltc_hub_cmd *next;
 } ltc_hub_cmd;
 
+/* What the daemon says of itself (GET /api/status): set by the ingest thread, read by the
+ * web thread. The refusals are counted since the daemon started. */
+#define LTC_REFUSAL_MAP(XX)                                                                    \
+  XX(OTHER_USER, "other_user")       /* a producer of another local user */                    \
+  XX(TOO_MANY, "too_many")           /* connections beyond --max-connections */                \
+  XX(NO_HELLO, "no_hello")           /* no hello within --hello-timeout */                     \
+  XX(CORRUPT, "corrupt")             /* a stream that stopped making sense (or a chunk over */ \
+                                     /* --max-chunk): its valid prefix is kept */              \
+  XX(BUFFERS_FULL, "buffers_full")   /* the connection held most when all held too much */     \
+  XX(STORE_FAILED, "store_failed")   /* its session could not be begun */
+typedef enum ltc_refusal {
+#define LTC__REFUSAL(name, text) LTC_REFUSED_##name,
+  LTC_REFUSAL_MAP(LTC__REFUSAL)
+#undef LTC__REFUSAL
+  LTC_REFUSED_COUNT
+} ltc_refusal;
+
+typedef struct ltc_hub_status {
+  bool store_ok;          /* the last commit succeeded */
+  char store_error[512];  /* why it did not */
+  int64_t store_since_ns; /* since when (CLOCK_MONOTONIC) it has not */
+  uint64_t waiting;       /* records taken in and not yet stored */
+  uint64_t connections;   /* producers connected now */
+  uint64_t buffered;      /* bytes held of unfinished chunks, over all connections */
+  uint64_t refused[LTC_REFUSED_COUNT];
+} ltc_hub_status;
+
+/* The ingest thread's status (copied), and a push of the store's state to every client
+ * when it changes. */
+void ltc_hub_set_status(ltc_hub *h, const ltc_hub_status *st);
+void ltc_hub_get_status(ltc_hub *h, ltc_hub_status *st);
+/* Queues text (taken) for every client. */
+void ltc_hub_broadcast(ltc_hub *h, char *text);
+
 /* wake is called (from the ingest thread) after anything was queued for the web thread. */
 ltc_hub *ltc_hub_new(void (*wake)(void *user), void *user, size_t client_max_records);
 void ltc_hub_free(ltc_hub *h);

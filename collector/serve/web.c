@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/addr.h"
+#include "base/clock.h"
 #include "serve/web-int.h"
 
 const char *ltc_web_header(struct lws *wsi, int token, char *buf, size_t len) {
@@ -32,6 +33,54 @@ const char *ltc_web_refusal(ltc_web *w, struct lws *wsi) {
   return NULL;
 }
 
+cJSON *ltc_web_status(ltc_web *w) {
+  ltc_hub_status st;
+  ltc_hub_get_status(w->hub, &st);
+  cJSON *o = cJSON_CreateObject();
+  cJSON *store = cJSON_AddObjectToObject(o, "store");
+  cJSON_AddBoolToObject(store, "ok", st.store_ok);
+  cJSON_AddNumberToObject(store, "waiting", (double)st.waiting);
+  if (!st.store_ok) {
+    cJSON_AddStringToObject(store, "error", st.store_error);
+    cJSON_AddNumberToObject(store, "failing_for_s",
+                            (double)(ltc_now_ns() - st.store_since_ns) / 1e9);
+  }
+  cJSON *ingest = cJSON_AddObjectToObject(o, "ingest");
+  cJSON_AddNumberToObject(ingest, "connections", (double)st.connections);
+  cJSON_AddNumberToObject(ingest, "buffered", (double)st.buffered);
+  cJSON *refused = cJSON_AddObjectToObject(ingest, "refused");
+  static const char *const names[] = {
+#define LTC__REFUSAL(name, text) text,
+      LTC_REFUSAL_MAP(LTC__REFUSAL)
+#undef LTC__REFUSAL
+  };
+  for (int i = 0; i < LTC_REFUSED_COUNT; i++)
+    cJSON_AddNumberToObject(refused, names[i], (double)st.refused[i]);
+  cJSON *web = cJSON_AddObjectToObject(o, "web");
+  size_t clients = 0;
+  for (const conn *c = w->clients; c; c = c->next) clients++;
+  cJSON_AddNumberToObject(web, "clients", (double)clients);
+  cJSON *wr = cJSON_AddObjectToObject(web, "refused");
+  cJSON_AddNumberToObject(wr, "other_user", (double)w->access.refused_user);
+  cJSON_AddNumberToObject(wr, "host", (double)w->access.refused_host);
+  cJSON_AddNumberToObject(wr, "origin", (double)w->access.refused_origin);
+  return o;
+}
+
+/* Woken (lws_cancel_service) by the ingest thread or a query thread: what they queued goes
+ * to the clients it is for. */
+static void wakened(ltc_web *w) {
+  ltc_query_job *job;
+  while ((job = ltc_queries_take(w->queries))) {
+    if (job->http)
+      ltc_http_answer(w, job);
+    else
+      ltc_ws_answer(w, job);
+    ltc_query_job_free(job);
+  }
+  ltc_ws_wake(w);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len) {
   struct lws_context *ctx = lws_get_context(wsi);
@@ -46,6 +95,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       char path[1024];
       snprintf(path, sizeof path, "%s", (const char *)in);
       c->wsi = wsi;
+      if (!c->serial) c->serial = ++w->next_serial;
       return ltc_http_request(w, wsi, c, path);
     }
     case LWS_CALLBACK_HTTP_WRITEABLE: return ltc_http_writable(wsi, c);
@@ -53,19 +103,20 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* a reply never sent (a POST dropped) ends here */
-      ltc_http_closed(c);
+      ltc_http_closed(w, c);
       break;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: /* a websocket handshake */
       return ltc_web_refusal(w, wsi) ? -1 : 0;
     case LWS_CALLBACK_ESTABLISHED:
       c->wsi = wsi;
+      c->serial = ++w->next_serial;
       if (ltc_ws_established(w, c) < 0) return -1;
       break;
     case LWS_CALLBACK_RECEIVE: return ltc_ws_receive(w, c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE: return ltc_ws_writable(w, c);
     case LWS_CALLBACK_CLOSED: ltc_ws_closed(w, c); break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      if (w) ltc_ws_wake(w);
+      if (w) wakened(w);
       break;
     default: break;
   }
@@ -81,6 +132,8 @@ static const struct lws_protocols protocols[] = {
 static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
 static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "looptrace.v1", ""};
 
+static void wake(void *user);
+
 static void *run(void *arg) {
   ltc_web *w = arg;
   while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
@@ -88,9 +141,14 @@ static void *run(void *arg) {
   return NULL;
 }
 
-static void wake(void *user) { lws_cancel_service(((ltc_web *)user)->ctx); }
+static void wake(void *user) {
+  ltc_web *w = user;
+  if (w->ctx) lws_cancel_service(w->ctx);
+}
 
 static void destroy(ltc_web *w) {
+  ltc_queries_stop(w->queries); /* first: its threads wake the context */
+  w->queries = NULL;
   if (w->ctx) lws_context_destroy(w->ctx); /* closes every connection (CLOSED callbacks run) */
   ltc_store_close(w->store);
   free(w);
@@ -141,6 +199,12 @@ int ltc_web_start(const ltc_web_config *cfg, ltc_web **out, ltc_err *err) {
     destroy(w);
     return ltc_fail(err, -EADDRINUSE,
                     "cannot listen on %s (in use, or not an address of this machine)", cfg->http);
+  }
+  rc = ltc_queries_start(cfg->db, cfg->query_threads ? cfg->query_threads : 3, wake, w,
+                         &w->queries, err);
+  if (rc < 0) {
+    destroy(w);
+    return rc;
   }
   snprintf(w->origin, sizeof w->origin, "%s:%d", host, lws_get_vhost_listen_port(w->vhost));
   w->access.bound = addr;

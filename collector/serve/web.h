@@ -21,6 +21,7 @@ typedef struct ltc_web_config {
   const char *const *allow_origin; /* origins of web pages that may use the API too */
   size_t nallow_origin;
   bool allow_remote; /* the user means an address beyond loopback */
+  int query_threads; /* threads that answer the API's reads (0: 3) */
 } ltc_web_config;
 
 /* Listens and starts the thread. 0, or -errno with why in err. */
@@ -32,6 +33,7 @@ void ltc_web_stop(ltc_web *w);
 
 #define LTC_WEB_MAX_MESSAGE (1 << 20)  /* a websocket message from a client, at most */
 #define LTC_WEB_MAX_BACKLOG 200000     /* stored records a subscribe sends before live ones */
-#define LTC_WEB_MAX_OUTBOUND (256u << 20) /* bytes waiting for one client before it is dropped */
+#define LTC_WEB_MAX_OUTBOUND (64u << 20)   /* bytes waiting for one client: past it, it is dropped */
+#define LTC_WEB_MAX_OUTBOUND_ALL (256u << 20) /* ...for all: past it, the one with most is */
 
 #endif

@@ -15,20 +15,36 @@
 #include "serve/web-int.h"
 
 /* Unlinks and frees a message not sent yet (prev: the one before it, NULL at the head). */
+static ltc_web *web_of(const conn *c) { return lws_context_user(lws_get_context(c->wsi)); }
+
+/* c's queue lost (or sent) a message of len bytes. */
+static void sent(conn *c, size_t len) {
+  c->out_bytes -= len;
+  web_of(c)->out_total -= len;
+}
+
 static void drop_msg(conn *c, out_msg *prev, out_msg *m) {
   if (prev)
     prev->next = m->next;
   else
     c->out_head = m->next;
   if (c->out_tail == m) c->out_tail = prev;
-  c->out_bytes -= m->len;
+  sent(c, m->len);
   free(m);
+}
+
+/* c reads too little to keep: closed on lws's next turn. */
+static void give_up_on(conn *c) {
+  if (c->closing) return;
+  c->closing = true;
+  lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 /* Queues text (taken) on a websocket client and asks lws for a chance to write it. A
  * `session` push replaces one of the same session still waiting (a client that reads
- * slowly gets each session's latest row, not every one since); a client that let more than
- * LTC_WEB_MAX_OUTBOUND bytes pile up is disconnected. */
+ * slowly gets each session's latest row, not every one since). What waits is bounded: a
+ * client with more than LTC_WEB_MAX_OUTBOUND bytes waiting is disconnected, and when all of
+ * them together have more than LTC_WEB_MAX_OUTBOUND_ALL, so is the one with most. */
 static void ws_send_row(conn *c, char *text, int64_t session_row) {
   if (!text) return;
   if (session_row)
@@ -39,6 +55,7 @@ static void ws_send_row(conn *c, char *text, int64_t session_row) {
       }
   size_t len = strlen(text);
   out_msg *m = c->closing ? NULL : malloc(sizeof *m + LWS_PRE + len);
+  ltc_web *w = web_of(c);
   if (m) {
     m->next = NULL;
     m->len = len;
@@ -50,11 +67,17 @@ static void ws_send_row(conn *c, char *text, int64_t session_row) {
       c->out_head = m;
     c->out_tail = m;
     c->out_bytes += len;
+    w->out_total += len;
   }
   free(text);
-  if (c->out_bytes > LTC_WEB_MAX_OUTBOUND && !c->closing) {
-    c->closing = true; /* it reads nothing: closed on lws's next turn */
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  if (c->out_bytes > LTC_WEB_MAX_OUTBOUND) give_up_on(c);
+  while (w->out_total > LTC_WEB_MAX_OUTBOUND_ALL) {
+    conn *most = NULL;
+    for (conn *x = w->clients; x; x = x->next)
+      if (!x->closing && (!most || x->out_bytes > most->out_bytes)) most = x;
+    if (!most) break;
+    give_up_on(most);
+    while (most->out_head) drop_msg(most, NULL, most->out_head); /* let go of it now */
   }
   lws_callback_on_writable(c->wsi);
 }
@@ -284,6 +307,35 @@ static bool is_command(const char *op) {
          strcmp(op, "label") == 0 || strcmp(op, "delete") == 0;
 }
 
+/* A read (msg taken when it is handed on) for the query threads: its reply comes in
+ * ltc_ws_answer. */
+static int read_later(ltc_web *w, conn *c, const char *op, int64_t id, cJSON *msg,
+                      ltc_err *err) {
+  if (!ltc_api_is_read(op)) return ltc_fail(err, -EINVAL, "unknown op '%.64s'", op);
+  ltc_query_job *job = calloc(1, sizeof *job);
+  if (!job || !(job->op = strdup(op))) {
+    free(job);
+    return ltc_fail(err, -ENOMEM, "out of memory");
+  }
+  job->owner = c->serial;
+  job->request = id;
+  job->args = msg;
+  if (ltc_queries_submit(w->queries, job) == 0) return 0;
+  job->args = NULL;
+  ltc_query_job_free(job);
+  return ltc_fail(err, -EAGAIN, "too many requests of this client at once (%d wait already)",
+                  LTC_QUERIES_MAX_WAITING);
+}
+
+void ltc_ws_answer(ltc_web *w, ltc_query_job *job) {
+  for (conn *c = w->clients; c; c = c->next)
+    if (c->serial == job->owner) {
+      ws_send(c, job->reply);
+      job->reply = NULL; /* taken */
+      return;
+    }
+}
+
 /* One request: a read answered here, or a command handed on (whose reply the ingest thread
  * queues); anything wrong is answered at once. */
 static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
@@ -302,8 +354,10 @@ static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
     rc = ltc_fail(&err, -EINVAL, "no 'op' (a string)");
   else if (is_command(op->valuestring))
     rc = command(w, c, op->valuestring, id, msg, &err);
-  else if (!(result = ltc_api_read(w->store, op->valuestring, msg, &err)))
-    rc = err.code ? err.code : ltc_fail(&err, -ENOMEM, "out of memory");
+  else if (strcmp(op->valuestring, "status") == 0)
+    result = ltc_web_status(w);
+  else if ((rc = read_later(w, c, op->valuestring, id, msg, &err)) == 0)
+    msg = NULL; /* taken: the reply comes from a query thread */
   if (result || rc < 0) ws_send(c, ltc_api_reply(id, result, &err));
   cJSON_Delete(msg);
 }
@@ -349,7 +403,7 @@ int ltc_ws_writable(ltc_web *w, conn *c) {
   }
   c->out_head = m->next;
   if (!c->out_head) c->out_tail = NULL;
-  c->out_bytes -= m->len;
+  sent(c, m->len);
   int n = lws_write(c->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
   free(m);
   if (n < 0) return -1;
@@ -372,13 +426,10 @@ void ltc_ws_closed(ltc_web *w, conn *c) {
       break;
     }
   ltc_hub_client_remove(w->hub, c->client);
+  ltc_queries_forget(w->queries, c->serial);
   backlog_free(c->backlog);
   c->backlog = NULL;
-  while (c->out_head) {
-    out_msg *m = c->out_head;
-    c->out_head = m->next;
-    free(m);
-  }
+  while (c->out_head) drop_msg(c, NULL, c->out_head);
   free(c->rx);
   c->rx = NULL;
 }

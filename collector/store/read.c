@@ -25,7 +25,8 @@ static const char *text_or_null(sqlite3_stmt *st, int col) {
 /* Selects sessions (rest: what follows FROM sessions s). */
 static int prepare_sessions(ltc_store *s, const char *rest, sqlite3_stmt **st, ltc_err *err) {
   char sql[512];
-  snprintf(sql, sizeof sql, "SELECT " SESSION_COLUMNS "shuffle_seed FROM sessions s %s", rest);
+  snprintf(sql, sizeof sql, "SELECT " SESSION_COLUMNS "shuffle_seed, unstored FROM sessions s %s",
+           rest);
   return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK
              ? 0
              : ltc_store_fail(s, err, "reading sessions");
@@ -50,6 +51,7 @@ static ltc_session_row session_from(sqlite3_stmt *st) {
       .error = text_or_null(st, 13),
       .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
       .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14),
+      .unstored = sqlite3_column_int64(st, 15),
   };
 }
 

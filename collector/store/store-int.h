@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "store/checkpoint.h"
 #include "store/store.h"
@@ -26,6 +28,7 @@ enum {
 };
 
 struct live_session;
+typedef struct ltc_pending ltc_pending;
 
 struct ltc_store {
   sqlite3 *db;
@@ -34,9 +37,10 @@ struct ltc_store {
   char row_program[4096], row_label[1024], row_status[32], row_clock[16];
   char row_argv[8192], row_error[512];
   sqlite3_stmt *st[ST_COUNT];
-  bool in_tx;
   struct live_session *live;
+  ltc_pending *pending; /* rows written at the next commit (pending.c) */
   ltc_checkpointer *checkpointer; /* checkpoint.c, when the writer has one */
+  char reserve[4200];             /* ltc_store_keep_reserve's file, or "" */
   void *attachment;               /* ltc_store_attach */
   void (*attachment_free)(void *);
   sqlite3_stmt *lookup[2];        /* one string, one site by key (ltc_store_lookup) */
@@ -47,6 +51,37 @@ struct ltc_store {
  * until the store closes, reset after each use. NULL when it cannot be prepared. */
 enum { LTC_LOOKUP_STRING, LTC_LOOKUP_SITE };
 sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which, ltc_err *err);
+
+/* ---- the rows between two commits (pending.c) ---- */
+
+/* A value of a row: an integer, text, a blob or NULL. */
+enum { LTC_V_NULL, LTC_V_INT, LTC_V_TEXT, LTC_V_BLOB };
+#define LTC_MAX_VALUES 9
+typedef struct ltc_value {
+  uint8_t type;
+  int64_t i;       /* LTC_V_INT */
+  const void *ptr; /* text, blob: copied when the row is kept */
+  size_t len;
+} ltc_value;
+static inline ltc_value ltc_int(int64_t i) { return (ltc_value){LTC_V_INT, i, NULL, 0}; }
+static inline ltc_value ltc_null(void) { return (ltc_value){LTC_V_NULL, 0, NULL, 0}; }
+static inline ltc_value ltc_textn(const char *t, size_t n) {
+  return t ? (ltc_value){LTC_V_TEXT, 0, t, n} : ltc_null();
+}
+static inline ltc_value ltc_text(const char *t) { return ltc_textn(t, t ? strlen(t) : 0); }
+static inline ltc_value ltc_blob(const void *p, size_t n) {
+  return (ltc_value){LTC_V_BLOB, 0, p, n};
+}
+
+/* Keeps a row for the next commit: statement stmt's n values (copied), holding records
+ * records of the stream (for counting what waits). 0 or -ENOMEM. */
+int ltc_pending_add(ltc_store *s, int stmt, const ltc_value *v, int n, uint64_t records);
+/* Writes every row kept, in one transaction; on failure the transaction is rolled back and the
+ * rows stay for the next attempt. 0, or -ENOSPC / -EIO with why in err. */
+int ltc_pending_run(ltc_store *s, ltc_err *err);
+uint64_t ltc_pending_records(const ltc_store *s);
+bool ltc_pending_empty(const ltc_store *s);
+void ltc_pending_free(ltc_store *s);
 
 /* Session id's strings and sites, read whole (for a scan that names every record). */
 int ltc_store_strings_whole(ltc_store *s, int64_t id, ltc_session_strings **out, ltc_err *err);

@@ -180,7 +180,8 @@ void ltc_store_attach(ltc_store *s, void *data, void (*free_fn)(void *data)) {
 
 void ltc_store_close(ltc_store *s) {
   if (!s) return;
-  if (s->in_tx) ltc_store_commit(s, NULL);
+  if (!s->reader) ltc_store_commit(s, NULL);
+  if (s->reserve[0]) unlink(s->reserve);
   ltc_checkpointer_stop(s->checkpointer, s->db);
   s->checkpointer = NULL;
   ltc_store_free_live(s);

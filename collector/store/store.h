@@ -57,8 +57,21 @@ int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t
 /* From now on WAL checkpoints run on a thread of their own (with a connection to path),
  * never inside this store's commits: for the daemon, whose writer also feeds live clients. */
 int ltc_store_checkpoint_in_background(ltc_store *s, const char *path, ltc_err *err);
-/* Writes everything buffered, in one transaction. */
+/* Writes everything taken in since the last commit, in one transaction. When that fails (a
+ * full disk: -ENOSPC) nothing of it is written and all of it is kept, to be written by the
+ * next commit: the caller stops taking more in (ltc_store_waiting) until one succeeds. */
 int ltc_store_commit(ltc_store *s, ltc_err *err);
+/* Records taken in and not yet committed (0 after a commit that succeeded). */
+uint64_t ltc_store_waiting(const ltc_store *s);
+/* Keeps bytes of the disk the database is on in reserve (a file beside it, PATH-reserve),
+ * let go of by ltc_store_give_up so that a full disk still takes its last few bytes; removed
+ * when the store closes. 0 or -errno. */
+int ltc_store_keep_reserve(ltc_store *s, const char *path, size_t bytes, ltc_err *err);
+/* The writer stops for good while a commit cannot succeed: what waits is let go of, and every
+ * session still open is marked interrupted with what it lost (sessions.unstored, and an error
+ * saying so), in a transaction of a few bytes that may still fit. *unstored: how many records
+ * that is. 0, or -errno when even that could not be written. */
+int ltc_store_give_up(ltc_store *s, uint64_t *unstored, ltc_err *err);
 /* A new label for a session. 0 or -ENOENT. */
 int ltc_store_session_label(ltc_store *s, int64_t id, const char *label, ltc_err *err);
 /* Deletes a session and everything of it. -EBUSY while it is being written, -ENOENT. */
@@ -74,6 +87,7 @@ typedef struct ltc_session_row {
   uint64_t shuffle_seed;
   int64_t pid, started_wall_ns, start_ns, end_ns;
   int64_t events, lost, tasks;
+  int64_t unstored; /* records taken in that could not be stored (a full disk) */
 } ltc_session_row;
 
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),

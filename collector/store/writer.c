@@ -1,12 +1,15 @@
-/* writer.c: the session writer (see store.h): a session's records buffered as packed blocks
- * per track, with the rows they feed (strings, tasks, sites, marks), all written in one
- * transaction per commit; and the small writes the API asks for (label, delete). Prepared
- * statements only. */
+/* writer.c: the session writer (see store.h): a session's records packed in blocks per
+ * track, and the rows they feed (strings, tasks, sites, marks), kept as pending rows
+ * (pending.c) and written in one transaction per commit, which a failed commit leaves to the
+ * next; a session's beginning, written at once; and the small writes the API asks for (label,
+ * delete). Prepared statements only. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/utf8.h"
 #include "store/codec.h"
@@ -48,6 +51,8 @@ typedef struct live_session {
   track_block *tracks;
   uint32_t ntracks;
   uint64_t events, lost;
+  uint64_t committed; /* of events, those a commit has stored */
+  bool ended;         /* its stream ended; kept until its end is committed */
   int64_t start_ns, end_ns;
   bool have_time, dirty;
   struct live_session *next;
@@ -65,6 +70,7 @@ void ltc_store_free_live(ltc_store *s) {
     s->live = l->next;
     live_free(l);
   }
+  ltc_pending_free(s);
 }
 
 int ltc_store_prepare(ltc_store *s, ltc_err *err) {
@@ -75,15 +81,7 @@ int ltc_store_prepare(ltc_store *s, ltc_err *err) {
   return 0;
 }
 
-static int begin(ltc_store *s, ltc_err *err) {
-  if (s->in_tx) return 0;
-  int rc = ltc_store_exec(s, "BEGIN", err);
-  if (rc < 0) return rc;
-  s->in_tx = true;
-  return 0;
-}
-
-/* Runs a prepared statement to its end and resets it. */
+/* Runs a prepared statement at once, to its end, and resets it. */
 static int step(ltc_store *s, int which, ltc_err *err) {
   sqlite3_stmt *st = s->st[which];
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ltc_store_fail(s, err, statements[which]);
@@ -94,16 +92,29 @@ static int step(ltc_store *s, int which, ltc_err *err) {
 
 static live_session *find_live(ltc_store *s, int64_t id) {
   for (live_session *l = s->live; l; l = l->next)
-    if (l->id == id) return l;
+    if (l->id == id && !l->ended) return l;
   return NULL;
 }
 
-int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label, int64_t *id,
-                            ltc_err *err) {
-  live_session *l = calloc(1, sizeof *l);
-  if (!l) return ltc_fail(err, -ENOMEM, "out of memory");
-  /* argv as a JSON array (quotes, backslashes and control characters escaped) */
-  char *argv_json = NULL;
+/* After a commit that stored everything: every session's records are, and those that ended
+ * are written whole. */
+static void committed(ltc_store *s) {
+  for (live_session **p = &s->live; *p;) {
+    live_session *l = *p;
+    l->committed = l->events;
+    if (l->ended) {
+      *p = l->next;
+      live_free(l);
+    } else {
+      p = &l->next;
+    }
+  }
+}
+
+static int oom(ltc_err *err) { return ltc_fail(err, -ENOMEM, "out of memory"); }
+
+/* argv as a JSON array (quotes, backslashes and control characters escaped); sqlite3_free it */
+static char *argv_json(ltc_store *s, const ltc_hello *h) {
   sqlite3_str *acc = sqlite3_str_new(s->db);
   sqlite3_str_appendchar(acc, 1, '[');
   for (uint32_t i = 0; i < h->argc; i++) {
@@ -120,17 +131,26 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
     sqlite3_str_appendchar(acc, 1, '"');
   }
   sqlite3_str_appendchar(acc, 1, ']');
-  argv_json = sqlite3_str_finish(acc);
-  int rc = begin(s, err);
+  return sqlite3_str_finish(acc);
+}
+
+int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label, int64_t *id,
+                            ltc_err *err) {
+  /* The session exists on disk at once, in its own transaction (after what is pending): a
+   * browser may list it while it runs, and its id, read from meta, is known to be free. */
+  int rc = ltc_store_commit(s, err);
+  if (rc < 0) return rc;
+  live_session *l = calloc(1, sizeof *l);
+  char *args = argv_json(s, h);
+  char *clean = ltc_utf8_clean(label ? label : h->label, strlen(label ? label : h->label), NULL);
+  if (!l || !clean) rc = oom(err);
+  if (rc == 0) rc = ltc_store_exec(s, "BEGIN IMMEDIATE", err);
   if (rc == 0) {
     sqlite3_stmt *st = s->st[ST_SESSION_INSERT];
     sqlite3_bind_text(st, 1, h->program, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, argv_json ? argv_json : "[]", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, args ? args : "[]", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, h->pid);
-    char *clean = ltc_utf8_clean(label ? label : h->label, strlen(label ? label : h->label),
-                                 NULL);
-    sqlite3_bind_text(st, 4, clean ? clean : "", -1, SQLITE_TRANSIENT);
-    free(clean);
+    sqlite3_bind_text(st, 4, clean, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, h->clock == LT_WIRE_CLOCK_VIRTUAL ? "virtual" : "real", -1,
                       SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, h->wall_start_ns);
@@ -138,22 +158,24 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
     if (h->shuffled) sqlite3_bind_int64(st, 8, (int64_t)h->shuffle_seed);
     sqlite3_bind_text(st, 9, ltc_store_writer_id(), -1, SQLITE_STATIC);
     rc = step(s, ST_SESSION_INSERT, err);
+    if (rc == 0) {
+      l->id = sqlite3_last_insert_rowid(s->db);
+      sqlite3_bind_int64(s->st[ST_SESSION_ID], 1, l->id);
+      rc = step(s, ST_SESSION_ID, err);
+    }
+    if (rc == 0) rc = ltc_store_exec(s, "COMMIT", err);
+    if (rc < 0 && !sqlite3_get_autocommit(s->db)) ltc_store_exec(s, "ROLLBACK", NULL);
   }
-  if (rc == 0) {
-    sqlite3_bind_int64(s->st[ST_SESSION_ID], 1, sqlite3_last_insert_rowid(s->db));
-    rc = step(s, ST_SESSION_ID, err);
-  }
-  sqlite3_free(argv_json);
+  sqlite3_free(args);
+  free(clean);
   if (rc < 0) {
     free(l);
     return rc;
   }
-  l->id = sqlite3_last_insert_rowid(s->db);
   l->next = s->live;
   s->live = l;
   *id = l->id;
-  /* The session exists on disk at once: a browser may list it while it runs. */
-  return ltc_store_commit(s, err);
+  return 0;
 }
 
 static store_block *block_of(live_session *l, uint32_t track) {
@@ -167,96 +189,58 @@ static store_block *block_of(live_session *l, uint32_t track) {
   return &n[l->ntracks++].block;
 }
 
-static int write_block(ltc_store *s, live_session *l, uint32_t track, store_block *b,
-                       ltc_err *err) {
+/* The block's records, as a pending row; the block starts over. */
+static int keep_block(ltc_store *s, live_session *l, uint32_t track, store_block *b) {
   if (b->count == 0) return 0;
-  int rc = begin(s, err);
-  if (rc < 0) return rc;
-  sqlite3_stmt *st = s->st[ST_BLOCK_INSERT];
-  sqlite3_bind_int64(st, 1, l->id);
-  sqlite3_bind_int64(st, 2, track);
-  sqlite3_bind_int64(st, 3, (int64_t)b->first_seq);
-  sqlite3_bind_int64(st, 4, b->count);
-  sqlite3_bind_int64(st, 5, b->start_ns);
-  sqlite3_bind_int64(st, 6, b->end_ns);
-  sqlite3_bind_blob(st, 7, b->data, (int)b->len, SQLITE_STATIC);
-  rc = step(s, ST_BLOCK_INSERT, err);
+  ltc_value v[] = {ltc_int(l->id),         ltc_int(track),      ltc_int((int64_t)b->first_seq),
+                   ltc_int(b->count),      ltc_int(b->start_ns), ltc_int(b->end_ns),
+                   ltc_blob(b->data, b->len)};
+  int rc = ltc_pending_add(s, ST_BLOCK_INSERT, v, 7, b->count);
   store_block_reset(b);
   return rc;
 }
 
-/* Text is bound SQLITE_STATIC in the writer's statements: each runs (step, reset, clear)
- * before the text it was given can change, so SQLite need not copy it. */
-static int bind_text_or_null(sqlite3_stmt *st, int i, const char *t) {
-  return t ? sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
-/* The derived rows a record feeds: strings, tasks, marks. */
-static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_reader *r,
-                  ltc_err *err) {
-  sqlite3_stmt *st;
+/* The derived rows a record feeds: strings, tasks, sites, marks. */
+static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_reader *r) {
+  ltc_value id = ltc_int(l->id), track = ltc_int(e->track);
   switch (e->kind) {
     case LT_EV_STRING: {
       uint32_t len = 0;
       const char *text = ltc_reader_string(r, e->track, e->a[0] & 0xffffffffu, &len);
       if (!text) return 0;
-      st = s->st[ST_STRING_INSERT];
-      sqlite3_bind_int64(st, 1, l->id);
-      sqlite3_bind_int64(st, 2, e->track);
-      sqlite3_bind_int64(st, 3, (int64_t)(e->a[0] & 0xffffffffu));
-      sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
-      return step(s, ST_STRING_INSERT, err);
+      ltc_value v[] = {id, track, ltc_int((int64_t)(e->a[0] & 0xffffffffu)), ltc_textn(text, len)};
+      return ltc_pending_add(s, ST_STRING_INSERT, v, 4, 0);
     }
     case LT_EV_TASK_CREATE: {
-      const char *file = NULL, *func = NULL;
+      const char *file = NULL, *func = NULL, *name = ltc_reader_string(r, e->track, e->a[1], NULL);
       uint32_t line = 0;
       bool site = ltc_reader_site(r, e->track, e->a[2], &file, &func, &line) == 0;
-      const char *name = ltc_reader_string(r, e->track, e->a[1], NULL);
-      st = s->st[ST_TASK_INSERT];
-      sqlite3_bind_int64(st, 1, l->id);
-      sqlite3_bind_int64(st, 2, e->track);
-      sqlite3_bind_int64(st, 3, e->task);
-      sqlite3_bind_text(st, 4, name ? name : "?", -1, SQLITE_STATIC);
-      if (e->a[0]) sqlite3_bind_int64(st, 5, (int64_t)e->a[0]);
-      bind_text_or_null(st, 6, site ? file : NULL);
-      bind_text_or_null(st, 7, site ? func : NULL);
-      if (site) sqlite3_bind_int64(st, 8, line);
-      sqlite3_bind_int64(st, 9, e->ts);
-      return step(s, ST_TASK_INSERT, err);
+      ltc_value v[] = {id, track, ltc_int(e->task), ltc_text(name ? name : "?"),
+                       e->a[0] ? ltc_int((int64_t)e->a[0]) : ltc_null(),
+                       ltc_text(site ? file : NULL), ltc_text(site ? func : NULL),
+                       site ? ltc_int(line) : ltc_null(), ltc_int(e->ts)};
+      return ltc_pending_add(s, ST_TASK_INSERT, v, 9, 0);
     }
     case LT_EV_SITE: {
       const char *file = NULL, *func = NULL;
       uint32_t line = 0;
       if (ltc_reader_site(r, e->track, e->a[0], &file, &func, &line) < 0) return 0;
-      st = s->st[ST_SITE_INSERT];
-      sqlite3_bind_int64(st, 1, l->id);
-      sqlite3_bind_int64(st, 2, e->track);
-      sqlite3_bind_int64(st, 3, (int64_t)e->a[0]);
-      sqlite3_bind_text(st, 4, file ? file : "?", -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 5, func ? func : "?", -1, SQLITE_STATIC);
-      sqlite3_bind_int64(st, 6, line);
-      return step(s, ST_SITE_INSERT, err);
+      ltc_value v[] = {id, track, ltc_int((int64_t)e->a[0]), ltc_text(file ? file : "?"),
+                       ltc_text(func ? func : "?"), ltc_int(line)};
+      return ltc_pending_add(s, ST_SITE_INSERT, v, 6, 0);
     }
-    case LT_EV_TASK_DONE:
-      st = s->st[ST_TASK_DONE];
-      sqlite3_bind_int64(st, 1, l->id);
-      sqlite3_bind_int64(st, 2, e->track);
-      sqlite3_bind_int64(st, 3, e->task);
-      sqlite3_bind_int64(st, 4, e->ts);
-      bind_text_or_null(st, 5, lt_wire_outcome_name(e->flags)); /* NULL: not an outcome */
-      sqlite3_bind_int64(st, 6, (int64_t)e->a[0]);
-      return step(s, ST_TASK_DONE, err);
+    case LT_EV_TASK_DONE: {
+      ltc_value v[] = {id, track, ltc_int(e->task), ltc_int(e->ts),
+                       ltc_text(lt_wire_outcome_name(e->flags)), /* NULL: not an outcome */
+                       ltc_int((int64_t)e->a[0])};
+      return ltc_pending_add(s, ST_TASK_DONE, v, 6, 0);
+    }
     case LT_EV_MARK: {
       uint32_t len = 0;
       const char *text = ltc_reader_string(r, e->track, e->a[0], &len);
-      st = s->st[ST_MARK_INSERT];
-      sqlite3_bind_int64(st, 1, l->id);
-      sqlite3_bind_int64(st, 2, e->track);
-      sqlite3_bind_int64(st, 3, (int64_t)e->seq);
-      sqlite3_bind_int64(st, 4, e->ts);
-      sqlite3_bind_int64(st, 5, e->task);
-      sqlite3_bind_text(st, 6, text ? text : "?", text ? (int)len : -1, SQLITE_STATIC);
-      return step(s, ST_MARK_INSERT, err);
+      ltc_value v[] = {id, track, ltc_int((int64_t)e->seq), ltc_int(e->ts), ltc_int(e->task),
+                       text ? ltc_textn(text, len) : ltc_text("?")};
+      return ltc_pending_add(s, ST_MARK_INSERT, v, 6, 0);
     }
     default: return 0;
   }
@@ -267,16 +251,12 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
   live_session *l = find_live(s, id);
   if (!l) return ltc_fail(err, -ENOENT, "session %lld is not being written", (long long)id);
   store_block *b = block_of(l, e->track);
-  if (!b) return ltc_fail(err, -ENOMEM, "out of memory");
+  if (!b) return oom(err);
   /* A block holds consecutive records: a gap (records lost) starts a new one. */
-  if (b->count && (b->count == LTC_STORE_BLOCK_EVENTS || e->seq != b->first_seq + b->count)) {
-    int rc = write_block(s, l, e->track, b, err);
-    if (rc < 0) return rc;
-  }
-  if (store_block_add(b, e) < 0) return ltc_fail(err, -ENOMEM, "out of memory");
-  int rc = begin(s, err);
-  if (rc == 0) rc = derive(s, l, e, r, err);
-  if (rc < 0) return rc;
+  if (b->count && (b->count == LTC_STORE_BLOCK_EVENTS || e->seq != b->first_seq + b->count) &&
+      keep_block(s, l, e->track, b) < 0)
+    return oom(err);
+  if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0) return oom(err);
   l->events++;
   if (e->kind == LT_EV_LOST) l->lost += e->a[0];
   if (!ltc_kind_defines(e->kind) && e->kind != LT_EV_TRACK) {
@@ -288,67 +268,90 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
   return 0;
 }
 
-static int flush_session(ltc_store *s, live_session *l, ltc_err *err) {
-  for (uint32_t i = 0; i < l->ntracks; i++) {
-    int rc = write_block(s, l, l->tracks[i].track, &l->tracks[i].block, err);
-    if (rc < 0) return rc;
-  }
+/* The session's open blocks and its progress, as pending rows. */
+static int keep_session(ltc_store *s, live_session *l) {
+  for (uint32_t i = 0; i < l->ntracks; i++)
+    if (keep_block(s, l, l->tracks[i].track, &l->tracks[i].block) < 0) return -ENOMEM;
   if (!l->dirty) return 0;
-  int rc = begin(s, err);
-  if (rc < 0) return rc;
-  sqlite3_stmt *st = s->st[ST_SESSION_PROGRESS];
-  sqlite3_bind_int64(st, 1, l->id);
-  sqlite3_bind_int64(st, 2, (int64_t)l->events);
-  sqlite3_bind_int64(st, 3, (int64_t)l->lost);
-  if (l->have_time) {
-    sqlite3_bind_int64(st, 4, l->start_ns);
-    sqlite3_bind_int64(st, 5, l->end_ns);
-  }
+  ltc_value v[] = {ltc_int(l->id), ltc_int((int64_t)l->events), ltc_int((int64_t)l->lost),
+                   l->have_time ? ltc_int(l->start_ns) : ltc_null(),
+                   l->have_time ? ltc_int(l->end_ns) : ltc_null()};
   l->dirty = false;
-  return step(s, ST_SESSION_PROGRESS, err);
+  return ltc_pending_add(s, ST_SESSION_PROGRESS, v, 5, 0);
 }
 
 int ltc_store_commit(ltc_store *s, ltc_err *err) {
-  for (live_session *l = s->live; l; l = l->next) {
-    int rc = flush_session(s, l, err);
-    if (rc < 0) return rc;
+  for (live_session *l = s->live; l; l = l->next)
+    if (!l->ended && keep_session(s, l) < 0) return oom(err);
+  int rc = ltc_pending_run(s, err);
+  if (rc == 0) committed(s);
+  return rc;
+}
+
+int ltc_store_keep_reserve(ltc_store *s, const char *path, size_t bytes, ltc_err *err) {
+  snprintf(s->reserve, sizeof s->reserve, "%s-reserve", path);
+  int fd = open(s->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int rc = fd < 0 ? -errno : posix_fallocate(fd, 0, (off_t)bytes) ? -ENOSPC : 0;
+  if (fd >= 0) close(fd);
+  if (rc < 0) {
+    unlink(s->reserve);
+    s->reserve[0] = 0;
+    return ltc_fail(err, rc, "keeping %zu bytes in reserve: %s", bytes, strerror(-rc));
   }
-  if (!s->in_tx) return 0;
-  s->in_tx = false;
-  return ltc_store_exec(s, "COMMIT", err);
+  return 0;
+}
+
+int ltc_store_give_up(ltc_store *s, uint64_t *unstored, ltc_err *err) {
+  ltc_pending_free(s); /* what could not be written is let go of: counted below */
+  if (s->reserve[0]) unlink(s->reserve); /* room for the few bytes below */
+  s->reserve[0] = 0;
+  *unstored = 0;
+  int rc = ltc_store_exec(s, "BEGIN", err);
+  for (live_session *l = s->live; rc == 0 && l; l = l->next) {
+    uint64_t lost = l->events - l->committed;
+    *unstored += lost;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE sessions SET status = 'interrupted', writer = NULL, unstored = %llu, "
+             "error = 'the disk was full: %llu of its records could not be stored' "
+             "WHERE id = %lld",
+             (unsigned long long)lost, (unsigned long long)lost, (long long)l->id);
+    rc = ltc_store_exec(s, sql, err);
+  }
+  if (rc == 0) rc = ltc_store_exec(s, "COMMIT", err);
+  if (rc < 0 && !sqlite3_get_autocommit(s->db)) ltc_store_exec(s, "ROLLBACK", NULL);
+  while (s->live) {
+    live_session *l = s->live;
+    s->live = l->next;
+    live_free(l);
+  }
+  return rc;
+}
+
+uint64_t ltc_store_waiting(const ltc_store *s) {
+  uint64_t n = 0;
+  for (const live_session *l = s->live; l; l = l->next) n += l->events - l->committed;
+  return n;
 }
 
 int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t lost,
                           const char *error, ltc_err *err) {
   live_session *l = find_live(s, id);
-  int rc = 0;
   if (l) {
     if (lost > l->lost) l->lost = lost;
     l->dirty = true;
-    rc = flush_session(s, l, err);
+    l->ended = true; /* freed once its end is committed */
+    if (keep_session(s, l) < 0) return oom(err);
+  } else {
+    /* A session already ended may be restated (record learns after its stream ended that
+     * the program was killed); an id that was never written is refused. */
+    ltc_session_row row;
+    int rc = ltc_store_session_row(s, id, &row, err);
+    if (rc < 0) return rc;
   }
-  /* A session already ended may be restated (record learns after its stream ended that the
-   * program was killed); an id that was never written is refused. */
-  if (rc == 0) rc = begin(s, err);
-  if (rc == 0) {
-    sqlite3_stmt *st = s->st[ST_SESSION_END];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-    bind_text_or_null(st, 3, error && *error ? error : NULL);
-    rc = step(s, ST_SESSION_END, err);
-    if (rc == 0 && sqlite3_changes(s->db) == 0)
-      rc = ltc_fail(err, -ENOENT, "no session %lld", (long long)id);
-  }
-  if (l) {
-    for (live_session **p = &s->live; *p; p = &(*p)->next)
-      if (*p == l) {
-        *p = l->next;
-        break;
-      }
-    live_free(l);
-  }
-  int crc = ltc_store_commit(s, rc < 0 ? NULL : err);
-  return rc < 0 ? rc : crc;
+  ltc_value v[] = {ltc_int(id), ltc_text(status), ltc_text(error && *error ? error : NULL)};
+  if (ltc_pending_add(s, ST_SESSION_END, v, 3, 0) < 0) return oom(err);
+  return ltc_store_commit(s, err);
 }
 
 /* Small writes the web API asks for; the daemon runs them on its writer thread. */
@@ -371,7 +374,7 @@ static int busy(int64_t id, ltc_err *err) {
 
 int ltc_store_session_label(ltc_store *s, int64_t id, const char *label, ltc_err *err) {
   char *clean = ltc_utf8_clean(label, strlen(label), NULL); /* a label is text, like a trace's */
-  int rc = clean ? ltc_store_commit(s, err) : ltc_fail(err, -ENOMEM, "out of memory");
+  int rc = clean ? ltc_store_commit(s, err) : oom(err); /* its own transaction, after the rest */
   if (rc == 0) rc = run_one(s, "UPDATE sessions SET label = ?2 WHERE id = ?1", id, clean, err);
   free(clean);
   return rc;

@@ -66,6 +66,7 @@ struct ltc_reader {
   uint32_t ntracks, captracks;
   uint64_t events, lost;
   bool saw_end;
+  uint32_t max_chunk; /* 0: the format's own limit */
   char error[256];
   uint64_t error_offset;
 };
@@ -348,6 +349,12 @@ static int parse(ltc_reader *r) {
       rc = corrupt(r, r->consumed + 4, "a chunk of %u bytes is not possible", bytes);
       break;
     }
+    if (r->max_chunk && bytes > r->max_chunk) {
+      rc = corrupt(r, r->consumed + 4,
+                   "a chunk of %u bytes is over this collector's limit of %u (--max-chunk)",
+                   bytes, r->max_chunk);
+      break;
+    }
     if (have < CHUNK_HDR + (size_t)bytes) break;
     if ((rc = validate_chunk(r, p, bytes, id, count, first_seq)) < 0) break;
     if (id == 0) {
@@ -398,6 +405,7 @@ ltc_stream_status ltc_reader_finish(ltc_reader *r) {
 
 ltc_stream_status ltc_reader_status(const ltc_reader *r) { return r->status; }
 bool ltc_reader_saw_end(const ltc_reader *r) { return r->saw_end; }
+void ltc_reader_set_max_chunk(ltc_reader *r, uint32_t bytes) { r->max_chunk = bytes; }
 const char *ltc_reader_error(const ltc_reader *r) { return r->error; }
 uint64_t ltc_reader_error_offset(const ltc_reader *r) { return r->error_offset; }
 uint64_t ltc_reader_events(const ltc_reader *r) { return r->events; }

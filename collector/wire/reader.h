@@ -59,6 +59,10 @@ int ltc_reader_feed(ltc_reader *r, const void *buf, size_t n);
 /* The input ended: CLEAN, TRUNCATED or CORRUPT. */
 ltc_stream_status ltc_reader_finish(ltc_reader *r);
 ltc_stream_status ltc_reader_status(const ltc_reader *r);
+/* Chunks over bytes make the stream corrupt (0: only those over the format's limit). A
+ * collector holds a chunk whole before it takes its records: this bounds what one connection
+ * can make it hold. */
+void ltc_reader_set_max_chunk(ltc_reader *r, uint32_t bytes);
 /* The END chunk arrived (whatever came after it). */
 bool ltc_reader_saw_end(const ltc_reader *r);
 /* Why and where the stream is corrupt (byte offset from its start). */

@@ -100,10 +100,16 @@ static int open_spec(const char *spec, sink_kind *kind) {
 
 /* ---- raw writes ---- */
 
+#define LAST_CHUNK_WAIT_NS 1000000000 /* drop mode: how long a track's last chunk may wait */
+
 static void sink_died(int err) {
   if (!atomic_exchange(&g_sink.active, 0)) return;
-  fprintf(stderr, "looptrace: trace sink %s failed (%s); the program goes on untraced\n",
-          g_sink.spec, strerror(-err));
+  if (err == -ETIMEDOUT)
+    fprintf(stderr, "looptrace: trace sink %s took nothing for %d ms at the end; its last "
+                    "records are lost\n", g_sink.spec, (int)(LAST_CHUNK_WAIT_NS / 1000000));
+  else
+    fprintf(stderr, "looptrace: trace sink %s failed (%s); the program goes on untraced\n",
+            g_sink.spec, strerror(-err));
 }
 
 /* Writes some of buf; returns bytes written, -EAGAIN, or another -errno. */
@@ -118,13 +124,27 @@ static ssize_t write_some(const uint8_t *buf, size_t len) {
   }
 }
 
-/* Writes all of buf, waiting for the sink whenever it is full. */
-static int write_all(const uint8_t *buf, size_t len) {
+/* Waits for the sink to take more: for ever (deadline 0), or until deadline (CLOCK_MONOTONIC
+ * ns), then -ETIMEDOUT. */
+static int wait_writable(int64_t deadline) {
+  int ms = -1;
+  if (deadline) {
+    int64_t left = deadline - clock_ns(CLOCK_MONOTONIC);
+    if (left <= 0) return -ETIMEDOUT;
+    ms = (int)((left + 999999) / 1000000);
+  }
+  struct pollfd p = {.fd = g_sink.fd, .events = POLLOUT};
+  poll(&p, 1, ms);
+  return 0;
+}
+
+/* Writes all of buf, waiting for the sink whenever it is full (until deadline, when not 0). */
+static int write_all(const uint8_t *buf, size_t len, int64_t deadline) {
   while (len > 0) {
     ssize_t n = write_some(buf, len);
     if (n == -EAGAIN) {
-      struct pollfd p = {.fd = g_sink.fd, .events = POLLOUT};
-      poll(&p, 1, -1);
+      int rc = wait_writable(deadline);
+      if (rc < 0) return rc;
       continue;
     }
     if (n < 0) return (int)n;
@@ -152,16 +172,15 @@ int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns, bool last) {
   pthread_mutex_lock(&g_sink.mu);
   int rc = 0;
   if (g_sink.mode == LT_TRACE_DROP && last) {
+    /* A track's last chunk waits for the sink, a while: a program in drop mode never waits
+     * for its sink, at its end neither, so a sink that stalls loses the end, not the exit. */
+    int64_t deadline = clock_ns(CLOCK_MONOTONIC) + LAST_CHUNK_WAIT_NS;
     rc = flush_pending();
-    while (rc == -EAGAIN) {
-      struct pollfd p = {.fd = g_sink.fd, .events = POLLOUT};
-      poll(&p, 1, -1);
-      rc = flush_pending();
-    }
-    if (rc == 0) rc = write_all(buf, len);
+    while (rc == -EAGAIN && (rc = wait_writable(deadline)) == 0) rc = flush_pending();
+    if (rc == 0) rc = write_all(buf, len, deadline);
   } else if (g_sink.mode == LT_TRACE_BLOCK) {
     int64_t t0 = clock_ns(CLOCK_MONOTONIC);
-    rc = write_all(buf, len);
+    rc = write_all(buf, len, 0);
     *waited_ns = clock_ns(CLOCK_MONOTONIC) - t0;
   } else {
     rc = flush_pending();
@@ -261,7 +280,7 @@ static int write_hello(const char *label) {
   put_u32(&s, LT_WIRE_VERSION);
   put_u32(&s, (uint32_t)h.len);
   put(&s, h.p, h.len);
-  int rc = s.p ? write_all(s.p, s.len) : -ENOMEM;
+  int rc = s.p ? write_all(s.p, s.len, 0) : -ENOMEM;
   free(h.p);
   free(s.p);
   return rc;
@@ -334,15 +353,17 @@ int lt_trace_stop(void) {
   }
   int rc = 0;
   if (atomic_exchange(&g_sink.active, 0)) {
-    if (g_sink.mode == LT_TRACE_DROP)
-      fcntl(g_sink.fd, F_SETFL, fcntl(g_sink.fd, F_GETFL) & ~O_NONBLOCK);
+    /* drop mode waits for the sink a while at the end, never for ever (lt__sink_write) */
+    int64_t deadline =
+        g_sink.mode == LT_TRACE_DROP ? clock_ns(CLOCK_MONOTONIC) + LAST_CHUNK_WAIT_NS : 0;
     rc = flush_pending();
+    while (rc == -EAGAIN && (rc = wait_writable(deadline)) == 0) rc = flush_pending();
     struct {
       lt_wire_chunk c;
       lt_wire_event e;
     } end = {{LT_WIRE_CHUNK_MAGIC, sizeof(lt_wire_event), 0, 1, 0},
              {sizeof(lt_wire_event), LT_EV_END, 0, 0, clock_ns(CLOCK_MONOTONIC)}};
-    if (rc == 0) rc = write_all((const uint8_t *)&end, sizeof end);
+    if (rc == 0) rc = write_all((const uint8_t *)&end, sizeof end, deadline);
   }
   close(g_sink.fd);
   g_sink.fd = -1;

@@ -46,10 +46,10 @@ async function events(seed) {
 test('the session list holds every recorded session; a session shows a lane per task, nested under its creator', async () => {
   const page = await openSession('seed_ordering');
   const items = await page.$$eval('[data-testid=session-item]', (as) => as.map((a) => ({ id: Number(a.dataset.session), status: a.dataset.status, text: a.textContent })));
-  // every session stored: a seed that missed its oracle under the real clock ran again
-  const stored = (await d.get('/api/sessions')).body.sessions.length;
-  assert.equal(items.length, stored);
-  assert.ok(stored >= SEEDS.length);
+  // every stored session (a real-clock seed that missed its output on a loaded machine was
+  // run again: its earlier run is a session too)
+  assert.equal(items.length, (await d.get('/api/sessions')).body.sessions.length);
+  assert.ok(items.length >= SEEDS.length);
   for (const seed of SEEDS) {
     const it = items.find((i) => i.id === idOf[seed]);
     assert.ok(it && it.text.includes(seed) && it.status === 'complete', seed);

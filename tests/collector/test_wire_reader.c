@@ -362,6 +362,43 @@ static void test_bytes_after_the_end_are_corrupt(void **state) {
   free(b);
 }
 
+/* ---- strings numbered 0 are strings like any other ---- */
+
+/* A stream of hand-made bytes: the hello, then one chunk of n STRING records, all id 0. */
+static uint8_t *zero_strings(uint32_t n, size_t *len) {
+  size_t cap = 128 + (size_t)n * 32;
+  uint8_t *b = calloc(1, cap), *p = b;
+  uint32_t version = LT_WIRE_VERSION, hello = 36;
+  memcpy(p, LT_WIRE_MAGIC, 8), p += 8;
+  memcpy(p, &version, 4), p += 4;
+  memcpy(p, &hello, 4), p += 4;
+  p[4] = LT_WIRE_CLOCK_VIRTUAL; /* pid 0, clock, times 0, argc 0, empty program and label */
+  p += hello;
+  lt_wire_chunk c = {LT_WIRE_CHUNK_MAGIC, n * 32, 1, n, 0};
+  memcpy(p, &c, sizeof c), p += sizeof c;
+  for (uint32_t i = 0; i < n; i++) {
+    lt_wire_event e = {32, LT_EV_STRING, 0, 0, 0};
+    uint64_t a0 = (uint64_t)7 << 32; /* id 0, 7 bytes of text (padded to 8) */
+    memcpy(p, &e, sizeof e), p += sizeof e;
+    memcpy(p, &a0, 8), p += 8;
+    snprintf((char *)p, 8, "s%06u", i % 1000000), p += 8;
+  }
+  *len = (size_t)(p - b);
+  return b;
+}
+
+static void test_strings_numbered_zero_replace_each_other(void **state) {
+  size_t len;
+  uint8_t *b = zero_strings(100000, &len);
+  ltc_reader *r = ltc_reader_new(NULL);
+  assert_int_equal(ltc_reader_feed(r, b, len), 0);
+  /* one string held, not 100000 (id 0 read as an empty slot kept every one) */
+  assert_int_equal(ltc_reader_strings_held(r), 1);
+  assert_string_equal(ltc_reader_string(r, 1, 0, NULL), "s099999");
+  ltc_reader_free(r);
+  free(b);
+}
+
 /* ---- drop mode under a sink that stalls ---- */
 
 typedef struct stall_server {
@@ -530,6 +567,7 @@ int main(void) {
       cmocka_unit_test(test_truncated_anywhere_keeps_complete_chunks),
       cmocka_unit_test(test_corruption_is_named_and_prefix_kept),
       cmocka_unit_test(test_bytes_after_the_end_are_corrupt),
+      cmocka_unit_test(test_strings_numbered_zero_replace_each_other),
       cmocka_unit_test(test_drop_mode_counts_exactly),
   };
   return cmocka_run_group_tests_name("wire_reader", tests, setup, teardown);

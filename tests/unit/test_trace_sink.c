@@ -1,6 +1,7 @@
 /* test_trace_sink.c: a traced program never fails because of its sink: a sink that goes away
  * mid-run is reported once on stderr and the program carries on untraced; a sink that cannot
- * be opened is reported and the program runs untraced; a bad spec is refused. */
+ * be opened is reported and the program runs untraced; a bad spec is refused; in drop mode a
+ * sink that takes nothing does not hold the program at its end either. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -113,6 +114,45 @@ static void test_sink_going_away_is_said_once(void **state) {
   rmdir(dir);
 }
 
+/* Accepts one producer and never reads from it. */
+static void *stalled_server(void *arg) {
+  int lfd = *(int *)arg;
+  int c = accept(lfd, NULL, NULL);
+  return (void *)(intptr_t)c; /* closed by the test, once the program is done */
+}
+
+static void test_drop_mode_does_not_wait_at_the_end(void **state) {
+  char dir[] = "/tmp/lt-stall-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sock[256], spec[300];
+  snprintf(sock, sizeof sock, "%s/s", dir);
+  snprintf(spec, sizeof spec, "unix:%s", sock);
+  int lfd = listen_unix(sock);
+  pthread_t th;
+  pthread_create(&th, NULL, stalled_server, &lfd);
+  pid_t pid = fork();
+  if (pid == 0) {
+    alarm(30); /* a program held at its end by its sink is killed: the test fails */
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    if (lt_trace_start(spec, "stalled", LT_TRACE_DROP) < 0) _exit(3);
+    long done = 0;
+    int rc = lt_run(amain, &done, NULL, NULL); /* far more records than the socket holds */
+    lt_trace_stop();
+    _exit(rc == 0 && done == 200000 ? 0 : 4);
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  void *c;
+  pthread_join(th, &c);
+  close((int)(intptr_t)c);
+  close(lfd);
+  assert_true(WIFEXITED(st)); /* not killed by its alarm */
+  assert_int_equal(WEXITSTATUS(st), 0);
+  unlink(sock);
+  rmdir(dir);
+}
+
 static void test_bad_specs_refused(void **state) {
   assert_int_equal(lt_trace_start("nowhere", NULL, LT_TRACE_BLOCK), -EINVAL);
   assert_int_equal(lt_trace_start("tcp:127.0.0.1", NULL, LT_TRACE_BLOCK), -EINVAL);
@@ -138,6 +178,7 @@ static void test_unreachable_sink_runs_untraced(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sink_going_away_is_said_once),
+      cmocka_unit_test(test_drop_mode_does_not_wait_at_the_end),
       cmocka_unit_test(test_bad_specs_refused),
       cmocka_unit_test(test_unreachable_sink_runs_untraced),
   };
