@@ -123,6 +123,8 @@ static int http_submit(ltc_web *w, struct lws *wsi, conn *c, ltc_query_job *job)
   c->waiting = true;
   c->next = w->http;
   w->http = c;
+  /* no lws timeout while the read runs: a long one (a huge export) is no reason to close */
+  lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
   return 0;
 }
 

@@ -33,7 +33,7 @@ void ltc_web_stop(ltc_web *w);
 
 #define LTC_WEB_MAX_MESSAGE (1 << 20)  /* a websocket message from a client, at most */
 #define LTC_WEB_MAX_BACKLOG 200000     /* stored records a subscribe sends before live ones */
-#define LTC_WEB_MAX_OUTBOUND (64u << 20)   /* bytes waiting for one client: past it, it is dropped */
+#define LTC_WEB_MAX_OUTBOUND (64u << 20) /* bytes waiting for one client: past it, dropped */
 #define LTC_WEB_MAX_OUTBOUND_ALL (256u << 20) /* ...for all: past it, the one with most is */
 
 #endif
