@@ -211,13 +211,15 @@ cJSON *ltc_compare_diff(ltc_store *s, int64_t ida, int64_t idb, const ltc_diff_o
   ltc_odiff d = {0};
   cJSON *out = NULL;
   if (!a || !b) goto done;
-  if (ltc_odiff_run(a, b, &d) < 0) {
+  int across = ltc_ordering_match_across(a, b); /* a CPython run against its C port */
+  if (across < 0 || ltc_odiff_run(a, b, &d) < 0) {
     ltc_fail(err, -ENOMEM, "out of memory aligning the orderings");
     goto done;
   }
   out = cJSON_CreateObject();
   cJSON_AddItemToObject(out, "a", brief(a));
   cJSON_AddItemToObject(out, "b", brief(b));
+  cJSON_AddBoolToObject(out, "across_languages", across > 0);
   cJSON_AddBoolToObject(out, "same", d.same);
   cJSON_AddBoolToObject(out, "approximate", d.approximate);
   size_t removed = 0, added = 0;

@@ -263,6 +263,9 @@ int ltc_cmd_diff(int argc, char **argv) {
   }
   describe(stdout, "---", cJSON_GetObjectItemCaseSensitive(out, "a"));
   describe(stdout, "+++", cJSON_GetObjectItemCaseSensitive(out, "b"));
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "across_languages")))
+    printf("across languages: tasks matched by name, then in creation order; await sites not "
+           "compared\n");
   const cJSON *steps = cJSON_GetObjectItemCaseSensitive(out, "steps");
   if (same) {
     printf("the orderings are the same: %.0f steps\n", num(steps, "a"));

@@ -91,6 +91,7 @@ struct ltc_opriv {
   ltc_taskstates timers; /* pending timers and who armed them (ltc_timers_apply) */
   ltc_taskstates states;
   const ltc_session_strings *strings;
+  bool portable; /* keys without await sites (ltc_ordering_match_across) */
   char *buf; /* a scratch buffer for keys */
   size_t buflen;
   int err;
@@ -221,21 +222,27 @@ static const char *task_ident(const ltc_ordering *o, int32_t t) {
 
 /* ---- the steps ---- */
 
+/* A step's key: what happened, in terms of task identities. Portable keys (tasks matched
+ * across languages, ltc_ordering_match_across) leave out the await's site. */
+static const char *step_key(ltc_ordering *o, uint8_t kind, uint8_t flags, int32_t task,
+                            int32_t obj, const char *text) {
+  struct ltc_opriv *v = o->priv;
+  const char *who = task_ident(o, task);
+  switch (kind) {
+    case LTC_STEP_RESUME: return intern(o, &v->keys, "resume\x1e%s", who);
+    case LTC_STEP_SUSPEND:
+      return intern(o, &v->keys, "suspend\x1e%s\x1e%s\x1e%s\x1e%s", who, ltc_reason_name(flags),
+                    text && !v->portable ? text : "", obj >= 0 ? task_ident(o, obj) : "");
+    case LTC_STEP_DONE: return intern(o, &v->keys, "done\x1e%s\x1e%u", who, flags);
+    case LTC_STEP_MARK: return intern(o, &v->keys, "mark\x1e%s\x1e%s", who, text ? text : "");
+    default: return intern(o, &v->keys, "fire\x1e%s", obj >= 0 ? task_ident(o, obj) : "-");
+  }
+}
+
 static void add_step(ltc_ordering *o, const ltc_event *e, uint8_t kind, uint8_t flags, int32_t task,
                      int32_t obj, const char *text) {
   struct ltc_opriv *v = o->priv;
-  const char *key;
-  const char *who = task_ident(o, task);
-  switch (kind) {
-    case LTC_STEP_RESUME: key = intern(o, &v->keys, "resume\x1e%s", who); break;
-    case LTC_STEP_SUSPEND:
-      key = intern(o, &v->keys, "suspend\x1e%s\x1e%s\x1e%s\x1e%s", who, ltc_reason_name(flags),
-                   text ? text : "", obj >= 0 ? task_ident(o, obj) : "");
-      break;
-    case LTC_STEP_DONE: key = intern(o, &v->keys, "done\x1e%s\x1e%u", who, flags); break;
-    case LTC_STEP_MARK: key = intern(o, &v->keys, "mark\x1e%s\x1e%s", who, text ? text : ""); break;
-    default: key = intern(o, &v->keys, "fire\x1e%s", obj >= 0 ? task_ident(o, obj) : "-"); break;
-  }
+  const char *key = step_key(o, kind, flags, task, obj, text);
   if (!key) {
     v->err = -ENOMEM;
     return;
@@ -429,4 +436,129 @@ void ltc_ordering_step_text(const ltc_ordering *o, size_t i, char *buf, size_t l
         snprintf(buf, len, "a timer fires");
       break;
   }
+}
+
+/* ---- across languages ---- */
+
+/* The extension of the first spawn site's file ("py", "c"), or NULL when no task has one. */
+static const char *language(const ltc_ordering *o) {
+  for (size_t i = 0; i < o->ntasks; i++) {
+    const char *f = o->tasks[i].spawn_file, *dot = f ? strrchr(base_name(f), '.') : NULL;
+    if (dot) return dot + 1;
+  }
+  return NULL;
+}
+
+/* Task-N: the name asyncio and the runtime give a task that was given none (a counter). */
+static bool default_name(const char *name) {
+  if (strncmp(name, "Task-", 5) != 0 || !name[5]) return false;
+  for (const char *p = name + 5; *p; p++)
+    if (*p < '0' || *p > '9') return false;
+  return true;
+}
+
+/* The tasks of o's loop tracks are numbered in order: a task's loop ordinal. */
+static size_t loop_of(const ltc_ordering *o, size_t t) {
+  size_t k = 0;
+  while (k + 1 < o->priv->nloops && o->priv->loop_tracks[k] != o->tasks[t].track) k++;
+  return k;
+}
+
+typedef struct by_name_ctx {
+  const ltc_ordering *o;
+  const size_t *loop;
+} by_name_ctx;
+
+/* (loop, name, creation order) */
+static int by_name(const void *x, const void *y, void *ctx) {
+  const by_name_ctx *c = ctx;
+  size_t i = *(const size_t *)x, j = *(const size_t *)y;
+  if (c->loop[i] != c->loop[j]) return c->loop[i] < c->loop[j] ? -1 : 1;
+  int d = strcmp(c->o->tasks[i].name, c->o->tasks[j].name);
+  return d ? d : i < j ? -1 : i > j;
+}
+
+/* o's tasks with a name of their own, sorted by_name; *n of them. */
+static size_t *named(const ltc_ordering *o, const size_t *loop, size_t *n) {
+  size_t *idx = malloc((o->ntasks + 1) * sizeof *idx);
+  if (!idx) return NULL;
+  *n = 0;
+  for (size_t i = 0; i < o->ntasks; i++)
+    if (!default_name(o->tasks[i].name)) idx[(*n)++] = i;
+  qsort_r(idx, *n, sizeof *idx, by_name, &(by_name_ctx){o, loop});
+  return idx;
+}
+
+static int rekey(ltc_ordering *o) {
+  struct ltc_opriv *v = o->priv;
+  pool_free(&v->keys);
+  memset(&v->keys, 0, sizeof v->keys);
+  v->portable = true;
+  for (size_t i = 0; i < o->nsteps; i++) {
+    ltc_ostep *st = &o->steps[i];
+    const char *key = step_key(o, st->kind, st->flags, st->task, st->obj, st->text);
+    if (!key) return -ENOMEM;
+    st->key = (uint32_t)pool_find(&v->keys, key);
+  }
+  o->keys = (const char *const *)v->keys.s;
+  o->nkeys = v->keys.n;
+  return 0;
+}
+
+int ltc_ordering_match_across(ltc_ordering *a, ltc_ordering *b) {
+  const char *la = language(a), *lb = language(b);
+  if (!la || !lb || strcmp(la, lb) == 0) return 0;
+  size_t *loop_a = malloc((a->ntasks + 1) * sizeof *loop_a);
+  size_t *loop_b = malloc((b->ntasks + 1) * sizeof *loop_b);
+  int64_t *match = malloc((b->ntasks + 1) * sizeof *match); /* b's task -> a's, or -1 */
+  bool *taken = calloc(a->ntasks + 1, sizeof *taken);
+  size_t na = 0, nb = 0, *ia = NULL, *ib = NULL;
+  int rc = -ENOMEM;
+  if (!loop_a || !loop_b || !match || !taken) goto done;
+  for (size_t i = 0; i < a->ntasks; i++) loop_a[i] = loop_of(a, i);
+  for (size_t j = 0; j < b->ntasks; j++) loop_b[j] = loop_of(b, j), match[j] = -1;
+  /* 1: a name of its own that both runs have: the k-th of it in a is the k-th in b */
+  if (!(ia = named(a, loop_a, &na)) || !(ib = named(b, loop_b, &nb))) goto done;
+  for (size_t x = 0, y = 0; x < na && y < nb;) {
+    size_t i = ia[x], j = ib[y];
+    int d = loop_a[i] != loop_b[j] ? (loop_a[i] < loop_b[j] ? -1 : 1)
+                                   : strcmp(a->tasks[i].name, b->tasks[j].name);
+    if (d == 0) match[j] = (int64_t)i, taken[i] = true;
+    x += d <= 0;
+    y += d >= 0;
+  }
+  /* 2: the others in creation order, loop by loop */
+  for (size_t i = 0, j = 0; i < a->ntasks && j < b->ntasks;) {
+    if (taken[i]) {
+      i++;
+    } else if (match[j] >= 0) {
+      j++;
+    } else if (loop_a[i] < loop_b[j]) {
+      i++;
+    } else if (loop_b[j] < loop_a[i]) {
+      j++;
+    } else {
+      match[j++] = (int64_t)i;
+      taken[i++] = true;
+    }
+  }
+  /* b's tasks take the identities of a's they match; the unmatched are told apart */
+  rc = 0;
+  for (size_t j = 0; j < b->ntasks && rc == 0; j++) {
+    ltc_otask *t = &b->tasks[j];
+    t->ident = match[j] >= 0 ? intern(b, &b->priv->texts, "%s", a->tasks[match[j]].ident)
+                             : intern(b, &b->priv->texts, "%s~%s", lb, t->ident);
+    if (!t->ident) rc = -ENOMEM;
+  }
+  if (rc == 0) rc = rekey(a);
+  if (rc == 0) rc = rekey(b);
+  if (rc == 0) rc = 1;
+done:
+  free(loop_a);
+  free(loop_b);
+  free(match);
+  free(taken);
+  free(ia);
+  free(ib);
+  return rc;
 }

@@ -83,6 +83,15 @@ struct ltc_ordering {
 int ltc_ordering_load(ltc_store *s, int64_t id, ltc_ordering **out, ltc_err *err);
 void ltc_ordering_free(ltc_ordering *o);
 
+/* Across languages (a and b's tasks were spawned from files of different extensions: a
+ * CPython run and its C port), spawn sites and await sites cannot agree and names seldom do
+ * (asyncio calls a task Task-N where a port names it after its function). So the tasks are
+ * matched instead: first those with a name of their own (not Task-N) that both runs have, the
+ * k-th of a name in a with the k-th in b; then the others in creation order, loop by loop.
+ * b's matched tasks take a's identities, and both runs' suspend steps are keyed without their
+ * await site. 1 when it did so, 0 when a and b are of one language (left as they were),
+ * -ENOMEM. */
+int ltc_ordering_match_across(ltc_ordering *a, ltc_ordering *b);
 /* The key id of text in o, or -1 when no step of o has it. */
 int64_t ltc_ordering_find_key(const ltc_ordering *o, const char *key);
 /* What step i did, for people: "main suspends: sleep at say_after.c:21". */

@@ -67,7 +67,9 @@ typedef struct lt_wire_event {
   XX(POLL_END, 13, "poll-end", 1)     /* a0 = I/O events returned */                              \
   XX(LOOP_STOP, 14, "loop-stop", 0)                                                               \
   /* tasks: `task` is the task */                                                                 \
-  XX(TASK_CREATE, 20, "create", 3)   /* a0 = parent task, a1 = name string, a2 = spawn site */    \
+  /* a0 = parent task, a1 = name string, a2 = spawn site, a3 = what it runs: a function        \
+   * string (the Python producer's coroutine __qualname__; 0 or absent: unknown) */             \
+  XX(TASK_CREATE, 20, "create", 4)                                                                \
   XX(TASK_READY, 21, "ready", 2)     /* flags: lt_wire_ready_flags; a0 = waker id, a1 = obj */    \
   XX(TASK_RESUME, 22, "resume", 0)                                                                \
   XX(TASK_SUSPEND, 23, "suspend", 3) /* flags = reason; a0 = awaited, a1 = site, a2 = detail */   \
