@@ -165,6 +165,11 @@ struct lt_loop {
   lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
   lt_task *current;        /* the task on the CPU, or NULL */
   lt__ring ready;
+  /* Entries of the running iteration's batch not yet run. The loop runs them one by one; a
+   * task that suspends hands the CPU straight to the next one when it is a task step too. */
+  size_t batch_left;
+  lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
+  bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
   /* timers: a binary min-heap on (deadline, seq), keys stored inline so that sifting reads
    * the array, not every timer it passes (100k timers: 25 cache misses per removal before) */
   struct lt__heap_entry *heap;
@@ -204,23 +209,61 @@ struct lt_loop {
   uint64_t shuffle_state;  /* its generator */
 };
 
-/* The loop this thread runs, or NULL. */
-extern __thread lt_loop *lt__tls_loop;
+/* The loop this thread runs, or NULL. Initial-exec: a plain %fs-relative load even in the
+ * shared library (no __tls_get_addr call on every runtime call). */
+extern __thread lt_loop *lt__tls_loop __attribute__((tls_model("initial-exec")));
 
 /* The current loop, or NULL after reporting misuse by `who` (outside a loop / wrong thread). */
 lt_loop *lt__loop_check(const char *who);
+/* lt__task_check's report: outside a loop, or outside a task. */
+lt_task *lt__task_check_failed(const char *who);
 /* The current task, or NULL after reporting that `who` needs one. */
-lt_task *lt__task_check(const char *who);
+static inline lt_task *lt__task_check(const char *who) {
+  lt_loop *loop = lt__tls_loop;
+  if (__builtin_expect(loop != NULL && loop->current != NULL, 1)) return loop->current;
+  return lt__task_check_failed(who);
+}
 /* Prints "looptrace: misuse: ..." to stderr. Misuse never crashes: it returns an error. */
 __attribute__((format(printf, 1, 2))) void lt__misuse(const char *fmt, ...);
 
-/* Appends a callback to the ready queue (never fails: grows the ring or aborts on OOM). */
-void lt__ready_push(lt_loop *loop, const lt__ready *r);
+/* Doubles the ready queue's ring (aborts on OOM: a loop cannot lose a scheduled callback). */
+void lt__ready_grow(lt__ring *q);
+/* A new entry at the ready queue's tail, for the caller to fill in (never fails). Filled in
+ * field by field: a struct built on the stack and copied costs a store-forwarding stall. */
+static inline lt__ready *lt__ready_slot(lt_loop *loop) {
+  lt__ring *q = &loop->ready;
+  if (__builtin_expect(q->count > q->mask, 0)) lt__ready_grow(q);
+  return &q->buf[(q->head + q->count++) & q->mask];
+}
+static inline void lt__ready_push(lt_loop *loop, const lt__ready *r) {
+  lt__ready *slot = lt__ready_slot(loop);
+  slot->run = r->run;
+  slot->cb = r->cb;
+  slot->a = r->a;
+  slot->b = r->b;
+}
 static inline void lt__schedule(lt_loop *loop, lt__ready_fn run, void *a, void *b) {
-  lt__ready r = {.run = run, .a = a, .b = b};
-  lt__ready_push(loop, &r);
+  lt__ready *slot = lt__ready_slot(loop);
+  slot->run = run;
+  slot->cb.word = 0;
+  slot->a = a;
+  slot->b = b;
 }
 int64_t lt__loop_time(lt_loop *loop);
+/* Called by a task suspending at the end of a batch: begins the next iteration right there
+ * when it needs nothing but counting (nothing to poll, no due timer: see loop.c) and returns
+ * true; false when the loop must begin it on its own stack. */
+bool lt__loop_next_batch(lt_loop *loop);
+/* Its common case, inline: no timer armed (a due timer needs the clock read), untraced. */
+static inline bool lt__loop_next_batch_inline(lt_loop *loop) {
+  size_t ntodo = loop->ready.count;
+  if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
+      loop->heap_len > 0 || atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+    return false;
+  loop->iterations++;
+  loop->batch_left = ntodo;
+  return true;
+}
 /* Runs fn(loop, arg) when lt_run shuts the loop down, after every task finished. */
 int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
 
@@ -266,6 +309,10 @@ int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint6
 int lt__await_target(const char *who, lt_future *f, lt_task **t);
 /* The done callback a parked task registers: the tracer tells a task's wake-up by it. */
 void lt__task_wakeup(lt_future *f, void *task);
+/* The ready entry that runs a scheduled lt__task_wakeup (a = the future, b = the task):
+ * future.c schedules it, task.c runs it, so that a suspending task can tell a task's wake-up
+ * from any other callback and hand the CPU straight to it. */
+void lt__task_wakeup_entry(lt__ready *r);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

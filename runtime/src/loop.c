@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "trace.h"
 
-__thread lt_loop *lt__tls_loop;
+__thread lt_loop *lt__tls_loop __attribute__((tls_model("initial-exec")));
 
 void lt__misuse(const char *fmt, ...) {
   va_list ap;
@@ -33,7 +33,7 @@ lt_loop *lt__loop_check(const char *who) {
   return loop;
 }
 
-lt_task *lt__task_check(const char *who) {
+lt_task *lt__task_check_failed(const char *who) {
   lt_loop *loop = lt__loop_check(who);
   if (!loop) return NULL;
   if (!loop->current)
@@ -61,23 +61,18 @@ void lt__obj_release(lt__obj *o) {
 
 /* ---- the ready queue ---- */
 
-void lt__ready_push(lt_loop *loop, const lt__ready *r) {
-  lt__ring *q = &loop->ready;
-  if (q->count > q->mask) {
-    size_t cap = (q->mask + 1) * 2;
-    lt__ready *buf = malloc(cap * sizeof *buf);
-    if (!buf) {
-      fprintf(stderr, "looptrace: out of memory growing the ready queue\n");
-      abort();
-    }
-    for (size_t i = 0; i < q->count; i++) buf[i] = q->buf[(q->head + i) & q->mask];
-    free(q->buf);
-    q->buf = buf;
-    q->mask = cap - 1;
-    q->head = 0;
+void lt__ready_grow(lt__ring *q) {
+  size_t cap = (q->mask + 1) * 2;
+  lt__ready *buf = malloc(cap * sizeof *buf);
+  if (!buf) {
+    fprintf(stderr, "looptrace: out of memory growing the ready queue\n");
+    abort();
   }
-  q->buf[(q->head + q->count) & q->mask] = *r;
-  q->count++;
+  for (size_t i = 0; i < q->count; i++) buf[i] = q->buf[(q->head + i) & q->mask];
+  free(q->buf);
+  q->buf = buf;
+  q->mask = cap - 1;
+  q->head = 0;
 }
 
 /* Runs a plain callback as `kind` (what it resolves records that kind as its waker). */
@@ -237,13 +232,33 @@ static void run_once(lt_loop *loop) {
   size_t ntodo = loop->ready.count;
   if (traced) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
   if (loop->shuffle && ntodo > 1) lt__shuffle_batch(loop, ntodo);
+  /* batch_left is shared with task.c: a task that suspends may run the next entries itself
+   * (switching straight to the next task), and may even begin the next iteration when it needs
+   * no poll (lt__loop_next_batch), so the count, not a local index, says what is left. */
   lt__ring *q = &loop->ready;
-  for (size_t i = 0; i < ntodo; i++) {
+  loop->batch_left = ntodo;
+  while (loop->batch_left > 0) {
+    loop->batch_left--;
     lt__ready r = q->buf[q->head];
     q->head = (q->head + 1) & q->mask;
     q->count--;
     r.run(&r);
   }
+}
+
+bool lt__loop_next_batch(lt_loop *loop) {
+  /* What run_once would do before this batch, when it would do nothing but count it: there is
+   * something ready (so its poll may not wait), no fd to poll, no other thread's callback, no
+   * due timer, no stop, no shuffling. Anything else is the loop's, on its own stack. */
+  size_t ntodo = loop->ready.count;
+  if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
+      atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+    return false;
+  if (loop->heap_len > 0 && loop->heap[0].deadline <= lt__loop_time(loop)) return false;
+  loop->iterations++;
+  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
+  loop->batch_left = ntodo;
+  return true;
 }
 
 /* ---- lt_run: asyncio.run ---- */

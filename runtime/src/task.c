@@ -9,13 +9,39 @@
 
 #include "sanitizer.h"
 
-static void task_step(lt_task *t);
+static void trace_done(lt_task *t, int status);
 
-/* ---- switching between the loop's stack and a task's ---- */
+/* ---- steps, and handing the CPU from task to task ----
+ *
+ * A step is one resumption of a task, from the ready entry that resumes it (its scheduled step,
+ * or its wake-up callback) until it suspends or ends. step_begin does what asyncio's __step
+ * does first (cancellation, the waker, the trace); step_end what follows the step (the waker
+ * back, the wake-up's reference dropped). Both run wherever the switch happens: on the loop's
+ * stack when the loop runs the entry, or on the suspending task's own stack when it hands the
+ * CPU straight to the next entry of the same batch (direct transfer: one switch task -> task
+ * instead of two through the loop). The loop's batch rule, FIFO (or shuffled) order, and what
+ * each step records are the same either way; only the stack the bookkeeping runs on differs. */
 
-static inline void switch_into(lt_loop *loop, lt_task *t) {
+static inline void asan_arrived(lt_loop *loop, void *fake) {
+#ifdef LT_ASAN
+  const void *bottom;
+  size_t size;
+  __sanitizer_finish_switch_fiber(fake, &bottom, &size);
+  if (loop->from_sched) { /* learn the loop's own stack, to switch back to it later */
+    loop->sched_stack_bottom = bottom;
+    loop->sched_stack_size = size;
+  }
+#else
+  (void)loop;
+  (void)fake;
+#endif
+}
+
+/* From the loop's stack into t. */
+static inline void switch_from_loop(lt_loop *loop, lt_task *t) {
 #ifdef LT_ASAN
   void *fake = NULL;
+  loop->from_sched = true;
   __sanitizer_start_switch_fiber(&fake, t->stack.lo, t->stack.size);
   lt__ctx_switch(&loop->sched_ctx, &t->ctx);
   __sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -24,18 +50,176 @@ static inline void switch_into(lt_loop *loop, lt_task *t) {
 #endif
 }
 
+/* From a suspending task to the loop's stack (fake: NULL once the task has ended). */
+static inline void switch_to_loop(lt_loop *loop, lt_task *t, void **fake) {
+#ifdef LT_ASAN
+  __sanitizer_start_switch_fiber(fake, loop->sched_stack_bottom, loop->sched_stack_size);
+#else
+  (void)fake;
+#endif
+  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+}
+
+/* From a suspending task straight into the next one. */
+static inline void switch_to_task(lt_loop *loop, lt_task *from, lt_task *to) {
+#ifdef LT_ASAN
+  loop->from_sched = false;
+  __sanitizer_start_switch_fiber(&from->asan_fake_stack, to->stack.lo, to->stack.size);
+#else
+  (void)loop;
+#endif
+  lt__ctx_switch(&from->ctx, &to->ctx);
+}
+
+static void task_entry(void *arg);
+
+/* What every step begins with, once t is ready to run. Between ready entries the loop's waker
+ * is always none (every callback that names one puts it back, and a step begins only between
+ * entries), so a step sets it to itself and step_end sets it back to none. */
+static inline void step_enter(lt_loop *loop, lt_task *t, bool cancel) {
+  t->throw_cancel = cancel;
+  t->state = LT__TASK_RUNNING;
+  loop->current = t;
+  loop->waker_kind = LT_WAKER_TASK;
+  loop->waker_id = t->id;
+  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)t->id, 0, 0);
+}
+
+/* step_begin for a task that has not run yet, or has ended. */
+static bool step_begin_slow(lt_loop *loop, lt_task *t) {
+  if (t->state == LT__TASK_DONE) return false;
+  bool cancel = t->must_cancel;
+  t->must_cancel = 0;
+  t->waiting = NULL;
+  if (cancel) {
+    /* Cancelled before its first step: the body never runs. */
+    t->state = LT__TASK_DONE;
+    trace_done(t, -ECANCELED);
+    lt__future_complete(&t->fut, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
+    lt__obj_release(&t->fut.obj);
+    return false;
+  }
+  int rc = lt__stack_get(&loop->pool, t->stack_request, &t->stack);
+  if (rc < 0) {
+    char why[400];
+    lt__stack_explain(why, sizeof why, &loop->pool, t->stack_request, rc);
+    lt__misuse("task %s: %s", lt_task_name(t), why);
+    t->state = LT__TASK_DONE;
+    trace_done(t, rc);
+    lt__future_complete(&t->fut, LT_FUTURE_ERROR, rc, NULL);
+    lt__obj_release(&t->fut.obj);
+    return false;
+  }
+  lt__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
+  step_enter(loop, t, false);
+  return true;
+}
+
+/* Starts t's step: false when there is nothing to switch into (t already ended, or ended just
+ * now: cancelled before it started, or no stack for it). */
+static inline bool step_begin(lt_loop *loop, lt_task *t) {
+  if (__builtin_expect(t->state != LT__TASK_SUSPENDED, 0)) return step_begin_slow(loop, t);
+  bool cancel = t->must_cancel;
+  t->must_cancel = 0;
+  t->waiting = NULL;
+  step_enter(loop, t, cancel);
+  return true;
+}
+
+/* Ends the running step (the task has suspended or ended). */
+static inline void step_end(lt_loop *loop) {
+  loop->waker_kind = LT_WAKER_NONE;
+  loop->waker_id = 0;
+  loop->current = NULL;
+}
+
+/* A finished task's stack goes back to the pool once nobody runs on it: the loop does it. */
+static void reap(lt_loop *loop) {
+  lt_task *t = loop->zombie;
+  loop->zombie = NULL;
+  lt__stack_put(&loop->pool, &t->stack);
+  t->stack.lo = NULL;
+  lt__obj_release(&t->fut.obj); /* the reference the loop held while the task ran */
+}
+
+/* Runs a task's entry from the loop. */
+static void run_step(lt_loop *loop, lt_task *t) {
+  if (!step_begin(loop, t)) return;
+  switch_from_loop(loop, t);
+  /* Back on the loop's stack: the last task of a run of direct transfers suspended or ended. */
+  if (loop->zombie) reap(loop);
+}
+
+static void task_step_run(lt__ready *r) { run_step(lt__tls_loop, r->a); }
+
+/* A wake-up entry holds no reference of its own: the parked task holds one on the future it
+ * waits for (lt__task_park) until it has read its outcome, after this entry has run. */
+void lt__task_wakeup_entry(lt__ready *r) { run_step(lt__tls_loop, r->b); }
+
+/* The task an entry resumes, or NULL when it is a plain callback. */
+static inline lt_task *entry_task(const lt__ready *r) {
+  if (r->run == task_step_run) return r->a;
+  if (r->run == lt__task_wakeup_entry) return r->b;
+  return NULL;
+}
+
+static inline void pop_entry(lt_loop *loop) {
+  lt__ring *q = &loop->ready;
+  loop->batch_left--;
+  q->head = (q->head + 1) & q->mask;
+  q->count--;
+}
+
+/* The task the suspending one hands the CPU to: the next entry of this iteration's batch when
+ * it is a task's step or wake-up, begun already; NULL when the loop must run what comes next
+ * (a plain callback, or an iteration that polls, fires timers or stops). */
+static lt_task *take_next(lt_loop *loop) {
+  while (loop->batch_left > 0 || lt__loop_next_batch(loop)) {
+    lt_task *t = entry_task(&loop->ready.buf[loop->ready.head]);
+    if (!t) return NULL;
+    pop_entry(loop);
+    if (step_begin(loop, t)) return t;
+  }
+  return NULL;
+}
+
+/* lt__task_suspend, in full: any next entry, the end of a batch, tracing, AddressSanitizer. */
+static __attribute__((noinline)) void suspend_slow(lt_loop *loop, lt_task *t) {
+  step_end(loop);
+  lt_task *next = take_next(loop);
+  if (next)
+    switch_to_task(loop, t, next);
+  else
+    switch_to_loop(loop, t, &t->asan_fake_stack);
+  asan_arrived(loop, t->asan_fake_stack);
+}
+
 void lt__task_suspend(lt_task *t) {
   lt_loop *loop = t->fut.loop;
   t->state = LT__TASK_SUSPENDED;
-#ifdef LT_ASAN
-  __sanitizer_start_switch_fiber(&t->asan_fake_stack, loop->sched_stack_bottom,
-                                 loop->sched_stack_size);
-  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
-  __sanitizer_finish_switch_fiber(t->asan_fake_stack, &loop->sched_stack_bottom,
-                                  &loop->sched_stack_size);
-#else
-  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+  /* The common case inline and without a call until the switch, so that nothing is saved
+   * twice: the next entry of the batch resumes a task that is simply waiting. */
+#ifndef LT_ASAN
+  lt_task *next;
+  if (__builtin_expect(!LT_TRACING(loop), 1) &&
+      (loop->batch_left > 0 || lt__loop_next_batch_inline(loop)) &&
+      (next = entry_task(&loop->ready.buf[loop->ready.head])) != NULL &&
+      next->state == LT__TASK_SUSPENDED) {
+    pop_entry(loop);
+    step_end(loop);
+    bool cancel = next->must_cancel;
+    next->must_cancel = 0;
+    next->waiting = NULL;
+    next->throw_cancel = cancel;
+    next->state = LT__TASK_RUNNING;
+    loop->current = next;
+    loop->waker_kind = LT_WAKER_TASK;
+    loop->waker_id = next->id;
+    lt__ctx_switch(&t->ctx, &next->ctx);
+    return;
+  }
 #endif
+  suspend_slow(loop, t);
 }
 
 /* ---- a task's end ---- */
@@ -74,9 +258,7 @@ static void task_finish(lt_task *t, int status, void *value) {
 static void task_entry(void *arg) {
   lt_task *t = arg;
   lt_loop *loop = t->fut.loop;
-#ifdef LT_ASAN
-  __sanitizer_finish_switch_fiber(NULL, &loop->sched_stack_bottom, &loop->sched_stack_size);
-#endif
+  asan_arrived(loop, NULL);
   void *value = NULL;
   int status = t->fn(t->arg, &value);
   while (!lt__list_empty(&t->groups)) {
@@ -84,16 +266,15 @@ static void task_entry(void *arg) {
     status = s->abandon(s, t, status);
   }
   task_finish(t, status, value);
-#ifdef LT_ASAN
-  __sanitizer_start_switch_fiber(NULL, loop->sched_stack_bottom, loop->sched_stack_size);
-#endif
-  lt__ctx_switch(&t->ctx, &loop->sched_ctx);
+  /* An ended task goes back to the loop, never straight to the next task: its stack (and the
+   * task itself) may be freed only once nothing runs on it. */
+  step_end(loop);
+  loop->zombie = t;
+  switch_to_loop(loop, t, NULL);
   abort(); /* a finished task is never resumed */
 }
 
 /* ---- the step ---- */
-
-static void task_step_run(lt__ready *r) { task_step(r->a); }
 
 void lt__task_schedule_step(lt_task *t, lt_wire_cause cause) {
   lt_loop *loop = t->fut.loop;
@@ -102,57 +283,12 @@ void lt__task_schedule_step(lt_task *t, lt_wire_cause cause) {
   lt__schedule(loop, task_step_run, t, NULL);
 }
 
-/* asyncio's __wakeup: the awaited future is done; resume the task right here. */
+/* asyncio's __wakeup: the awaited future is done; resume the task right here. Scheduled as
+ * lt__task_wakeup_entry (future.c), never called. */
 void lt__task_wakeup(lt_future *f, void *arg) {
   (void)f;
-  task_step(arg);
-}
-
-static void task_step(lt_task *t) {
-  lt_loop *loop = t->fut.loop;
-  if (t->state == LT__TASK_DONE) return;
-  bool cancel = t->must_cancel;
-  t->must_cancel = 0;
-  t->waiting = NULL;
-  if (t->state == LT__TASK_CREATED) {
-    if (cancel) {
-      /* Cancelled before its first step: the body never runs. */
-      t->state = LT__TASK_DONE;
-      trace_done(t, -ECANCELED);
-      lt__future_complete(&t->fut, LT_FUTURE_CANCELLED, -ECANCELED, NULL);
-      lt__obj_release(&t->fut.obj);
-      return;
-    }
-    int rc = lt__stack_get(&loop->pool, t->stack_request, &t->stack);
-    if (rc < 0) {
-      char why[400];
-      lt__stack_explain(why, sizeof why, &loop->pool, t->stack_request, rc);
-      lt__misuse("task %s: %s", lt_task_name(t), why);
-      t->state = LT__TASK_DONE;
-      trace_done(t, rc);
-      lt__future_complete(&t->fut, LT_FUTURE_ERROR, rc, NULL);
-      lt__obj_release(&t->fut.obj);
-      return;
-    }
-    lt__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
-  }
-  t->throw_cancel = cancel;
-  t->state = LT__TASK_RUNNING;
-  loop->current = t;
-  uint8_t waker_kind = loop->waker_kind;
-  uint64_t waker_id = loop->waker_id;
-  loop->waker_kind = LT_WAKER_TASK;
-  loop->waker_id = t->id;
-  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)t->id, 0, 0);
-  switch_into(loop, t);
-  loop->waker_kind = waker_kind;
-  loop->waker_id = waker_id;
-  loop->current = NULL;
-  if (t->state == LT__TASK_DONE) {
-    lt__stack_put(&loop->pool, &t->stack);
-    t->stack.lo = NULL;
-    lt__obj_release(&t->fut.obj); /* the reference the loop held while the task ran */
-  }
+  (void)arg;
+  abort();
 }
 
 /* ---- spawn and lifetime ---- */
@@ -284,21 +420,9 @@ static void sleep_fire(void *arg) {
     lt__future_complete(&t->sleep_fut, LT_FUTURE_RESULT, 0, NULL);
 }
 
-int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
-  lt_task *t = lt__task_check("lt_sleep");
-  if (!t) return -EPERM;
-  if (ns <= 0) {
-    /* A bare yield: the step goes to the back of the ready queue. */
-    lt_loop *loop = t->fut.loop;
-    if (LT_TRACING(loop)) lt__trace_task_suspend(loop, t, LT_REASON_YIELD, 0, site, 0);
-    lt__task_schedule_step(t, LT_CAUSE_YIELD);
-    lt__task_suspend(t);
-    if (t->throw_cancel) {
-      t->throw_cancel = 0;
-      return -ECANCELED;
-    }
-    return 0;
-  }
+/* lt_sleep for a positive time: a timer, and a future it resolves (out of line, so that a
+ * yield's path saves no registers it does not use). */
+static __attribute__((noinline)) int sleep_timer(lt_task *t, int64_t ns, const lt_srcloc *site) {
   lt__future_fini(&t->sleep_fut);
   t->sleep_fut.state = LT_FUTURE_PENDING;
   int rc = lt_timer_start(&t->sleep_timer, ns, sleep_fire, t);
@@ -306,6 +430,23 @@ int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
   rc = lt__task_park(t, &t->sleep_fut, LT__WAIT_SLEEP, NULL, site);
   lt_timer_cancel(&t->sleep_timer);
   return rc;
+}
+
+int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
+  lt_task *t = lt__task_check("lt_sleep");
+  if (!t) return -EPERM;
+  if (ns > 0) return sleep_timer(t, ns, site);
+  /* A bare yield: the step goes to the back of the ready queue (no READY record: the
+   * SUSPEND's reason says it). */
+  lt_loop *loop = t->fut.loop;
+  if (LT_TRACING(loop)) lt__trace_task_suspend(loop, t, LT_REASON_YIELD, 0, site, 0);
+  lt__schedule(loop, task_step_run, t, NULL);
+  lt__task_suspend(t);
+  if (t->throw_cancel) {
+    t->throw_cancel = 0;
+    return -ECANCELED;
+  }
+  return 0;
 }
 
 /* ---- cancellation: asyncio's Task.cancel ---- */
