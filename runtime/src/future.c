@@ -6,6 +6,10 @@
 #include "trace.h"
 
 void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
+  lt__future_init_as(f, loop, owner, ++loop->next_obj_id);
+}
+
+void lt__future_init_as(lt_future *f, lt_loop *loop, lt__obj *owner, uint64_t id) {
   f->owner = owner;
   f->loop = loop;
   f->state = LT_FUTURE_PENDING;
@@ -13,7 +17,7 @@ void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
   f->plain = 0;
   f->resolver_kind = LT_WAKER_NONE;
   f->resolver_id = 0;
-  f->id = ++loop->next_obj_id;
+  f->id = id;
   f->cancel = NULL;
   f->err = 0;
   f->value = NULL;

@@ -96,6 +96,8 @@ struct lt_future {
 };
 
 void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner);
+/* The same with an id taken earlier (ids are handed out in asyncio's order of creation). */
+void lt__future_init_as(lt_future *f, lt_loop *loop, lt__obj *owner, uint64_t id);
 void lt__future_fini(lt_future *f);
 /* Resolves f and schedules its callbacks: state is RESULT, ERROR or CANCELLED. */
 void lt__future_complete(lt_future *f, lt_future_state state, int err, void *value);
@@ -130,14 +132,19 @@ struct lt_task {
   int cancels_requested;   /* asyncio's _num_cancels_requested */
   uint64_t id;
   uint64_t parent_id;
-  char *name;              /* NULL: "Task-<id>" */
+  char *name;              /* NULL: "Task-<id>", formatted into name_buf when first asked */
   const lt_srcloc *site;
   lt__list link;           /* loop->tasks, in creation order, until the task is freed */
   lt__list groups;         /* lt__scope: task groups this task began and has not ended */
   size_t stack_request;    /* 0: the loop's default */
-  lt_future sleep_fut;     /* the future lt_sleep parks on (asyncio.sleep makes one per call) */
+  /* The future lt_sleep parks on (asyncio.sleep makes one per call) and its timer, set up by
+   * the first sleep (sleep_ready): a task that never sleeps never pays for them. The future's
+   * id is taken at spawn all the same, so that ids stay asyncio's order of creation. */
+  lt_future sleep_fut;
   lt_timer sleep_timer;
+  bool sleep_ready;
   void *asan_fake_stack;
+  char name_buf[32];       /* a short name (or "Task-N") without an allocation */
 };
 
 static inline lt_task *lt__task_of(lt_future *f) { return (lt_task *)f; }
@@ -169,6 +176,7 @@ struct lt_loop {
    * task that suspends hands the CPU straight to the next one when it is a task step too. */
   size_t batch_left;
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
+  lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
   /* timers: a binary min-heap on (deadline, seq), keys stored inline so that sifting reads
    * the array, not every timer it passes (100k timers: 25 cache misses per removal before) */
@@ -194,6 +202,8 @@ struct lt_loop {
   lt__list objects;        /* every live loop-owned object */
   lt__list tasks;          /* every live task, in creation order */
   lt__stack_pool pool;
+  lt__list task_free;      /* freed tasks kept for reuse: a steady spawn/await allocates nothing */
+  uint32_t task_free_count;
   size_t default_stack;
   uint64_t next_task_id;
   pthread_t thread;
@@ -258,7 +268,8 @@ bool lt__loop_next_batch(lt_loop *loop);
 static inline bool lt__loop_next_batch_inline(lt_loop *loop) {
   size_t ntodo = loop->ready.count;
   if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
-      loop->heap_len > 0 || atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+      loop->heap_len > 0 || loop->track != NULL ||
+      atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
     return false;
   loop->iterations++;
   loop->batch_left = ntodo;
@@ -294,6 +305,8 @@ typedef enum lt__wait_reason {
   LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
 } lt__wait_reason;
 
+/* Frees the tasks kept for reuse (loop.c, when the loop ends). */
+void lt__task_free_all(lt_loop *loop);
 /* Suspends the running task until its next step; returns when resumed. In the task's context. */
 void lt__task_suspend(lt_task *t);
 /* Parks the running task on f (not done) and suspends; returns f's outcome or -ECANCELED.

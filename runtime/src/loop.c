@@ -285,6 +285,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   pthread_mutex_init(&loop->ts_mu, NULL);
   lt__list_init(&loop->objects);
   lt__list_init(&loop->tasks);
+  lt__list_init(&loop->task_free);
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;
@@ -311,6 +312,7 @@ static void loop_free(lt_loop *loop) {
     lt__list_remove(&o->link);
     o->destroy(o);
   }
+  lt__task_free_all(loop);
   lt__timers_free(loop);
   lt__stack_pool_destroy(&loop->pool);
   free(loop->ready.buf);

@@ -174,7 +174,7 @@ static inline void pop_entry(lt_loop *loop) {
  * it is a task's step or wake-up, begun already; NULL when the loop must run what comes next
  * (a plain callback, or an iteration that polls, fires timers or stops). */
 static lt_task *take_next(lt_loop *loop) {
-  while (loop->batch_left > 0 || lt__loop_next_batch(loop)) {
+  while (loop->batch_left > 0 || lt__loop_next_batch_inline(loop) || lt__loop_next_batch(loop)) {
     lt_task *t = entry_task(&loop->ready.buf[loop->ready.head]);
     if (!t) return NULL;
     pop_entry(loop);
@@ -194,8 +194,7 @@ static __attribute__((noinline)) void suspend_slow(lt_loop *loop, lt_task *t) {
   asan_arrived(loop, t->asan_fake_stack);
 }
 
-void lt__task_suspend(lt_task *t) {
-  lt_loop *loop = t->fut.loop;
+static inline void suspend(lt_loop *loop, lt_task *t) {
   t->state = LT__TASK_SUSPENDED;
   /* The common case inline and without a call until the switch, so that nothing is saved
    * twice: the next entry of the batch resumes a task that is simply waiting. */
@@ -221,6 +220,8 @@ void lt__task_suspend(lt_task *t) {
 #endif
   suspend_slow(loop, t);
 }
+
+void lt__task_suspend(lt_task *t) { suspend(t->fut.loop, t); }
 
 /* ---- a task's end ---- */
 
@@ -266,9 +267,26 @@ static void task_entry(void *arg) {
     status = s->abandon(s, t, status);
   }
   task_finish(t, status, value);
-  /* An ended task goes back to the loop, never straight to the next task: its stack (and the
-   * task itself) may be freed only once nothing runs on it. */
   step_end(loop);
+#ifndef LT_ASAN
+  /* An ended task hands the CPU over too, when its stack may go back to the pool while it
+   * still runs on it: the pool has room without growing (nothing is unmapped or reallocated)
+   * and nothing takes a stack from it before the switch (a new task the next entry starts
+   * took its stack already). The task itself may be freed here: the switch saves nothing of
+   * it (dead_ctx). */
+  lt__stack_pool *pool = &loop->pool;
+  if (t->stack.size == pool->size && pool->count < pool->cap && pool->count < pool->limit) {
+    lt_task *next = take_next(loop);
+    if (next) {
+      lt__stack_put(pool, &t->stack);
+      t->stack.lo = NULL;
+      lt__obj_release(&t->fut.obj); /* the reference the loop held while the task ran */
+      lt__ctx_switch(&loop->dead_ctx, &next->ctx);
+      abort();
+    }
+  }
+#endif
+  /* Otherwise the loop frees its stack once nothing runs on it. */
   loop->zombie = t;
   switch_to_loop(loop, t, NULL);
   abort(); /* a finished task is never resumed */
@@ -295,14 +313,52 @@ void lt__task_wakeup(lt_future *f, void *arg) {
 
 static int task_cancel_future(lt_future *f) { return lt_task_cancel(lt__task_of(f)); }
 
+#define TASK_FREE_MAX 256 /* tasks kept for reuse per loop */
+
 static void task_destroy(lt__obj *o) {
   lt_task *t = lt__container_of(o, lt_task, fut.obj);
-  if (t->stack.lo) lt__stack_put(&t->fut.loop->pool, &t->stack);
+  lt_loop *loop = t->fut.loop;
+  if (t->stack.lo) lt__stack_put(&loop->pool, &t->stack);
   lt__list_remove(&t->link);
   lt__future_fini(&t->fut);
-  lt__future_fini(&t->sleep_fut);
-  free(t->name);
+  if (t->sleep_ready) lt__future_fini(&t->sleep_fut);
+  if (t->name != t->name_buf) free(t->name);
+  if (loop->task_free_count < TASK_FREE_MAX && !atomic_load_explicit(&loop->closing,
+                                                                     memory_order_relaxed)) {
+    lt__list_push_back(&loop->task_free, &t->link);
+    loop->task_free_count++;
+    return;
+  }
   free(t);
+}
+
+void lt__task_free_all(lt_loop *loop) {
+  while (!lt__list_empty(&loop->task_free)) {
+    lt__list *l = loop->task_free.next;
+    lt__list_remove(l);
+    free(lt__container_of(l, lt_task, link));
+  }
+  loop->task_free_count = 0;
+}
+
+static lt_task *task_alloc(lt_loop *loop) {
+  if (lt__list_empty(&loop->task_free)) return malloc(sizeof(lt_task));
+  lt__list *l = loop->task_free.prev; /* the most recently freed: warm in the cache */
+  lt__list_remove(l);
+  loop->task_free_count--;
+  return lt__container_of(l, lt_task, link);
+}
+
+/* Copies a task's name: into the task itself when short (no allocation), else the heap. */
+static int set_name(lt_task *t, const char *name) {
+  size_t n = strlen(name);
+  if (n < sizeof t->name_buf) {
+    memcpy(t->name_buf, name, n + 1);
+    t->name = t->name_buf;
+    return 0;
+  }
+  t->name = strdup(name);
+  return t->name ? 0 : -ENOMEM;
 }
 
 lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const lt_srcloc *site) {
@@ -311,11 +367,12 @@ lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const l
     errno = EPERM;
     return NULL;
   }
-  lt_task *t = malloc(sizeof *t);
+  lt_task *t = task_alloc(loop);
   if (!t) return NULL;
   t->name = NULL;
-  if (opts && opts->name && !(t->name = strdup(opts->name))) {
+  if (opts && opts->name && set_name(t, opts->name) < 0) {
     free(t);
+    errno = ENOMEM;
     return NULL;
   }
   lt__obj_register(loop, &t->fut.obj, task_destroy);
@@ -323,8 +380,8 @@ lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const l
   lt__future_init(&t->fut, loop, &t->fut.obj);
   t->fut.is_task = 1;
   t->fut.cancel = task_cancel_future;
-  lt__future_init(&t->sleep_fut, loop, &t->fut.obj);
-  lt_timer_init(&t->sleep_timer);
+  t->sleep_fut.id = ++loop->next_obj_id; /* the rest when it first sleeps */
+  t->sleep_ready = false;
   t->stack.lo = NULL;
   t->stack.size = 0;
   t->stack_request = opts && opts->stack_size ? opts->stack_size : 0;
@@ -361,8 +418,12 @@ int lt__task_park(lt_task *t, lt_future *f, lt__wait_reason reason, void **value
 
 int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint64_t detail,
                          void **value, const lt_srcloc *site) {
-  int rc = lt_future_add_done_callback(f, lt__task_wakeup, t);
-  if (rc < 0) return rc;
+  int rc;
+  if (f->ncb < f->capcb && f->state == LT_FUTURE_PENDING) {
+    f->cbs[f->ncb++] = (lt__donecb){lt__task_wakeup, t}; /* add_done_callback's common case */
+  } else if ((rc = lt_future_add_done_callback(f, lt__task_wakeup, t)) < 0) {
+    return rc;
+  }
   lt_loop *loop = t->fut.loop;
   if (LT_TRACING(loop)) {
     uint64_t object = f->is_task ? lt__task_of(f)->id : f->id;
@@ -423,6 +484,11 @@ static void sleep_fire(void *arg) {
 /* lt_sleep for a positive time: a timer, and a future it resolves (out of line, so that a
  * yield's path saves no registers it does not use). */
 static __attribute__((noinline)) int sleep_timer(lt_task *t, int64_t ns, const lt_srcloc *site) {
+  if (!t->sleep_ready) {
+    lt__future_init_as(&t->sleep_fut, t->fut.loop, &t->fut.obj, t->sleep_fut.id);
+    lt_timer_init(&t->sleep_timer);
+    t->sleep_ready = true;
+  }
   lt__future_fini(&t->sleep_fut);
   t->sleep_fut.state = LT_FUTURE_PENDING;
   int rc = lt_timer_start(&t->sleep_timer, ns, sleep_fire, t);
@@ -437,11 +503,11 @@ int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
   if (!t) return -EPERM;
   if (ns > 0) return sleep_timer(t, ns, site);
   /* A bare yield: the step goes to the back of the ready queue (no READY record: the
-   * SUSPEND's reason says it). */
-  lt_loop *loop = t->fut.loop;
+   * SUSPEND's reason says it). The loop is this thread's (a task runs on its own loop's). */
+  lt_loop *loop = lt__tls_loop;
   if (LT_TRACING(loop)) lt__trace_task_suspend(loop, t, LT_REASON_YIELD, 0, site, 0);
   lt__schedule(loop, task_step_run, t, NULL);
-  lt__task_suspend(t);
+  suspend(loop, t);
   if (t->throw_cancel) {
     t->throw_cancel = 0;
     return -ECANCELED;
@@ -482,10 +548,9 @@ lt_task *lt_current_task(void) { return lt__tls_loop ? lt__tls_loop->current : N
 
 const char *lt_task_name(const lt_task *t) {
   if (!t->name) {
-    char buf[32];
-    snprintf(buf, sizeof buf, "Task-%llu", (unsigned long long)t->id);
-    ((lt_task *)t)->name = strdup(buf);
-    if (!t->name) return "Task-?";
+    lt_task *m = (lt_task *)t; /* formatted once, when first asked */
+    snprintf(m->name_buf, sizeof m->name_buf, "Task-%llu", (unsigned long long)t->id);
+    m->name = m->name_buf;
   }
   return t->name;
 }
