@@ -162,10 +162,11 @@ typedef struct lt__close_hook {
   void *arg;
 } lt__close_hook;
 
+/* A timer in the heap: its key, and its slot in loop->tslot (timer.c). */
 typedef struct lt__heap_entry {
   int64_t deadline;
   uint64_t seq;
-  lt_timer *timer;
+  uint32_t slot;
 } lt__heap_entry;
 
 struct lt_loop {
@@ -178,10 +179,18 @@ struct lt_loop {
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
   lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
-  /* timers: a binary min-heap on (deadline, seq), keys stored inline so that sifting reads
-   * the array, not every timer it passes (100k timers: 25 cache misses per removal before) */
+  /* timers (timer.c): a 4-ary min-heap on (deadline, seq) whose entries name a slot, not the
+   * timer, so that sifting reads and writes the heap array alone; a cancelled timer only
+   * empties its slot (its entry leaves when it surfaces, or in a compaction). heap[0] is
+   * always a live timer. */
   struct lt__heap_entry *heap;
   uint32_t heap_len, heap_cap;
+  uint32_t heap_dead;      /* entries whose timer was cancelled */
+  uintptr_t *tslot;        /* a timer's address, 0 once cancelled, or a free slot (odd) */
+  uint32_t tslot_cap;
+  uint32_t tslot_free;     /* first free slot + 1 (0: none) */
+  lt__list call_later_free; /* fired lt_call_later records, kept for reuse */
+  uint32_t call_later_free_count;
   uint64_t timer_seq;
   lt_clock_mode clock;
   int64_t vtime;           /* the virtual clock */
@@ -223,8 +232,13 @@ struct lt_loop {
  * shared library (no __tls_get_addr call on every runtime call). */
 extern __thread lt_loop *lt__tls_loop __attribute__((tls_model("initial-exec")));
 
+/* lt__loop_check's report. */
+lt_loop *lt__loop_check_failed(const char *who);
 /* The current loop, or NULL after reporting misuse by `who` (outside a loop / wrong thread). */
-lt_loop *lt__loop_check(const char *who);
+static inline lt_loop *lt__loop_check(const char *who) {
+  lt_loop *loop = lt__tls_loop;
+  return __builtin_expect(loop != NULL, 1) ? loop : lt__loop_check_failed(who);
+}
 /* lt__task_check's report: outside a loop, or outside a task. */
 lt_task *lt__task_check_failed(const char *who);
 /* The current task, or NULL after reporting that `who` needs one. */

@@ -25,7 +25,7 @@ void lt__misuse(const char *fmt, ...) {
   fprintf(stderr, "looptrace: misuse: %s\n", buf);
 }
 
-lt_loop *lt__loop_check(const char *who) {
+lt_loop *lt__loop_check_failed(const char *who) {
   lt_loop *loop = lt__tls_loop;
   if (!loop)
     lt__misuse("%s called with no loop running on this thread (a loop is used only by the "
@@ -34,7 +34,7 @@ lt_loop *lt__loop_check(const char *who) {
 }
 
 lt_task *lt__task_check_failed(const char *who) {
-  lt_loop *loop = lt__loop_check(who);
+  lt_loop *loop = lt__loop_check_failed(who);
   if (!loop) return NULL;
   if (!loop->current)
     lt__misuse("%s called outside a task (from a plain callback or the loop itself); only a "
@@ -286,6 +286,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   lt__list_init(&loop->objects);
   lt__list_init(&loop->tasks);
   lt__list_init(&loop->task_free);
+  lt__list_init(&loop->call_later_free);
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;
