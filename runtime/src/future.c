@@ -81,6 +81,7 @@ static void done_callback_run(lt__ready *r) {
   r->cb.done(f, r->b);
   loop->waker_kind = kind;
   loop->waker_id = id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
   lt__obj_release(f->owner);
 }
 

@@ -278,15 +278,19 @@ int64_t lt__loop_time(lt_loop *loop);
  * when it needs nothing but counting (nothing to poll, no due timer: see loop.c) and returns
  * true; false when the loop must begin it on its own stack. */
 bool lt__loop_next_batch(lt_loop *loop);
-/* Its common case, inline: no timer armed (a due timer needs the clock read), untraced. */
-static inline bool lt__loop_next_batch_inline(lt_loop *loop) {
+/* Its common case, inline: no timer armed (a due timer needs the clock read). traced must be
+ * whether loop is traced: a constant where the caller knows it, so that the untraced path
+ * makes no call. */
+void lt__loop_trace_iter(lt_loop *loop);
+static inline __attribute__((always_inline)) bool lt__loop_next_batch_inline(lt_loop *loop,
+                                                                             bool traced) {
   size_t ntodo = loop->ready.count;
   if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
-      loop->heap_len > 0 || loop->track != NULL ||
-      atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+      loop->heap_len > 0 || atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
     return false;
   loop->iterations++;
   loop->batch_left = ntodo;
+  if (traced) lt__loop_trace_iter(loop);
   return true;
 }
 /* Runs fn(loop, arg) when lt_run shuts the loop down, after every task finished. */

@@ -85,6 +85,7 @@ static void run_plain_as(lt__ready *r, uint8_t kind) {
   r->cb.plain(r->a);
   loop->waker_kind = saved_kind;
   loop->waker_id = saved_id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
 }
 
 static void plain_callback_run(lt__ready *r) { run_plain_as(r, LT_WAKER_LOOP); }
@@ -181,6 +182,19 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
 
 /* ---- one iteration: BaseEventLoop._run_once ---- */
 
+/* A poll that stops after flush_ms to flush the trace and then waits out the rest of
+ * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. */
+static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_ms,
+                         int flush_ms) {
+  int64_t t0 = monotonic_ns();
+  int n = epoll_wait(loop->epfd, events, 64, flush_ms);
+  if (n != 0) return n;
+  lt__track_flush(loop->track);
+  if (timeout_ms < 0) return epoll_wait(loop->epfd, events, 64, -1);
+  int64_t left = (int64_t)timeout_ms * 1000000 - (monotonic_ns() - t0);
+  return left > 0 ? epoll_wait(loop->epfd, events, 64, (int)((left + 999999) / 1000000)) : 0;
+}
+
 static void run_once(lt_loop *loop) {
   int timeout_ms = -1;
   bool jump = false;
@@ -202,18 +216,27 @@ static void run_once(lt_loop *loop) {
 
   bool traced = LT_TRACING(loop);
   bool idle = timeout_ms != 0 || jump;
-  if (traced && idle) {
-    int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
-                                              : (int64_t)timeout_ms * 1000000;
-    lt__trace_simple(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
-    /* About to sleep: what happened so far goes out now, not when the buffer fills. */
-    if (!jump) lt__track_flush(loop->track);
+  int flush_ms = -1;
+  if (traced) {
+    if (idle) {
+      int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
+                                                : (int64_t)timeout_ms * 1000000;
+      lt__trace_stamped(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
+    }
+    /* Records wait for a flush at most LT__TRACE_FLUSH_NS: flush now if they have, or stop a
+     * longer sleep in time for it. A busy loop makes no system call for its trace but one
+     * write per full buffer or per time bound; a quiet one still shows up promptly. */
+    flush_ms = lt__track_flush_due(loop->track, timeout_ms);
   }
   struct epoll_event events[64];
   int n = 0;
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
-  if (timeout_ms != 0 || loop->io_watched > 0) n = epoll_wait(loop->epfd, events, 64, timeout_ms);
+  if (timeout_ms != 0 || loop->io_watched > 0) {
+    n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
+                      : epoll_wait(loop->epfd, events, 64, timeout_ms);
+    if (traced) lt__trace_stamp(loop);
+  }
   for (int i = 0; i < n; i++) {
     lt__io_watch *w = events[i].data.ptr;
     w->on_event(loop, w, events[i].events);
@@ -222,9 +245,13 @@ static void run_once(lt_loop *loop) {
   if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
       loop->heap[0].deadline > loop->vtime)
     loop->vtime = loop->heap[0].deadline;
-  if (traced && idle) lt__trace_simple(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
+  if (traced && idle) lt__trace_stamped(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
-  if (loop->heap_len > 0) lt__timers_expire(loop, lt__loop_time(loop));
+  if (loop->heap_len > 0) {
+    int64_t now = lt__loop_time(loop);
+    if (traced && loop->heap[0].deadline <= now) lt__trace_stamp(loop); /* fires: how late */
+    lt__timers_expire(loop, now);
+  }
 
   /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn.
    * In shuffle mode the same batch runs, in a seeded order instead of FIFO. */
@@ -244,6 +271,10 @@ static void run_once(lt_loop *loop) {
     q->count--;
     r.run(&r);
   }
+}
+
+void lt__loop_trace_iter(lt_loop *loop) {
+  lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, loop->batch_left);
 }
 
 bool lt__loop_next_batch(lt_loop *loop) {

@@ -174,7 +174,7 @@ static inline void pop_entry(lt_loop *loop) {
  * it is a task's step or wake-up, begun already; NULL when the loop must run what comes next
  * (a plain callback, or an iteration that polls, fires timers or stops). */
 static lt_task *take_next(lt_loop *loop) {
-  while (loop->batch_left > 0 || lt__loop_next_batch_inline(loop) || lt__loop_next_batch(loop)) {
+  while (loop->batch_left > 0 || lt__loop_next_batch(loop)) {
     lt_task *t = entry_task(&loop->ready.buf[loop->ready.head]);
     if (!t) return NULL;
     pop_entry(loop);
@@ -194,29 +194,44 @@ static __attribute__((noinline)) void suspend_slow(lt_loop *loop, lt_task *t) {
   asan_arrived(loop, t->asan_fake_stack);
 }
 
+/* The common case of a suspend: the next entry of the batch (or of the next batch, when it
+ * needs nothing but counting) resumes a task that is simply waiting. Inline, and without a
+ * call until the switch when untraced (traced is a constant), so that nothing is saved twice.
+ * False: suspend_slow does it. */
+static inline __attribute__((always_inline)) bool hand_over(lt_loop *loop, lt_task *t,
+                                                            bool traced) {
+  lt_task *next;
+  if (!(loop->batch_left > 0 || lt__loop_next_batch_inline(loop, traced)) ||
+      (next = entry_task(&loop->ready.buf[loop->ready.head])) == NULL ||
+      next->state != LT__TASK_SUSPENDED)
+    return false;
+  pop_entry(loop);
+  step_end(loop);
+  bool cancel = next->must_cancel;
+  next->must_cancel = 0;
+  next->waiting = NULL;
+  next->throw_cancel = cancel;
+  next->state = LT__TASK_RUNNING;
+  loop->current = next;
+  loop->waker_kind = LT_WAKER_TASK;
+  loop->waker_id = next->id;
+  if (traced) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)next->id, 0, 0);
+  lt__ctx_switch(&t->ctx, &next->ctx);
+  return true;
+}
+
+static __attribute__((noinline)) void suspend_traced(lt_loop *loop, lt_task *t) {
+  if (!hand_over(loop, t, true)) suspend_slow(loop, t);
+}
+
 static inline void suspend(lt_loop *loop, lt_task *t) {
   t->state = LT__TASK_SUSPENDED;
-  /* The common case inline and without a call until the switch, so that nothing is saved
-   * twice: the next entry of the batch resumes a task that is simply waiting. */
 #ifndef LT_ASAN
-  lt_task *next;
-  if (__builtin_expect(!LT_TRACING(loop), 1) &&
-      (loop->batch_left > 0 || lt__loop_next_batch_inline(loop)) &&
-      (next = entry_task(&loop->ready.buf[loop->ready.head])) != NULL &&
-      next->state == LT__TASK_SUSPENDED) {
-    pop_entry(loop);
-    step_end(loop);
-    bool cancel = next->must_cancel;
-    next->must_cancel = 0;
-    next->waiting = NULL;
-    next->throw_cancel = cancel;
-    next->state = LT__TASK_RUNNING;
-    loop->current = next;
-    loop->waker_kind = LT_WAKER_TASK;
-    loop->waker_id = next->id;
-    lt__ctx_switch(&t->ctx, &next->ctx);
+  if (__builtin_expect(LT_TRACING(loop), 0)) {
+    suspend_traced(loop, t);
     return;
   }
+  if (hand_over(loop, t, false)) return;
 #endif
   suspend_slow(loop, t);
 }
@@ -231,7 +246,8 @@ static void trace_done(lt_task *t, int status) {
   uint8_t outcome = status == 0              ? LT_OUTCOME_RESULT
                     : status == -ECANCELED ? LT_OUTCOME_CANCELLED
                                            : LT_OUTCOME_ERROR;
-  lt__trace_simple(loop, LT_EV_TASK_DONE, outcome, (uint32_t)t->id, (uint64_t)(int64_t)status, 0);
+  lt__trace_stamped(loop, LT_EV_TASK_DONE, outcome, (uint32_t)t->id, (uint64_t)(int64_t)status,
+                    0);
 }
 
 static void task_finish(lt_task *t, int status, void *value) {

@@ -220,9 +220,10 @@ static void timer_run(lt__ready *r) {
   lt_timer *t = r->a;
   t->heap_index = TIMER_IDLE;
   lt_loop *loop = t->loop;
-  if (LT_TRACING(loop))
-    lt__trace_simple(loop, LT_EV_TIMER_FIRE, 0, 0, t->id,
-                     (uint64_t)(lt__loop_time(loop) - t->deadline));
+  if (LT_TRACING(loop)) { /* late by: the time the records of this iteration have */
+    int64_t late = loop->track->ts - t->deadline;
+    lt__trace_simple(loop, LT_EV_TIMER_FIRE, 0, 0, t->id, (uint64_t)(late > 0 ? late : 0));
+  }
   uint8_t kind = loop->waker_kind;
   uint64_t id = loop->waker_id;
   loop->waker_kind = LT_WAKER_TIMER;
@@ -230,6 +231,7 @@ static void timer_run(lt__ready *r) {
   t->cb(t->arg);
   loop->waker_kind = kind;
   loop->waker_id = id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
 }
 
 void lt__timers_expire(lt_loop *loop, int64_t now) {
