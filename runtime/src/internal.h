@@ -218,7 +218,7 @@ struct lt_loop {
   pthread_t thread;
   lt__close_hook *close_hooks;
   void *io;                /* io.c's per-loop state (fd table) */
-  uint32_t io_watched;     /* fds registered in epoll besides wakefd (io.c keeps it) */
+  uint32_t io_watched;     /* fds armed in epoll for a waiter, wakefd aside (io.c keeps it) */
   void *executor;          /* executor.c's per-loop pool */
   int executor_threads;    /* lt_run_opts.executor_threads: 0 = executor.c's default */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */

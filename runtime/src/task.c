@@ -220,9 +220,11 @@ static inline __attribute__((always_inline)) bool hand_over(lt_loop *loop, lt_ta
   return true;
 }
 
+#ifndef LT_ASAN
 static __attribute__((noinline)) void suspend_traced(lt_loop *loop, lt_task *t) {
   if (!hand_over(loop, t, true)) suspend_slow(loop, t);
 }
+#endif
 
 static inline void suspend(lt_loop *loop, lt_task *t) {
   t->state = LT__TASK_SUSPENDED;
