@@ -176,6 +176,7 @@ struct lt_loop {
   /* Entries of the running iteration's batch not yet run. The loop runs them one by one; a
    * task that suspends hands the CPU straight to the next one when it is a task step too. */
   size_t batch_left;
+  uint64_t handovers;      /* steps begun by direct transfer (tests read it) */
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
   lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */

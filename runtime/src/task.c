@@ -178,7 +178,10 @@ static lt_task *take_next(lt_loop *loop) {
     lt_task *t = entry_task(&loop->ready.buf[loop->ready.head]);
     if (!t) return NULL;
     pop_entry(loop);
-    if (step_begin(loop, t)) return t;
+    if (step_begin(loop, t)) {
+      loop->handovers++;
+      return t;
+    }
   }
   return NULL;
 }
@@ -207,6 +210,7 @@ static inline __attribute__((always_inline)) bool hand_over(lt_loop *loop, lt_ta
     return false;
   pop_entry(loop);
   step_end(loop);
+  loop->handovers++;
   bool cancel = next->must_cancel;
   next->must_cancel = 0;
   next->waiting = NULL;
