@@ -182,17 +182,19 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
 
 /* ---- one iteration: BaseEventLoop._run_once ---- */
 
+#define POLL_EVENTS 256 /* events taken per poll (a busy server has hundreds ready at once) */
+
 /* A poll that stops after flush_ms to flush the trace and then waits out the rest of
  * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. */
 static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_ms,
                          int flush_ms) {
   int64_t t0 = monotonic_ns();
-  int n = epoll_wait(loop->epfd, events, 64, flush_ms);
+  int n = epoll_wait(loop->epfd, events, POLL_EVENTS, flush_ms);
   if (n != 0) return n;
   lt__track_flush(loop->track);
-  if (timeout_ms < 0) return epoll_wait(loop->epfd, events, 64, -1);
+  if (timeout_ms < 0) return epoll_wait(loop->epfd, events, POLL_EVENTS, -1);
   int64_t left = (int64_t)timeout_ms * 1000000 - (monotonic_ns() - t0);
-  return left > 0 ? epoll_wait(loop->epfd, events, 64, (int)((left + 999999) / 1000000)) : 0;
+  return left > 0 ? epoll_wait(loop->epfd, events, POLL_EVENTS, (int)((left + 999999) / 1000000)) : 0;
 }
 
 static void run_once(lt_loop *loop) {
@@ -228,13 +230,13 @@ static void run_once(lt_loop *loop) {
      * write per full buffer or per time bound; a quiet one still shows up promptly. */
     flush_ms = lt__track_flush_due(loop->track, timeout_ms);
   }
-  struct epoll_event events[64];
+  struct epoll_event events[POLL_EVENTS];
   int n = 0;
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
   if (timeout_ms != 0 || loop->io_watched > 0) {
     n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
-                      : epoll_wait(loop->epfd, events, 64, timeout_ms);
+                      : epoll_wait(loop->epfd, events, POLL_EVENTS, timeout_ms);
     if (traced) lt__trace_stamp(loop);
   }
   for (int i = 0; i < n; i++) {
