@@ -183,7 +183,7 @@ struct lt_loop {
   /* timers (timer.c): a 4-ary min-heap on (deadline, seq) whose entries name a slot, not the
    * timer, so that sifting reads and writes the heap array alone; a cancelled timer only
    * empties its slot (its entry leaves when it surfaces, or in a compaction). heap[0] is
-   * always a live timer. */
+   * a live timer once lt__timers_top has run. */
   struct lt__heap_entry *heap;
   uint32_t heap_len, heap_cap;
   uint32_t heap_dead;      /* entries whose timer was cancelled */
@@ -306,6 +306,8 @@ void lt__shuffle_init(lt_loop *loop);
 void lt__shuffle_batch(lt_loop *loop, size_t n);
 
 /* Timers (timer.c) */
+/* Drops cancelled timers off the top of the heap: then heap[0], if any, is a live timer. */
+void lt__timers_top(lt_loop *loop);
 void lt__timers_expire(lt_loop *loop, int64_t now);
 void lt__timers_free(lt_loop *loop);
 

@@ -200,6 +200,8 @@ static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_
 static void run_once(lt_loop *loop) {
   int timeout_ms = -1;
   bool jump = false;
+  lt__timers_top(loop); /* from here on heap[0] is a live timer (nothing cancels one till the
+                           batch runs) */
   if (loop->ready.count > 0 || loop->stopping) {
     timeout_ms = 0;
   } else if (loop->heap_len > 0) {
@@ -287,6 +289,7 @@ bool lt__loop_next_batch(lt_loop *loop) {
   if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
       atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
     return false;
+  lt__timers_top(loop);
   if (loop->heap_len > 0 && loop->heap[0].deadline <= lt__loop_time(loop)) return false;
   loop->iterations++;
   if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);

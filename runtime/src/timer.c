@@ -7,9 +7,9 @@
  * heap the program allocated them from). Here an entry holds its key and a slot number, so a
  * sift reads and writes the heap array only; the slot (loop->tslot) maps to the timer and is
  * looked at once, when the entry surfaces. Cancelling empties the slot in O(1) (timeouts are
- * mostly cancelled before they fire): its entry leaves when it reaches the top, or when dead
- * entries outnumber live ones and the heap is compacted. heap[0] is always live, so the loop
- * may read the next deadline there. 4-ary: half the depth of a binary heap, and a node's
+ * mostly cancelled before they fire): its entry leaves when the loop finds it on top
+ * (lt__timers_top, before it reads the next deadline), or when dead entries outnumber live
+ * ones and the heap is compacted (so a mass cancel costs O(1) each, not a pop each). 4-ary: half the depth of a binary heap, and a node's
  * children (96 bytes) span at most two cache lines. */
 #include <stdlib.h>
 
@@ -171,8 +171,6 @@ int lt_timer_cancel(lt_timer *t) {
   lt_loop *loop = t->loop;
   if (t->heap_index == TIMER_DUE) {
     unqueue_fire(t);
-  } else if (loop->heap[0].slot == t->heap_index) {
-    pop_top(loop);
   } else {
     loop->tslot[t->heap_index] = 0;
     if (++loop->heap_dead >= COMPACT_MIN && loop->heap_dead > loop->heap_len / 2) compact(loop);
@@ -232,6 +230,13 @@ static void timer_run(lt__ready *r) {
   loop->waker_kind = kind;
   loop->waker_id = id;
   if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
+}
+
+void lt__timers_top(lt_loop *loop) {
+  if (loop->heap_len > 0 && loop->tslot[loop->heap[0].slot] == 0) {
+    loop->heap_dead--;
+    pop_top(loop); /* and the dead ones that surface after it */
+  }
 }
 
 void lt__timers_expire(lt_loop *loop, int64_t now) {
