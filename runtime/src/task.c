@@ -82,7 +82,7 @@ static inline void step_enter(lt_loop *loop, lt_task *t, bool cancel) {
   loop->current = t;
   loop->waker_kind = LT_WAKER_TASK;
   loop->waker_id = t->id;
-  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)t->id, 0, 0);
+  if (LT_TRACING(loop)) lt__trace_resume(loop, (uint32_t)t->id);
 }
 
 /* step_begin for a task that has not run yet, or has ended. */
@@ -219,7 +219,7 @@ static inline __attribute__((always_inline)) bool hand_over(lt_loop *loop, lt_ta
   loop->current = next;
   loop->waker_kind = LT_WAKER_TASK;
   loop->waker_id = next->id;
-  if (traced) lt__trace_simple(loop, LT_EV_TASK_RESUME, 0, (uint32_t)next->id, 0, 0);
+  if (traced) lt__trace_resume(loop, (uint32_t)next->id);
   lt__ctx_switch(&t->ctx, &next->ctx);
   return true;
 }

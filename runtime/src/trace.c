@@ -93,7 +93,7 @@ static inline int64_t real_ns(const lt__track *tr) {
 }
 
 int64_t lt__track_now(lt__track *tr) {
-  if (tr->loop && tr->loop->clock == LT_CLOCK_VIRTUAL) {
+  if (tr->virt) {
     tr->ts = tr->loop->vtime; /* definitions (strings, sites) are stamped with it too */
     return tr->ts;
   }
@@ -105,8 +105,7 @@ int64_t lt__track_now(lt__track *tr) {
 
 int lt__track_flush_due(lt__track *tr, int timeout_ms) {
   if (tr->count == 0) return -1;
-  bool real = !(tr->loop && tr->loop->clock == LT_CLOCK_VIRTUAL);
-  int64_t left = tr->anchor_ns + LT__TRACE_FLUSH_NS - (real ? tr->ts : real_ns(tr));
+  int64_t left = tr->anchor_ns + LT__TRACE_FLUSH_NS - (tr->virt ? real_ns(tr) : tr->ts);
   if (left <= 0) {
     lt__track_flush(tr);
     return -1;
@@ -331,6 +330,7 @@ lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop, uint32_t owner) {
   tr->id = lt__sink_new_track_id();
   tr->kind = (uint8_t)kind;
   tr->loop = loop;
+  tr->virt = loop && loop->clock == LT_CLOCK_VIRTUAL;
   tr->owner = owner;
   anchor(tr);
   emit_track_record(tr);

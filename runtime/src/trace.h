@@ -9,8 +9,8 @@
  * wakes from a poll, after a callback, and for marks. Reading the TSC costs ~8 ns here, more
  * than the rest of a record, so the records a step makes while it runs (spawns, readiness,
  * timer arms, resolves) share the reading taken as it began: the edges of every step are
- * exact, and what happens inside one is placed at its start. A worker thread's track reads
- * the clock for each record. */
+ * exact, and what happens inside one is placed at its start (lt__trace_resume: 1 ns after the
+ * previous step's end). A worker thread's track reads the clock for each record. */
 #ifndef LT_TRACE_INTERNAL_H
 #define LT_TRACE_INTERNAL_H
 
@@ -35,6 +35,7 @@ typedef struct lt__track {
   int64_t anchor_ns;     /* also when the track last flushed (real time) */
   uint64_t anchor_ticks;
   int64_t ts;            /* what records are stamped with: the last reading (never goes back) */
+  bool virt;             /* a loop under the virtual clock: ts is its virtual time */
   const lt_srcloc *last_site; /* the last site interned, and its id: loops suspend at a few */
   uint32_t last_site_id;
   /* interning: sites by address, strings by content */
@@ -122,6 +123,18 @@ static inline void lt__trace_stamped(lt_loop *loop, uint8_t kind, uint8_t flags,
 }
 /* Takes a fresh reading for what follows (after a callback, which may have run long). */
 static inline void lt__trace_stamp(lt_loop *loop) { lt__track_now(loop->track); }
+
+/* A step begins. It shares the reading the previous step's end (or the poll) took, one ns
+ * later on the real clock: the step it follows is over before it starts, and the hand-over
+ * between them (a few ns, not measured) is not mistaken for nothing. Exact under the virtual
+ * clock. */
+static inline void lt__trace_resume(lt_loop *loop, uint32_t task) {
+  lt__track *tr = lt__track_group(loop->track);
+  tr->ts += !tr->virt;
+  uint64_t *a = lt__track_put(tr, LT_EV_TASK_RESUME, 0, task, 2);
+  a[0] = 0;
+  a[1] = 0;
+}
 void lt__trace_task_create(lt_loop *loop, lt_task *t);
 void lt__trace_task_ready(lt_loop *loop, lt_task *t, lt_wire_cause cause, uint64_t object);
 static inline void lt__trace_task_suspend(lt_loop *loop, lt_task *t, lt_wire_reason reason,
