@@ -12,12 +12,7 @@
 #include "echo_peer.h"
 
 typedef struct loop_ctx {
-  const echo_args *args;
-  int port, listener, clients;
-  uint64_t roundtrips;
-  echo_hist hist;
-  int64_t started, ended;
-  int failed;
+  echo_loop m; /* first: echo_run's */
 } loop_ctx;
 
 /* Clients of every loop still running: a loop keeps serving until all are done, since its
@@ -37,7 +32,7 @@ static int server_conn(void *arg, void **result) {
 static int acceptor(void *arg, void **result) {
   loop_ctx *c = arg;
   for (;;) {
-    int fd = lt_accept(c->listener, NULL, NULL);
+    int fd = lt_accept(c->m.listener, NULL, NULL);
     if (fd < 0) return fd == -ECANCELED ? 0 : fd;
     echo_nodelay(fd);
     lt_task_release(lt_spawn(server_conn, (void *)(intptr_t)fd));
@@ -46,15 +41,15 @@ static int acceptor(void *arg, void **result) {
 
 static int client_run(loop_ctx *c) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->m.port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int rc = lt_connect(fd, (struct sockaddr *)&sa, sizeof sa);
   if (rc < 0) return rc;
   echo_nodelay(fd);
-  size_t size = (size_t)c->args->size;
+  size_t size = (size_t)c->m.args->size;
   char *msg = malloc(2 * size), *back = msg + size;
   memset(msg, 'x', size);
-  int64_t deadline = c->started + (int64_t)(c->args->seconds * 1e9);
+  int64_t deadline = c->m.started + (int64_t)(c->m.args->seconds * 1e9);
   for (int64_t t = echo_now_ns(); t < deadline;) {
     if ((rc = (int)lt_write(fd, msg, size)) < 0) break;
     size_t got = 0;
@@ -67,8 +62,8 @@ static int client_run(loop_ctx *c) {
       got += (size_t)n;
     }
     int64_t now = echo_now_ns();
-    echo_hist_add(&c->hist, now - t);
-    c->roundtrips++;
+    echo_hist_add(&c->m.hist, now - t);
+    c->m.roundtrips++;
     t = now;
   }
   rc = 0;
@@ -88,11 +83,11 @@ static int loop_main(void *arg, void **result) {
   loop_ctx *c = arg;
   lt_task *acc = lt_spawn(acceptor, c);
   lt_future *f[4096];
-  int n = c->clients;
-  c->started = echo_now_ns();
+  int n = c->m.clients;
+  c->m.started = echo_now_ns();
   for (int i = 0; i < n; i++) f[i] = lt_task_future(lt_spawn(client, c));
   int rc = lt_gather(f, (size_t)n, NULL, NULL, 0);
-  c->ended = echo_now_ns();
+  c->m.ended = echo_now_ns();
   for (int i = 0; i < n; i++) lt_future_release(f[i]);
   while (atomic_load(&clients_left) > 0) lt_sleep(LT_MSEC(1));
   lt_task_cancel(acc);
@@ -102,7 +97,7 @@ static int loop_main(void *arg, void **result) {
 
 static void *loop_thread(void *arg) {
   loop_ctx *c = arg;
-  c->failed = lt_run(loop_main, c, NULL, NULL);
+  c->m.failed = lt_run(loop_main, c, NULL, NULL);
   return NULL;
 }
 
@@ -113,35 +108,6 @@ int main(int argc, char **argv) {
     return 2;
   }
   static loop_ctx ctx[64];
-  if (args.loops > 64) args.loops = 64;
-  int port = 0;
-  for (int i = 0; i < args.loops; i++) {
-    ctx[i] = (loop_ctx){.args = &args, .clients = args.clients / args.loops +
-                                                  (i < args.clients % args.loops)};
-    if ((ctx[i].listener = echo_listen(port, &port)) < 0) return 1;
-  }
   atomic_store(&clients_left, args.clients);
-  double cpu0 = echo_cpu_s();
-  pthread_t th[64];
-  for (int i = 0; i < args.loops; i++) {
-    ctx[i].port = port;
-    pthread_create(&th[i], NULL, loop_thread, &ctx[i]);
-  }
-  uint64_t rts = 0;
-  double secs = 0;
-  echo_hist all = {0};
-  for (int i = 0; i < args.loops; i++) {
-    pthread_join(th[i], NULL);
-    if (ctx[i].failed) {
-      fprintf(stderr, "echo_lt: loop %d: %s\n", i, lt_strerror(ctx[i].failed));
-      return 1;
-    }
-    rts += ctx[i].roundtrips;
-    double s = (double)(ctx[i].ended - ctx[i].started) / 1e9;
-    if (s > secs) secs = s;
-    echo_hist_merge(&all, &ctx[i].hist);
-    close(ctx[i].listener);
-  }
-  echo_report(rts, secs, &all, echo_cpu_s() - cpu0);
-  return 0;
+  return echo_run(&args, ctx, sizeof *ctx, loop_thread, "echo_lt");
 }

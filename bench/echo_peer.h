@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,58 @@ static inline double echo_cpu_s(void) {
   getrusage(RUSAGE_SELF, &ru);
   return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* What each loop of a peer measures; the first member of the peer's own loop context. */
+typedef struct echo_loop {
+  const echo_args *args;
+  int port, listener, clients;
+  int failed; /* the loop's error (a negative errno), reported by echo_run */
+  uint64_t roundtrips;
+  echo_hist hist;
+  int64_t started, ended;
+} echo_loop;
+
+static inline void echo_report(uint64_t roundtrips, double seconds, const echo_hist *h,
+                               double cpu_s);
+
+/* Runs args->loops threads of run(ctx), the contexts (size bytes each, an echo_loop first)
+ * given their listeners on one port and their share of the clients; then prints the report.
+ * The exit status. */
+static inline int echo_run(const echo_args *args, void *ctxs, size_t size, void *(*run)(void *),
+                           const char *who) {
+  enum { MAX_LOOPS = 64 };
+  int loops = args->loops < MAX_LOOPS ? args->loops : MAX_LOOPS, port = 0;
+  echo_loop *at[MAX_LOOPS];
+  for (int i = 0; i < loops; i++) {
+    at[i] = (echo_loop *)((char *)ctxs + (size_t)i * size);
+    at[i]->args = args;
+    at[i]->clients = args->clients / loops + (i < args->clients % loops);
+    if ((at[i]->listener = echo_listen(port, &port)) < 0) return 1;
+  }
+  double cpu0 = echo_cpu_s();
+  pthread_t th[MAX_LOOPS];
+  for (int i = 0; i < loops; i++) {
+    at[i]->port = port;
+    pthread_create(&th[i], NULL, run, at[i]);
+  }
+  uint64_t rts = 0;
+  double secs = 0;
+  static echo_hist all;
+  int status = 0;
+  for (int i = 0; i < loops; i++) {
+    pthread_join(th[i], NULL);
+    if (at[i]->failed) {
+      fprintf(stderr, "%s: loop %d: %s\n", who, i, strerror(-at[i]->failed));
+      status = 1;
+    }
+    rts += at[i]->roundtrips;
+    double s = (double)(at[i]->ended - at[i]->started) / 1e9;
+    if (s > secs) secs = s;
+    echo_hist_merge(&all, &at[i]->hist);
+  }
+  if (status == 0) echo_report(rts, secs, &all, echo_cpu_s() - cpu0);
+  return status;
 }
 
 /* The line bench_echo reads. */

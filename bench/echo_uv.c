@@ -10,13 +10,10 @@
 #include "echo_peer.h"
 
 typedef struct loop_ctx {
-  const echo_args *args;
+  echo_loop m; /* first: echo_run's */
   uv_loop_t loop;
   uv_tcp_t server;
-  int port, listener, clients, live;
-  uint64_t roundtrips;
-  echo_hist hist;
-  int64_t started, ended;
+  int live;
 } loop_ctx;
 
 typedef struct conn { /* a server side connection */
@@ -77,14 +74,14 @@ static void on_connection(uv_stream_t *server, int status) {
 
 static void client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
   client *k = (client *)h;
-  *b = uv_buf_init(k->back + k->got, (unsigned)((size_t)k->c->args->size - k->got));
+  *b = uv_buf_init(k->back + k->got, (unsigned)((size_t)k->c->m.args->size - k->got));
 }
 
 static void client_closed(uv_handle_t *h) {
   client *k = (client *)h;
   loop_ctx *c = k->c;
   if (--c->live == 0) {
-    c->ended = echo_now_ns();
+    c->m.ended = echo_now_ns();
     uv_close((uv_handle_t *)&c->server, NULL); /* the last client is done: so is the loop */
   }
   free(k);
@@ -98,17 +95,17 @@ static void client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     return;
   }
   k->got += (size_t)n;
-  if (k->got < (size_t)c->args->size) return;
+  if (k->got < (size_t)c->m.args->size) return;
   int64_t now = echo_now_ns();
-  echo_hist_add(&c->hist, now - k->t);
-  c->roundtrips++;
+  echo_hist_add(&c->m.hist, now - k->t);
+  c->m.roundtrips++;
   k->got = 0;
   k->t = now;
-  if (now - c->started >= (int64_t)(c->args->seconds * 1e9)) {
+  if (now - c->m.started >= (int64_t)(c->m.args->seconds * 1e9)) {
     uv_close((uv_handle_t *)s, client_closed);
     return;
   }
-  send_all(s, k->msg, (size_t)c->args->size);
+  send_all(s, k->msg, (size_t)c->m.args->size);
 }
 
 static void client_connected(uv_connect_t *req, int status) {
@@ -121,23 +118,23 @@ static void client_connected(uv_connect_t *req, int status) {
   uv_tcp_nodelay(&k->h, 1);
   uv_read_start((uv_stream_t *)&k->h, client_alloc, client_read);
   k->t = echo_now_ns();
-  send_all((uv_stream_t *)&k->h, k->msg, (size_t)k->c->args->size);
+  send_all((uv_stream_t *)&k->h, k->msg, (size_t)k->c->m.args->size);
 }
 
 static void *loop_thread(void *arg) {
   loop_ctx *c = arg;
   uv_loop_init(&c->loop);
   uv_tcp_init(&c->loop, &c->server);
-  uv_tcp_open(&c->server, c->listener);
+  uv_tcp_open(&c->server, c->m.listener);
   uv_listen((uv_stream_t *)&c->server, 4096, on_connection);
   struct sockaddr_in sa;
-  uv_ip4_addr("127.0.0.1", c->port, &sa);
-  c->started = echo_now_ns();
-  c->live = c->clients;
-  for (int i = 0; i < c->clients; i++) {
+  uv_ip4_addr("127.0.0.1", c->m.port, &sa);
+  c->m.started = echo_now_ns();
+  c->live = c->m.clients;
+  for (int i = 0; i < c->m.clients; i++) {
     client *k = calloc(1, sizeof *k);
     k->c = c;
-    memset(k->msg, 'x', (size_t)c->args->size);
+    memset(k->msg, 'x', (size_t)c->m.args->size);
     uv_tcp_init(&c->loop, &k->h);
     k->connect.data = k;
     uv_tcp_connect(&k->connect, &k->h, (const struct sockaddr *)&sa, client_connected);
@@ -154,29 +151,5 @@ int main(int argc, char **argv) {
     return 2;
   }
   static loop_ctx ctx[64];
-  if (args.loops > 64) args.loops = 64;
-  int port = 0;
-  for (int i = 0; i < args.loops; i++) {
-    ctx[i] = (loop_ctx){.args = &args, .clients = args.clients / args.loops +
-                                                  (i < args.clients % args.loops)};
-    if ((ctx[i].listener = echo_listen(port, &port)) < 0) return 1;
-  }
-  double cpu0 = echo_cpu_s();
-  pthread_t th[64];
-  for (int i = 0; i < args.loops; i++) {
-    ctx[i].port = port;
-    pthread_create(&th[i], NULL, loop_thread, &ctx[i]);
-  }
-  uint64_t rts = 0;
-  double secs = 0;
-  echo_hist all = {0};
-  for (int i = 0; i < args.loops; i++) {
-    pthread_join(th[i], NULL);
-    rts += ctx[i].roundtrips;
-    double s = (double)(ctx[i].ended - ctx[i].started) / 1e9;
-    if (s > secs) secs = s;
-    echo_hist_merge(&all, &ctx[i].hist);
-  }
-  echo_report(rts, secs, &all, echo_cpu_s() - cpu0);
-  return 0;
+  return echo_run(&args, ctx, sizeof *ctx, loop_thread, "echo_uv");
 }
