@@ -347,6 +347,8 @@ void lt__task_wakeup(lt_future *f, void *task);
  * future.c schedules it, task.c runs it, so that a suspending task can tell a task's wake-up
  * from any other callback and hand the CPU straight to it. */
 void lt__task_wakeup_entry(lt__ready *r);
+/* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
+int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

@@ -196,13 +196,25 @@ static void fd_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
   if (fw->reader || fw->writer) arm(loop, fw);
 }
 
-int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {
-  lt_task *t = lt__task_check("lt_wait_fd");
-  if (!t) return -EPERM;
-  if (events & ~(LT_READABLE | LT_WRITABLE) || events == 0) {
-    lt__misuse("lt_wait_fd: events must be LT_READABLE, LT_WRITABLE or both, got %d", events);
-    return -EINVAL;
+/* A waiter's future set up for one more wait: what lt__future_init and lt__future_traced do
+ * (a new id, pending, traced as a future of its own), without what the future keeps from its
+ * first wait (its owner and loop, its one callback slot: a wait registers one callback). */
+static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
+  if (!f->loop) {
+    lt__future_init(f, loop, &fw->obj);
+  } else {
+    f->state = LT_FUTURE_PENDING;
+    f->resolver_kind = LT_WAKER_NONE;
+    f->resolver_id = 0;
+    f->id = ++loop->next_obj_id;
+    f->err = 0;
+    f->value = NULL;
+    f->ncb = 0;
   }
+  lt__future_traced(f);
+}
+
+int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
@@ -214,9 +226,7 @@ int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {
     return -EBUSY;
   fd_wait *w = events & LT_READABLE ? &fw->rd : &fw->wr;
   lt_future *f = &w->fut;
-  lt__future_fini(f);
-  lt__future_init(f, loop, &fw->obj); /* a new future as far as anyone can tell */
-  lt__future_traced(f);
+  waiter_reset(loop, fw, f); /* a new future as far as anyone can tell */
   w->gen++;
   if (events & LT_READABLE) fw->reader = f;
   if (events & LT_WRITABLE) fw->writer = f;
@@ -234,4 +244,14 @@ int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {
   if (fw->writer == f) fw->writer = NULL;
   if (mine) arm(loop, fw);
   return rc;
+}
+
+int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {
+  lt_task *t = lt__task_check("lt_wait_fd");
+  if (!t) return -EPERM;
+  if (events & ~(LT_READABLE | LT_WRITABLE) || events == 0) {
+    lt__misuse("lt_wait_fd: events must be LT_READABLE, LT_WRITABLE or both, got %d", events);
+    return -EINVAL;
+  }
+  return lt__wait_fd(t, fd, events, site);
 }
