@@ -1,6 +1,6 @@
-"""asyncio_peer.py: the CPython asyncio side of bench_runtime, the same four workloads.
-Prints one JSON object: ns per switch, per spawn+await, per timer armed and fired, and the
-resident bytes per idle task. Run by bench_runtime; python3 asyncio_peer.py works alone too."""
+"""asyncio_peer.py: the CPython asyncio side of bench_runtime, the same five workloads.
+Prints one JSON object: ns per switch, per spawn+await, per timer armed and fired, per timer
+armed and cancelled, and the resident bytes per idle task. Run by bench_runtime; python3 asyncio_peer.py works alone too."""
 import asyncio, json, sys, time
 
 REPS = 3
@@ -49,6 +49,17 @@ def timer_ns(n):
         return (time.perf_counter_ns() - t0) / n
     return asyncio.run(main())
 
+def timer_cancel_ns(n):
+    # n timeouts armed, then cancelled before they fire.
+    async def main():
+        loop = asyncio.get_running_loop()
+        t0 = time.perf_counter_ns()
+        handles = [loop.call_later(1 + i * 1e-6, lambda: None) for i in range(n)]
+        for h in handles:
+            h.cancel()
+        return (time.perf_counter_ns() - t0) / n
+    return asyncio.run(main())
+
 def idle_rss(n):
     async def main():
         before = rss_bytes()
@@ -68,6 +79,7 @@ if __name__ == "__main__":
         "switch_ns": best(lambda: switch_ns(n)),
         "spawn_ns": best(lambda: spawn_ns(n // 2)),
         "timer_ns": best(lambda: timer_ns(100000)),
+        "timer_cancel_ns": best(lambda: timer_cancel_ns(100000)),
         "idle_task_rss_bytes": idle_rss(100000),
         "python": sys.version.split()[0],
     }))

@@ -31,9 +31,9 @@ ensure_foreign_arch() {
   as_root dpkg --add-architecture "$1"
 }
 
-# The packages every build needs.
+# The packages every build needs (libuv1-dev: bench_echo's libuv peer).
 LT_BUILD_PACKAGES=(build-essential cmake pkg-config libcmocka-dev libwebsockets-dev
-  libsqlite3-dev libcjson-dev sqlite3 valgrind python3)
+  libsqlite3-dev libcjson-dev sqlite3 valgrind python3 libuv1-dev)
 
 # What the aarch64 build run under qemu-user needs (cmake/aarch64-linux-gnu.cmake): the cross
 # compiler and C library, qemu-user, and cmocka for arm64 from Debian multiarch.

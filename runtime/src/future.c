@@ -6,6 +6,10 @@
 #include "trace.h"
 
 void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
+  lt__future_init_as(f, loop, owner, ++loop->next_obj_id);
+}
+
+void lt__future_init_as(lt_future *f, lt_loop *loop, lt__obj *owner, uint64_t id) {
   f->owner = owner;
   f->loop = loop;
   f->state = LT_FUTURE_PENDING;
@@ -13,7 +17,7 @@ void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner) {
   f->plain = 0;
   f->resolver_kind = LT_WAKER_NONE;
   f->resolver_id = 0;
-  f->id = ++loop->next_obj_id;
+  f->id = id;
   f->cancel = NULL;
   f->err = 0;
   f->value = NULL;
@@ -71,22 +75,31 @@ static void done_callback_run(lt__ready *r) {
   uint64_t id = loop->waker_id;
   loop->waker_kind = f->is_task ? LT_WAKER_TASK : f->resolver_kind;
   loop->waker_id = f->is_task ? lt__task_of(f)->id : f->resolver_id;
-  if (LT_TRACING(loop) && r->cb.done != lt__task_wakeup)
+  if (LT_TRACING(loop))
     lt__trace_simple(loop, LT_EV_FUTURE_CALLBACK, f->is_task, 0,
                      f->is_task ? lt__task_of(f)->id : f->id, 0);
   r->cb.done(f, r->b);
   loop->waker_kind = kind;
   loop->waker_id = id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
   lt__obj_release(f->owner);
 }
 
 static void schedule_callback(lt_future *f, lt_done_callback cb, void *arg) {
-  if (LT_TRACING(f->loop) && cb == lt__task_wakeup)
-    lt__trace_task_ready(f->loop, arg, LT_CAUSE_WAKEUP,
-                         f->is_task ? lt__task_of(f)->id : f->id);
+  lt__ready *r = lt__ready_slot(f->loop);
+  r->cb.done = cb;
+  r->a = f;
+  r->b = arg;
+  if (cb == lt__task_wakeup) {
+    /* A parked task's wake-up: task.c runs it (and may hand the CPU straight to it). The
+     * parked task holds f until it has read the outcome: the entry needs no reference. */
+    r->run = lt__task_wakeup_entry;
+    if (LT_TRACING(f->loop))
+      lt__trace_task_ready(f->loop, arg, LT_CAUSE_WAKEUP, f->is_task ? lt__task_of(f)->id : f->id);
+    return;
+  }
+  r->run = done_callback_run;
   lt__obj_retain(f->owner);
-  lt__ready r = {.run = done_callback_run, .cb.done = cb, .a = f, .b = arg};
-  lt__ready_push(f->loop, &r);
 }
 
 void lt__future_complete(lt_future *f, lt_future_state state, int err, void *value) {

@@ -96,6 +96,8 @@ struct lt_future {
 };
 
 void lt__future_init(lt_future *f, lt_loop *loop, lt__obj *owner);
+/* The same with an id taken earlier (ids are handed out in asyncio's order of creation). */
+void lt__future_init_as(lt_future *f, lt_loop *loop, lt__obj *owner, uint64_t id);
 void lt__future_fini(lt_future *f);
 /* Resolves f and schedules its callbacks: state is RESULT, ERROR or CANCELLED. */
 void lt__future_complete(lt_future *f, lt_future_state state, int err, void *value);
@@ -130,14 +132,19 @@ struct lt_task {
   int cancels_requested;   /* asyncio's _num_cancels_requested */
   uint64_t id;
   uint64_t parent_id;
-  char *name;              /* NULL: "Task-<id>" */
+  char *name;              /* NULL: "Task-<id>", formatted into name_buf when first asked */
   const lt_srcloc *site;
   lt__list link;           /* loop->tasks, in creation order, until the task is freed */
   lt__list groups;         /* lt__scope: task groups this task began and has not ended */
   size_t stack_request;    /* 0: the loop's default */
-  lt_future sleep_fut;     /* the future lt_sleep parks on (asyncio.sleep makes one per call) */
+  /* The future lt_sleep parks on (asyncio.sleep makes one per call) and its timer, set up by
+   * the first sleep (sleep_ready): a task that never sleeps never pays for them. The future's
+   * id is taken at spawn all the same, so that ids stay asyncio's order of creation. */
+  lt_future sleep_fut;
   lt_timer sleep_timer;
+  bool sleep_ready;
   void *asan_fake_stack;
+  char name_buf[32];       /* a short name (or "Task-N") without an allocation */
 };
 
 static inline lt_task *lt__task_of(lt_future *f) { return (lt_task *)f; }
@@ -155,20 +162,36 @@ typedef struct lt__close_hook {
   void *arg;
 } lt__close_hook;
 
+/* A timer in the heap: its key, and its slot in loop->tslot (timer.c). */
 typedef struct lt__heap_entry {
   int64_t deadline;
   uint64_t seq;
-  lt_timer *timer;
+  uint32_t slot;
 } lt__heap_entry;
 
 struct lt_loop {
   lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
   lt_task *current;        /* the task on the CPU, or NULL */
   lt__ring ready;
-  /* timers: a binary min-heap on (deadline, seq), keys stored inline so that sifting reads
-   * the array, not every timer it passes (100k timers: 25 cache misses per removal before) */
+  /* Entries of the running iteration's batch not yet run. The loop runs them one by one; a
+   * task that suspends hands the CPU straight to the next one when it is a task step too. */
+  size_t batch_left;
+  uint64_t handovers;      /* steps begun by direct transfer (tests read it) */
+  lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
+  lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
+  bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
+  /* timers (timer.c): a 4-ary min-heap on (deadline, seq) whose entries name a slot, not the
+   * timer, so that sifting reads and writes the heap array alone; a cancelled timer only
+   * empties its slot (its entry leaves when it surfaces, or in a compaction). heap[0] is
+   * a live timer once lt__timers_top has run. */
   struct lt__heap_entry *heap;
   uint32_t heap_len, heap_cap;
+  uint32_t heap_dead;      /* entries whose timer was cancelled */
+  uintptr_t *tslot;        /* a timer's address, 0 once cancelled, or a free slot (odd) */
+  uint32_t tslot_cap;
+  uint32_t tslot_free;     /* first free slot + 1 (0: none) */
+  lt__list call_later_free; /* fired lt_call_later records, kept for reuse */
+  uint32_t call_later_free_count;
   uint64_t timer_seq;
   lt_clock_mode clock;
   int64_t vtime;           /* the virtual clock */
@@ -189,12 +212,14 @@ struct lt_loop {
   lt__list objects;        /* every live loop-owned object */
   lt__list tasks;          /* every live task, in creation order */
   lt__stack_pool pool;
+  lt__list task_free;      /* freed tasks kept for reuse: a steady spawn/await allocates nothing */
+  uint32_t task_free_count;
   size_t default_stack;
   uint64_t next_task_id;
   pthread_t thread;
   lt__close_hook *close_hooks;
   void *io;                /* io.c's per-loop state (fd table) */
-  uint32_t io_watched;     /* fds registered in epoll besides wakefd (io.c keeps it) */
+  uint32_t io_watched;     /* fds armed in epoll for a waiter, wakefd aside (io.c keeps it) */
   void *executor;          /* executor.c's per-loop pool */
   int executor_threads;    /* lt_run_opts.executor_threads: 0 = executor.c's default */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
@@ -204,23 +229,71 @@ struct lt_loop {
   uint64_t shuffle_state;  /* its generator */
 };
 
-/* The loop this thread runs, or NULL. */
-extern __thread lt_loop *lt__tls_loop;
+/* The loop this thread runs, or NULL. Initial-exec: a plain %fs-relative load even in the
+ * shared library (no __tls_get_addr call on every runtime call). */
+extern __thread lt_loop *lt__tls_loop __attribute__((tls_model("initial-exec")));
 
+/* lt__loop_check's report. */
+lt_loop *lt__loop_check_failed(const char *who);
 /* The current loop, or NULL after reporting misuse by `who` (outside a loop / wrong thread). */
-lt_loop *lt__loop_check(const char *who);
+static inline lt_loop *lt__loop_check(const char *who) {
+  lt_loop *loop = lt__tls_loop;
+  return __builtin_expect(loop != NULL, 1) ? loop : lt__loop_check_failed(who);
+}
+/* lt__task_check's report: outside a loop, or outside a task. */
+lt_task *lt__task_check_failed(const char *who);
 /* The current task, or NULL after reporting that `who` needs one. */
-lt_task *lt__task_check(const char *who);
+static inline lt_task *lt__task_check(const char *who) {
+  lt_loop *loop = lt__tls_loop;
+  if (__builtin_expect(loop != NULL && loop->current != NULL, 1)) return loop->current;
+  return lt__task_check_failed(who);
+}
 /* Prints "looptrace: misuse: ..." to stderr. Misuse never crashes: it returns an error. */
 __attribute__((format(printf, 1, 2))) void lt__misuse(const char *fmt, ...);
 
-/* Appends a callback to the ready queue (never fails: grows the ring or aborts on OOM). */
-void lt__ready_push(lt_loop *loop, const lt__ready *r);
+/* Doubles the ready queue's ring (aborts on OOM: a loop cannot lose a scheduled callback). */
+void lt__ready_grow(lt__ring *q);
+/* A new entry at the ready queue's tail, for the caller to fill in (never fails). Filled in
+ * field by field: a struct built on the stack and copied costs a store-forwarding stall. */
+static inline lt__ready *lt__ready_slot(lt_loop *loop) {
+  lt__ring *q = &loop->ready;
+  if (__builtin_expect(q->count > q->mask, 0)) lt__ready_grow(q);
+  return &q->buf[(q->head + q->count++) & q->mask];
+}
+static inline void lt__ready_push(lt_loop *loop, const lt__ready *r) {
+  lt__ready *slot = lt__ready_slot(loop);
+  slot->run = r->run;
+  slot->cb = r->cb;
+  slot->a = r->a;
+  slot->b = r->b;
+}
 static inline void lt__schedule(lt_loop *loop, lt__ready_fn run, void *a, void *b) {
-  lt__ready r = {.run = run, .a = a, .b = b};
-  lt__ready_push(loop, &r);
+  lt__ready *slot = lt__ready_slot(loop);
+  slot->run = run;
+  slot->cb.word = 0;
+  slot->a = a;
+  slot->b = b;
 }
 int64_t lt__loop_time(lt_loop *loop);
+/* Called by a task suspending at the end of a batch: begins the next iteration right there
+ * when it needs nothing but counting (nothing to poll, no due timer: see loop.c) and returns
+ * true; false when the loop must begin it on its own stack. */
+bool lt__loop_next_batch(lt_loop *loop);
+/* Its common case, inline: no timer armed (a due timer needs the clock read). traced must be
+ * whether loop is traced: a constant where the caller knows it, so that the untraced path
+ * makes no call. */
+void lt__loop_trace_iter(lt_loop *loop);
+static inline __attribute__((always_inline)) bool lt__loop_next_batch_inline(lt_loop *loop,
+                                                                             bool traced) {
+  size_t ntodo = loop->ready.count;
+  if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
+      loop->heap_len > 0 || atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+    return false;
+  loop->iterations++;
+  loop->batch_left = ntodo;
+  if (traced) lt__loop_trace_iter(loop);
+  return true;
+}
 /* Runs fn(loop, arg) when lt_run shuts the loop down, after every task finished. */
 int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
 
@@ -233,6 +306,8 @@ void lt__shuffle_init(lt_loop *loop);
 void lt__shuffle_batch(lt_loop *loop, size_t n);
 
 /* Timers (timer.c) */
+/* Drops cancelled timers off the top of the heap: then heap[0], if any, is a live timer. */
+void lt__timers_top(lt_loop *loop);
 void lt__timers_expire(lt_loop *loop, int64_t now);
 void lt__timers_free(lt_loop *loop);
 
@@ -251,6 +326,8 @@ typedef enum lt__wait_reason {
   LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
 } lt__wait_reason;
 
+/* Frees the tasks kept for reuse (loop.c, when the loop ends). */
+void lt__task_free_all(lt_loop *loop);
 /* Suspends the running task until its next step; returns when resumed. In the task's context. */
 void lt__task_suspend(lt_task *t);
 /* Parks the running task on f (not done) and suspends; returns f's outcome or -ECANCELED.
@@ -266,6 +343,12 @@ int lt__task_park_detail(lt_task *t, lt_future *f, lt__wait_reason reason, uint6
 int lt__await_target(const char *who, lt_future *f, lt_task **t);
 /* The done callback a parked task registers: the tracer tells a task's wake-up by it. */
 void lt__task_wakeup(lt_future *f, void *task);
+/* The ready entry that runs a scheduled lt__task_wakeup (a = the future, b = the task):
+ * future.c schedules it, task.c runs it, so that a suspending task can tell a task's wake-up
+ * from any other callback and hand the CPU straight to it. */
+void lt__task_wakeup_entry(lt__ready *r);
+/* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
+int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

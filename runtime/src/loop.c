@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "trace.h"
 
-__thread lt_loop *lt__tls_loop;
+__thread lt_loop *lt__tls_loop __attribute__((tls_model("initial-exec")));
 
 void lt__misuse(const char *fmt, ...) {
   va_list ap;
@@ -25,7 +25,7 @@ void lt__misuse(const char *fmt, ...) {
   fprintf(stderr, "looptrace: misuse: %s\n", buf);
 }
 
-lt_loop *lt__loop_check(const char *who) {
+lt_loop *lt__loop_check_failed(const char *who) {
   lt_loop *loop = lt__tls_loop;
   if (!loop)
     lt__misuse("%s called with no loop running on this thread (a loop is used only by the "
@@ -33,8 +33,8 @@ lt_loop *lt__loop_check(const char *who) {
   return loop;
 }
 
-lt_task *lt__task_check(const char *who) {
-  lt_loop *loop = lt__loop_check(who);
+lt_task *lt__task_check_failed(const char *who) {
+  lt_loop *loop = lt__loop_check_failed(who);
   if (!loop) return NULL;
   if (!loop->current)
     lt__misuse("%s called outside a task (from a plain callback or the loop itself); only a "
@@ -61,23 +61,18 @@ void lt__obj_release(lt__obj *o) {
 
 /* ---- the ready queue ---- */
 
-void lt__ready_push(lt_loop *loop, const lt__ready *r) {
-  lt__ring *q = &loop->ready;
-  if (q->count > q->mask) {
-    size_t cap = (q->mask + 1) * 2;
-    lt__ready *buf = malloc(cap * sizeof *buf);
-    if (!buf) {
-      fprintf(stderr, "looptrace: out of memory growing the ready queue\n");
-      abort();
-    }
-    for (size_t i = 0; i < q->count; i++) buf[i] = q->buf[(q->head + i) & q->mask];
-    free(q->buf);
-    q->buf = buf;
-    q->mask = cap - 1;
-    q->head = 0;
+void lt__ready_grow(lt__ring *q) {
+  size_t cap = (q->mask + 1) * 2;
+  lt__ready *buf = malloc(cap * sizeof *buf);
+  if (!buf) {
+    fprintf(stderr, "looptrace: out of memory growing the ready queue\n");
+    abort();
   }
-  q->buf[(q->head + q->count) & q->mask] = *r;
-  q->count++;
+  for (size_t i = 0; i < q->count; i++) buf[i] = q->buf[(q->head + i) & q->mask];
+  free(q->buf);
+  q->buf = buf;
+  q->mask = cap - 1;
+  q->head = 0;
 }
 
 /* Runs a plain callback as `kind` (what it resolves records that kind as its waker). */
@@ -90,6 +85,7 @@ static void run_plain_as(lt__ready *r, uint8_t kind) {
   r->cb.plain(r->a);
   loop->waker_kind = saved_kind;
   loop->waker_id = saved_id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
 }
 
 static void plain_callback_run(lt__ready *r) { run_plain_as(r, LT_WAKER_LOOP); }
@@ -186,9 +182,26 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
 
 /* ---- one iteration: BaseEventLoop._run_once ---- */
 
+#define POLL_EVENTS 256 /* events taken per poll (a busy server has hundreds ready at once) */
+
+/* A poll that stops after flush_ms to flush the trace and then waits out the rest of
+ * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. */
+static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_ms,
+                         int flush_ms) {
+  int64_t t0 = monotonic_ns();
+  int n = epoll_wait(loop->epfd, events, POLL_EVENTS, flush_ms);
+  if (n != 0) return n;
+  lt__track_flush(loop->track);
+  if (timeout_ms < 0) return epoll_wait(loop->epfd, events, POLL_EVENTS, -1);
+  int64_t left = (int64_t)timeout_ms * 1000000 - (monotonic_ns() - t0);
+  return left > 0 ? epoll_wait(loop->epfd, events, POLL_EVENTS, (int)((left + 999999) / 1000000)) : 0;
+}
+
 static void run_once(lt_loop *loop) {
   int timeout_ms = -1;
   bool jump = false;
+  lt__timers_top(loop); /* from here on heap[0] is a live timer (nothing cancels one till the
+                           batch runs) */
   if (loop->ready.count > 0 || loop->stopping) {
     timeout_ms = 0;
   } else if (loop->heap_len > 0) {
@@ -207,18 +220,27 @@ static void run_once(lt_loop *loop) {
 
   bool traced = LT_TRACING(loop);
   bool idle = timeout_ms != 0 || jump;
-  if (traced && idle) {
-    int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
-                                              : (int64_t)timeout_ms * 1000000;
-    lt__trace_simple(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
-    /* About to sleep: what happened so far goes out now, not when the buffer fills. */
-    if (!jump) lt__track_flush(loop->track);
+  int flush_ms = -1;
+  if (traced) {
+    if (idle) {
+      int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
+                                                : (int64_t)timeout_ms * 1000000;
+      lt__trace_stamped(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
+    }
+    /* Records wait for a flush at most LT__TRACE_FLUSH_NS: flush now if they have, or stop a
+     * longer sleep in time for it. A busy loop makes no system call for its trace but one
+     * write per full buffer or per time bound; a quiet one still shows up promptly. */
+    flush_ms = lt__track_flush_due(loop->track, timeout_ms);
   }
-  struct epoll_event events[64];
+  struct epoll_event events[POLL_EVENTS];
   int n = 0;
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
-  if (timeout_ms != 0 || loop->io_watched > 0) n = epoll_wait(loop->epfd, events, 64, timeout_ms);
+  if (timeout_ms != 0 || loop->io_watched > 0) {
+    n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
+                      : epoll_wait(loop->epfd, events, POLL_EVENTS, timeout_ms);
+    if (traced) lt__trace_stamp(loop);
+  }
   for (int i = 0; i < n; i++) {
     lt__io_watch *w = events[i].data.ptr;
     w->on_event(loop, w, events[i].events);
@@ -227,9 +249,13 @@ static void run_once(lt_loop *loop) {
   if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
       loop->heap[0].deadline > loop->vtime)
     loop->vtime = loop->heap[0].deadline;
-  if (traced && idle) lt__trace_simple(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
+  if (traced && idle) lt__trace_stamped(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
-  if (loop->heap_len > 0) lt__timers_expire(loop, lt__loop_time(loop));
+  if (loop->heap_len > 0) {
+    int64_t now = lt__loop_time(loop);
+    if (traced && loop->heap[0].deadline <= now) lt__trace_stamp(loop); /* fires: how late */
+    lt__timers_expire(loop, now);
+  }
 
   /* Run exactly the callbacks that are ready now; what they schedule waits for the next turn.
    * In shuffle mode the same batch runs, in a seeded order instead of FIFO. */
@@ -237,13 +263,38 @@ static void run_once(lt_loop *loop) {
   size_t ntodo = loop->ready.count;
   if (traced) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
   if (loop->shuffle && ntodo > 1) lt__shuffle_batch(loop, ntodo);
+  /* batch_left is shared with task.c: a task that suspends may run the next entries itself
+   * (switching straight to the next task), and may even begin the next iteration when it needs
+   * no poll (lt__loop_next_batch), so the count, not a local index, says what is left. */
   lt__ring *q = &loop->ready;
-  for (size_t i = 0; i < ntodo; i++) {
+  loop->batch_left = ntodo;
+  while (loop->batch_left > 0) {
+    loop->batch_left--;
     lt__ready r = q->buf[q->head];
     q->head = (q->head + 1) & q->mask;
     q->count--;
     r.run(&r);
   }
+}
+
+void lt__loop_trace_iter(lt_loop *loop) {
+  lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, loop->batch_left);
+}
+
+bool lt__loop_next_batch(lt_loop *loop) {
+  /* What run_once would do before this batch, when it would do nothing but count it: there is
+   * something ready (so its poll may not wait), no fd to poll, no other thread's callback, no
+   * due timer, no stop, no shuffling. Anything else is the loop's, on its own stack. */
+  size_t ntodo = loop->ready.count;
+  if (ntodo == 0 || loop->stopping || loop->io_watched > 0 || loop->shuffle ||
+      atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
+    return false;
+  lt__timers_top(loop);
+  if (loop->heap_len > 0 && loop->heap[0].deadline <= lt__loop_time(loop)) return false;
+  loop->iterations++;
+  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
+  loop->batch_left = ntodo;
+  return true;
 }
 
 /* ---- lt_run: asyncio.run ---- */
@@ -270,6 +321,8 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   pthread_mutex_init(&loop->ts_mu, NULL);
   lt__list_init(&loop->objects);
   lt__list_init(&loop->tasks);
+  lt__list_init(&loop->task_free);
+  lt__list_init(&loop->call_later_free);
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;
@@ -296,6 +349,7 @@ static void loop_free(lt_loop *loop) {
     lt__list_remove(&o->link);
     o->destroy(o);
   }
+  lt__task_free_all(loop);
   lt__timers_free(loop);
   lt__stack_pool_destroy(&loop->pool);
   free(loop->ready.buf);

@@ -17,10 +17,11 @@ int lt_set_nonblocking(int fd) {
 }
 
 int lt_connect_at(int fd, const struct sockaddr *addr, socklen_t len, const lt_srcloc *site) {
-  if (!lt__task_check("lt_connect")) return -EPERM;
+  lt_task *t = lt__task_check("lt_connect");
+  if (!t) return -EPERM;
   if (connect(fd, addr, len) == 0) return 0;
   if (errno != EINPROGRESS && errno != EINTR) return -errno;
-  int rc = lt_wait_fd_at(fd, LT_WRITABLE, site);
+  int rc = lt__wait_fd(t, fd, LT_WRITABLE, site);
   if (rc < 0) return rc;
   int err = 0;
   socklen_t elen = sizeof err;
@@ -29,25 +30,27 @@ int lt_connect_at(int fd, const struct sockaddr *addr, socklen_t len, const lt_s
 }
 
 int lt_accept_at(int fd, struct sockaddr *addr, socklen_t *len, const lt_srcloc *site) {
-  if (!lt__task_check("lt_accept")) return -EPERM;
+  lt_task *t = lt__task_check("lt_accept");
+  if (!t) return -EPERM;
   for (;;) {
     int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) return c;
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt_wait_fd_at(fd, LT_READABLE, site);
+    int rc = lt__wait_fd(t, fd, LT_READABLE, site);
     if (rc < 0) return rc;
   }
 }
 
 ssize_t lt_read_at(int fd, void *buf, size_t n, const lt_srcloc *site) {
-  if (!lt__task_check("lt_read")) return -EPERM;
+  lt_task *t = lt__task_check("lt_read");
+  if (!t) return -EPERM;
   for (;;) {
     ssize_t got = read(fd, buf, n);
     if (got >= 0) return got;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt_wait_fd_at(fd, LT_READABLE, site);
+    int rc = lt__wait_fd(t, fd, LT_READABLE, site);
     if (rc < 0) return rc;
   }
 }
@@ -60,7 +63,8 @@ static ssize_t write_once(int fd, const void *buf, size_t n) {
 }
 
 ssize_t lt_write_at(int fd, const void *buf, size_t n, const lt_srcloc *site) {
-  if (!lt__task_check("lt_write")) return -EPERM;
+  lt_task *t = lt__task_check("lt_write");
+  if (!t) return -EPERM;
   size_t done = 0;
   while (done < n) {
     ssize_t w = write_once(fd, (const char *)buf + done, n - done);
@@ -70,7 +74,7 @@ ssize_t lt_write_at(int fd, const void *buf, size_t n, const lt_srcloc *site) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt_wait_fd_at(fd, LT_WRITABLE, site);
+    int rc = lt__wait_fd(t, fd, LT_WRITABLE, site);
     if (rc < 0) return rc;
   }
   return (ssize_t)n;

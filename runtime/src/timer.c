@@ -1,5 +1,16 @@
-/* timer.c: timers: a binary min-heap on (deadline, arming order), lt_timer (caller-owned),
- * lt_call_later (loop-owned), and moving expired timers onto the ready queue. */
+/* timer.c: timers: a 4-ary min-heap on (deadline, arming order) whose entries name slots,
+ * lt_timer (caller-owned), lt_call_later (loop-owned), and moving expired timers onto the ready
+ * queue.
+ *
+ * Why this layout: sifting through a heap of 100k timers that wrote each moved timer's
+ * position into the timer itself took a cache miss per level (the timers are spread over the
+ * heap the program allocated them from). Here an entry holds its key and a slot number, so a
+ * sift reads and writes the heap array only; the slot (loop->tslot) maps to the timer and is
+ * looked at once, when the entry surfaces. Cancelling empties the slot in O(1) (timeouts are
+ * mostly cancelled before they fire): its entry leaves when the loop finds it on top
+ * (lt__timers_top, before it reads the next deadline), or when dead entries outnumber live
+ * ones and the heap is compacted (so a mass cancel costs O(1) each, not a pop each). 4-ary: half the depth of a binary heap, and a node's
+ * children (96 bytes) span at most two cache lines. */
 #include <stdlib.h>
 
 #include "internal.h"
@@ -7,51 +18,122 @@
 
 #define TIMER_IDLE UINT32_MAX       /* not armed */
 #define TIMER_DUE (UINT32_MAX - 1)  /* expired: its callback waits in the ready queue */
+#define ARITY 4
+#define COMPACT_MIN 64              /* dead entries tolerated whatever the heap's size */
+#define CALL_LATER_FREE_MAX 1024    /* fired lt_call_later records kept for reuse */
 
-static bool entry_before(const lt__heap_entry *a, const lt__heap_entry *b) {
+static inline bool entry_before(const lt__heap_entry *a, const lt__heap_entry *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
 }
 
-static void heap_set(lt_loop *loop, uint32_t i, lt__heap_entry e) {
-  loop->heap[i] = e;
-  e.timer->heap_index = i;
+/* The same without a branch: which child is least is a coin toss the predictor always loses
+ * (three of them per level of a 4-ary heap), so the choice is a conditional move. */
+static inline bool entry_before_nb(const lt__heap_entry *a, const lt__heap_entry *b) {
+  unsigned __int128 ka = (unsigned __int128)((uint64_t)a->deadline ^ (1ull << 63)) << 64 | a->seq;
+  unsigned __int128 kb = (unsigned __int128)((uint64_t)b->deadline ^ (1ull << 63)) << 64 | b->seq;
+  return ka < kb;
 }
 
-static void sift_up(lt_loop *loop, uint32_t i) {
-  lt__heap_entry e = loop->heap[i];
+static void sift_up(lt__heap_entry *h, uint32_t i) {
+  lt__heap_entry e = h[i];
   while (i > 0) {
-    uint32_t parent = (i - 1) / 2;
-    if (!entry_before(&e, &loop->heap[parent])) break;
-    heap_set(loop, i, loop->heap[parent]);
+    uint32_t parent = (i - 1) / ARITY;
+    if (!entry_before(&e, &h[parent])) break;
+    h[i] = h[parent];
     i = parent;
   }
-  heap_set(loop, i, e);
+  h[i] = e;
 }
 
-static void sift_down(lt_loop *loop, uint32_t i) {
-  lt__heap_entry e = loop->heap[i];
-  uint32_t n = loop->heap_len;
+/* The least of h[c..end) (end > c). */
+static inline uint32_t least_child(const lt__heap_entry *h, uint32_t c, uint32_t end) {
+  uint32_t m = c;
+  for (uint32_t k = c + 1; k < end; k++) m = entry_before_nb(&h[k], &h[m]) ? k : m;
+  return m;
+}
+
+static void sift_down(lt__heap_entry *h, uint32_t n, uint32_t i) {
+  lt__heap_entry e = h[i];
   for (;;) {
-    uint32_t c = 2 * i + 1;
+    uint32_t c = ARITY * i + 1;
     if (c >= n) break;
-    if (c + 1 < n && entry_before(&loop->heap[c + 1], &loop->heap[c])) c++;
-    if (!entry_before(&loop->heap[c], &e)) break;
-    heap_set(loop, i, loop->heap[c]);
-    i = c;
+    uint32_t m = least_child(h, c, c + ARITY < n ? c + ARITY : n);
+    if (!entry_before(&h[m], &e)) break;
+    h[i] = h[m];
+    i = m;
   }
-  heap_set(loop, i, e);
+  h[i] = e;
 }
 
-static void heap_remove(lt_loop *loop, lt_timer *t) {
-  uint32_t i = t->heap_index;
-  lt__heap_entry last = loop->heap[--loop->heap_len];
-  t->heap_index = TIMER_IDLE;
-  if (last.timer == t) return;
-  heap_set(loop, i, last);
-  if (i > 0 && entry_before(&last, &loop->heap[(i - 1) / 2]))
-    sift_up(loop, i);
-  else
-    sift_down(loop, i);
+/* Removes h[0] of n entries: the hole goes down to a leaf along the least children (no
+ * comparison with the entry that fills it, which is the last one, and large: it belongs near
+ * the bottom), and the last entry fills it from there upwards. */
+static void heap_pop(lt__heap_entry *h, uint32_t n) {
+  lt__heap_entry last = h[--n];
+  uint32_t i = 0;
+  for (;;) {
+    uint32_t c = ARITY * i + 1;
+    if (c >= n) break;
+    uint32_t m = least_child(h, c, c + ARITY < n ? c + ARITY : n);
+    h[i] = h[m];
+    i = m;
+  }
+  h[i] = last;
+  sift_up(h, i);
+}
+
+/* ---- slots: a timer's address, 0 once cancelled, or a free slot (next free << 1 | 1) ---- */
+
+static int slot_alloc(lt_loop *loop, lt_timer *t, uint32_t *out) {
+  if (!loop->tslot_free) {
+    uint32_t cap = loop->tslot_cap ? loop->tslot_cap * 2 : 64;
+    uintptr_t *n = realloc(loop->tslot, cap * sizeof *n);
+    if (!n) return -ENOMEM;
+    for (uint32_t i = cap; i-- > loop->tslot_cap;) {
+      n[i] = (uintptr_t)loop->tslot_free << 1 | 1;
+      loop->tslot_free = i + 1;
+    }
+    loop->tslot = n;
+    loop->tslot_cap = cap;
+  }
+  uint32_t i = loop->tslot_free - 1;
+  loop->tslot_free = (uint32_t)(loop->tslot[i] >> 1);
+  loop->tslot[i] = (uintptr_t)t;
+  *out = i;
+  return 0;
+}
+
+static inline void slot_free(lt_loop *loop, uint32_t i) {
+  loop->tslot[i] = (uintptr_t)loop->tslot_free << 1 | 1;
+  loop->tslot_free = i + 1;
+}
+
+/* Removes heap[0], then any dead entries that surface, so that heap[0] stays live. */
+static void pop_top(lt_loop *loop) {
+  for (;;) {
+    slot_free(loop, loop->heap[0].slot);
+    heap_pop(loop->heap, loop->heap_len--);
+    if (loop->heap_len == 0) return;
+    if (loop->tslot[loop->heap[0].slot] != 0) return;
+    loop->heap_dead--;
+  }
+}
+
+/* Drops every dead entry and rebuilds the heap (Floyd): the order timers fire in is the
+ * order of their keys, whatever the heap's shape. */
+static void compact(lt_loop *loop) {
+  lt__heap_entry *h = loop->heap;
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < loop->heap_len; i++) {
+    if (loop->tslot[h[i].slot] == 0)
+      slot_free(loop, h[i].slot);
+    else
+      h[k++] = h[i];
+  }
+  loop->heap_len = k;
+  loop->heap_dead = 0;
+  if (k > 1)
+    for (uint32_t i = (k - 2) / ARITY + 1; i-- > 0;) sift_down(h, k, i);
 }
 
 void lt_timer_init(lt_timer *t) {
@@ -86,12 +168,15 @@ int lt_timer_cancel(lt_timer *t) {
     lt__misuse("lt_timer_cancel called from a thread that does not run the timer's loop");
     return -EPERM;
   }
-  if (t->heap_index == TIMER_DUE)
+  lt_loop *loop = t->loop;
+  if (t->heap_index == TIMER_DUE) {
     unqueue_fire(t);
-  else
-    heap_remove(t->loop, t);
+  } else {
+    loop->tslot[t->heap_index] = 0;
+    if (++loop->heap_dead >= COMPACT_MIN && loop->heap_dead > loop->heap_len / 2) compact(loop);
+  }
   t->heap_index = TIMER_IDLE;
-  if (LT_TRACING(t->loop)) lt__trace_simple(t->loop, LT_EV_TIMER_CANCEL, 0, 0, t->id, 0);
+  if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_TIMER_CANCEL, 0, 0, t->id, 0);
   return 1;
 }
 
@@ -106,15 +191,17 @@ int lt_timer_start_at(lt_timer *t, int64_t deadline, lt_callback cb, void *arg) 
     loop->heap = h;
     loop->heap_cap = cap;
   }
+  uint32_t slot;
+  if (slot_alloc(loop, t, &slot) < 0) return -ENOMEM;
   t->loop = loop;
   t->id = ++loop->next_obj_id;
   t->deadline = deadline;
   t->seq = loop->timer_seq++;
   t->cb = cb;
   t->arg = arg;
-  loop->heap[loop->heap_len] = (lt__heap_entry){deadline, t->seq, t};
-  t->heap_index = loop->heap_len++;
-  sift_up(loop, t->heap_index);
+  t->heap_index = slot;
+  loop->heap[loop->heap_len] = (lt__heap_entry){deadline, t->seq, slot};
+  sift_up(loop->heap, loop->heap_len++);
   if (LT_TRACING(loop))
     lt__trace_simple(loop, LT_EV_TIMER_ARM, 0, loop->current ? (uint32_t)loop->current->id : 0,
                      t->id, (uint64_t)deadline);
@@ -131,9 +218,10 @@ static void timer_run(lt__ready *r) {
   lt_timer *t = r->a;
   t->heap_index = TIMER_IDLE;
   lt_loop *loop = t->loop;
-  if (LT_TRACING(loop))
-    lt__trace_simple(loop, LT_EV_TIMER_FIRE, 0, 0, t->id,
-                     (uint64_t)(lt__loop_time(loop) - t->deadline));
+  if (LT_TRACING(loop)) { /* late by: the time the records of this iteration have */
+    int64_t late = loop->track->ts - t->deadline;
+    lt__trace_simple(loop, LT_EV_TIMER_FIRE, 0, 0, t->id, (uint64_t)(late > 0 ? late : 0));
+  }
   uint8_t kind = loop->waker_kind;
   uint64_t id = loop->waker_id;
   loop->waker_kind = LT_WAKER_TIMER;
@@ -141,23 +229,42 @@ static void timer_run(lt__ready *r) {
   t->cb(t->arg);
   loop->waker_kind = kind;
   loop->waker_id = id;
+  if (LT_TRACING(loop)) lt__trace_stamp(loop); /* it may have run long: see trace.h */
+}
+
+void lt__timers_top(lt_loop *loop) {
+  if (loop->heap_len > 0 && loop->tslot[loop->heap[0].slot] == 0) {
+    loop->heap_dead--;
+    pop_top(loop); /* and the dead ones that surface after it */
+  }
 }
 
 void lt__timers_expire(lt_loop *loop, int64_t now) {
   /* asyncio treats a timer as due within the clock's resolution (1 ns here): deadline <= now. */
   while (loop->heap_len > 0 && loop->heap[0].deadline <= now) {
-    lt_timer *t = loop->heap[0].timer;
-    heap_remove(loop, t);
+    lt_timer *t = (lt_timer *)loop->tslot[loop->heap[0].slot]; /* heap[0] is live */
+    pop_top(loop);
     t->heap_index = TIMER_DUE;
-    lt__ready r = {.run = timer_run, .a = t};
-    lt__ready_push(loop, &r);
+    lt__ready *r = lt__ready_slot(loop);
+    r->run = timer_run;
+    r->cb.word = 0;
+    r->a = t;
+    r->b = NULL;
   }
 }
 
 void lt__timers_free(lt_loop *loop) {
   free(loop->heap);
+  free(loop->tslot);
   loop->heap = NULL;
-  loop->heap_len = loop->heap_cap = 0;
+  loop->tslot = NULL;
+  loop->heap_len = loop->heap_cap = loop->heap_dead = loop->tslot_cap = loop->tslot_free = 0;
+  while (!lt__list_empty(&loop->call_later_free)) {
+    lt__list *l = loop->call_later_free.next;
+    lt__list_remove(l);
+    free(lt__container_of(l, lt__obj, link));
+  }
+  loop->call_later_free_count = 0;
 }
 
 /* ---- lt_call_later: a loop-owned timer that frees itself once it ran ---- */
@@ -169,7 +276,17 @@ typedef struct call_later {
   void *arg;
 } call_later;
 
-static void call_later_destroy(lt__obj *o) { free(lt__container_of(o, call_later, obj)); }
+/* A fired record is kept for the next lt_call_later (its obj.link strings the free list). */
+static void call_later_destroy(lt__obj *o) {
+  lt_loop *loop = lt__tls_loop;
+  if (loop && loop->call_later_free_count < CALL_LATER_FREE_MAX &&
+      !atomic_load_explicit(&loop->closing, memory_order_relaxed)) {
+    lt__list_push_back(&loop->call_later_free, &o->link);
+    loop->call_later_free_count++;
+    return;
+  }
+  free(lt__container_of(o, call_later, obj));
+}
 
 static void call_later_fire(void *arg) {
   call_later *c = arg;
@@ -180,13 +297,21 @@ static void call_later_fire(void *arg) {
 int lt_call_later(int64_t delay_ns, lt_callback cb, void *arg) {
   lt_loop *loop = lt__loop_check("lt_call_later");
   if (!loop) return -EPERM;
-  call_later *c = malloc(sizeof *c);
-  if (!c) return -ENOMEM;
+  call_later *c;
+  if (!lt__list_empty(&loop->call_later_free)) {
+    lt__list *l = loop->call_later_free.prev;
+    lt__list_remove(l);
+    loop->call_later_free_count--;
+    c = lt__container_of(l, call_later, obj.link);
+  } else if (!(c = malloc(sizeof *c))) {
+    return -ENOMEM;
+  }
   lt__obj_register(loop, &c->obj, call_later_destroy);
   lt_timer_init(&c->timer);
   c->cb = cb;
   c->arg = arg;
-  int rc = lt_timer_start(&c->timer, delay_ns, call_later_fire, c);
+  int rc = lt_timer_start_at(&c->timer, lt__loop_time(loop) + (delay_ns > 0 ? delay_ns : 0),
+                             call_later_fire, c);
   if (rc < 0) lt__obj_release(&c->obj);
   return rc;
 }

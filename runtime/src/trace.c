@@ -18,7 +18,7 @@
 #include "internal.h"
 #include "trace.h"
 
-#define TRACK_BUF (64 * 1024) /* flush threshold */
+#define TRACK_BUF LT__TRACK_BUF
 #define MAX_RECORD (sizeof(lt_wire_event) + 8 * 8 + LT_WIRE_MAX_INLINE + 8)
 /* An event and the definitions it refers to (at most two strings and a site per record it
  * interns) go out in one chunk, so that a dropped chunk never leaves a dangling reference:
@@ -84,20 +84,34 @@ static void anchor(lt__track *tr) {
   tr->anchor_ticks = ticks();
 }
 
-int64_t lt__track_now(lt__track *tr) {
-  if (tr->loop && tr->loop->clock == LT_CLOCK_VIRTUAL) {
-    tr->last_ts = tr->loop->vtime; /* definitions (strings, sites) are stamped with it too */
-    return tr->last_ts;
-  }
-  int64_t ns;
+/* Real time on the track's scale: CLOCK_MONOTONIC ns, from the TSC when it is invariant. */
+static inline int64_t real_ns(const lt__track *tr) {
   if (g_clock.use_ticks)
-    ns = tr->anchor_ns +
-         (int64_t)(((unsigned __int128)(ticks() - tr->anchor_ticks) * g_clock.mult) >> 32);
-  else
-    ns = mono_ns();
-  if (ns < tr->last_ts) ns = tr->last_ts;
-  tr->last_ts = ns;
+    return tr->anchor_ns +
+           (int64_t)(((unsigned __int128)(ticks() - tr->anchor_ticks) * g_clock.mult) >> 32);
+  return mono_ns();
+}
+
+int64_t lt__track_now(lt__track *tr) {
+  if (tr->virt) {
+    tr->ts = tr->loop->vtime; /* definitions (strings, sites) are stamped with it too */
+    return tr->ts;
+  }
+  int64_t ns = real_ns(tr);
+  if (ns < tr->ts) ns = tr->ts;
+  tr->ts = ns;
   return ns;
+}
+
+int lt__track_flush_due(lt__track *tr, int timeout_ms) {
+  if (tr->count == 0) return -1;
+  int64_t left = tr->anchor_ns + LT__TRACE_FLUSH_NS - (tr->virt ? real_ns(tr) : tr->ts);
+  if (left <= 0) {
+    lt__track_flush(tr);
+    return -1;
+  }
+  int ms = (int)((left + 999999) / 1000000);
+  return timeout_ms < 0 || timeout_ms > ms ? ms : -1;
 }
 
 /* ---- interning ---- */
@@ -131,6 +145,7 @@ static void strtab_clear(lt__strtab *t) {
 }
 
 static void intern_reset(lt__track *tr) {
+  tr->last_site = NULL;
   strtab_clear(tr->strings);
   memset(tr->sites, 0, tr->site_cap * sizeof *tr->sites);
   tr->site_len = 0;
@@ -155,7 +170,7 @@ static bool strtab_grow(lt__strtab *t) {
 /* The table is full: start over, and say so, so that readers may forget what came before. */
 static void intern_restart(lt__track *tr) {
   intern_reset(tr);
-  uint64_t *a = lt__track_emit(tr, LT_EV_INTERN_RESET, 0, 0, tr->last_ts, 1, NULL, 0);
+  uint64_t *a = lt__track_emit(tr, LT_EV_INTERN_RESET, 0, 0, tr->ts, 1, NULL, 0);
   a[0] = tr->next_id + 1;
 }
 
@@ -176,13 +191,14 @@ uint32_t lt__track_string(lt__track *tr, const char *s, size_t len) {
   uint32_t id = ++tr->next_id;
   t->slots[i] = (str_slot){h, copy, (uint32_t)len, id};
   t->len++;
-  uint64_t *a = lt__track_emit(tr, LT_EV_STRING, 0, 0, tr->last_ts, 1, s, len);
+  uint64_t *a = lt__track_emit(tr, LT_EV_STRING, 0, 0, tr->ts, 1, s, len);
   a[0] = id | (uint64_t)len << 32;
   return id;
 }
 
 uint32_t lt__track_site(lt__track *tr, const lt_srcloc *site) {
   if (!site) return 0;
+  if (site == tr->last_site) return tr->last_site_id;
   if ((tr->site_len + 1) * 2 > tr->site_cap) {
     uint32_t cap = tr->site_cap * 2;
     lt__site_slot *n = calloc(cap, sizeof *n);
@@ -199,7 +215,11 @@ uint32_t lt__track_site(lt__track *tr, const lt_srcloc *site) {
   }
   uint32_t i = (uint32_t)((uintptr_t)site >> 3) & (tr->site_cap - 1);
   for (; tr->sites[i].key; i = (i + 1) & (tr->site_cap - 1))
-    if (tr->sites[i].key == site) return tr->sites[i].id;
+    if (tr->sites[i].key == site) {
+      tr->last_site = site;
+      tr->last_site_id = tr->sites[i].id;
+      return tr->last_site_id;
+    }
   uint32_t file = lt__track_string(tr, site->file, strlen(site->file));
   uint32_t func = lt__track_string(tr, site->func, strlen(site->func));
   /* the string records may have flushed and reset the tables: look for the slot again */
@@ -208,11 +228,13 @@ uint32_t lt__track_site(lt__track *tr, const lt_srcloc *site) {
   uint32_t id = ++tr->next_id;
   tr->sites[i] = (lt__site_slot){site, id};
   tr->site_len++;
-  uint64_t *a = lt__track_emit(tr, LT_EV_SITE, 0, 0, tr->last_ts, 4, NULL, 0);
+  uint64_t *a = lt__track_emit(tr, LT_EV_SITE, 0, 0, tr->ts, 4, NULL, 0);
   a[0] = id;
   a[1] = file;
   a[2] = func;
   a[3] = (uint64_t)site->line;
+  tr->last_site = site;
+  tr->last_site_id = id;
   return id;
 }
 
@@ -239,11 +261,7 @@ uint64_t *lt__track_emit(lt__track *tr, uint8_t kind, uint8_t flags, uint32_t ta
   return args;
 }
 
-/* Starts an event group: flushes first if the buffer is past its threshold. */
-static inline lt__track *group(lt__track *tr) {
-  if (__builtin_expect(tr->len > TRACK_BUF, 0)) lt__track_flush(tr);
-  return tr;
-}
+#define group lt__track_group
 
 static void emit_track_record(lt__track *tr) {
   uint64_t *a = lt__track_emit(tr, LT_EV_TRACK, 0, 0, lt__track_now(tr), 3, NULL, 0);
@@ -312,6 +330,7 @@ lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop, uint32_t owner) {
   tr->id = lt__sink_new_track_id();
   tr->kind = (uint8_t)kind;
   tr->loop = loop;
+  tr->virt = loop && loop->clock == LT_CLOCK_VIRTUAL;
   tr->owner = owner;
   anchor(tr);
   emit_track_record(tr);
@@ -332,43 +351,22 @@ void lt__track_free(lt__track *tr) {
 
 /* ---- event helpers ---- */
 
-void lt__trace_simple(lt_loop *loop, uint8_t kind, uint8_t flags, uint32_t task, uint64_t a0,
-                      uint64_t a1) {
-  lt__track *tr = group(loop->track);
-  uint64_t *a = lt__track_emit(tr, kind, flags, task, lt__track_now(tr), 2, NULL, 0);
-  a[0] = a0;
-  a[1] = a1;
-}
-
 void lt__trace_task_create(lt_loop *loop, lt_task *t) {
   lt__track *tr = group(loop->track);
   const char *name = lt_task_name(t);
   uint32_t name_id = lt__track_string(tr, name, strlen(name));
   uint32_t site_id = lt__track_site(tr, t->site);
-  uint64_t *a = lt__track_emit(tr, LT_EV_TASK_CREATE, 0, (uint32_t)t->id, lt__track_now(tr), 3,
-                               NULL, 0);
+  uint64_t *a = lt__track_put(tr, LT_EV_TASK_CREATE, 0, (uint32_t)t->id, 3);
   a[0] = t->parent_id;
   a[1] = name_id;
   a[2] = site_id;
 }
 
 void lt__trace_task_ready(lt_loop *loop, lt_task *t, lt_wire_cause cause, uint64_t object) {
-  lt__track *tr = group(loop->track);
-  uint64_t *a = lt__track_emit(tr, LT_EV_TASK_READY, (uint8_t)(cause | loop->waker_kind << 4),
-                               (uint32_t)t->id, lt__track_now(tr), 2, NULL, 0);
+  uint64_t *a = lt__track_put(group(loop->track), LT_EV_TASK_READY,
+                              (uint8_t)(cause | loop->waker_kind << 4), (uint32_t)t->id, 2);
   a[0] = loop->waker_id;
   a[1] = object;
-}
-
-void lt__trace_task_suspend(lt_loop *loop, lt_task *t, lt_wire_reason reason, uint64_t object,
-                            const lt_srcloc *site, uint64_t detail) {
-  lt__track *tr = group(loop->track);
-  uint32_t site_id = lt__track_site(tr, site);
-  uint64_t *a = lt__track_emit(tr, LT_EV_TASK_SUSPEND, (uint8_t)reason, (uint32_t)t->id,
-                               lt__track_now(tr), 3, NULL, 0);
-  a[0] = object;
-  a[1] = site_id;
-  a[2] = detail;
 }
 
 void lt__trace_attach(lt_loop *loop) {

@@ -173,8 +173,98 @@ static void test_cancel_freed_sleeper_with_due_timer(void **state) {
   assert_int_equal(lt_run(main_cancel_as_due, NULL, NULL, &real), 0);
 }
 
+/* Many timers, few distinct deadlines, most cancelled before they fire (the heap drops them
+ * lazily and compacts), some re-armed: the survivors fire in exactly (deadline, arming order),
+ * each at its deadline, and the clock never jumps to a cancelled timer's deadline. */
+#define HEAP_TIMERS 3000
+static lt_timer heap_timers[HEAP_TIMERS];
+static int heap_fired[HEAP_TIMERS], heap_nfired;
+static int64_t heap_late;
+typedef struct heap_ref {
+  int64_t deadline;
+  uint64_t order; /* arming order */
+  int idx;
+} heap_ref;
+static heap_ref heap_want[HEAP_TIMERS];
+static int heap_nwant;
+
+static void heap_fire(void *arg) {
+  int i = (int)(intptr_t)arg;
+  if (lt_now() != heap_timers[i].deadline) heap_late++;
+  heap_fired[heap_nfired++] = i;
+}
+
+static int heap_ref_cmp(const void *a, const void *b) {
+  const heap_ref *x = a, *y = b;
+  if (x->deadline != y->deadline) return x->deadline < y->deadline ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int main_heap(void *arg, void **result) {
+  uint64_t order = 0, seed = 12345;
+  uint64_t armed_at[HEAP_TIMERS];
+  for (int i = 0; i < HEAP_TIMERS; i++) {
+    lt_timer_init(&heap_timers[i]);
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    lt_timer_start(&heap_timers[i], LT_USEC((seed >> 33) % 50 + 10), heap_fire, (void *)(intptr_t)i);
+    armed_at[i] = order++;
+  }
+  /* cancel two in three (enough to compact), the last timers first: the top goes too */
+  for (int i = HEAP_TIMERS - 1; i >= 0; i--)
+    if (i % 3 != 0) lt_timer_cancel(&heap_timers[i]);
+  /* re-arm a few of the cancelled ones, later than the rest */
+  for (int i = 1; i < HEAP_TIMERS; i += 30) {
+    lt_timer_start(&heap_timers[i], LT_USEC(100 + i % 7), heap_fire, (void *)(intptr_t)i);
+    armed_at[i] = order++;
+  }
+  for (int i = 0; i < HEAP_TIMERS; i++)
+    if (lt_timer_active(&heap_timers[i]))
+      heap_want[heap_nwant++] = (heap_ref){heap_timers[i].deadline, armed_at[i], i};
+  qsort(heap_want, (size_t)heap_nwant, sizeof *heap_want, heap_ref_cmp);
+  lt_sleep(LT_MSEC(1));
+  *result = (void *)(intptr_t)lt_now();
+  return 0;
+}
+
+static void test_timer_heap_order_with_cancels(void **state) {
+  void *end = NULL;
+  assert_int_equal(lt_run(main_heap, NULL, &end, &virtual_clock), 0);
+  assert_int_equal(heap_nfired, heap_nwant);
+  assert_true(heap_nwant > HEAP_TIMERS / 3);
+  for (int i = 0; i < heap_nwant; i++) assert_int_equal(heap_fired[i], heap_want[i].idx);
+  assert_int_equal(heap_late, 0);
+  assert_int_equal((intptr_t)end, LT_MSEC(1)); /* the clock went where a live timer was */
+}
+
+/* The last live timer is cancelled while dead ones are still queued below it: the virtual
+ * clock must not jump to any of their deadlines. */
+static lt_timer lone[200];
+static void never(void *arg) { rec("fired"); }
+static int main_all_cancelled(void *arg, void **result) {
+  for (int i = 0; i < 200; i++) {
+    lt_timer_init(&lone[i]);
+    lt_timer_start(&lone[i], LT_SEC(10 + i), never, NULL);
+  }
+  for (int i = 199; i >= 0; i -= 2) lt_timer_cancel(&lone[i]);
+  for (int i = 0; i < 200; i += 2) lt_timer_cancel(&lone[i]);
+  lt_call_later(LT_MSEC(3), at, "only");
+  lt_sleep(LT_MSEC(5));
+  *result = (void *)(intptr_t)lt_now();
+  return 0;
+}
+
+static void test_cancelled_timers_leave_no_deadline(void **state) {
+  rec_reset();
+  void *end = NULL;
+  assert_int_equal(lt_run(main_all_cancelled, NULL, &end, &virtual_clock), 0);
+  rec_is("only@3");
+  assert_int_equal((intptr_t)end, LT_MSEC(5));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_timer_heap_order_with_cancels),
+      cmocka_unit_test(test_cancelled_timers_leave_no_deadline),
       cmocka_unit_test(test_timers_fire_by_deadline_then_arming_order),
       cmocka_unit_test(test_timer_cancel_and_rearm),
       cmocka_unit_test(test_cancel_due_timer),

@@ -188,8 +188,68 @@ static void test_fd_closed_under_waiter(void **state) {
   close(sp[1]);
 }
 
+/* An fd stays registered between waits. Closed, its number is soon another file's: a wait on
+ * the new file must see its events, though the old registration went with the old file, and
+ * a wait on a number that is not open says so. */
+static int late_fd;
+static int late_writer(void *arg, void **result) {
+  lt_yield(); /* the reader parks first */
+  return write(late_fd, arg, 1) == 1 ? 0 : -EIO;
+}
+
+/* Reads one byte from rd after it parked for it; the byte comes from another task. */
+static int parked_read(int rd, int wr, const char *byte) {
+  late_fd = wr;
+  lt_task *w = lt_spawn(late_writer, (void *)byte);
+  char c = 0;
+  ssize_t n = lt_read(rd, &c, 1);
+  int rc = lt_await(w, NULL);
+  lt_task_release(w);
+  return n == 1 && c == byte[0] && rc == 0 ? 0 : -EIO;
+}
+
+static int reuse_rounds;
+static int main_fd_number_reused(void *arg, void **result) {
+  int p[2];
+  if (pipe(p) != 0) return -errno;
+  lt_set_nonblocking(p[0]);
+  for (int i = 0; i < 3; i++) /* three waits on one registration */
+    if (parked_read(p[0], p[1], "y") != 0) return -EIO;
+  for (int round = 0; round < 3; round++) {
+    int fd = p[0];
+    close(p[0]);
+    close(p[1]);
+    if (pipe(p) != 0) return -errno;
+    if (p[0] != fd) return -EINVAL; /* the lowest free number comes back as the read end */
+    lt_set_nonblocking(p[0]);
+    if (parked_read(p[0], p[1], "z") != 0) return -EIO;
+    reuse_rounds++;
+  }
+  close(p[0]);
+  close(p[1]);
+  rec("closed:%s", lt_strerror(lt_wait_fd(p[0], LT_READABLE)));
+  return 0;
+}
+
+/* A wait that never wakes fails the test in 10 s instead of hanging it. */
+static int main_fd_number_reused_bounded(void *arg, void **result) {
+  lt_task *t = lt_spawn(main_fd_number_reused, NULL);
+  int rc = lt_wait_for(t, LT_SEC(10), NULL);
+  lt_task_release(t);
+  return rc;
+}
+
+static void test_fd_number_reused(void **state) {
+  rec_reset();
+  lt_run_opts real = {.clock = LT_CLOCK_REAL};
+  assert_int_equal(lt_run(main_fd_number_reused_bounded, NULL, NULL, &real), 0);
+  assert_int_equal(reuse_rounds, 3);
+  rec_is("closed:Bad file descriptor");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fd_number_reused),
       cmocka_unit_test(test_reader_parks_until_data),
       cmocka_unit_test(test_tcp_echo_of_a_large_buffer),
       cmocka_unit_test(test_double_wait_cancel_and_bad_fd),

@@ -16,6 +16,7 @@
 
 #include <looptrace.h>
 
+#include "internal.h" /* loop->handovers */
 #include "record.h"
 
 static const lt_run_opts virtual_clock = {.clock = LT_CLOCK_VIRTUAL};
@@ -61,6 +62,63 @@ static void test_batches_stay_batches(void **state) {
   for (char c = 'a'; c <= 'h'; c++)
     assert_non_null(strchr(firsts, c)), assert_non_null(strchr(seconds, c));
   assert_string_not_equal(firsts, "abcdefgh");
+}
+
+/* Direct transfer in shuffle mode: a task that yields hands the CPU to the next entry of the
+ * shuffled batch, so each round runs in exactly the order docs/runtime.md specifies for the
+ * process's first loop (seed 7): splitmix64 from the seed, a Fisher-Yates pass from the back
+ * per batch of two or more, drawing j = (r * (i + 1)) >> 64; a yielding task re-queues
+ * itself, so each batch starts in the order the previous one ran. */
+#define SH_TASKS 6
+#define SH_ROUNDS 5
+static uint64_t sh_handed;
+
+static int sh_task(void *arg, void **result) {
+  for (int r = 0; r < SH_ROUNDS; r++) {
+    rec("%d", (int)(intptr_t)arg);
+    if (r + 1 < SH_ROUNDS) lt_yield();
+  }
+  return 0;
+}
+
+static int sh_main(void *arg, void **result) {
+  for (int i = 0; i < SH_TASKS; i++) lt_task_release(lt_spawn(sh_task, (void *)(intptr_t)i));
+  uint64_t h0 = lt_loop_current()->handovers;
+  lt_sleep(LT_SEC(1)); /* out of the batches: only the six run until then */
+  sh_handed = lt_loop_current()->handovers - h0;
+  return 0;
+}
+
+static uint64_t sh_splitmix(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static void test_handover_follows_the_shuffle(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(sh_main, NULL, NULL, &virtual_clock), 0); /* the process's first loop */
+  uint64_t gen = 7;
+  int order[SH_TASKS];
+  for (int i = 0; i < SH_TASKS; i++) order[i] = i;
+  char want[256] = "";
+  for (int r = 0; r < SH_ROUNDS; r++) {
+    for (int i = SH_TASKS - 1; i > 0; i--) {
+      int j = (int)(((unsigned __int128)sh_splitmix(&gen) * (unsigned)(i + 1)) >> 64);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    for (int i = 0; i < SH_TASKS; i++)
+      snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", *want ? " " : "",
+               order[i]);
+  }
+  rec_is(want);
+  /* all but the first step of each round were handed over (the loop begins a shuffled
+   * batch: lt__loop_next_batch leaves shuffling to it); in the last round the tasks end
+   * instead of yielding, and hand over only outside AddressSanitizer */
+  assert_true(sh_handed >= (uint64_t)(SH_ROUNDS - 1) * (SH_TASKS - 1));
 }
 
 /* A later loop of the same process (its generator seeded apart from the first's) is
@@ -112,6 +170,7 @@ static void test_children(void **state) {
 int main(void) {
   setenv("LOOPTRACE_SHUFFLE", "7", 1); /* read once, at the first loop */
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_handover_follows_the_shuffle), /* first: seed 7 is its loop's */
       cmocka_unit_test(test_batches_stay_batches),
       cmocka_unit_test(test_a_second_loop_is_shuffled),
       cmocka_unit_test(test_children),
