@@ -219,7 +219,10 @@ struct lt_loop {
   pthread_t thread;
   lt__close_hook *close_hooks;
   void *io;                /* io.c's per-loop state (fd table) */
-  uint32_t io_watched;     /* fds armed in epoll for a waiter, wakefd aside (io.c keeps it) */
+  uint32_t io_watched;     /* fds some task waits on, wakefd aside (io.c keeps it) */
+  uint64_t io_wseq;        /* lt_write calls so far (io.c: what may have filled another fd) */
+  uint32_t io_unchecked;   /* fds whose wait skipped re-arming them (io.c: lt__io_check) */
+  uint32_t io_check_polls; /* polls since lt__io_check last ran */
   void *executor;          /* executor.c's per-loop pool */
   int executor_threads;    /* lt_run_opts.executor_threads: 0 = executor.c's default */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
@@ -347,8 +350,28 @@ void lt__task_wakeup(lt_future *f, void *task);
  * future.c schedules it, task.c runs it, so that a suspending task can tell a task's wake-up
  * from any other callback and hand the CPU straight to it. */
 void lt__task_wakeup_entry(lt__ready *r);
-/* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
+/* lt_wait_fd for the runtime's own callers: t waits; events already checked. */
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* The same, for a caller that has just seen the call it wants would block on fd (EAGAIN, or
+ * lt__io_known_empty): the wait may then skip re-arming the fd (io.c says when). */
+int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* A read of fd by t came back short: a stream socket's receive buffer is empty now. */
+void lt__io_read_short(lt_task *t, int fd);
+/* Whether a read of fd by t now would surely say EAGAIN: its last read, in this same step
+ * (which fd's event began), came back short, and no write by the loop's tasks since went to
+ * another fd. A read is then not tried: the task waits for the edge (as libuv reads on). */
+bool lt__io_known_empty(lt_task *t, int fd);
+/* Re-arms every fd whose wait skipped its MOD (loop->io_unchecked): the loop calls it before
+ * it sleeps (after a short poll found nothing), before a jump of the virtual clock, and every
+ * LT__IO_CHECK_POLLS polls, so a wait on a number closed and reused in the step that waited
+ * still sees its events. */
+void lt__io_check(lt_loop *loop);
+#define LT__IO_CHECK_MS 1
+#define LT__IO_CHECK_POLLS 64
+/* fd names a new file (lt_accept, lt_connect): forget what io.c knew of the number. */
+void lt__io_forget(lt_loop *loop, int fd);
+/* t wrote to fd (lt_write): what another fd may now have to read. */
+void lt__io_wrote(lt_loop *loop, int fd);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

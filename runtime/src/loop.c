@@ -234,9 +234,31 @@ static void run_once(lt_loop *loop) {
   }
   struct epoll_event events[POLL_EVENTS];
   int n = 0;
+  /* Waits that skipped re-arming their fd (io.c) are checked before the loop sleeps: the
+   * virtual clock's jump is a sleep, and so is a poll that finds nothing for a millisecond. */
+  if (loop->io_unchecked > 0) {
+    if (jump || ++loop->io_check_polls >= LT__IO_CHECK_POLLS) {
+      lt__io_check(loop);
+    } else if (timeout_ms != 0) {
+      int grace = timeout_ms > 0 && timeout_ms < LT__IO_CHECK_MS ? timeout_ms : LT__IO_CHECK_MS;
+      n = epoll_wait(loop->epfd, events, POLL_EVENTS, grace);
+      if (n <= 0) {
+        n = 0;
+        lt__io_check(loop);
+        /* It waited grace ms at least: what is left of the poll is no longer than this. */
+        if (timeout_ms > 0) timeout_ms -= grace;
+        if (flush_ms > grace) {
+          flush_ms -= grace;
+        } else if (flush_ms >= 0) {
+          lt__track_flush(loop->track);
+          flush_ms = -1;
+        }
+      }
+    }
+  }
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
-  if (timeout_ms != 0 || loop->io_watched > 0) {
+  if (n == 0 && (timeout_ms != 0 || loop->io_watched > 0)) {
     n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
                       : epoll_wait(loop->epfd, events, POLL_EVENTS, timeout_ms);
     if (traced) lt__trace_stamp(loop);
