@@ -190,7 +190,8 @@ struct lt_loop {
   uintptr_t *tslot;        /* a timer's address, 0 once cancelled, or a free slot (odd) */
   uint32_t tslot_cap;
   uint32_t tslot_free;     /* first free slot + 1 (0: none) */
-  lt__list call_later_free; /* fired lt_call_later records, kept for reuse */
+  lt__list call_later_free; /* free lt_call_later records (timer.c: in blocks) */
+  lt__list call_later_blocks;
   uint32_t call_later_free_count;
   uint64_t timer_seq;
   lt_clock_mode clock;

@@ -345,6 +345,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   lt__list_init(&loop->tasks);
   lt__list_init(&loop->task_free);
   lt__list_init(&loop->call_later_free);
+  lt__list_init(&loop->call_later_blocks);
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;
