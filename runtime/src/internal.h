@@ -169,6 +169,12 @@ typedef struct lt__heap_entry {
   uint32_t slot;
 } lt__heap_entry;
 
+/* One bucket of the timers' radix heap (timer.c). */
+typedef struct lt__tbucket {
+  lt__heap_entry *e;
+  uint32_t len, cap;
+} lt__tbucket;
+
 struct lt_loop {
   lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
   lt_task *current;        /* the task on the CPU, or NULL */
@@ -180,12 +186,16 @@ struct lt_loop {
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
   lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
-  /* timers (timer.c): a 4-ary min-heap on (deadline, seq) whose entries name a slot, not the
-   * timer, so that sifting reads and writes the heap array alone; a cancelled timer only
-   * empties its slot (its entry leaves when it surfaces, or in a compaction). heap[0] is
-   * a live timer once lt__timers_top has run. */
-  struct lt__heap_entry *heap;
-  uint32_t heap_len, heap_cap;
+  /* timers (timer.c): a radix heap on (deadline, seq) whose entries name a slot, not the
+   * timer; a cancelled timer only empties its slot (its entry leaves when it reaches the
+   * head, or in a compaction). Once lt__timers_top has run, the top (the early heap's,
+   * else tb[0].e[tb0_head]) is a live timer, the next to fire, if heap_len > 0. */
+  lt__tbucket tb[65];      /* tb[i]: keys first differing from tlast at bit i-1; tb[0]: due */
+  uint32_t tb0_head;       /* tb[0]'s entries before it have fired */
+  uint64_t tb_mask;        /* bit i-1: tb[i] is not empty (i >= 1) */
+  uint64_t tlast;          /* the key of tb[0]'s timers (deadline ^ 2^63) */
+  lt__tbucket tearly;      /* a binary heap of timers armed for before tlast: before tb[0] */
+  uint32_t heap_len;       /* entries, live and dead */
   uint32_t heap_dead;      /* entries whose timer was cancelled */
   uintptr_t *tslot;        /* a timer's address, 0 once cancelled, or a free slot (odd) */
   uint32_t tslot_cap;
@@ -310,8 +320,15 @@ void lt__shuffle_init(lt_loop *loop);
 void lt__shuffle_batch(lt_loop *loop, size_t n);
 
 /* Timers (timer.c) */
-/* Drops cancelled timers off the top of the heap: then heap[0], if any, is a live timer. */
+/* Drops cancelled timers off the top of the heap: then the top, if any, is a live timer. */
 void lt__timers_top(lt_loop *loop);
+/* The next timer's deadline: heap_len > 0, and lt__timers_top has run since the heap changed. */
+static inline const lt__heap_entry *lt__timers_top_entry(const lt_loop *loop) {
+  return loop->tearly.len ? &loop->tearly.e[0] : &loop->tb[0].e[loop->tb0_head];
+}
+static inline int64_t lt__timers_next(const lt_loop *loop) {
+  return lt__timers_top_entry(loop)->deadline;
+}
 void lt__timers_expire(lt_loop *loop, int64_t now);
 void lt__timers_free(lt_loop *loop);
 
