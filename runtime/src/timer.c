@@ -9,9 +9,10 @@
  * from its head. When bucket 0 runs dry, the least non-empty bucket is spread over the lower
  * ones around its least key, which becomes tlast. A timer armed for before tlast (the next
  * deadline was far off, or it is set in the past) goes to a small binary heap of its own
- * whose timers all come before bucket 0's (the early heap: a plain heap's cost, for them). An entry only ever moves down, so arming is an
- * append and taking costs a few moves of 24 bytes through arrays read in order; the 4-ary heap
- * it replaced took ~700 instructions and a cache miss per level to pop one of 100k timers.
+ * whose timers all come before bucket 0's (the early heap: a plain heap's cost, for them).
+ * An entry only ever moves down, so arming is an append and taking costs a few moves of 24
+ * bytes through arrays read in order: a timer armed and fired among 100k took 1338
+ * instructions with the 4-ary heap this replaced (half of them popping it), 643 here.
  * An entry holds its key and a slot number: the slot (loop->tslot) maps to the timer and is
  * looked at once, when the entry reaches the head. Cancelling empties the slot in O(1)
  * (timeouts are mostly cancelled before they fire): its entry leaves when it reaches the

@@ -93,8 +93,8 @@ int64_t lt__track_now_slow(lt__track *tr);
  * switch), else lt__track_now_slow. */
 static inline int64_t lt__track_now(lt__track *tr) {
   if (__builtin_expect(tr->tick_mult == 0, 0)) return lt__track_now_slow(tr);
-  int64_t ns = tr->anchor_ns +
-               (int64_t)(((unsigned __int128)(lt__ticks() - tr->anchor_ticks) * tr->tick_mult) >> 32);
+  unsigned __int128 scaled = (unsigned __int128)(lt__ticks() - tr->anchor_ticks) * tr->tick_mult;
+  int64_t ns = tr->anchor_ns + (int64_t)(scaled >> 32);
   if (ns < tr->ts) ns = tr->ts;
   tr->ts = ns;
   return ns;
