@@ -144,6 +144,10 @@ struct lt_task {
   lt_timer sleep_timer;
   bool sleep_ready;
   void *asan_fake_stack;
+  /* io.c: the fd whose read came back short in this step (the loop's iteration then, and
+   * loop->io_wseq), so known empty: lt__io_known_empty. -1: none. */
+  int io_empty_fd;
+  uint64_t io_empty_iter, io_empty_wseq;
   char name_buf[32];       /* a short name (or "Task-N") without an allocation */
 };
 
@@ -377,8 +381,19 @@ int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site);
 void lt__io_read_short(lt_task *t, int fd);
 /* Whether a read of fd by t now would surely say EAGAIN: its last read, in this same step
  * (which fd's event began), came back short, and no write by the loop's tasks since went to
- * another fd. A read is then not tried: the task waits for the edge (as libuv reads on). */
-bool lt__io_known_empty(lt_task *t, int fd);
+ * another fd (perhaps its peer). A read is then not tried: the task waits for the edge, as
+ * libuv reads until a read comes back short. */
+static inline bool lt__io_known_empty(const lt_task *t, int fd) {
+  const lt_loop *loop = t->fut.loop;
+  return t->io_empty_fd == fd && t->io_empty_iter == loop->iterations &&
+         t->io_empty_wseq == loop->io_wseq;
+}
+/* t wrote to fd (lt_write): what another fd may now have to read. Writing to the fd t knows
+ * empty puts nothing in its own receive buffer: it stays known empty. */
+static inline void lt__io_wrote(lt_task *t, int fd) {
+  uint64_t before = t->fut.loop->io_wseq++;
+  if (t->io_empty_fd == fd && t->io_empty_wseq == before) t->io_empty_wseq = before + 1;
+}
 /* Re-arms every fd whose wait skipped its MOD (loop->io_unchecked): the loop calls it before
  * it sleeps (after a short poll found nothing), before a jump of the virtual clock, and every
  * LT__IO_CHECK_POLLS polls, so a wait on a number closed and reused in the step that waited
@@ -388,8 +403,6 @@ void lt__io_check(lt_loop *loop);
 #define LT__IO_CHECK_POLLS 64
 /* fd names a new file (lt_accept, lt_connect): forget what io.c knew of the number. */
 void lt__io_forget(lt_loop *loop, int fd);
-/* t wrote to fd (lt_write): what another fd may now have to read. */
-void lt__io_wrote(lt_loop *loop, int fd);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

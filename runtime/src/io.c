@@ -48,11 +48,9 @@ typedef struct fd_watch {
   uint8_t kind;          /* KIND_*: what a short read tells of the file registered */
   uint32_t interest;     /* EPOLLIN / EPOLLOUT registered (edge-triggered) */
   /* The step in which the registration last woke a waiter (a task and the loop's iteration:
-   * a task runs one step per iteration), and the one in which a read came back short, with
-   * loop->io_wseq then: within such a step the fd is known empty until the task writes to
-   * some other fd (whose peer fd may be). */
-  lt_task *woke_task, *drain_task;
-  uint64_t woke_iter, drain_iter, drain_wseq;
+   * a task runs one step per iteration). */
+  lt_task *woke_task;
+  uint64_t woke_iter;
   lt_future *reader;     /* the future of the task waiting for LT_READABLE, or NULL */
   lt_future *writer;     /* ... for LT_WRITABLE (the same future when one task waits for both) */
   fd_wait rd, wr;        /* the futures: rd serves a wait for both directions */
@@ -365,31 +363,16 @@ void lt__io_read_short(lt_task *t, int fd) {
     fw->kind = stream ? KIND_STREAM : KIND_OTHER;
   }
   if (fw->kind != KIND_STREAM) return;
-  lt_loop *loop = t->fut.loop;
-  fw->drain_task = t;
-  fw->drain_iter = loop->iterations;
-  fw->drain_wseq = loop->io_wseq;
-}
-
-bool lt__io_known_empty(lt_task *t, int fd) {
-  fd_watch *fw = woke_in_step(t, fd);
-  lt_loop *loop = t->fut.loop;
-  return fw && fw->kind == KIND_STREAM && (fw->interest & EPOLLIN) && fw->drain_task == t &&
-         fw->drain_iter == loop->iterations && fw->drain_wseq == loop->io_wseq;
+  t->io_empty_fd = fd;
+  t->io_empty_iter = t->fut.loop->iterations;
+  t->io_empty_wseq = t->fut.loop->io_wseq;
 }
 
 void lt__io_forget(lt_loop *loop, int fd) {
   io_state *io = loop->io;
+  if (loop->current && loop->current->io_empty_fd == fd) loop->current->io_empty_fd = -1;
   if (!io || fd < 0 || (size_t)fd >= io->cap || !io->byfd[fd]) return;
-  io->byfd[fd]->woke_task = io->byfd[fd]->drain_task = NULL;
-}
-
-void lt__io_wrote(lt_loop *loop, int fd) {
-  io_state *io = loop->io;
-  uint64_t before = loop->io_wseq++;
-  /* Writing to fd itself puts nothing in its own receive buffer: it stays known empty. */
-  if (io && fd >= 0 && (size_t)fd < io->cap && io->byfd[fd] && io->byfd[fd]->drain_wseq == before)
-    io->byfd[fd]->drain_wseq = loop->io_wseq;
+  io->byfd[fd]->woke_task = NULL;
 }
 
 int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {

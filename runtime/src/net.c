@@ -82,7 +82,7 @@ ssize_t lt_write_at(int fd, const void *buf, size_t n, const lt_srcloc *site) {
     ssize_t w = write_once(fd, (const char *)buf + done, n - done);
     if (w >= 0) {
       done += (size_t)w;
-      lt__io_wrote(t->fut.loop, fd);
+      lt__io_wrote(t, fd);
       continue;
     }
     if (errno == EINTR) continue;
