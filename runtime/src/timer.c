@@ -89,6 +89,9 @@ static void early_pop(lt_loop *loop) {
 
 static int tb_push(lt_loop *loop, lt__heap_entry e) {
   uint64_t key = key_of(e.deadline);
+  /* The loop's first timer: buckets arranged around the loop's time, not around 0 (which
+   * would put every timer in the top bucket, to be moved down from there). */
+  if (__builtin_expect(loop->tlast == 0, 0)) loop->tlast = key_of(lt__loop_time(loop));
   if (__builtin_expect(key < loop->tlast, 0)) {
     /* Before the key the buckets are arranged around (the next deadline was far, or this one
      * is in the past): the early heap, whose timers all come before bucket 0's. */
@@ -129,7 +132,9 @@ static void refill(lt_loop *loop) {
     to->e[to->len++] = src[j];
   }
   b->len = 0;
-  if (b->cap > 4096) { /* what a burst of timers left: buckets keep no more than that idle */
+  /* A bucket keeps its room while the heap could fill it again (memory that left and came
+   * back cost a page fault per 4 KiB: a fifth of a timer's time in a burst of 100k). */
+  if (b->cap > 4096 && b->cap > 2 * loop->heap_len) {
     free(b->e);
     b->e = NULL;
     b->cap = 0;
