@@ -425,7 +425,11 @@ int lt_call_later(int64_t delay_ns, lt_callback cb, void *arg) {
   call_later *c = cl_alloc(loop);
   if (!c) return -ENOMEM;
   c->loop = loop;
-  lt__obj_register(loop, &c->obj, call_later_destroy);
+  /* Not on the loop's object list: its block goes with the loop anyway (lt__timers_free),
+   * and unlinking it from that list as it fired touched two records armed next to it. */
+  c->obj.refs = 1;
+  c->obj.destroy = call_later_destroy;
+  lt__list_init(&c->obj.link);
   lt_timer_init(&c->timer);
   c->cb = cb;
   c->arg = arg;
