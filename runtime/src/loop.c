@@ -242,6 +242,7 @@ static void run_once(lt_loop *loop) {
     } else if (timeout_ms != 0) {
       int grace = timeout_ms > 0 && timeout_ms < LT__IO_CHECK_MS ? timeout_ms : LT__IO_CHECK_MS;
       n = epoll_wait(loop->epfd, events, POLL_EVENTS, grace);
+      if (n > 0 && traced) lt__trace_stamp(loop); /* the poll's end, as below */
       if (n <= 0) {
         n = 0;
         lt__io_check(loop);
