@@ -357,51 +357,52 @@ typedef struct call_later {
   lt_timer timer;
   lt_callback cb;
   void *arg;
-  lt_loop *loop;
+  struct cl_block *block; /* the block it lives in */
 } call_later;
 
-/* Records come in blocks of CL_BLOCK bytes, aligned so that a record finds its block by its
- * address: arming 100k timers took a malloc each and firing them a free each (a third of the
- * instructions of a timer armed and fired). A freed record goes on the loop's free list; a
- * block whose records are all free leaves once the list holds two blocks' worth besides, so
- * a loop keeps what its busiest moment needed, give or take two blocks. */
+/* Records come in blocks of CL_BLOCK bytes, each naming its block: arming 100k timers took a
+ * malloc each and firing them a free each (a third of the instructions of a timer armed and
+ * fired). A freed record goes on the loop's free list; a block whose records are all free
+ * leaves once the list holds three blocks' worth besides, so a loop keeps what its busiest
+ * moment needed, give or take three blocks. (Not aligned_alloc: it took twice the memory.) */
 #define CL_BLOCK 8192
 typedef struct cl_block {
   lt__list link; /* loop->call_later_blocks */
+  lt_loop *loop;
   uint32_t nfree;
 } cl_block;
 #define CL_PER_BLOCK ((CL_BLOCK - sizeof(cl_block)) / sizeof(call_later))
 
-static cl_block *block_of(call_later *c) {
-  return (cl_block *)((uintptr_t)c & ~(uintptr_t)(CL_BLOCK - 1));
-}
 static call_later *block_rec(cl_block *b, size_t i) {
   return (call_later *)((char *)(b + 1) + i * sizeof(call_later));
 }
 
 static call_later *cl_alloc(lt_loop *loop) {
   if (lt__list_empty(&loop->call_later_free)) {
-    cl_block *b = aligned_alloc(CL_BLOCK, CL_BLOCK);
+    cl_block *b = malloc(CL_BLOCK);
     if (!b) return NULL;
     lt__list_push_back(&loop->call_later_blocks, &b->link);
+    b->loop = loop;
     b->nfree = CL_PER_BLOCK;
     /* taken from the list's tail: record 0 first, then on through the block */
-    for (size_t i = CL_PER_BLOCK; i-- > 0;)
+    for (size_t i = CL_PER_BLOCK; i-- > 0;) {
+      block_rec(b, i)->block = b;
       lt__list_push_back(&loop->call_later_free, &block_rec(b, i)->obj.link);
+    }
     loop->call_later_free_count += CL_PER_BLOCK;
   }
   lt__list *l = loop->call_later_free.prev;
   lt__list_remove(l);
   loop->call_later_free_count--;
   call_later *c = lt__container_of(l, call_later, obj.link);
-  block_of(c)->nfree--;
+  c->block->nfree--;
   return c;
 }
 
 static void call_later_destroy(lt__obj *o) {
   call_later *c = lt__container_of(o, call_later, obj);
-  lt_loop *loop = c->loop;
-  cl_block *b = block_of(c);
+  cl_block *b = c->block;
+  lt_loop *loop = b->loop;
   lt__list_push_back(&loop->call_later_free, &o->link);
   loop->call_later_free_count++;
   if (++b->nfree < CL_PER_BLOCK || loop->call_later_free_count <= 3 * CL_PER_BLOCK ||
@@ -424,7 +425,6 @@ int lt_call_later(int64_t delay_ns, lt_callback cb, void *arg) {
   if (!loop) return -EPERM;
   call_later *c = cl_alloc(loop);
   if (!c) return -ENOMEM;
-  c->loop = loop;
   /* Not on the loop's object list: its block goes with the loop anyway (lt__timers_free),
    * and unlinking it from that list as it fired touched two records armed next to it. */
   c->obj.refs = 1;
