@@ -21,8 +21,15 @@ import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
+import { ConnectionBanner } from './connection.mjs';
 
 const $ = (id) => document.getElementById(id);
+// The note over the timeline when there is no session to draw (null: none).
+function notice(text) {
+  const el = $('notice');
+  el.hidden = !text;
+  el.textContent = text ?? '';
+}
 const params = new URLSearchParams(location.search);
 const limits = {
   fullLimit: Number(params.get('fullLimit') ?? 200000),
@@ -59,12 +66,19 @@ class App {
       + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span><span>→ wake-up (waker to woken)</span>';
     this.socket = new Socket();
     this.socket.on((m) => this.onPush(m));
-    this.socket.onopen.add(() => this.resubscribe());
+    this.connection = new ConnectionBanner($('connection'));
+    this.socket.onclose.add(() => this.connection.lost('its websocket closed'));
+    this.socket.onopen.add(() => {
+      if (this.connection.down) this.relist();
+      this.connection.back();
+      this.resubscribe();
+    });
     attachInputs(this.canvas, this);
     this.resize();
     if (/session=\d+/.test(location.hash)) this.route(); // no need to wait for the list
     const { sessions } = await api.sessions();
     for (const s of sessions) this.sessions.set(s.id, s);
+    this.listed = true;
     this.renderSessions();
     new ResizeObserver(() => this.resize()).observe($('canvas-box'));
     for (const k of ['arrows', 'timers', 'follow']) {
@@ -87,6 +101,16 @@ class App {
     this.route();
   }
 
+  // The collector is back: its session list again (sessions may have ended meanwhile).
+  async relist() {
+    let sessions;
+    try { ({ sessions } = await api.sessions()); } catch { return; }
+    this.sessions = new Map(sessions.map((s) => [s.id, s]));
+    this.renderSessions();
+    const row = this.data && this.sessions.get(this.data.id);
+    if (row) this.sessionProgress(row);
+  }
+
   renderSessions() {
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
     this.compare.sessionsChanged();
@@ -103,7 +127,19 @@ class App {
       const all = [...this.sessions.values()].sort((a, b) => b.id - a.id);
       id = (all.find((s) => s.status === 'live') ?? all[0]).id;
     }
+    if (id == null && this.listed && !this.sessions.size) {
+      this.blank();
+      notice('No sessions yet. Run a program traced to this collector: LOOPTRACE=unix:SOCKET '
+        + 'PROGRAM (the socket `looptrace serve` printed), or `looptrace record -- PROGRAM`.');
+    }
     if (id != null && id !== this.data?.id && id !== this.openingId) this.open(id);
+  }
+
+  // A white canvas when there is nothing to draw (a canvas without alpha starts black).
+  blank() {
+    this.ctx.setTransform(this.dpr ?? 1, 0, 0, this.dpr ?? 1, 0, 0);
+    this.ctx.fillStyle = '#ffffff';
+    this.ctx.fillRect(0, 0, this.vp.width, this.vp.height);
   }
 
   onPush(m) {
@@ -129,10 +165,18 @@ class App {
     const t0 = performance.now();
     this.state = { ready: false, session: id, frames: 0 };
     $('status').textContent = 'loading…';
+    // what was under the pointer belongs to the session shown until now
+    this.hover = null;
+    this.hoverT = null;
+    this.hideTooltip();
+    notice(null);
     try {
       const [{ session }, { tasks }] = await Promise.all([api.session(id), api.tasks(id)]);
       if (seq !== this.openSeq) return;
-      const data = new SessionData(session, tasks, { ...limits, onChange: (err) => this.changed(err ? 'error' : 'data') });
+      const data = new SessionData(session, tasks, { ...limits, onChange: (err) => {
+        if (err?.offline) this.connection.lost(err.message);
+        this.changed(err ? 'error' : 'data');
+      } });
       await data.open();
       if (seq !== this.openSeq) return;
       if (this.data) this.socket.ask('unsubscribe', { session: this.data.id });
@@ -158,7 +202,17 @@ class App {
       this.state.openMs = this.openMs;
       this.changed('open');
     } catch (err) {
-      if (seq === this.openSeq) $('status').textContent = `could not open session ${id}: ${err.message}`;
+      if (seq === this.openSeq) {
+        $('status').textContent = '';
+        if (this.data) this.socket.ask('unsubscribe', { session: this.data.id });
+        this.data = null;
+        this.state = { ready: false, session: id, frames: 0, error: err.message };
+        $('title').textContent = '';
+        this.blank();
+        notice(err.status === 404
+          ? `No session #${id} in this collector's database. Pick one from the list.`
+          : `Could not open session #${id}: ${err.message}`);
+      }
     } finally {
       if (seq === this.openSeq) this.openingId = null;
     }
@@ -197,7 +251,11 @@ class App {
     if (d.tiled && !d.full) this.rebuildLanes();
     if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
-    if (wasLive && row.status !== 'live') api.tasks(d.id).then(({ tasks }) => { d.tasks = tasks; this.rebuildLanes(); this.changed('data'); });
+    if (wasLive && row.status !== 'live') {
+      // the run ended: unless the user chose a view, show all of it
+      if (this.liveFit) { this.vp.setLimits(this.axis.start, this.axis.end); this.fit(false); }
+      api.tasks(d.id).then(({ tasks }) => { d.tasks = tasks; this.rebuildLanes(); this.changed('data'); });
+    }
     this.changed('live');
   }
 
@@ -291,10 +349,12 @@ class App {
   scene() {
     const d = this.data;
     const f = d.frame(this.vp.a, this.vp.b, this.vp.plotW, this.axis);
+    // a window's records end at its edge: what is open there is drawn to the edge, no further
+    const part = f.win && f.win !== d.full && !this.axis.order;
     const scene = {
       vp: this.vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-      axis: this.axis, end: this.axis.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
-      cursor: this.cursor, selected: this.selected?.key ?? null,
+      axis: this.axis, end: part ? Math.min(this.axis.end, f.win.to) : this.axis.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
+      cursor: this.cursor, selected: this.selected?.key ?? null, windowed: part,
     };
     if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
     if (f.mode === 'summary') scene.summaryMarks = summaryMarks(f.tiles, this);
@@ -302,7 +362,7 @@ class App {
   }
 
   frame() {
-    if (!this.data) return;
+    if (!this.data) { this.blank(); return; }
     const t0 = performance.now();
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
@@ -328,11 +388,13 @@ class App {
     if (this.inspectorDirty) { this.inspectorDirty = false; this.updateInspector(); }
     this.state.frames++;
     this.state.mode = scene.mode;
+    this.state.cursor = this.cursor;
     this.state.view = { from: this.vp.a, to: this.vp.b };
     this.state.arrows = stats.arrows;
     this.state.lastFrameMs = ms;
     this.state.loading = !!d.inflight;
     this.state.end = this.axis.end;
+    this.state.window = scene.windowed ? { from: scene.win.from, to: scene.win.to } : null;
     this.state.axis = this.axis.order ? 'order' : 'time';
     this.state.status = d.meta.status;
     this.state.follow = this.opts.follow;
@@ -383,7 +445,7 @@ class App {
   textCtx() {
     const d = this.data, axis = this.axis;
     return {
-      nameOf: this.nameOf, start: d.start, end: axis.end,
+      nameOf: this.nameOf, start: d.start, end: this.lastScene?.end ?? axis.end,
       time: (c) => axis.time(c), rel: (c) => axis.time(c) - d.start, dur: (c0, c1) => axis.dur(c0, c1),
       steps: axis.order ? (c0, c1) => axis.steps(c0, c1) : null,
     };
@@ -456,9 +518,18 @@ class App {
     if (!win) {
       win = d.windows.find((w) => w.from <= t && t <= w.to);
       if (!win) {
-        const r = await api.events(d.id, t, t, 1);
-        win = new EventWindow(t, t, r.initial, r.timers);
-        win.add(r.events.filter((e) => e.ts <= t));
+        // the API takes whole ns: the records at or before the cursor's ns
+        const at = Math.floor(t);
+        try {
+          const r = await api.events(d.id, at, at, 1);
+          win = new EventWindow(at, at, r.initial, r.timers);
+          win.add(r.events.filter((e) => e.ts <= at));
+        } catch (err) {
+          if (this.cursor !== t) return;
+          body.innerHTML = inspectorHTML(null, null, `could not read the state there: ${err.message}`);
+          this.state.inspector = { t, error: err.message };
+          return;
+        }
       }
     }
     if (this.cursor !== t) return;

@@ -116,7 +116,8 @@ ${bar([{ v: totals.running, color: COLORS.running, label: 'running' }, { v: tota
 ${events ? `<table class="events" data-testid="task-events">${rows}</table>${more}` : '<p class="muted">Zoom in to load this task\'s events.</p>'}`;
 }
 
-export function inspectorHTML(st, ctx) {
+export function inspectorHTML(st, ctx, error = null) {
+  if (error) return `<p class="error" data-testid="inspector-error">${esc(error)}</p>`;
   if (!st) return '<p class="muted">Click the timeline to place the cursor: the loop\'s state at that moment shows here.</p>';
   const at = (t) => fmtTime(ctx.rel(t), 1000);
   const name = (key) => { const [tr, tk] = key.split(':').map(Number); return esc(ctx.nameOf(tr, tk)); };

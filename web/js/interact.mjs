@@ -5,6 +5,13 @@
 
 const ZOOM_STEP = 0.8;
 
+// Whether keys go to a field the user types in (a checkbox or a button keeps the shortcuts).
+export function typing(el) {
+  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
+  if (!(el instanceof HTMLInputElement)) return !!el?.isContentEditable;
+  return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color'].includes(el.type);
+}
+
 export function attachInputs(canvas, app) {
   let drag = null;
   const pos = (ev) => {
@@ -64,7 +71,7 @@ export function attachInputs(canvas, app) {
   canvas.addEventListener('mouseleave', () => { if (!drag) app.hoverAt(null, null); });
 
   document.addEventListener('keydown', (ev) => {
-    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement) return;
+    if (typing(ev.target)) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const vp = app.vp;
     const at = app.hoverT ?? (vp.a + vp.b) / 2;

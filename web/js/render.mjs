@@ -62,7 +62,7 @@ export function waitLabel(span, nameOf, timeOf = (t) => t) {
 
 export function draw(ctx, scene) {
   const { vp } = scene;
-  const stats = { spans: 0, marks: 0, arrows: 0, buckets: 0, lanes: 0 };
+  const stats = { spans: 0, marks: 0, arrows: 0, buckets: 0, lanes: 0, labels: [] };
   ctx.save();
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, vp.width, vp.height);
@@ -397,31 +397,37 @@ function runs(ctx, W, keyOf, fn) {
   }
 }
 
+// A tick per mark, kept 4 px apart (denser marks, as thinned summaries give, stay ticks
+// rather than a solid bar), with a head where they stand apart, and the text where it fits
+// before the next mark (whole, or cut when at least 14 px of it shows).
 function drawMarks(ctx, scene, lane, marks, stats) {
   if (!marks || !marks.length) return;
   const { vp } = scene;
   const y = vp.laneY(lane);
   let i = firstStartingAt(marks, vp.a - vp.nsPerPx * 200, 'ts');
-  let labelEnd = -1e9;
+  let labelEnd = -1e9, lastTick = -1e9;
   ctx.font = SMALL;
   ctx.textBaseline = 'middle';
   for (; i < marks.length && marks[i].ts <= vp.b; i++) {
     const m = marks[i];
     const x = vp.x(m.ts);
-    if (x >= GUTTER - 1) {
+    const next = marks[i + 1] ? vp.x(marks[i + 1].ts) : Infinity;
+    if (x >= GUTTER - 1 && x - lastTick >= 4) {
       ctx.fillStyle = COLORS.mark;
       ctx.fillRect(Math.round(x) - 1, y + 1, 2, lane.h - 2);
-      ctx.beginPath();
-      ctx.moveTo(x - 4, y + 1); ctx.lineTo(x + 4, y + 1); ctx.lineTo(x, y + 6);
-      ctx.fill();
+      if (x - lastTick >= 10 && next - x >= 10) {
+        ctx.beginPath();
+        ctx.moveTo(x - 4, y + 1); ctx.lineTo(x + 4, y + 1); ctx.lineTo(x, y + 6);
+        ctx.fill();
+      }
+      lastTick = x;
       stats.marks++;
     }
     const tw = textW(ctx, m.text);
-    const next = marks[i + 1] ? vp.x(marks[i + 1].ts) : Infinity;
     if (x + 4 > labelEnd && (next - x > tw + 10 || next - x > 60)) {
       const lx = Math.max(x + 4, GUTTER + 2);
       const w = Math.min(tw, Math.max(0, next - lx - 6));
-      if (w > 14 && lx < vp.width) {
+      if ((w >= tw || w > 14) && lx < vp.width) {
         ctx.fillStyle = 'rgba(255,255,255,0.92)';
         ctx.fillRect(lx - 2, y + 4, w + 4, lane.h - 8);
         ctx.fillStyle = COLORS.text;
@@ -432,6 +438,7 @@ function drawMarks(ctx, scene, lane, marks, stats) {
         ctx.fillText(m.text, lx, y + lane.h / 2 + 0.5);
         ctx.restore();
         labelEnd = lx + w + 4;
+        if (stats.labels.length < 500) stats.labels.push(m.text);
       }
     }
   }
