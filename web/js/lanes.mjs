@@ -4,8 +4,7 @@
 // that serve that loop.
 
 import { taskKey } from './model.mjs';
-
-export const LANE_HEIGHT = { loop: 30, timers: 8, worker: 22, task: 22 };
+import { TRACKS } from './tracks/index.mjs';
 
 // tasks: the API's tasks (creation order); workers: [{track, loop}]; timerRows: rows per loop.
 export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1) {
@@ -39,7 +38,7 @@ export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1)
   let y = 0;
   for (const l of lanes) {
     l.y = y;
-    l.h = l.kind === 'timers' ? Math.max(1, l.rows) * 7 + 6 : LANE_HEIGHT[l.kind];
+    l.h = TRACKS[l.kind].height(l);
     y += l.h;
   }
   return { lanes, height: y };
