@@ -8,10 +8,8 @@
 
 import { api, Socket } from './api.mjs';
 import { SessionData } from './data.mjs';
-import { buildLanes } from './lanes.mjs';
-import { Viewport, GUTTER, AXIS } from './viewport.mjs';
-import { draw } from './render.mjs';
-import { hitTest } from './hit.mjs';
+import { Timeline } from './timeline.mjs';
+import { GUTTER, AXIS } from './viewport.mjs';
 import { loopStateAt } from './inspector.mjs';
 import { EventWindow, taskKey } from './model.mjs';
 import { tooltipHTML, taskPanelHTML, inspectorHTML } from './details.mjs';
@@ -38,18 +36,14 @@ const limits = {
 
 class App {
   constructor() {
-    this.canvas = $('timeline');
-    this.ctx = this.canvas.getContext('2d', { alpha: false });
-    this.vp = new Viewport();
+    this.tl = new Timeline($('timeline')); // the canvas, its view, lanes and scene
+    this.canvas = this.tl.canvas;
+    this.vp = this.tl.vp;
     this.sessions = new Map();
     this.data = null;
-    this.axis = null;          // what x runs along: data.axis(order)
-    this.lanes = [];
-    this.laneByKey = new Map();
     this.opts = { arrows: true, timers: true, follow: true };
-    this.hoverT = null;
-    this.cursor = null;
-    this.selected = null;
+    this.tl.opts = this.opts;
+    this.selected = null;      // the selected lane
     this.frameMs = [];
     this.lastStats = {};
     this.pending = false;
@@ -58,6 +52,18 @@ class App {
     window.looptrace = this.hook();
     this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
   }
+
+  // what x runs along (data.axis(order)), the lanes, the cursor: the timeline's
+  get axis() { return this.tl.axis; }
+  get lanes() { return this.tl.lanes; }
+  get laneByKey() { return this.tl.laneByKey; }
+  get taskByKey() { return this.tl.taskByKey; }
+  get lastScene() { return this.tl.lastScene; }
+  get cursor() { return this.tl.cursor; }
+  set cursor(t) { this.tl.cursor = t; }
+  get hoverT() { return this.tl.hoverT; }
+  set hoverT(t) { this.tl.hoverT = t; }
+  nameOf = (track, task) => this.tl.nameOf(track, task);
 
   // ---- the session list ----
   async start() {
@@ -136,11 +142,7 @@ class App {
   }
 
   // A white canvas when there is nothing to draw (a canvas without alpha starts black).
-  blank() {
-    this.ctx.setTransform(this.dpr ?? 1, 0, 0, this.dpr ?? 1, 0, 0);
-    this.ctx.fillStyle = '#ffffff';
-    this.ctx.fillRect(0, 0, this.vp.width, this.vp.height);
-  }
+  blank() { this.tl.blank(); }
 
   onPush(m) {
     if (m.type === 'session') {
@@ -181,14 +183,12 @@ class App {
       if (seq !== this.openSeq) return;
       if (this.data) this.socket.ask('unsubscribe', { session: this.data.id });
       this.data = data;
-      this.cursor = null;
       this.selected = null;
-      this.hoverT = null;
       // many records share a time under the virtual clock: there x is their order
-      this.axis = data.axis(session.clock === 'virtual');
-      this.vp.minSpan = this.axis.minSpan;
+      this.tl.setSession(data, data.axis(session.clock === 'virtual'));
+      this.state.wasLive = session.status === 'live';
       this.renderOrderToggle();
-      this.rebuildLanes();
+      this.mirrorDirty = true;
       this.vp.setLimits(this.axis.start, this.axis.end);
       this.vp.scrollY = 0;
       this.fit(false);
@@ -272,44 +272,10 @@ class App {
     else this.vp.set(end - span * 0.97, end + span * 0.03);
   }
 
-  // Tasks: the API's list, completed by what the records say (live sessions grow).
-  taskList() {
-    const d = this.data;
-    const tasks = new Map(d.tasks.map((t) => [taskKey(t.track, t.task), { ...t }]));
-    const win = d.full;
-    if (win) {
-      for (const [key, e] of win.created) if (!tasks.has(key))
-        tasks.set(key, { track: e.track, task: e.task, parent: e.args[0], name: e.name ?? `task ${e.task}`, spawn: e.site, created_ns: e.ts });
-      for (const [key, e] of win.done) { const t = tasks.get(key); if (t && t.finished_ns == null) { t.finished_ns = e.ts; t.outcome = e.outcome; } }
-    }
-    return [...tasks.values()].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
-  }
-
   rebuildLanes() {
-    const d = this.data;
-    this.tasks = this.taskList();
-    this.taskByKey = new Map(this.tasks.map((t) => [taskKey(t.track, t.task), t]));
-    const loops = new Set(), workers = [];
-    const win = d.full;
-    if (win) {
-      for (const t of win.loops.keys()) loops.add(t);
-      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
-    } else {
-      const tile = d.tile(0, 0);
-      const withTasks = new Set(this.tasks.map((t) => t.track));
-      for (const track of tile?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
-    }
-    this.axis?.sync();
-    const placed = this.axis?.order ? this.axis.win : win; // timers pack into rows as drawn
-    const rows = (track) => (placed ? placed.timerRows() : 1);
-    const { lanes, height } = buildLanes(this.tasks, [...loops], workers, rows);
-    this.lanes = lanes;
-    this.laneByKey = new Map(lanes.map((l) => [l.key, l]));
-    this.vp.contentHeight = height;
+    this.tl.layout();
     this.mirrorDirty = true;
   }
-
-  nameOf = (track, task) => this.taskByKey?.get(taskKey(track, task))?.name ?? `task ${task}`;
 
   fit(redraw = true) {
     if (!this.data) return;
@@ -321,14 +287,7 @@ class App {
   // ---- drawing ----
   resize() {
     const box = $('canvas-box');
-    const dpr = window.devicePixelRatio || 1;
-    const w = box.clientWidth, h = box.clientHeight;
-    this.canvas.width = Math.max(1, Math.round(w * dpr));
-    this.canvas.height = Math.max(1, Math.round(h * dpr));
-    this.dpr = dpr;
-    this.vp.width = w;
-    this.vp.height = h;
-    this.vp.scrollBy(0);
+    this.tl.size(box.clientWidth, box.clientHeight);
     this.changed('resize');
   }
 
@@ -346,30 +305,11 @@ class App {
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
   }
 
-  scene() {
-    const d = this.data;
-    const f = d.frame(this.vp.a, this.vp.b, this.vp.plotW, this.axis);
-    // a window's records end at its edge: what is open there is drawn to the edge, no further
-    const part = f.win && f.win !== d.full && !this.axis.order;
-    const scene = {
-      vp: this.vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-      axis: this.axis, end: part ? Math.min(this.axis.end, f.win.to) : this.axis.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
-      cursor: this.cursor, selected: this.selected?.key ?? null, windowed: part,
-    };
-    if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
-    if (f.mode === 'summary') scene.summaryMarks = summaryMarks(f.tiles, this);
-    return scene;
-  }
-
   frame() {
     if (!this.data) { this.blank(); return; }
-    const t0 = performance.now();
-    const ctx = this.ctx;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    const scene = this.scene();
-    this.lastScene = scene;
-    const stats = draw(ctx, scene);
-    const ms = performance.now() - t0;
+    const { scene, stats, ms } = this.tl.draw();
+    this.marksPartial = this.tl.marksPartial;
+    if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
     this.frameMs.push(ms);
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
@@ -412,8 +352,7 @@ class App {
   // ---- pointer ----
   hoverAt(x, y) {
     if (!this.data || x == null) { this.hoverT = null; this.hideTooltip(); this.changed('hover'); return; }
-    const scene = this.lastScene ?? this.scene();
-    const hit = hitTest(scene, x, y);
+    const hit = this.tl.hit(x, y);
     this.hoverT = x > GUTTER && y > AXIS ? this.vp.t(x) : null;
     this.hover = hit;
     const html = tooltipHTML(hit, this.textCtx());
@@ -435,21 +374,13 @@ class App {
 
   clickAt(x, y) {
     if (!this.data) return;
-    const scene = this.lastScene ?? this.scene();
-    const hit = hitTest(scene, x, y);
+    const hit = this.tl.hit(x, y);
     if (x > GUTTER && y > AXIS) this.setCursor(this.vp.t(x));
     this.select(hit?.lane?.kind === 'task' ? hit.lane : null);
   }
 
   // What the words need: names, and the clock's time of a place on the axis.
-  textCtx() {
-    const d = this.data, axis = this.axis;
-    return {
-      nameOf: this.nameOf, start: d.start, end: this.lastScene?.end ?? axis.end,
-      time: (c) => axis.time(c), rel: (c) => axis.time(c) - d.start, dur: (c0, c1) => axis.dur(c0, c1),
-      steps: axis.order ? (c0, c1) => axis.steps(c0, c1) : null,
-    };
-  }
+  textCtx() { return this.tl.textCtx(); }
 
   // The "Event order" switch: on for the order axis; only sessions read whole have one.
   renderOrderToggle() {
@@ -474,10 +405,9 @@ class App {
       if (this.cursor != null) this.cursor = next.coord(old.time(this.cursor));
       this.hoverT = null;
       this.hideTooltip();
-      this.axis = next;
-      vp.minSpan = next.minSpan;
+      this.tl.setAxis(next);
+      this.mirrorDirty = true;
       vp.setLimits(next.start, next.end);
-      this.rebuildLanes();
       if (whole || !(b - a >= next.minSpan)) vp.fit(); else vp.set(a, b);
       if (this.opts.follow) this.followNow();
       if (this.selected) this.select(this.laneByKey.get(this.selected.key) ?? null);
@@ -488,6 +418,7 @@ class App {
 
   select(lane) {
     this.selected = lane;
+    this.tl.selected = lane?.key ?? null;
     const details = $('details');
     if (!lane) {
       details.innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
@@ -583,29 +514,6 @@ class App {
       stats: () => ({ ...app.lastStats, fetches: app.data?.fetches ?? 0, openMs: app.openMs }),
     };
   }
-}
-
-// The summary marks of the tiles in view, by task, deduplicated.
-function summaryMarks(tiles, app) {
-  const ids = tiles.map((t) => `${t.level}/${t.k}`).join(',');
-  if (app._marksFor === ids) return app._marks;
-  const byTask = new Map(), seen = new Set();
-  // a tile holding more marks than the summary sends (its first 2000) shows each bucket's
-  // first mark instead, with how many the bucket holds; zooming in brings them all
-  app.marksPartial = tiles.some((t) => t.marks.length < t.marksTotal);
-  for (const t of tiles) for (const m of (t.marks.length < t.marksTotal ? t.markBuckets : t.marks)) {
-    const id = `${m.track}/${m.seq}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const key = taskKey(m.track, m.task);
-    if (!byTask.has(key)) byTask.set(key, []);
-    byTask.get(key).push(m);
-  }
-  for (const list of byTask.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  app._marksFor = ids;
-  app._marks = byTask;
-  app.mirrorDirty = true;
-  return byTask;
 }
 
 new App().start();
