@@ -20,6 +20,9 @@ import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
 import { ConnectionBanner } from './connection.mjs';
+import { Tools } from './tools.mjs';
+import { parseHash, formatHash } from './urlstate.mjs';
+import { TOGGLE_W } from './render.mjs';
 
 const $ = (id) => document.getElementById(id);
 // The note over the timeline when there is no session to draw (null: none).
@@ -79,6 +82,7 @@ class App {
       this.connection.back();
       this.resubscribe();
     });
+    this.tools = new Tools(this);
     attachInputs(this.canvas, this);
     this.resize();
     if (/session=\d+/.test(location.hash)) this.route(); // no need to wait for the list
@@ -195,12 +199,14 @@ class App {
       this.liveFit = session.status === 'live';
       if (this.opts.follow) this.followNow();
       $('details').innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
+      this.applyPlace(parseHash(location.hash), id);
       this.renderTitle();
       this.renderSessions();
       this.subscribe();
       this.openMs = performance.now() - t0;
       this.state.openMs = this.openMs;
       this.changed('open');
+      this.tools.opened();
     } catch (err) {
       if (seq === this.openSeq) {
         $('status').textContent = '';
@@ -216,6 +222,71 @@ class App {
     } finally {
       if (seq === this.openSeq) this.openingId = null;
     }
+  }
+
+  // A link's place (urlstate.mjs): its axis, view, cursor and selected task, on session id.
+  applyPlace(p, id) {
+    if (p.session !== id) return;
+    if (p.axis && (p.axis === 'order') !== this.axis.order) this.setOrder(p.axis === 'order');
+    if (p.view) { this.vp.set(p.view[0], p.view[1]); this.liveFit = false; this.follow(false); }
+    if (p.cursor != null) this.setCursor(p.cursor);
+    if (p.task) {
+      const lane = this.laneByKey.get(p.task);
+      if (lane) { this.select(lane); this.reveal(lane); }
+    }
+  }
+
+  follow(on) {
+    this.opts.follow = on;
+    $('follow').checked = on;
+  }
+
+  // The address follows the place shown (replaced, not pushed: Back leaves the session).
+  syncHash() {
+    if (this.hashQueued) return;
+    this.hashQueued = true;
+    setTimeout(() => {
+      this.hashQueued = false;
+      if (!this.data || this.compare.visible) return;
+      const h = formatHash({ session: this.data.id, axis: this.axis.order ? 'order' : 'time',
+        view: [this.vp.a, this.vp.b], cursor: this.cursor, task: this.selected?.key ?? null });
+      if (h !== location.hash) history.replaceState(null, '', h);
+      this.state.hash = h;
+    }, 150);
+  }
+
+  // Scrolls the lanes so that lane is in sight.
+  reveal(lane) {
+    const vp = this.vp;
+    if (lane.pinned) return;
+    const top = vp.scrollY + vp.pinnedH, bottom = vp.scrollY + vp.plotH;
+    if (lane.y < top || lane.y + lane.h > bottom) vp.scrollBy(lane.y - top - (vp.plotH - vp.pinnedH) / 3);
+  }
+
+  // [ and ]: the cursor to the previous / next record of the selected task (of any task when
+  // none is selected), the view moved to keep it in sight.
+  stepEvent(dir) {
+    const d = this.data;
+    const win = this.axis.order ? this.axis.win : d?.full ?? this.lastScene?.win;
+    if (!win) return;
+    const list = this.selected ? win.byTask.get(this.selected.key) ?? [] : win.events;
+    const at = this.cursor ?? (dir > 0 ? -Infinity : Infinity);
+    let e = null;
+    if (dir > 0) e = list.find((x) => x.ts > at);
+    else for (let i = list.length - 1; i >= 0 && !e; i--) if (list[i].ts < at) e = list[i];
+    if (!e) return;
+    const vp = this.vp;
+    if (e.ts < vp.a || e.ts > vp.b) vp.pan(e.ts - (vp.a + vp.b) / 2);
+    this.setCursor(e.ts);
+    this.state.stepped = { kind: e.kind, at: e.ts, task: `${e.track}:${e.task}` };
+    this.changed('pan', true);
+  }
+
+  togglePin(lane) {
+    if (!lane) return;
+    this.tl.togglePin(lane.key);
+    this.mirrorDirty = true;
+    this.changed('opts');
   }
 
   renderTitle() {
@@ -300,6 +371,8 @@ class App {
     if (why === 'zoom') this.liveFit = false;
     if (why === 'data' || why === 'live' || why === 'open') this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
+    if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
+    if (why !== 'hover' && why !== 'cursor' && why !== 'select') this.toolsDirty = true;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
@@ -326,6 +399,17 @@ class App {
       }, 0);
     }
     if (this.inspectorDirty) { this.inspectorDirty = false; this.updateInspector(); }
+    if (this.toolsDirty && !this.toolsQueued) {
+      // the marks list and the analyses, at most 4 times a second, off the drawing path
+      this.toolsQueued = true;
+      setTimeout(() => {
+        this.toolsQueued = false;
+        if (!this.toolsDirty || !this.data) return;
+        this.toolsDirty = false;
+        this.tools.refresh();
+        if (this.tools.range) this.tools.renderRange();
+      }, 250);
+    }
     this.state.frames++;
     this.state.mode = scene.mode;
     this.state.cursor = this.cursor;
@@ -375,6 +459,12 @@ class App {
   clickAt(x, y) {
     if (!this.data) return;
     const hit = this.tl.hit(x, y);
+    if (hit?.lane?.children && x < GUTTER && x >= GUTTER - TOGGLE_W) {
+      this.tl.toggleCollapse(hit.lane.key);
+      this.mirrorDirty = true;
+      this.changed('opts');
+      return;
+    }
     if (x > GUTTER && y > AXIS) this.setCursor(this.vp.t(x));
     this.select(hit?.lane?.kind === 'task' ? hit.lane : null);
   }

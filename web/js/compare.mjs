@@ -15,6 +15,7 @@ import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
+import { parseHash, formatHash } from './urlstate.mjs';
 
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
@@ -23,8 +24,7 @@ const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D
 
 // The session ids of a #compare=1,2 hash ([] for a bare #compare), or null for other hashes.
 export function compareIds(hash) {
-  const m = /^#compare(?:=([\d,]*))?$/.exec(hash);
-  return m ? (m[1] ?? '').split(',').filter(Boolean).map(Number) : null;
+  return /^#compare(?:[=&]|$)/.test(hash) ? parseHash(hash).compare ?? [] : null;
 }
 
 const signed = (ns) => (ns > 0 ? `+${fmtDur(ns)}` : ns < 0 ? `−${fmtDur(-ns)}` : '±0');
@@ -185,6 +185,9 @@ export class CompareView {
       this.resize();
       this.fit();
       this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+      // a link to a diff entry opens there
+      const entry = parseHash(location.hash).entry;
+      if (entry != null && this.diffs.get(this.against)?.entries[entry]) this.jump(entry);
       this.state.ready = true;
     } catch (err) {
       if (seq === this.loadSeq) this.status(`could not compare: ${err.message}`);
@@ -356,6 +359,7 @@ export class CompareView {
   // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
   // the lane of the step's task selected, the view around both places.
   jump(k) {
+    history.replaceState(null, '', formatHash({ compare: this.ids, entry: k }));
     if (this.order) return this.jumpInOrder(k);
     const d = this.diffs.get(this.against);
     const e = d.entries[k];

@@ -8,8 +8,9 @@ import { sumsAt } from './tracks/summary.mjs';
 export { sumsAt };
 
 export function laneAt(scene, y) {
-  const ly = y - AXIS + scene.vp.scrollY;
   if (y < AXIS) return null;
+  // the pinned lanes, on top, do not scroll
+  const ly = y - AXIS < scene.vp.pinnedH ? y - AXIS : y - AXIS + scene.vp.scrollY;
   let lo = 0, hi = scene.lanes.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;

@@ -22,21 +22,46 @@ export function draw(ctx, scene) {
   // grid
   ctx.fillStyle = COLORS.grid;
   for (const t of tk) ctx.fillRect(Math.round(vp.x(t.at)), AXIS, 1, vp.plotH);
-  // lanes
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(0, AXIS, vp.width, vp.plotH);
-  ctx.clip();
-  const visible = [];
-  for (const lane of scene.lanes) {
-    const y = vp.laneY(lane);
-    if (y + lane.h < AXIS || y > vp.height) continue;
-    visible.push(lane);
+  // the scrolling lanes, then the pinned ones over them on top; arrows and cursors over all
+  const pinned = scene.lanes.filter((l) => l.pinned);
+  const top = AXIS + vp.pinnedH;
+  drawRegion(ctx, scene, scene.lanes.filter((l) => !l.pinned), top, vp.height, stats);
+  if (pinned.length) {
+    drawRegion(ctx, scene, pinned, AXIS, top, stats);
+    ctx.fillStyle = '#bbbbbb';
+    ctx.fillRect(0, top - 1, vp.width, 1);
   }
-  for (const lane of visible) drawLaneBackground(ctx, scene, lane);
   ctx.save();
   ctx.beginPath();
   ctx.rect(GUTTER, AXIS, vp.plotW, vp.plotH);
+  ctx.clip();
+  if (scene.mode === 'events' && scene.opts.arrows) drawArrows(ctx, scene, stats);
+  drawCursors(ctx, scene);
+  ctx.restore();
+  drawAxis(ctx, scene, tk);
+  ctx.restore();
+  return stats;
+}
+
+// The lanes of one region of the plot ([y0, y1]): backgrounds, each lane by its kind, what
+// is drawn over them (marks), and their names in the gutter.
+function drawRegion(ctx, scene, lanes, y0, y1, stats) {
+  const { vp } = scene;
+  if (y1 <= y0) return;
+  const visible = lanes.filter((l) => {
+    const y = vp.laneY(l);
+    return y + l.h >= y0 && y <= y1;
+  });
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, y0, vp.width, y1 - y0);
+  ctx.clip();
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, y0, vp.width, y1 - y0);
+  for (const lane of visible) drawLaneBackground(ctx, scene, lane);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(GUTTER, y0, vp.plotW, y1 - y0);
   ctx.clip();
   for (const lane of visible) {
     stats.lanes++;
@@ -44,15 +69,10 @@ export function draw(ctx, scene) {
     if (scene.mode === 'events') track.drawEvents(ctx, scene, lane, stats);
     else track.drawSummary(ctx, scene, lane, stats);
   }
-  if (scene.mode === 'events' && scene.opts.arrows) drawArrows(ctx, scene, stats);
   for (const lane of visible) TRACKS[lane.kind].drawOver?.(ctx, scene, lane, stats);
-  drawCursors(ctx, scene);
   ctx.restore();
   for (const lane of visible) drawLaneName(ctx, scene, lane);
   ctx.restore();
-  drawAxis(ctx, scene, tk);
-  ctx.restore();
-  return stats;
 }
 
 function drawLaneBackground(ctx, scene, lane) {
@@ -83,11 +103,24 @@ function drawLaneName(ctx, scene, lane) {
     ctx.fillRect(indent - 8, y + lane.h / 2, 5, 1);
     ctx.fillStyle = COLORS.text;
   }
-  let name = lane.name;
-  const room = GUTTER - indent - 6;
+  // a task with children: a toggle at the gutter's right end (▾ open, ▸ collapsed)
+  const toggle = lane.children > 0;
+  let name = lane.collapsed ? `${lane.name} (+${lane.children})` : lane.name;
+  const room = GUTTER - indent - (toggle ? 22 : 6);
   while (name.length > 3 && textW(ctx, name) > room) name = `${name.slice(0, -2)}…`;
   ctx.fillText(name, indent, y + lane.h / 2 + 0.5);
+  if (toggle) {
+    ctx.fillStyle = COLORS.muted;
+    ctx.fillText(lane.collapsed ? '▸' : '▾', GUTTER - TOGGLE_W + 4, y + lane.h / 2 + 0.5);
+  }
+  if (lane.pinned) { // pinned: a bar at the left edge
+    ctx.fillStyle = COLORS.running;
+    ctx.fillRect(0, y + 2, 3, lane.h - 4);
+  }
 }
+
+// The width of a lane's collapse toggle at the right end of the gutter.
+export const TOGGLE_W = 16;
 
 function laneCenter(scene, key) {
   const lane = scene.laneByKey.get(key);
@@ -153,6 +186,14 @@ export function wakeSource(scene, w) {
 
 function drawCursors(ctx, scene) {
   const { vp } = scene;
+  if (scene.range) {
+    const x0 = vp.x(scene.range[0]), x1 = vp.x(scene.range[1]);
+    ctx.fillStyle = 'rgba(0, 114, 178, 0.12)';
+    ctx.fillRect(x0, AXIS, x1 - x0, vp.plotH);
+    ctx.fillStyle = COLORS.running;
+    ctx.fillRect(Math.round(x0), AXIS, 1, vp.plotH);
+    ctx.fillRect(Math.round(x1), AXIS, 1, vp.plotH);
+  }
   if (scene.hoverT != null) {
     ctx.fillStyle = 'rgba(0,0,0,0.25)';
     ctx.fillRect(Math.round(vp.x(scene.hoverT)), AXIS, 1, vp.plotH);

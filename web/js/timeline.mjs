@@ -24,11 +24,19 @@ export class Timeline {
     this.taskByKey = new Map();
     this.opts = { arrows: true, timers: true };
     this.cursor = null;     // on the axis
+    this.range = null;      // [a, b] selected, on the axis
     this.selected = null;   // a lane key
     this.hoverT = null;
     this.lastScene = null;
     this.marksFor = null;
     this.marksPartial = false;
+    // how the lanes are laid out: pinned on top (the loop's by default), collapsed
+    // subtrees, finished tasks hidden, tasks matching a search only
+    this.pinned = new Set();
+    this.pinDefaults = true;
+    this.collapsed = new Set();
+    this.hideFinished = false;
+    this.filter = null; // task -> whether to show it
   }
 
   // Shows data along axis (its clock, or its records' order).
@@ -98,11 +106,41 @@ export class Timeline {
     }
     this.axis?.sync?.();
     const placed = this.axis?.order ? this.axis.win : win; // timers pack into rows as drawn
-    const { lanes, height } = buildLanes(this.tasks, [...loops], workers,
-      () => (placed ? placed.timerRows() : 1));
+    if (this.pinDefaults) for (const t of loops) this.pinned.add(`loop:${t}`);
+    const { lanes, height, pinnedH } = buildLanes(this.tasks, [...loops], workers,
+      () => (placed ? placed.timerRows() : 1),
+      { pinned: this.pinned, collapsed: this.collapsed, hide: (t) => this.hidden(t) });
     this.lanes = lanes;
     this.laneByKey = new Map(lanes.map((l) => [l.key, l]));
     this.vp.contentHeight = height;
+    this.vp.pinnedH = pinnedH;
+    this.vp.scrollBy(0);
+    this.hiddenFor = this.hideFinished ? this.finishedBefore() : '';
+  }
+
+  // A task left out: finished before the view starts (when asked), or not matching a search.
+  hidden(t) {
+    if (this.filter && !this.filter(t)) return true;
+    if (!this.hideFinished || t.finished_ns == null) return false;
+    return this.axis.coord(t.finished_ns) < this.vp.a;
+  }
+
+  // Which tasks ended before the view: when it changes, the lanes are laid out again.
+  finishedBefore() {
+    let n = 0;
+    for (const t of this.tasks) if (t.finished_ns != null && this.axis.coord(t.finished_ns) < this.vp.a) n++;
+    return String(n);
+  }
+
+  togglePin(key) {
+    this.pinDefaults = false;
+    if (this.pinned.has(key)) this.pinned.delete(key); else this.pinned.add(key);
+    this.layout();
+  }
+
+  toggleCollapse(key) {
+    if (this.collapsed.has(key)) this.collapsed.delete(key); else this.collapsed.add(key);
+    this.layout();
   }
 
   nameOf = (track, task) => this.taskByKey.get(taskKey(track, task))?.name ?? `task ${task}`;
@@ -117,7 +155,7 @@ export class Timeline {
       vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
       axis, end: part ? Math.min(axis.end, f.win.to) : axis.end, opts: this.opts,
       nameOf: this.nameOf, hoverT: this.hoverT, cursor: this.cursor, selected: this.selected,
-      windowed: part,
+      windowed: part, range: this.range ?? null,
     };
     if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
     if (f.mode === 'summary') scene.summaryMarks = this.summaryMarks(f.tiles);
@@ -127,6 +165,7 @@ export class Timeline {
   // Draws a frame; returns what render.mjs counted, and the time it took.
   draw() {
     const t0 = performance.now();
+    if (this.hideFinished && this.finishedBefore() !== this.hiddenFor) this.layout();
     this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     const scene = this.scene();
     this.lastScene = scene;
