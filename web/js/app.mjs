@@ -383,6 +383,7 @@ class App {
     const { scene, stats, ms } = this.tl.draw();
     this.marksPartial = this.tl.marksPartial;
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
+    if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
     this.frameMs.push(ms);
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };

@@ -90,6 +90,7 @@ export class Timeline {
   layout() {
     const d = this.data;
     if (!d) return;
+    this.laidOut = (this.laidOut ?? 0) + 1; // a count of layouts, for who shows the lanes
     this.tasks = this.taskList();
     this.taskByKey = new Map(this.tasks.map((t) => [taskKey(t.track, t.task), t]));
     const loops = new Set(), workers = [];
