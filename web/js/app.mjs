@@ -417,6 +417,8 @@ class App {
     this.state.view = { from: this.vp.a, to: this.vp.b };
     this.state.arrows = stats.arrows;
     this.state.lastFrameMs = ms;
+    this.state.lastFrameAt = performance.now();
+    this.state.pending = !!d.inflight;
     this.state.loading = !!d.inflight;
     this.state.end = this.axis.end;
     this.state.window = scene.windowed ? { from: scene.win.from, to: scene.win.to } : null;
