@@ -25,6 +25,7 @@ import { parseHash, formatHash } from './urlstate.mjs';
 import { TOGGLE_W } from './render.mjs';
 
 const $ = (id) => document.getElementById(id);
+const LIVE_FPS = 10;
 // The note over the timeline when there is no session to draw (null: none).
 function notice(text) {
   const el = $('notice');
@@ -311,7 +312,20 @@ class App {
     if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
     this.vp.setLimits(this.axis.start, Math.max(this.axis.end, this.vp.limits[1]));
     if (this.opts.follow) this.followNow();
-    this.changed('live');
+    this.liveChanged();
+  }
+
+  // Live records drew a frame each batch (12-26 ms of a 2-core machine the traced program
+  // shares): at most LIVE_FPS frames a second instead, and the words around at most every 2 s.
+  liveChanged() {
+    if (this.liveQueued) return;
+    const wait = Math.max(0, this.lastLive + 1000 / LIVE_FPS - performance.now());
+    this.liveQueued = true;
+    setTimeout(() => {
+      this.liveQueued = false;
+      this.lastLive = performance.now();
+      this.changed('live');
+    }, Number.isFinite(wait) ? wait : 0);
   }
 
   sessionProgress(row) {
@@ -369,10 +383,13 @@ class App {
       $('follow').checked = false;
     }
     if (why === 'zoom') this.liveFit = false;
-    if (why === 'data' || why === 'live' || why === 'open') this.mirrorDirty = true;
+    if (why === 'data' || why === 'open') this.mirrorDirty = true;
+    // the text mirror of a live session: at most once a second
+    if (why === 'live' && !(performance.now() - this.mirrorAt < 1000)) this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
     if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
-    if (why !== 'hover' && why !== 'cursor' && why !== 'select') this.toolsDirty = true;
+    if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
+    if (why === 'live' && !(performance.now() - this.toolsAt < 2000)) this.toolsDirty = true;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
@@ -396,6 +413,7 @@ class App {
         this.mirrorQueued = false;
         if (!this.mirrorDirty || !this.lastScene) return;
         this.mirrorDirty = false;
+        this.mirrorAt = performance.now();
         this.updateMirror(this.lastScene);
       }, 0);
     }
@@ -407,6 +425,7 @@ class App {
         this.toolsQueued = false;
         if (!this.toolsDirty || !this.data) return;
         this.toolsDirty = false;
+        this.toolsAt = performance.now();
         this.tools.refresh();
         if (this.tools.range) this.tools.renderRange();
       }, 250);
