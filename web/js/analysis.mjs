@@ -57,7 +57,8 @@ export function readyDelays(win, dur = (c0, c1) => c1 - c0) {
   for (const spans of win.spans.values()) {
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i];
-      if (s.state === 'ready' && s.t1 != null && spans[i + 1]?.state === 'running') ds.push(dur(s.t0, s.t1));
+      const ran = spans[i + 1]?.state === 'running';
+      if (s.state === 'ready' && s.t1 != null && ran) ds.push(dur(s.t0, s.t1));
     }
   }
   ds.sort((x, y) => x - y);

@@ -28,7 +28,11 @@ export function attachInputs(canvas, app) {
     const vp = app.vp;
     const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
     // shift+wheel, or the wheel over the lane names, scrolls the lanes
-    if (ev.shiftKey || x < GUTTER) { vp.scrollBy((ev.deltaY || ev.deltaX) * unit); app.changed('scroll'); return; }
+    if (ev.shiftKey || x < GUTTER) {
+      vp.scrollBy((ev.deltaY || ev.deltaX) * unit);
+      app.changed('scroll');
+      return;
+    }
     if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
       vp.pan((ev.deltaX * unit * vp.span) / vp.plotW);
       app.changed('pan', true);

@@ -9,6 +9,7 @@ import { COLORS } from './palette.mjs';
 import { GUTTER, AXIS } from './viewport.mjs';
 import { TRACKS } from './tracks/index.mjs';
 import { FONT, SMALL, textW } from './tracks/draw.mjs';
+import { firstStartingAt } from './model.mjs';
 
 export { waitLabel } from './tracks/task.mjs';
 
@@ -127,29 +128,42 @@ function laneCenter(scene, key) {
   return lane ? scene.vp.laneY(lane) + lane.h / 2 : null;
 }
 
+// Wake-up arrows from waker to woken. Only the wakes near the view are visited (they are in
+// time order, and a wake's arrow is short: from becoming ready to resuming); dense ones
+// (zoomed out) are faded, straight, and at most one per pixel column of their heads, so
+// that the lanes stay readable and a frame costs the screen, not the records.
 function drawArrows(ctx, scene, stats) {
   const { vp, win } = scene;
+  const wakes = win.wakes;
+  const i0 = firstStartingAt(wakes, vp.a - vp.span, 'ts');
+  let inView = 0;
+  for (let i = i0; i < wakes.length && wakes[i].ts <= vp.b; i++) {
+    if ((wakes[i].resume ?? wakes[i].ts) >= vp.a && ++inView > 4000) break;
+  }
+  const dense = inView * 12 > vp.plotW;
   ctx.strokeStyle = COLORS.arrow;
   ctx.fillStyle = COLORS.arrow;
   ctx.lineWidth = 1.2;
-  // dense arrows (zoomed out) are faded so that the lanes stay readable
-  let inView = 0;
-  for (const w of win.wakes) if ((w.resume ?? w.ts) >= vp.a && w.ts <= vp.b && ++inView > 4000) break;
-  ctx.globalAlpha = inView * 12 > vp.plotW ? 0.3 : 1;
-  let n = 0;
-  for (const w of win.wakes) {
+  ctx.globalAlpha = dense ? 0.3 : 1;
+  let n = 0, lastHead = -1;
+  for (let i = i0; i < wakes.length; i++) {
+    const w = wakes[i];
+    if (w.ts > vp.b) break;
     const tEnd = w.resume ?? w.ts;
-    if (tEnd < vp.a || w.ts > vp.b) continue;
+    if (tEnd < vp.a) continue;
+    const x1 = vp.x(tEnd);
+    if (dense && Math.round(x1) === lastHead) continue;
     const src = wakeSource(scene, w);
     const ty = laneCenter(scene, w.key);
     if (!src || ty == null) continue;
-    const x0 = vp.x(src.t), x1 = vp.x(tEnd);
+    const x0 = vp.x(src.t);
     const y0 = src.y;
     if ((y0 < AXIS && ty < AXIS) || (y0 > vp.height && ty > vp.height)) continue;
+    lastHead = Math.round(x1);
     ctx.beginPath();
     ctx.moveTo(x0, y0);
-    const mx = Math.max(x0, x1) + 12;
-    ctx.bezierCurveTo(mx, y0, x1 - 14, ty, x1, ty);
+    if (dense) ctx.lineTo(x1, ty);
+    else ctx.bezierCurveTo(Math.max(x0, x1) + 12, y0, x1 - 14, ty, x1, ty);
     ctx.stroke();
     const dir = Math.sign(ty - y0) || 1;
     ctx.beginPath();
@@ -172,7 +186,9 @@ export function wakeSource(scene, w) {
   if (w.waker === 'timer') {
     const t = scene.win.timers.get(`${w.track}:${w.wakerId}`);
     const lane = scene.laneByKey.get(`timers:${w.track}`);
-    if (t && lane && scene.opts.timers) return { t: t.fire ?? w.ts, y: TRACKS.timers.rowY(scene, lane, t) };
+    if (t && lane && scene.opts.timers) {
+      return { t: t.fire ?? w.ts, y: TRACKS.timers.rowY(scene, lane, t) };
+    }
   }
   if (w.waker === 'thread') {
     for (const [track] of scene.win.workers) {
@@ -232,7 +248,9 @@ function drawAxis(ctx, scene, tk) {
   ctx.fillRect(0, 0, GUTTER - 1, AXIS - 1);
   ctx.fillStyle = COLORS.muted;
   ctx.fillText(scene.axis.spanLabel(vp.a, vp.b), 8, 10);
-  ctx.fillText(scene.axis.order ? 'event order: a step per record' : scene.mode === 'events' ? 'every event' : 'summarised', 8, 21);
+  const how = scene.axis.order ? 'event order: a step per record'
+    : scene.mode === 'events' ? 'every event' : 'summarised';
+  ctx.fillText(how, 8, 21);
   if (scene.cursor != null) {
     const x = vp.x(scene.cursor);
     if (x >= GUTTER) {

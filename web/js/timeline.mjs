@@ -74,8 +74,8 @@ export class Timeline {
     if (win) {
       for (const [key, e] of win.created) {
         if (tasks.has(key)) continue;
-        tasks.set(key, { track: e.track, task: e.task, parent: e.args[0], name: e.name ?? `task ${e.task}`,
-          spawn: e.site, created_ns: e.ts });
+        tasks.set(key, { track: e.track, task: e.task, parent: e.args[0],
+          name: e.name ?? `task ${e.task}`, spawn: e.site, created_ns: e.ts });
       }
       for (const [key, e] of win.done) {
         const t = tasks.get(key);
@@ -129,7 +129,9 @@ export class Timeline {
   // Which tasks ended before the view: when it changes, the lanes are laid out again.
   finishedBefore() {
     let n = 0;
-    for (const t of this.tasks) if (t.finished_ns != null && this.axis.coord(t.finished_ns) < this.vp.a) n++;
+    for (const t of this.tasks) {
+      if (t.finished_ns != null && this.axis.coord(t.finished_ns) < this.vp.a) n++;
+    }
     return String(n);
   }
 

@@ -11,14 +11,22 @@ import { taskKey } from './model.mjs';
 const $ = (id) => document.getElementById(id);
 const MAX_MARKS = 500;
 
+// A table row: th, then cells (numbers right-aligned); attrs on the <tr>.
+const row = (attrs, th, cells) => `<tr ${attrs}><th>${th}</th>`
+  + `${cells.map((c) => `<td class="num">${c}</td>`).join('')}</tr>`;
+const head = (cols) => `<tr><th>${cols[0]}</th>`
+  + `${cols.slice(1).map((c) => `<th class="num">${c}</th>`).join('')}</tr>`;
+
 export const KEYS = [
-  ['W / S', 'zoom in / out at the pointer'], ['A / D', 'pan left / right'], ['F', 'fit the session'],
-  ['wheel', 'zoom at the pointer (over lane names: scroll the lanes)'],
+  ['W / S', 'zoom in / out at the pointer'], ['A / D', 'pan left / right'],
+  ['F', 'fit the session'], ['wheel', 'zoom at the pointer (over lane names: scroll the lanes)'],
   ['shift+wheel, ↑ / ↓', 'scroll the lanes'], ['drag', 'pan'],
   ['shift+drag', 'select a range: its length and each task\'s time in it'],
-  ['click', 'place the cursor, select a task'], ['[ / ]', 'previous / next event of the selected task (of any, else)'],
+  ['click', 'place the cursor, select a task'],
+  ['[ / ]', 'previous / next event of the selected task (of any, else)'],
   ['P', 'pin the lane under the pointer (or the selected one) on top'],
-  ['click ▾ / ▸', 'collapse / expand a task\'s subtree'], ['/', 'search tasks, marks and sessions'],
+  ['click ▾ / ▸', 'collapse / expand a task\'s subtree'],
+  ['/', 'search tasks, marks and sessions'],
   ['Esc', 'clear the range and the selection'], ['?', 'this help'],
 ];
 
@@ -34,13 +42,19 @@ export class Tools {
       app.changed('opts');
     });
     $('help-open').addEventListener('click', () => this.help());
-    $('help-overlay').addEventListener('click', (ev) => { if (ev.target.id === 'help-overlay') this.help(false); });
-    $('help-keys').innerHTML = KEYS.map(([k, what]) => `<tr><th><kbd>${esc(k)}</kbd></th><td>${esc(what)}</td></tr>`).join('');
+    $('help-overlay').addEventListener('click', (ev) => {
+      if (ev.target.id === 'help-overlay') this.help(false);
+    });
+    $('help-keys').innerHTML = KEYS.map(([k, what]) =>
+      `<tr><th><kbd>${esc(k)}</kbd></th><td>${esc(what)}</td></tr>`).join('');
     $('marks-list').addEventListener('click', (ev) => {
       const b = ev.target.closest('button[data-i]');
       if (b) this.jumpToMark(this.markRows[Number(b.dataset.i)]);
     });
-    $('rename-form').addEventListener('submit', (ev) => { ev.preventDefault(); this.rename($('rename').value); });
+    $('rename-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.rename($('rename').value);
+    });
     $('delete').addEventListener('click', () => this.remove());
   }
 
@@ -60,7 +74,8 @@ export class Tools {
     }
     this.marks();
     this.app.changed('opts');
-    this.app.state.search = { query: this.query, lanes: tl.lanes.filter((l) => l.kind === 'task').length };
+    const lanes = tl.lanes.filter((l) => l.kind === 'task').length;
+    this.app.state.search = { query: this.query, lanes };
   }
 
   // ---- per session ----
@@ -90,17 +105,21 @@ export class Tools {
     const win = app.axis?.order ? app.axis.win : d.full;
     let all;
     if (win) all = win.sortedMarks();
-    else if (scene?.mode === 'summary') all = [...(scene.summaryMarks?.values() ?? [])].flat().sort((a, b) => a.ts - b.ts);
+    else if (scene?.mode === 'summary') {
+      all = [...(scene.summaryMarks?.values() ?? [])].flat().sort((a, b) => a.ts - b.ts);
+    }
     else all = scene?.win ? scene.win.sortedMarks() : [];
     const shown = all.filter((m) => !this.query || matches(this.query, m.text)
       || matches(this.query, app.nameOf(m.track, m.task)));
     this.markRows = shown.slice(0, MAX_MARKS);
     const at = (c) => fmtTime(app.axis.time(c) - d.start, 1000);
     $('marks-count').textContent = `${shown.length}${win ? '' : ' (in view)'}`;
-    $('marks-list').innerHTML = this.markRows.map((m, i) => `<li><button data-i="${i}" data-testid="marks-item">`
-      + `<span class="when">${esc(at(m.ts))}</span> <span class="who">${esc(app.nameOf(m.track, m.task))}</span> `
-      + `${esc(m.text)}</button></li>`).join('')
-      + (shown.length > MAX_MARKS ? `<li class="muted">… ${shown.length - MAX_MARKS} more: search to narrow</li>` : '');
+    const item = (m, i) => `<li><button data-i="${i}" data-testid="marks-item">`
+      + `<span class="when">${esc(at(m.ts))}</span> `
+      + `<span class="who">${esc(app.nameOf(m.track, m.task))}</span> ${esc(m.text)}</button></li>`;
+    const more = shown.length - MAX_MARKS;
+    $('marks-list').innerHTML = this.markRows.map(item).join('')
+      + (more > 0 ? `<li class="muted">… ${more} more: search to narrow</li>` : '');
     app.state.marksList = this.markRows.length;
   }
 
@@ -134,9 +153,12 @@ export class Tools {
     const axis = app.axis;
     const rows = rangeTotals(app.lanes, app.lastScene, a, b, (c0, c1) => axis.dur(c0, c1));
     const len = axis.dur(a, b);
-    el.innerHTML = `<p data-testid="range-length"><b>${fmtDur(len)}</b> from ${fmtTime(axis.time(a) - app.data.start, 1000)}</p>
-<table class="totals"><tr><th>task</th><th class="num">busy</th><th class="num">sched.</th><th class="num">waiting</th></tr>
-${rows.map((r) => `<tr data-testid="range-row" data-key="${r.key}"><th>${esc(r.name)}</th><td class="num">${fmtDur(r.running)}</td><td class="num">${fmtDur(r.ready)}</td><td class="num">${fmtDur(r.waiting)}</td></tr>`).join('')}</table>`;
+    const from = fmtTime(axis.time(a) - app.data.start, 1000);
+    el.innerHTML = `<p data-testid="range-length"><b>${fmtDur(len)}</b> from ${from}</p>`
+      + `<table class="totals">${head(['task', 'busy', 'sched.', 'waiting'])}`
+      + rows.map((r) => row(`data-testid="range-row" data-key="${r.key}"`, esc(r.name),
+        [fmtDur(r.running), fmtDur(r.ready), fmtDur(r.waiting)])).join('')
+      + '</table>';
     app.state.range = { from: a, to: b, ns: len, tasks: rows };
   }
 
@@ -153,13 +175,20 @@ ${rows.map((r) => `<tr data-testid="range-row" data-key="${r.key}"><th>${esc(r.n
     }
     const dur = (c0, c1) => app.axis.dur(c0, c1);
     const sites = waitSites(win, dur, app.lastScene?.end ?? app.axis.end).slice(0, 12);
-    $('wait-sites').innerHTML = `<table class="totals"><tr><th>await site</th><th class="num">n</th><th class="num">total</th><th class="num">max</th></tr>
-${sites.map((s) => `<tr data-testid="wait-site"><th title="${esc(s.reason)}"><code>${esc(s.site)}</code> ${esc(s.reason)}</th><td class="num">${s.count}</td><td class="num">${fmtDur(s.total)}</td><td class="num">${fmtDur(s.max)}</td></tr>`).join('')}</table>`;
+    $('wait-sites').innerHTML = `<table class="totals">${head(['await site', 'n', 'total', 'max'])}`
+      + sites.map((x) => row('data-testid="wait-site"',
+        `<code>${esc(x.site)}</code> ${esc(x.reason)}`,
+        [x.count, fmtDur(x.total), fmtDur(x.max)])).join('')
+      + '</table>';
     const h = readyDelays(win, dur);
     const top = Math.max(1, ...h.bins.map((x) => x.count));
-    $('delay-histogram').innerHTML = h.n ? `<p class="muted">${h.n} delays: median ${fmtDur(h.p50)}, p99 ${fmtDur(h.p99)}, max ${fmtDur(h.max)}</p>
-<table class="hist">${h.bins.map((x) => `<tr data-testid="delay-bin"><th>${fmtDur(x.lo)}–${fmtDur(x.hi)}</th><td><span style="width:${Math.max(1, (100 * x.count) / top)}%"></span></td><td class="num">${x.count}</td></tr>`).join('')}</table>`
-      : '<p class="muted">No task became ready and then ran here.</p>';
+    const bin = (x) => `<tr data-testid="delay-bin"><th>${fmtDur(x.lo)}–${fmtDur(x.hi)}</th>`
+      + `<td><span style="width:${Math.max(1, (100 * x.count) / top)}%"></span></td>`
+      + `<td class="num">${x.count}</td></tr>`;
+    $('delay-histogram').innerHTML = !h.n
+      ? '<p class="muted">No task became ready and then ran here.</p>'
+      : `<p class="muted">${h.n} delays: median ${fmtDur(h.p50)}, p99 ${fmtDur(h.p99)}, `
+        + `max ${fmtDur(h.max)}</p><table class="hist">${h.bins.map(bin).join('')}</table>`;
     app.state.analysis = { sites, delays: h };
   }
 
@@ -172,8 +201,10 @@ ${sites.map((s) => `<tr data-testid="wait-site"><th title="${esc(s.reason)}"><co
 
   async remove() {
     const d = this.app.data;
-    if (!window.confirm(`Delete session #${d.id} (${sessionName(d.meta)}) and its records?`)) return;
+    const what = `session #${d.id} (${sessionName(d.meta)})`;
+    if (!window.confirm(`Delete ${what} and its records?`)) return;
     const r = await this.app.socket.ask('delete', { session: d.id });
-    $('rename-status').textContent = r.ok === false ? `not deleted: ${r.error}` : `deleted #${d.id}`;
+    $('rename-status').textContent = r.ok === false ? `not deleted: ${r.error}`
+      : `deleted #${d.id}`;
   }
 }

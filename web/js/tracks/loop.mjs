@@ -34,7 +34,8 @@ export function drawBusySummary(ctx, scene, lane, stats, busyColor) {
 export function busyBucketHTML(item, lane, ctx) {
   const span = item.b - item.a;
   return `<b>${esc(lane.name)}</b> from ${at(ctx, item.a)}, ${fmtDur(span)} summarised:<br>`
-    + `running callbacks ${fmtDur(item.busy)}, polling ${fmtDur(item.idle)}, ${item.records} records`;
+    + `running callbacks ${fmtDur(item.busy)}, polling ${fmtDur(item.idle)}, `
+    + `${item.records} records`;
 }
 
 export const loop = {
@@ -81,7 +82,9 @@ export const loop = {
     }
   },
 
-  drawSummary(ctx, scene, lane, stats) { drawBusySummary(ctx, scene, lane, stats, COLORS.loopBusy); },
+  drawSummary(ctx, scene, lane, stats) {
+    drawBusySummary(ctx, scene, lane, stats, COLORS.loopBusy);
+  },
 
   hit(scene, lane, t) {
     const l = scene.win.loops.get(lane.track);

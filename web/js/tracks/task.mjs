@@ -173,13 +173,15 @@ function spanHTML(s, lane, ctx) {
         ? `created${s.waker === 'task' ? ` by ${by(s.wakerId)}` : ''}, waiting for its first step`
         : s.waker === 'task' ? `woken by ${by(s.wakerId)}`
           : s.waker ? `woken by ${esc(s.waker)}${s.waker === 'timer' ? ` #${s.wakerId}` : ''}` : '';
-    return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>${why}<br>${when}`;
+    return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>`
+      + `${why}<br>${when}`;
   }
   const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf, ctx.time);
   const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>`
     : s.initial ? '<br>(the wait began before the records loaded here)' : '';
   const family = esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason);
-  return `<b>${name}</b> waiting for <b>${dur}</b>: ${family}<br>on <b>${esc(label)}</b>${site}<br>${when}`;
+  return `<b>${name}</b> waiting for <b>${dur}</b>: ${family}<br>`
+    + `on <b>${esc(label)}</b>${site}<br>${when}`;
 }
 
 function bucketHTML(item, lane, ctx) {
@@ -216,19 +218,40 @@ export const task = {
     const spans = win.spans.get(lane.key);
     if (!spans) return;
     let i = firstEndingAfter(spans, vp.a, end);
-    let lastX1 = -1e9, lastState = '';
     ctx.font = SMALL;
     ctx.textBaseline = 'middle';
+    // spans under a pixel wide are summed per pixel column, drawn as the state that held
+    // the column longest (what the summaries do zoomed out): a frame costs the screen
+    let col = -1;
+    const acc = { running: 0, ready: 0, waiting: 0 };
+    let reason = null, lastState = 'running';
+    const flush = () => {
+      if (col < 0) return;
+      const none = !acc.running && !acc.ready && !acc.waiting; // spans of no length
+      const state = none ? lastState : acc.running >= acc.ready && acc.running >= acc.waiting
+        ? 'running' : acc.ready >= acc.waiting ? 'ready' : 'waiting';
+      drawSpan(ctx, scene, lane, { state, reason }, col, col + 1, y);
+      stats.spans++;
+      col = -1;
+      acc.running = acc.ready = acc.waiting = 0;
+    };
     for (; i < spans.length; i++) {
       const s = spans[i];
       if (s.t0 > vp.b) break;
-      const x0 = vp.x(s.t0), x1 = vp.x(s.t1 ?? end);
-      if (x1 < lastX1 + 0.6 && s.state === lastState && x1 - x0 < 0.6) continue; // sub-pixel
-      drawSpan(ctx, scene, lane, s, clampX(x0, vp), clampX(x1, vp), y);
+      const x0 = clampX(vp.x(s.t0), vp), x1 = clampX(vp.x(s.t1 ?? end), vp);
+      if (x1 - x0 < 1) {
+        const c = Math.floor(x0);
+        if (c !== col) { flush(); col = c; }
+        acc[s.state] += x1 - x0;
+        lastState = s.state;
+        if (s.state === 'waiting') reason = s.reason;
+        continue;
+      }
+      flush();
+      drawSpan(ctx, scene, lane, s, x0, x1, y);
       stats.spans++;
-      lastX1 = clampX(x1, vp);
-      lastState = s.state;
     }
+    flush();
   },
 
   drawSummary,
@@ -257,8 +280,8 @@ export const task = {
     switch (item.type) {
       case 'mark': {
         const m = item.mark;
-        return `<b>mark</b> “${esc(m.text)}”<br>printed by <b>${esc(ctx.nameOf(m.track, m.task))}</b>`
-          + ` at ${at(ctx, m.ts)}`;
+        const who = esc(ctx.nameOf(m.track, m.task));
+        return `<b>mark</b> “${esc(m.text)}”<br>printed by <b>${who}</b> at ${at(ctx, m.ts)}`;
       }
       case 'span': return spanHTML(item.span, lane, ctx);
       case 'bucket': return bucketHTML(item, lane, ctx);

@@ -23,8 +23,9 @@ export const worker = {
     ctx.strokeStyle = '#8a7d00';
     ctx.font = SMALL;
     ctx.textBaseline = 'middle';
-    for (let i = firstEndingAfter(w.jobs, vp.a, end); i < w.jobs.length && w.jobs[i].t0 <= vp.b; i++) {
-      const j = w.jobs[i];
+    const jobs = w.jobs;
+    for (let i = firstEndingAfter(jobs, vp.a, end); i < jobs.length && jobs[i].t0 <= vp.b; i++) {
+      const j = jobs[i];
       const x0 = vp.x(j.t0), x1 = vp.x(j.t1 ?? end);
       ctx.strokeRect(x0 + 0.5, y + 3.5, Math.max(1, x1 - x0), lane.h - 7);
       const label = `job #${j.job}`;
