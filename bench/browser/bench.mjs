@@ -4,7 +4,7 @@
 //   - open: navigation to the first frame drawn with the session's data (median of 3);
 //   - wheel notch: from a real wheel event to the frame after which nothing more is fetched
 //     or drawn (settled), 20 notches in and out at random points of the view (p50 / p95);
-//   - drag-pan: a real mouse drag of 60 moves over a view of ~25k records and the whole run:
+//   - drag-pan: a real mouse drag of 60 moves over the widest view of at most ~25k records drawn from every event and the whole run:
 //     each frame's draw time and the interval between frames (p50 / p95);
 //   - the longest main-thread task seen (PerformanceObserver 'longtask') and the JS heap after
 //     a garbage collection (CDP Runtime.getHeapUsage);
@@ -155,9 +155,15 @@ async function sessionBench(browser, d, size) {
     + `&to=${session.end_ns}&buckets=1000`)).body;
   const rows = sum.lanes.flatMap((l) => l.buckets);
   const busiest = rows.reduce((m, r) => (r[3] > m[3] ? r : m), rows[0]);
-  const span = Math.max(1e5, Math.round((session.end_ns - session.start_ns) * 25000 / session.events));
+  let span = Math.max(1e5, Math.round((session.end_ns - session.start_ns) * 25000 / session.events));
   const mid = Math.max(session.start_ns, sum.from + busiest[0] * sum.bucket_ns - span / 2);
   await viewSet(page, mid, mid + span);
+  // narrower until the page draws it from every event (it reads events for a view the
+  // summaries say holds at most 40,000 records)
+  for (let k = 0; k < 8 && (await page.evaluate(() => window.looptrace.state.mode)) !== 'events'; k++) {
+    span = Math.round(span / 2);
+    await viewSet(page, mid, mid + span);
+  }
   const mode5 = await page.evaluate(() => window.looptrace.state.mode);
   const spans5 = await page.evaluate(() => window.looptrace.stats().spans);
   const wheelIn = await wheel(page, 12);
@@ -228,11 +234,11 @@ else {
   row('open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => `${f(median(s.opens), 0)} ms (${s.opens.map((x) => x.toFixed(0)).join(', ')})`);
   row('wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelOut), 0)} / ${f(pct(s.wheelOut, 0.95), 0)} ms`);
   row('wheel notch → first frame, whole view, p50 / p95', '', (s) => `${f(median(s.wheelFirst), 0)} / ${f(pct(s.wheelFirst, 0.95), 0)} ms`);
-  row('wheel notch → settled frame, 25k-record view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
+  row('wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
   row('drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panOut.draw))} / ${f(pct(s.panOut.draw, 0.95))} ms`);
   row('drag-pan, whole view: frame interval p50 / p95', '', (s) => `${f(median(s.panOut.iv))} / ${f(pct(s.panOut.iv, 0.95))} ms`);
-  row('drag-pan, 25k-record view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
-  row('drag-pan, 25k-record view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
+  row('drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
+  row('drag-pan, event-level view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
   row('longest main-thread task', '≤ 50 ms', (s) => `${f(s.longest, 0)} ms`);
   row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
   console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
