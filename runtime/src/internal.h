@@ -324,6 +324,8 @@ typedef enum lt__wait_reason {
   LT__WAIT_SEMAPHORE = LT_REASON_SEMAPHORE,
   LT__WAIT_QUEUE = LT_REASON_QUEUE,
   LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
+  LT__WAIT_CONDITION = LT_REASON_CONDITION,
+  LT__WAIT_BARRIER = LT_REASON_BARRIER,
 } lt__wait_reason;
 
 /* Frees the tasks kept for reuse (loop.c, when the loop ends). */

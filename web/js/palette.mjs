@@ -30,6 +30,7 @@ const FAMILY = {
   future: 'await', task: 'await', gather: 'await',
   io: 'io',
   lock: 'sync', event: 'sync', semaphore: 'sync', queue: 'sync',
+  condition: 'sync', barrier: 'sync',
   executor: 'thread',
 };
 
@@ -40,7 +41,8 @@ const FAMILY_COLOR = {
 
 export const FAMILY_LABEL = {
   timer: 'sleeping on a timer', await: 'awaiting a task or future', io: 'waiting for I/O',
-  sync: 'lock / event / semaphore / queue', thread: 'waiting for a worker thread',
+  sync: 'lock / event / semaphore / queue / condition / barrier',
+  thread: 'waiting for a worker thread',
 };
 
 export function reasonFamily(reason) { return FAMILY[reason] ?? 'await'; }

@@ -54,7 +54,8 @@ export function waitLabel(span, nameOf, timeOf = (t) => t) {
     case 'gather': return 'gather';
     case 'io': return span.detail != null && span.ev ? `I/O fd ${span.detail}` : 'I/O';
     case 'executor': return span.detail ? `worker job #${span.detail}` : 'worker thread';
-    case 'lock': case 'event': case 'semaphore': case 'queue':
+    case 'lock': case 'event': case 'semaphore': case 'queue': case 'condition':
+    case 'barrier':
       return span.obj ? `${span.reason} #${span.obj}` : span.reason;
     default: return span.reason ?? 'waiting';
   }

@@ -120,7 +120,8 @@ typedef enum lt_wire_clock {
 #define LT_WIRE_REASON_MAP(XX)                                                                    \
   XX(YIELD, "yield") XX(SLEEP, "sleep") XX(FUTURE, "future") XX(TASK, "task")                     \
   XX(GATHER, "gather") XX(IO, "io") XX(LOCK, "lock") XX(EVENT, "event")                           \
-  XX(SEMAPHORE, "semaphore") XX(QUEUE, "queue") XX(EXECUTOR, "executor")
+  XX(SEMAPHORE, "semaphore") XX(QUEUE, "queue") XX(EXECUTOR, "executor")                           \
+  XX(CONDITION, "condition") XX(BARRIER, "barrier")
 typedef enum lt_wire_reason {
 #define LT__WIRE_REASON(name, text) LT_REASON_##name,
   LT_WIRE_REASON_MAP(LT__WIRE_REASON)
