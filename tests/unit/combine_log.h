@@ -48,6 +48,41 @@ __attribute__((unused)) static int run_virtual(lt_task_fn fn, void *arg) {
   return lt_run(fn, arg, NULL, &(lt_run_opts){.clock = LT_CLOCK_VIRTUAL});
 }
 
+/* run_virtual with a watchdog: a run that deadlocks (every task waiting, no timer left) jumps
+ * the virtual clock to the watchdog's hour, which logs "deadlock" and cancels the body, so a
+ * broken primitive fails the test instead of hanging it. */
+typedef struct watched {
+  lt_task_fn fn;
+  void *arg;
+  lt_task *body;
+} watched;
+
+__attribute__((unused)) static int watchdog_(void *arg, void **result) {
+  watched *w = arg;
+  while (lt_sleep(LT_SEC(3600)) == 0) {
+    logf_("deadlock");
+    lt_task_cancel(w->body);
+  }
+  return 0;
+}
+
+__attribute__((unused)) static int watched_main_(void *arg, void **result) {
+  watched *w = arg;
+  w->body = lt_spawn(w->fn, w->arg);
+  lt_task *dog = lt_spawn(watchdog_, w);
+  int rc = lt_await(w->body, NULL);
+  lt_task_cancel(dog);
+  lt_await(dog, NULL);
+  lt_task_release(dog);
+  lt_task_release(w->body);
+  return rc;
+}
+
+__attribute__((unused)) static int run_watched(lt_task_fn fn, void *arg) {
+  watched w = {fn, arg, NULL};
+  return run_virtual(watched_main_, &w);
+}
+
 /* Logs "t0".."t<n-1>", yielding between them: a yardstick for counting loop hops. */
 __attribute__((unused)) static int ticker(void *arg, void **result) {
   int n = (int)(intptr_t)arg;

@@ -71,7 +71,7 @@ static int shield_main(void *arg, void **result) {
 }
 
 static void test_shield_as_cpython(void **state) {
-  assert_int_equal(run_virtual(shield_main, NULL), 0);
+  assert_int_equal(run_watched(shield_main, NULL), 0);
   LOG_EXPECT("waiter cancelled at 5", "w cancelled", "inner 20 done", "inner result 20 at 20",
              "inner 1 done", "t0", "t1", "shielded 1 rc=0", "t2", "t3", "inner 3 done",
              "error -5", "inner 3 cancelled", "outer cancelled 1", "done shortcut 1");
@@ -85,7 +85,7 @@ static int misuse_main(void *arg, void **result) {
 
 static void test_shield_misuse(void **state) {
   int e = 0;
-  assert_int_equal(run_virtual(misuse_main, &e), 0);
+  assert_int_equal(run_watched(misuse_main, &e), 0);
   assert_int_equal(e, EINVAL);
   assert_null(lt_shield(NULL));
   assert_int_equal(errno, EPERM);

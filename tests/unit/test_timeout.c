@@ -105,7 +105,7 @@ static int scopes_main(void *arg, void **result) {
 }
 
 static void test_scopes_as_cpython(void **state) {
-  assert_int_equal(run_virtual(scopes_main, NULL), 0);
+  assert_int_equal(run_watched(scopes_main, NULL), 0);
   LOG_EXPECT("1 timeout at 10 expired=1 cancelling=0", "2 ok at 15 expired=0 rc=0",
              "3 timeout at 25", "4 never at 20 never=1 rc=0", "t0", "5 in", "t1", "5 timeout",
              "t2", "6 inner saw cancel expired=0", "6 outer timeout at 10 expired=1",
@@ -133,7 +133,7 @@ static int at_main(void *arg, void **result) {
 }
 
 static void test_timeout_at_past_and_none(void **state) {
-  assert_int_equal(run_virtual(at_main, NULL), 0);
+  assert_int_equal(run_watched(at_main, NULL), 0);
   LOG_EXPECT("at rc=-110 at 7 when=7", "past rc=-110", "none rc=0");
 }
 
@@ -153,7 +153,7 @@ static int forget_main(void *arg, void **result) {
 
 /* A task that returns with a scope open ends with -EBUSY and the scope is closed for it. */
 static void test_open_scope_at_return_is_misuse(void **state) {
-  assert_int_equal(run_virtual(forget_main, NULL), -EBUSY);
+  assert_int_equal(run_watched(forget_main, NULL), -EBUSY);
   assert_null(lt_timeout_new(LT_MSEC(1)));
   assert_int_equal(errno, EPERM);
 }

@@ -77,7 +77,7 @@ static int hops_main(void *arg, void **result) {
 }
 
 static void test_wait_suspends_and_takes_two_hops(void **state) {
-  assert_int_equal(run_virtual(hops_main, NULL), 0);
+  assert_int_equal(run_watched(hops_main, NULL), 0);
   LOG_EXPECT("quick", "wait", "t0", "t1", "woke a| rc=0", "t2", "t3", "---", "quick", "t0",
              "t1", "woke b| rc=0", "t2", "t3", "t4");
 }
@@ -112,7 +112,7 @@ static int when_main(void *arg, void **result) {
 }
 
 static void test_first_completed_then_timeout_then_all(void **state) {
-  assert_int_equal(run_virtual(when_main, NULL), 0);
+  assert_int_equal(run_watched(when_main, NULL), 0);
   LOG_EXPECT("slept 10", "first 10 s10|s20,s30", "slept 20", "timeout 25 s20|s30 rc=0",
              "zero |s30", "slept 30", "all 30 s30|");
 }
@@ -139,7 +139,7 @@ static int exception_main(void *arg, void **result) {
 
 /* A cancelled future is not an exception: only x10's failure ends the wait. */
 static void test_first_exception_ignores_cancelled(void **state) {
-  assert_int_equal(run_virtual(exception_main, NULL), 0);
+  assert_int_equal(run_watched(exception_main, NULL), 0);
   LOG_EXPECT("slept 5", "slept 10", "exc 10 c,x10,x5|x20", "slept 20");
 }
 
@@ -172,7 +172,7 @@ static int cancel_main(void *arg, void **result) {
 }
 
 static void test_cancelled_caller_leaves_futures_running(void **state) {
-  assert_int_equal(run_virtual(cancel_main, NULL), 0);
+  assert_int_equal(run_watched(cancel_main, NULL), 0);
   LOG_EXPECT("waiter cancelled nd=0 np=0", "rc=-125 e done 0", "slept 10", "e done 1",
              "dup rc=0 nd=1 np=0");
 }
@@ -190,7 +190,7 @@ static int misuse_main(void *arg, void **result) {
 
 static void test_misuse_is_an_error(void **state) {
   int rcs[3];
-  assert_int_equal(run_virtual(misuse_main, rcs), 0);
+  assert_int_equal(run_watched(misuse_main, rcs), 0);
   assert_int_equal(rcs[0], -EINVAL);
   assert_int_equal(rcs[1], -EINVAL);
   assert_int_equal(rcs[2], -EDEADLK);
