@@ -84,9 +84,16 @@ unsigned lt_barrier_parties(const lt_barrier *b);
 unsigned lt_barrier_n_waiting(const lt_barrier *b);
 bool lt_barrier_broken(const lt_barrier *b);
 
-/* A FIFO queue of pointers. maxsize 0 = unbounded. */
+/* A FIFO queue of pointers (asyncio.Queue). maxsize 0 = unbounded. */
 typedef struct lt_queue lt_queue;
 lt_queue *lt_queue_new(size_t maxsize);
+/* asyncio.LifoQueue: the item put last comes out first. */
+lt_queue *lt_lifo_queue_new(size_t maxsize);
+/* asyncio.PriorityQueue: the least item comes out first, by cmp (< 0: a before b; NULL: the
+ * pointers compared as integers, so that ITEM(priority)s work as they are). Equal items come
+ * out in heapq's order, as in asyncio. Everything below works on all three kinds. */
+typedef int (*lt_queue_cmp)(const void *a, const void *b);
+lt_queue *lt_priority_queue_new(size_t maxsize, lt_queue_cmp cmp);
 void lt_queue_free(lt_queue *q);
 /* Waits while full. 0 or -ECANCELED. */
 int lt_queue_put_at(lt_queue *q, void *item, const lt_srcloc *site);
