@@ -75,6 +75,7 @@ typedef struct lt_wire_event {
   XX(TASK_SUSPEND, 23, "suspend", 3) /* flags = reason; a0 = awaited, a1 = site, a2 = detail */   \
   XX(TASK_DONE, 24, "done", 1)       /* flags = outcome (lt_wire_outcome); a0 = status (i64) */   \
   XX(TASK_CANCEL, 25, "cancel", 1)   /* cancel requested; a0 = requesting task (0: none) */       \
+  XX(TASK_RENAME, 26, "rename", 1)   /* the task's new name: a0 = name string */                   \
   /* timers: `task` is the task that armed it (0: none) */                                        \
   XX(TIMER_ARM, 30, "timer-arm", 2)       /* a0 = timer id, a1 = deadline ns */                   \
   XX(TIMER_FIRE, 31, "timer-fire", 2)     /* a0 = timer id, a1 = lateness ns (now - deadline) */  \
