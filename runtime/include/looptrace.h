@@ -8,6 +8,7 @@
 #include "lt/io.h"
 #include "lt/loop.h"
 #include "lt/print.h"
+#include "lt/signal.h"
 #include "lt/sync.h"
 #include "lt/task.h"
 #include "lt/trace.h"
