@@ -210,7 +210,7 @@ int lt_add_signal_handler(int sig, lt_callback cb, void *arg) {
   sigloop *other = handlers[sig].owner;
   pthread_mutex_unlock(&mu);
   if (other && other->loop != loop) return -EBUSY;
-  sigloop *sl;
+  sigloop *sl = NULL;
   rc = sigloop_open(loop, &sl);
   if (rc < 0) return rc;
   struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
