@@ -9,6 +9,7 @@
 #include "lt/loop.h"
 #include "lt/print.h"
 #include "lt/signal.h"
+#include "lt/stream.h"
 #include "lt/sync.h"
 #include "lt/task.h"
 #include "lt/trace.h"

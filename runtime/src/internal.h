@@ -326,6 +326,8 @@ typedef enum lt__wait_reason {
   LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
   LT__WAIT_CONDITION = LT_REASON_CONDITION,
   LT__WAIT_BARRIER = LT_REASON_BARRIER,
+  LT__WAIT_STREAM = LT_REASON_STREAM,       /* a buffered stream's read or drain (a2 = fd) */
+  LT__WAIT_PROCESS = LT_REASON_PROCESS,     /* a child process's exit (a2 = pid) */
 } lt__wait_reason;
 
 /* Frees the tasks kept for reuse (loop.c, when the loop ends). */
@@ -351,6 +353,9 @@ void lt__task_wakeup(lt_future *f, void *task);
 void lt__task_wakeup_entry(lt__ready *r);
 /* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* The same, the wait recorded with another reason (a stream's, a process's pipe). */
+int lt__wait_fd_as(lt_task *t, int fd, int events, lt__wait_reason reason,
+                   const lt_srcloc *site);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

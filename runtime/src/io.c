@@ -215,6 +215,11 @@ static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
 }
 
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
+  return lt__wait_fd_as(t, fd, events, LT__WAIT_IO, site);
+}
+
+int lt__wait_fd_as(lt_task *t, int fd, int events, lt__wait_reason reason,
+                   const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
@@ -233,7 +238,7 @@ int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
   rc = arm(loop, fw); /* -EBADF for an fd that is not open */
   if (rc == 0) {
     void *value = NULL;
-    rc = lt__task_park_detail(t, f, LT__WAIT_IO, (uint64_t)fd, &value, site);
+    rc = lt__task_park_detail(t, f, reason, (uint64_t)fd, &value, site);
     if (rc == 0) rc = (int)(uintptr_t)value & events;
   }
   /* Cancelled (or failed to arm): this waiter goes, and what it armed with it. The table may

@@ -117,12 +117,13 @@ typedef enum lt_wire_clock {
 
 /* TASK_SUSPEND flags: why the task waits, numbered from 0 in this order: XX(NAME, "name").
  * a0 names what it waits on: a task id (TASK), a future id (FUTURE, GATHER, LOCK, ...), a
- * timer id (SLEEP); a2 is the deadline (SLEEP), the fd (IO) or the executor job (EXECUTOR). */
+ * timer id (SLEEP); a2 is the deadline (SLEEP), the fd (IO, STREAM), the executor job
+ * (EXECUTOR) or the pid (PROCESS). */
 #define LT_WIRE_REASON_MAP(XX)                                                                    \
   XX(YIELD, "yield") XX(SLEEP, "sleep") XX(FUTURE, "future") XX(TASK, "task")                     \
   XX(GATHER, "gather") XX(IO, "io") XX(LOCK, "lock") XX(EVENT, "event")                           \
   XX(SEMAPHORE, "semaphore") XX(QUEUE, "queue") XX(EXECUTOR, "executor")                           \
-  XX(CONDITION, "condition") XX(BARRIER, "barrier")
+  XX(CONDITION, "condition") XX(BARRIER, "barrier") XX(STREAM, "stream") XX(PROCESS, "process")
 typedef enum lt_wire_reason {
 #define LT__WIRE_REASON(name, text) LT_REASON_##name,
   LT_WIRE_REASON_MAP(LT__WIRE_REASON)
