@@ -8,6 +8,7 @@
 #include "lt/io.h"
 #include "lt/loop.h"
 #include "lt/print.h"
+#include "lt/process.h"
 #include "lt/signal.h"
 #include "lt/stream.h"
 #include "lt/sync.h"

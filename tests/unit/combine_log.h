@@ -83,6 +83,40 @@ __attribute__((unused)) static int run_watched(lt_task_fn fn, void *arg) {
   return run_virtual(watched_main_, &w);
 }
 
+/* Runs fn under the real clock (a worker thread or a child process takes real time: the
+ * virtual clock would jump past it), with a watchdog that cancels it after 20 s. */
+typedef struct real_run {
+  lt_task_fn fn;
+  lt_task *body;
+} real_run;
+
+__attribute__((unused)) static int real_dog(void *arg, void **result) {
+  real_run *r = arg;
+  if (lt_sleep(LT_SEC(20)) == 0) {
+    logf_("watchdog");
+    lt_task_cancel(r->body);
+  }
+  return 0;
+}
+
+__attribute__((unused)) static int real_main(void *arg, void **result) {
+  real_run *r = arg;
+  r->body = lt_spawn(r->fn, NULL);
+  lt_task *dog = lt_spawn(real_dog, r);
+  int rc = lt_await(r->body, NULL);
+  lt_task_cancel(dog);
+  lt_await(dog, NULL);
+  lt_task_release(dog);
+  lt_task_release(r->body);
+  return rc;
+}
+
+__attribute__((unused)) static int run_real(lt_task_fn fn) {
+  log_reset();
+  real_run r = {fn, NULL};
+  return lt_run(real_main, &r, NULL, &(lt_run_opts){.clock = LT_CLOCK_REAL});
+}
+
 /* Logs "t0".."t<n-1>", yielding between them: a yardstick for counting loop hops. */
 __attribute__((unused)) static int ticker(void *arg, void **result) {
   int n = (int)(intptr_t)arg;

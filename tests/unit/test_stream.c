@@ -18,40 +18,6 @@
 
 #include "combine_log.h"
 
-/* Runs fn under the real clock (a resolver on a worker thread is real time: the virtual clock
- * would jump past it), with a watchdog that cancels it after 20 s. */
-typedef struct real_run {
-  lt_task_fn fn;
-  lt_task *body;
-} real_run;
-
-static int real_dog(void *arg, void **result) {
-  real_run *r = arg;
-  if (lt_sleep(LT_SEC(20)) == 0) {
-    logf_("watchdog");
-    lt_task_cancel(r->body);
-  }
-  return 0;
-}
-
-static int real_main(void *arg, void **result) {
-  real_run *r = arg;
-  r->body = lt_spawn(r->fn, NULL);
-  lt_task *dog = lt_spawn(real_dog, r);
-  int rc = lt_await(r->body, NULL);
-  lt_task_cancel(dog);
-  lt_await(dog, NULL);
-  lt_task_release(dog);
-  lt_task_release(r->body);
-  return rc;
-}
-
-static int run_real(lt_task_fn fn) {
-  log_reset();
-  real_run r = {fn, NULL};
-  return lt_run(real_main, &r, NULL, &(lt_run_opts){.clock = LT_CLOCK_REAL});
-}
-
 /* The server's handler: answers each line with "got: <line>", and "bye" at end of file. */
 static int echo_lines(lt_stream *s, void *arg) {
   char line[256], reply[300];
