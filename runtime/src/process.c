@@ -1,12 +1,17 @@
 /* process.c: lt_process, asyncio.create_subprocess_exec's Process: posix_spawnp with the pipes
  * asked for dup'ed onto the child's 0, 1, 2; the exit watched through a pidfd in the loop's
- * epoll set, reaped by a callback (the child watcher's _process_exited) that resolves the
- * future every lt_process_wait parks on (reason "process"). */
+ * epoll set (or, where pidfd_open is missing, as under valgrind, by a thread blocked in
+ * waitpid: asyncio 3.11's ThreadedChildWatcher), reaped by a callback (the child watcher's
+ * _process_exited) that resolves the future every lt_process_wait parks on (reason
+ * "process"). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,20 +46,12 @@ static void unwatch(lt_process *p) {
   p->loop->io_watched--; /* the loop polls for it while it is armed (see loop.c) */
 }
 
-/* _process_exited: reap, record the returncode, wake every waiter. */
-static void reap(void *arg) {
-  lt_process *p = arg;
-  p->reap_scheduled = false;
-  int status;
-  pid_t r = waitpid(p->pid, &status, WNOHANG);
-  if (r == 0) { /* not yet (a spurious wake-up): keep watching */
-    lt__obj_release(&p->obj);
-    return;
-  }
+/* _process_exited: record the returncode (r: waitpid's result), wake every waiter. */
+static void exited(lt_process *p, pid_t r, int status) {
   p->returncode = r < 0 ? 255 /* reaped by someone else: unknown, as asyncio says */
                   : WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
   p->exited = true;
-  unwatch(p);
+  if (p->pidfd >= 0) unwatch(p);
   lt_loop *loop = p->loop;
   uint8_t kind = loop->waker_kind; /* the process woke its waiters (the timeline's arrow) */
   uint64_t id = loop->waker_id;
@@ -63,8 +60,54 @@ static void reap(void *arg) {
   lt__future_complete(&p->exit, LT_FUTURE_RESULT, 0, (void *)(intptr_t)p->returncode);
   loop->waker_kind = kind;
   loop->waker_id = id;
-  lt__obj_release(&p->obj); /* the scheduled reap's */
   lt__obj_release(&p->obj); /* the watch's */
+}
+
+static void reap(void *arg) {
+  lt_process *p = arg;
+  p->reap_scheduled = false;
+  int status = 0;
+  pid_t r = waitpid(p->pid, &status, WNOHANG);
+  if (r != 0) exited(p, r, status); /* 0: not yet (a spurious wake-up): keep watching */
+  lt__obj_release(&p->obj); /* the scheduled reap's */
+}
+
+/* ---- without a pidfd: a thread waits (it touches nothing of the loop's but the call) ---- */
+
+typedef struct waiter_thread {
+  lt_loop *loop;
+  lt_process *p; /* read on the loop's thread only */
+  pid_t pid, r;
+  int status;
+} waiter_thread;
+
+static void thread_reaped(void *arg) {
+  waiter_thread *w = arg;
+  exited(w->p, w->r, w->status);
+  free(w);
+}
+
+static void *wait_thread(void *arg) {
+  waiter_thread *w = arg;
+  do w->r = waitpid(w->pid, &w->status, 0);
+  while (w->r < 0 && errno == EINTR);
+  if (lt_call_soon_threadsafe(w->loop, thread_reaped, w) < 0) free(w); /* the loop is gone */
+  return NULL;
+}
+
+static int watch_by_thread(lt_process *p) {
+  waiter_thread *w = calloc(1, sizeof *w);
+  if (!w) return -ENOMEM;
+  *w = (waiter_thread){.loop = p->loop, .p = p, .pid = p->pid};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  pthread_t th;
+  int rc = pthread_create(&th, &attr, wait_thread, w);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) free(w);
+  return -rc;
 }
 
 static void pidfd_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
@@ -96,8 +139,30 @@ static void close_pipes(int fds[3][2]) {
       if (fds[i][j] >= 0) close(fds[i][j]);
 }
 
+/* Whether file can be run (as execvp would find it): 0, -ENOENT or -EACCES. posix_spawnp
+ * reports this too, but not everywhere (not under valgrind): asyncio raises at once. */
+static int find_program(const char *file) {
+  if (strchr(file, '/')) return access(file, X_OK) == 0 ? 0 : -errno;
+  const char *path = getenv("PATH");
+  if (!path) path = "/bin:/usr/bin";
+  int rc = -ENOENT;
+  char buf[4096];
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(end - p), end == p ? "." : p, file);
+    if (n > 0 && (size_t)n < sizeof buf) {
+      if (access(buf, X_OK) == 0) return 0;
+      if (errno == EACCES) rc = -EACCES;
+    }
+    if (!*end) return rc;
+    p = end;
+  }
+}
+
 static int spawn(const char *file, char *const argv[], unsigned flags, int fds[3][2],
                  pid_t *pid) {
+  int found = find_program(file);
+  if (found < 0) return found;
   posix_spawn_file_actions_t fa;
   if (posix_spawn_file_actions_init(&fa) != 0) return -ENOMEM;
   /* the child's ends onto 0, 1, 2 (dup2 clears their close-on-exec) */
@@ -149,19 +214,25 @@ lt_process *lt_create_subprocess_exec(const char *file, char *const argv[], unsi
   p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
   p->watch.on_event = pidfd_event;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &p->watch};
-  if (p->pidfd < 0 || epoll_ctl(loop->epfd, EPOLL_CTL_ADD, p->pidfd, &ev) != 0) {
-    int e = errno;
+  int rc2 = p->pidfd < 0 ? -errno : 0;
+  if (rc2 == 0 && epoll_ctl(loop->epfd, EPOLL_CTL_ADD, p->pidfd, &ev) != 0) {
+    rc2 = -errno;
+    close(p->pidfd);
+    p->pidfd = -1;
+  }
+  if (rc2 == 0)
+    loop->io_watched++;
+  else
+    rc2 = watch_by_thread(p);
+  if (rc2 < 0) {
     lt__misuse("lt_create_subprocess_exec: cannot watch process %d (%s): killed", (int)p->pid,
-               lt_strerror(-e));
+               lt_strerror(rc2));
     kill(p->pid, SIGKILL);
     waitpid(p->pid, NULL, 0);
-    if (p->pidfd >= 0) close(p->pidfd);
-    p->pidfd = -1;
     lt_process_free(p);
-    errno = e;
+    errno = -rc2;
     return NULL;
   }
-  loop->io_watched++;
   lt__obj_retain(&p->obj); /* the watch's, until reaped */
   return p;
 }
