@@ -5,31 +5,14 @@
 #include <stdlib.h>
 
 #include "distinct.h"
-#include "internal.h"
+#include "twaiter.h"
 
-/* The waiter: loop-owned and reference counted. The caller holds one reference, each
- * registration of on_completion one, and the armed timer one. */
+/* The waiter (twaiter.h), with _on_completion's state. */
 typedef struct waiter {
-  lt_future fut;
-  lt_timer timer;
+  lt__twaiter tw;
   size_t counter;
   lt_wait_when when;
 } waiter;
-
-static void waiter_destroy(lt__obj *o) {
-  waiter *w = lt__container_of(o, waiter, fut.obj);
-  lt__future_fini(&w->fut);
-  free(w);
-}
-
-static void release_waiter(waiter *w) {
-  if (w->fut.state == LT_FUTURE_PENDING) lt__future_complete(&w->fut, LT_FUTURE_RESULT, 0, NULL);
-}
-
-/* The armed timer holds a reference; cancelling withdraws even a fire already queued. */
-static void stop_timer(waiter *w) {
-  if (lt_timer_cancel(&w->timer) == 1) lt__obj_release(&w->fut.obj);
-}
 
 /* asyncio's _on_completion. */
 static void on_completion(lt_future *f, void *arg) {
@@ -37,17 +20,10 @@ static void on_completion(lt_future *f, void *arg) {
   w->counter--;
   if (w->counter == 0 || w->when == LT_FIRST_COMPLETED ||
       (w->when == LT_FIRST_EXCEPTION && f->state == LT_FUTURE_ERROR)) {
-    stop_timer(w);
-    release_waiter(w);
+    lt__twaiter_disarm(&w->tw);
+    lt__twaiter_release(&w->tw);
   }
-  lt__obj_release(&w->fut.obj);
-}
-
-/* The timeout: _release_waiter. */
-static void timer_fired(void *arg) {
-  waiter *w = arg;
-  release_waiter(w);
-  lt__obj_release(&w->fut.obj);
+  lt__twaiter_drop(&w->tw);
 }
 
 static int check_args(lt_future *const *futs, size_t n, lt_wait_when when, lt_loop *loop) {
@@ -87,9 +63,9 @@ static lt_future **distinct(lt_future *const *futs, size_t n, size_t *m) {
 /* Registers _on_completion on the first k of fs; returns how many got it. */
 static size_t watch(lt_future **fs, size_t k, waiter *w) {
   for (size_t i = 0; i < k; i++) {
-    lt__obj_retain(&w->fut.obj);
+    lt__obj_retain(&w->tw.fut.obj);
     if (lt_future_add_done_callback(fs[i], on_completion, w) < 0) {
-      lt__obj_release(&w->fut.obj);
+      lt__twaiter_drop(&w->tw);
       return i;
     }
   }
@@ -99,7 +75,7 @@ static size_t watch(lt_future **fs, size_t k, waiter *w) {
 static void unwatch(lt_future **fs, size_t k, waiter *w) {
   for (size_t i = 0; i < k; i++) {
     int removed = lt_future_remove_done_callback(fs[i], on_completion, w);
-    for (int r = 0; r < removed; r++) lt__obj_release(&w->fut.obj);
+    for (int r = 0; r < removed; r++) lt__twaiter_drop(&w->tw);
   }
 }
 
@@ -119,26 +95,19 @@ int lt_wait_at(lt_future *const *futs, size_t n, lt_wait_when when, int64_t time
     }
   size_t m;
   lt_future **fs = distinct(futs, n, &m);
-  waiter *w = fs ? malloc(sizeof *w) : NULL;
+  waiter *w = fs ? (waiter *)lt__twaiter_new(t->fut.loop, sizeof *w) : NULL;
   if (!w) {
     free(fs);
     return -ENOMEM;
   }
-  lt__obj_register(t->fut.loop, &w->fut.obj, waiter_destroy);
-  lt__future_init(&w->fut, t->fut.loop, &w->fut.obj);
-  lt_timer_init(&w->timer);
   w->counter = m;
   w->when = when;
   for (size_t i = 0; i < m; i++) lt_future_retain(fs[i]); /* readable until we return */
-  if (timeout_ns >= 0) {
-    lt__obj_retain(&w->fut.obj); /* the timer's */
-    rc = lt_timer_start(&w->timer, timeout_ns, timer_fired, w);
-    if (rc < 0) lt__obj_release(&w->fut.obj);
-  }
+  if (timeout_ns >= 0) rc = lt__twaiter_arm(&w->tw, timeout_ns);
   size_t watched = rc < 0 ? 0 : watch(fs, m, w);
   if (rc == 0 && watched < m) rc = -ENOMEM;
-  if (rc == 0) rc = lt__task_park(t, &w->fut, LT__WAIT_GATHER, NULL, site);
-  stop_timer(w);
+  if (rc == 0) rc = lt__task_park(t, &w->tw.fut, LT__WAIT_GATHER, NULL, site);
+  lt__twaiter_disarm(&w->tw);
   unwatch(fs, watched, w);
   if (rc == 0) {
     size_t d = 0, p = 0;
@@ -156,6 +125,6 @@ int lt_wait_at(lt_future *const *futs, size_t n, lt_wait_when when, int64_t time
   }
   for (size_t i = 0; i < m; i++) lt_future_release(fs[i]);
   free(fs);
-  lt__obj_release(&w->fut.obj);
+  lt__twaiter_drop(&w->tw);
   return rc;
 }

@@ -48,73 +48,48 @@ __attribute__((unused)) static int run_virtual(lt_task_fn fn, void *arg) {
   return lt_run(fn, arg, NULL, &(lt_run_opts){.clock = LT_CLOCK_VIRTUAL});
 }
 
-/* run_virtual with a watchdog: a run that deadlocks (every task waiting, no timer left) jumps
- * the virtual clock to the watchdog's hour, which logs "deadlock" and cancels the body, so a
- * broken primitive fails the test instead of hanging it. */
-typedef struct watched {
+/* Runs fn(arg) as the body of the main task with a watchdog, so that a broken primitive fails
+ * the test instead of hanging it: under the virtual clock (run_watched) a run that deadlocks
+ * (every task waiting, no timer left) jumps the clock to the watchdog's hour; under the real
+ * clock (run_real: a worker thread or a child process takes real time, which the virtual clock
+ * would jump past) it waits 20 s. Either way it logs "deadlock" and cancels the body. */
+typedef struct guarded {
   lt_task_fn fn;
   void *arg;
+  int64_t patience;
   lt_task *body;
-} watched;
+} guarded;
 
 __attribute__((unused)) static int watchdog_(void *arg, void **result) {
-  watched *w = arg;
-  while (lt_sleep(LT_SEC(3600)) == 0) {
+  guarded *g = arg;
+  while (lt_sleep(g->patience) == 0) {
     logf_("deadlock");
-    lt_task_cancel(w->body);
+    lt_task_cancel(g->body);
   }
   return 0;
 }
 
-__attribute__((unused)) static int watched_main_(void *arg, void **result) {
-  watched *w = arg;
-  w->body = lt_spawn(w->fn, w->arg);
-  lt_task *dog = lt_spawn(watchdog_, w);
-  int rc = lt_await(w->body, NULL);
+__attribute__((unused)) static int guarded_main_(void *arg, void **result) {
+  guarded *g = arg;
+  g->body = lt_spawn(g->fn, g->arg);
+  lt_task *dog = lt_spawn(watchdog_, g);
+  int rc = lt_await(g->body, NULL);
   lt_task_cancel(dog);
   lt_await(dog, NULL);
   lt_task_release(dog);
-  lt_task_release(w->body);
+  lt_task_release(g->body);
   return rc;
 }
 
 __attribute__((unused)) static int run_watched(lt_task_fn fn, void *arg) {
-  watched w = {fn, arg, NULL};
-  return run_virtual(watched_main_, &w);
-}
-
-/* Runs fn under the real clock (a worker thread or a child process takes real time: the
- * virtual clock would jump past it), with a watchdog that cancels it after 20 s. */
-typedef struct real_run {
-  lt_task_fn fn;
-  lt_task *body;
-} real_run;
-
-__attribute__((unused)) static int real_dog(void *arg, void **result) {
-  real_run *r = arg;
-  if (lt_sleep(LT_SEC(20)) == 0) {
-    logf_("watchdog");
-    lt_task_cancel(r->body);
-  }
-  return 0;
-}
-
-__attribute__((unused)) static int real_main(void *arg, void **result) {
-  real_run *r = arg;
-  r->body = lt_spawn(r->fn, NULL);
-  lt_task *dog = lt_spawn(real_dog, r);
-  int rc = lt_await(r->body, NULL);
-  lt_task_cancel(dog);
-  lt_await(dog, NULL);
-  lt_task_release(dog);
-  lt_task_release(r->body);
-  return rc;
+  guarded g = {fn, arg, LT_SEC(3600), NULL};
+  return run_virtual(guarded_main_, &g);
 }
 
 __attribute__((unused)) static int run_real(lt_task_fn fn) {
   log_reset();
-  real_run r = {fn, NULL};
-  return lt_run(real_main, &r, NULL, &(lt_run_opts){.clock = LT_CLOCK_REAL});
+  guarded g = {fn, NULL, LT_SEC(20), NULL};
+  return lt_run(guarded_main_, &g, NULL, &(lt_run_opts){.clock = LT_CLOCK_REAL});
 }
 
 /* Logs "t0".."t<n-1>", yielding between them: a yardstick for counting loop hops. */
