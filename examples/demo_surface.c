@@ -3,7 +3,8 @@
  * condition for a producer's items; asyncio.wait takes the first of two sleepers; a timeout
  * scope cuts a long sleep short while a shielded job goes on; a priority queue hands out the
  * most urgent job first; a worker is renamed; a child process's output is read through its
- * pipe and its exit awaited; a line crosses a stream; a signal handler runs on the loop. */
+ * pipe and its exit awaited; a line crosses a stream, and a TCP connection to a server of
+ * our own (its name resolved on a worker thread); a signal handler runs on the loop. */
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -98,6 +99,33 @@ static int reader(void *arg, void **result) {
   return 0;
 }
 
+static int shout(lt_stream *s, void *arg) {
+  char line[64];
+  ssize_t n = lt_stream_readline(s, line, sizeof line);
+  for (ssize_t i = 0; i < n; i++)
+    if (line[i] >= 'a' && line[i] <= 'z') line[i] = (char)(line[i] - 'a' + 'A');
+  if (n > 0) lt_stream_write(s, line, (size_t)n);
+  return lt_stream_drain(s);
+}
+
+static int section_tcp(void) {
+  lt_server *srv = lt_start_server("127.0.0.1", "0", shout, NULL);
+  if (!srv) return -errno;
+  char port[16], line[64];
+  snprintf(port, sizeof port, "%d", lt_server_port(srv));
+  lt_stream *c;
+  int rc = lt_open_connection("localhost", port, &c); /* getaddrinfo on the executor */
+  if (rc == 0) {
+    lt_stream_write(c, "hello server\n", 13);
+    lt_stream_drain(c);
+    ssize_t n = lt_stream_readline(c, line, sizeof line);
+    lt_print("server answered '%.*s'", (int)(n > 0 ? n - 1 : 0), line);
+    lt_stream_close(c);
+  }
+  lt_server_close(srv);
+  return rc;
+}
+
 static int section_io(void) {
   char *argv[] = {"echo", "hello from a child", NULL};
   lt_process *p = lt_create_subprocess_exec("echo", argv, LT_PROCESS_STDOUT_PIPE);
@@ -133,6 +161,7 @@ static int amain(void *arg, void **result) {
   int rc = section_sync();
   if (rc == 0) rc = section_time();
   if (rc == 0) rc = section_io();
+  if (rc == 0) rc = section_tcp();
   return rc;
 }
 

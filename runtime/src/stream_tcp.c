@@ -59,17 +59,12 @@ static int resolve_at(const char *host, const char *port, int flags, struct addr
   }
   r->flags = flags;
   atomic_init(&r->holders, 2);
-  lt_future *f = lt_executor_submit(resolve_job, r);
-  if (!f) {
-    int rc = -errno;
-    atomic_store(&r->holders, 1);
-    resolve_drop(r);
-    return rc;
-  }
-  int rc = lt_await_at(f, NULL, site);
-  lt_future_release(f);
+  /* A wait with the reason executor (and the job's id), as asyncio's getaddrinfo is. A
+   * cancelled caller returns at once; the job goes on and drops its hold when it ends. */
+  int rc = lt_to_thread_at(resolve_job, r, NULL, site);
+  if (rc < 0 && rc != -ECANCELED) resolve_drop(r); /* never submitted (the job returns 0) */
   if (rc == 0 && r->gai != 0) {
-    lt__misuse("cannot resolve %s:%s: %s", host, port, gai_strerror(r->gai));
+    fprintf(stderr, "looptrace: cannot resolve %s:%s: %s\n", host, port, gai_strerror(r->gai));
     rc = -EHOSTUNREACH;
   }
   if (rc == 0) {
