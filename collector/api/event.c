@@ -37,6 +37,7 @@ void ltc_event_text_of(const ltc_resolver *r, const ltc_event *e, ltc_event_text
     t->text = r->string(r->ctx, e->track, e->a[1]);
     site = e->a[2];
   }
+  if (e->kind == LT_EV_TASK_RENAME) t->text = r->string(r->ctx, e->track, e->a[0]);
   if (e->kind == LT_EV_TASK_SUSPEND) site = e->a[1];
   if (site && r->site(r->ctx, e->track, site, &t->file, &t->func, &t->line) < 0)
     t->file = t->func = NULL;
@@ -60,7 +61,8 @@ void ltc_event_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t)
   if (e->kind == LT_EV_TASK_DONE || e->kind == LT_EV_FUTURE_RESOLVE)
     ltc_jsonbuf_printf(b, ",\"outcome\":\"%s\"", ltc_outcome_name(e->flags));
   if (t && t->text) {
-    ltc_jsonbuf_puts(b, e->kind == LT_EV_TASK_CREATE ? ",\"name\":" : ",\"text\":");
+    bool name = e->kind == LT_EV_TASK_CREATE || e->kind == LT_EV_TASK_RENAME;
+    ltc_jsonbuf_puts(b, name ? ",\"name\":" : ",\"text\":");
     ltc_jsonbuf_string(b, t->text, SIZE_MAX);
   }
   if (t && t->file) {

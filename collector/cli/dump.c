@@ -74,6 +74,9 @@ static void on_event(void *user, const ltc_event *e) {
   if (e->kind == LT_EV_TASK_CREATE) {
     ltc_names_put(&d->names, e->track, e->task, ltc_reader_string(d->r, e->track, e->a[1], NULL));
   }
+  if (e->kind == LT_EV_TASK_RENAME) {
+    ltc_names_put(&d->names, e->track, e->task, ltc_reader_string(d->r, e->track, e->a[0], NULL));
+  }
   if (stream && !d->raw) return;
   if (!d->have_t0) {
     d->t0 = e->ts;

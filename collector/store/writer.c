@@ -34,6 +34,7 @@ static const char *const statements[ST_COUNT] = {
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_TASK_DONE] = "UPDATE tasks SET finished_ns = ?4, outcome = ?5, status = ?6 "
                      "WHERE session = ?1 AND track = ?2 AND task = ?3",
+    [ST_TASK_RENAME] = "UPDATE tasks SET name = ?4 WHERE session = ?1 AND track = ?2 AND task = ?3",
     [ST_SITE_INSERT] = "INSERT OR REPLACE INTO sites (session, track, id, file, func, line) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
     [ST_MARK_INSERT] = "INSERT INTO marks (session, track, seq, ts, task, text) "
@@ -200,7 +201,7 @@ static int keep_block(ltc_store *s, live_session *l, uint32_t track, store_block
   return rc;
 }
 
-/* The derived rows a record feeds: strings, tasks, sites, marks. */
+/* The derived rows a record feeds: strings, tasks (and their renames), sites, marks. */
 static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_reader *r) {
   ltc_value id = ltc_int(l->id), track = ltc_int(e->track);
   switch (e->kind) {
@@ -234,6 +235,13 @@ static int derive(ltc_store *s, live_session *l, const ltc_event *e, const ltc_r
                        ltc_text(lt_wire_outcome_name(e->flags)), /* NULL: not an outcome */
                        ltc_int((int64_t)e->a[0])};
       return ltc_pending_add(s, ST_TASK_DONE, v, 6, 0);
+    }
+    case LT_EV_TASK_RENAME: { /* the lane takes the name the task has now */
+      uint32_t len = 0;
+      const char *name = ltc_reader_string(r, e->track, e->a[0], &len);
+      if (!name) return 0;
+      ltc_value v[] = {id, track, ltc_int(e->task), ltc_textn(name, len)};
+      return ltc_pending_add(s, ST_TASK_RENAME, v, 4, 0);
     }
     case LT_EV_MARK: {
       uint32_t len = 0;

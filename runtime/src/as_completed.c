@@ -5,6 +5,7 @@
  * timeout marker per future still pending. */
 #include <stdlib.h>
 
+#include "distinct.h"
 #include "internal.h"
 
 typedef struct ac_entry {
@@ -90,28 +91,6 @@ static void on_timeout(void *arg) {
   lt__obj_release(&ac->obj); /* the timer's */
 }
 
-typedef struct ac_sortkey {
-  uintptr_t f;
-  size_t index;
-} ac_sortkey;
-
-static int cmp_key(const void *a, const void *b) {
-  const ac_sortkey *x = a, *y = b;
-  if (x->f != y->f) return x->f < y->f ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* asyncio iterates set(fs): a future given twice is one future. Marks every later copy. */
-static int find_duplicates(lt_future *const *futs, size_t n, bool *dup) {
-  ac_sortkey *k = malloc((n ? n : 1) * sizeof *k);
-  if (!k) return -ENOMEM;
-  for (size_t i = 0; i < n; i++) k[i] = (ac_sortkey){(uintptr_t)futs[i], i};
-  qsort(k, n, sizeof *k, cmp_key);
-  for (size_t i = 0; i < n; i++) dup[k[i].index] = i > 0 && k[i].f == k[i - 1].f;
-  free(k);
-  return 0;
-}
-
 lt_as_completed *lt_as_completed_new(lt_future *const *futs, size_t n, int64_t timeout_ns) {
   lt_loop *loop = lt__loop_check("lt_as_completed_new");
   if (!loop) {
@@ -136,7 +115,7 @@ lt_as_completed *lt_as_completed_new(lt_future *const *futs, size_t n, int64_t t
   bool *dup = calloc(cap, sizeof *dup);
   if (ac) ac->entries = malloc(cap * sizeof *ac->entries);
   if (ac) ac->fifo = malloc(cap * sizeof *ac->fifo);
-  if (!ac || !dup || !ac->entries || !ac->fifo || find_duplicates(futs, n, dup) < 0) {
+  if (!ac || !dup || !ac->entries || !ac->fifo || lt__find_duplicates(futs, n, dup) < 0) {
     if (ac) {
       free(ac->entries);
       free(ac->fifo);

@@ -349,6 +349,10 @@ typedef enum lt__wait_reason {
   LT__WAIT_SEMAPHORE = LT_REASON_SEMAPHORE,
   LT__WAIT_QUEUE = LT_REASON_QUEUE,
   LT__WAIT_EXECUTOR = LT_REASON_EXECUTOR,   /* a job on a worker thread */
+  LT__WAIT_CONDITION = LT_REASON_CONDITION,
+  LT__WAIT_BARRIER = LT_REASON_BARRIER,
+  LT__WAIT_STREAM = LT_REASON_STREAM,       /* a buffered stream's read or drain (a2 = fd) */
+  LT__WAIT_PROCESS = LT_REASON_PROCESS,     /* a child process's exit (a2 = pid) */
 } lt__wait_reason;
 
 /* Frees the tasks kept for reuse (loop.c, when the loop ends). */
@@ -403,6 +407,9 @@ void lt__io_check(lt_loop *loop);
 #define LT__IO_CHECK_POLLS 64
 /* fd names a new file (lt_accept, lt_connect): forget what io.c knew of the number. */
 void lt__io_forget(lt_loop *loop, int fd);
+/* The same, the wait recorded with another reason (a stream's, a process's pipe). */
+int lt__wait_fd_as(lt_task *t, int fd, int events, lt__wait_reason reason,
+                   const lt_srcloc *site);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

@@ -280,7 +280,8 @@ static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
   lt__future_traced(f);
 }
 
-static int wait_fd(lt_task *t, int fd, int events, bool blocked, const lt_srcloc *site) {
+static int wait_fd(lt_task *t, int fd, int events, bool blocked, lt__wait_reason reason,
+                   const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
@@ -299,7 +300,7 @@ static int wait_fd(lt_task *t, int fd, int events, bool blocked, const lt_srcloc
   rc = arm(loop, fw, t, blocked); /* -EBADF for an fd that is not open */
   if (rc == 0) {
     void *value = NULL;
-    rc = lt__task_park_detail(t, f, LT__WAIT_IO, (uint64_t)fd, &value, site);
+    rc = lt__task_park_detail(t, f, reason, (uint64_t)fd, &value, site);
     if (rc == 0) rc = (int)(uintptr_t)value & events;
   }
   /* The table may have grown while the task slept, so look the watcher up again. */
@@ -335,11 +336,16 @@ void lt__io_check(lt_loop *loop) {
 }
 
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
-  return wait_fd(t, fd, events, false, site);
+  return wait_fd(t, fd, events, false, LT__WAIT_IO, site);
+}
+
+int lt__wait_fd_as(lt_task *t, int fd, int events, lt__wait_reason reason,
+                   const lt_srcloc *site) {
+  return wait_fd(t, fd, events, false, reason, site);
 }
 
 int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site) {
-  return wait_fd(t, fd, events, true, site);
+  return wait_fd(t, fd, events, true, LT__WAIT_IO, site);
 }
 
 /* The watcher of fd when it is alive in t's step (woken by its registration), else NULL. */

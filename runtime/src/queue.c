@@ -1,16 +1,22 @@
-/* queue.c: lt_queue, asyncio.Queue of CPython 3.11.7 (Lib/asyncio/queues.py): a FIFO of
- * pointers, bounded or not, whose put and get wait while full / empty on FIFO deques of
- * putter / getter futures, and task_done / join. A loop-owned object; a task waiting on a
- * queue holds a reference to it until its wait returns. */
+/* queue.c: lt_queue, asyncio.Queue, LifoQueue and PriorityQueue of CPython 3.11.7
+ * (Lib/asyncio/queues.py): a FIFO ring, a stack or a binary heap (heapq's algorithm, so that
+ * equal priorities come out in the same order) of pointers, bounded or not, whose put and get
+ * wait while full / empty on FIFO deques of putter / getter futures, and task_done / join. A
+ * loop-owned object; a task waiting on a queue holds a reference to it until its wait returns. */
 #include <stdlib.h>
 
 #include "waiters.h"
+
+enum { FIFO, LIFO, PRIORITY };
 
 struct lt_queue {
   lt__obj obj;
   lt_loop *loop;
   size_t maxsize; /* 0: unbounded */
-  void **buf;     /* a ring: count items from head, capacity cap (a power of two) */
+  int kind;
+  lt_queue_cmp cmp; /* PRIORITY: the order (a heap: buf[0] is the least) */
+  void **buf;     /* FIFO: a ring of count items from head; else an array (head 0). Capacity
+                   * cap (a power of two) */
   size_t cap, head, count;
   lt__list getters, putters;
   size_t unfinished;
@@ -25,8 +31,8 @@ static void queue_destroy(lt__obj *o) {
   free(q);
 }
 
-lt_queue *lt_queue_new(size_t maxsize) {
-  lt_loop *loop = lt__loop_check("lt_queue_new");
+static lt_queue *queue_new(size_t maxsize, int kind, lt_queue_cmp cmp, const char *who) {
+  lt_loop *loop = lt__loop_check(who);
   if (!loop) {
     errno = EPERM;
     return NULL;
@@ -36,10 +42,27 @@ lt_queue *lt_queue_new(size_t maxsize) {
   lt__obj_register(loop, &q->obj, queue_destroy);
   q->loop = loop;
   q->maxsize = maxsize;
+  q->kind = kind;
+  q->cmp = cmp;
   lt__list_init(&q->getters);
   lt__list_init(&q->putters);
   lt__flag_init(&q->finished, true);
   return q;
+}
+
+lt_queue *lt_queue_new(size_t maxsize) { return queue_new(maxsize, FIFO, NULL, "lt_queue_new"); }
+
+lt_queue *lt_lifo_queue_new(size_t maxsize) {
+  return queue_new(maxsize, LIFO, NULL, "lt_lifo_queue_new");
+}
+
+/* Pointers compared as numbers: lt_priority_queue_new(n, NULL) orders ITEM(priority)s. */
+static int cmp_numbers(const void *a, const void *b) {
+  return (intptr_t)a < (intptr_t)b ? -1 : (intptr_t)a > (intptr_t)b;
+}
+
+lt_queue *lt_priority_queue_new(size_t maxsize, lt_queue_cmp cmp) {
+  return queue_new(maxsize, PRIORITY, cmp ? cmp : cmp_numbers, "lt_priority_queue_new");
 }
 
 void lt_queue_free(lt_queue *q) {
@@ -73,6 +96,33 @@ static int ring_grow(lt_queue *q) {
   return 0;
 }
 
+/* heapq._siftdown: the item at pos moves up while it is less than its parent. */
+static void heap_siftdown(lt_queue *q, size_t start, size_t pos) {
+  void *item = q->buf[pos];
+  while (pos > start) {
+    size_t parent = (pos - 1) >> 1;
+    if (q->cmp(item, q->buf[parent]) >= 0) break;
+    q->buf[pos] = q->buf[parent];
+    pos = parent;
+  }
+  q->buf[pos] = item;
+}
+
+/* heapq._siftup: the item at pos goes down to a leaf along the lesser children, then back up. */
+static void heap_siftup(lt_queue *q, size_t pos) {
+  size_t end = q->count, start = pos, child = 2 * pos + 1;
+  void *item = q->buf[pos];
+  while (child < end) {
+    size_t right = child + 1;
+    if (right < end && !(q->cmp(q->buf[child], q->buf[right]) < 0)) child = right;
+    q->buf[pos] = q->buf[child];
+    pos = child;
+    child = 2 * pos + 1;
+  }
+  q->buf[pos] = item;
+  heap_siftdown(q, start, pos);
+}
+
 static int ring_push(lt_queue *q, void *item) {
   if (q->count == q->cap) {
     int rc = ring_grow(q);
@@ -80,10 +130,20 @@ static int ring_push(lt_queue *q, void *item) {
   }
   q->buf[(q->head + q->count) & (q->cap - 1)] = item;
   q->count++;
+  if (q->kind == PRIORITY) heap_siftdown(q, 0, q->count - 1); /* heappush */
   return 0;
 }
 
 static void *ring_pop(lt_queue *q) {
+  if (q->kind == LIFO) return q->buf[--q->count];
+  if (q->kind == PRIORITY) { /* heappop */
+    void *last = q->buf[--q->count];
+    if (q->count == 0) return last;
+    void *top = q->buf[0];
+    q->buf[0] = last;
+    heap_siftup(q, 0);
+    return top;
+  }
   void *item = q->buf[q->head];
   q->head = (q->head + 1) & (q->cap - 1);
   q->count--;

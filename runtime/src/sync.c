@@ -1,16 +1,11 @@
-/* sync.c: lt_event, lt_lock and lt_semaphore: asyncio.Event, Lock and Semaphore of CPython
- * 3.11.7 (Lib/asyncio/locks.py), with their FIFO fairness and their cancellation rules. Each is
- * a loop-owned object; a task waiting on one holds a reference to it until its wait returns. */
+/* sync.c: lt_event, lt_lock and lt_semaphore: asyncio.Event, Lock, Semaphore and
+ * BoundedSemaphore of CPython 3.11.7 (Lib/asyncio/locks.py), with their FIFO fairness and
+ * their cancellation rules. Each is a loop-owned object; a task waiting on one holds a
+ * reference to it until its wait returns. */
 #include <limits.h>
 #include <stdlib.h>
 
-#include "waiters.h"
-
-/* The common head of the three objects. */
-typedef struct sync_obj {
-  lt__obj obj;
-  lt_loop *loop;
-} sync_obj;
+#include "sync_int.h"
 
 static void sync_destroy(lt__obj *o) {
   /* No deque is walked: a task waiting still holds a reference, and when the loop closes its
@@ -18,8 +13,7 @@ static void sync_destroy(lt__obj *o) {
   free(o);
 }
 
-/* Allocates and registers an object of size bytes on the current loop, or NULL with errno. */
-static void *sync_new(size_t size, const char *who) {
+void *lt__sync_new(size_t size, const char *who) {
   lt_loop *loop = lt__loop_check(who);
   if (!loop) {
     errno = EPERM;
@@ -32,13 +26,13 @@ static void *sync_new(size_t size, const char *who) {
   return s;
 }
 
-static void sync_free(sync_obj *s, const char *who) {
+void lt__sync_free(sync_obj *s, const char *who) {
   if (!s) return;
   if (lt__sync_check(s->loop, who) < 0) return;
   lt__obj_release(&s->obj);
 }
 
-static bool null_arg(const void *p, const char *who) {
+bool lt__null_arg(const void *p, const char *who) {
   if (p) return false;
   lt__misuse("%s on NULL", who);
   return true;
@@ -52,20 +46,20 @@ struct lt_event {
 };
 
 lt_event *lt_event_new(void) {
-  lt_event *e = sync_new(sizeof *e, "lt_event_new");
+  lt_event *e = lt__sync_new(sizeof *e, "lt_event_new");
   if (e) lt__flag_init(&e->flag, false);
   return e;
 }
 
-void lt_event_free(lt_event *e) { sync_free(e ? &e->base : NULL, "lt_event_free"); }
+void lt_event_free(lt_event *e) { lt__sync_free(e ? &e->base : NULL, "lt_event_free"); }
 
 void lt_event_set(lt_event *e) {
-  if (null_arg(e, "lt_event_set") || lt__sync_check(e->base.loop, "lt_event_set") < 0) return;
+  if (lt__null_arg(e, "lt_event_set") || lt__sync_check(e->base.loop, "lt_event_set") < 0) return;
   lt__flag_set(&e->flag);
 }
 
 void lt_event_clear(lt_event *e) {
-  if (null_arg(e, "lt_event_clear") || lt__sync_check(e->base.loop, "lt_event_clear") < 0)
+  if (lt__null_arg(e, "lt_event_clear") || lt__sync_check(e->base.loop, "lt_event_clear") < 0)
     return;
   e->flag.set = false;
 }
@@ -73,7 +67,7 @@ void lt_event_clear(lt_event *e) {
 bool lt_event_is_set(const lt_event *e) { return e && e->flag.set; }
 
 int lt_event_wait_at(lt_event *e, const lt_srcloc *site) {
-  if (null_arg(e, "lt_event_wait")) return -EINVAL;
+  if (lt__null_arg(e, "lt_event_wait")) return -EINVAL;
   lt_task *t = lt__sync_task(e->base.loop, "lt_event_wait");
   if (!t) return -EPERM;
   lt__obj_retain(&e->base.obj);
@@ -84,19 +78,13 @@ int lt_event_wait_at(lt_event *e, const lt_srcloc *site) {
 
 /* ---- Lock ---- */
 
-struct lt_lock {
-  sync_obj base;
-  bool locked;
-  lt__list waiters;
-};
-
 lt_lock *lt_lock_new(void) {
-  lt_lock *l = sync_new(sizeof *l, "lt_lock_new");
+  lt_lock *l = lt__sync_new(sizeof *l, "lt_lock_new");
   if (l) lt__list_init(&l->waiters);
   return l;
 }
 
-void lt_lock_free(lt_lock *l) { sync_free(l ? &l->base : NULL, "lt_lock_free"); }
+void lt_lock_free(lt_lock *l) { lt__sync_free(l ? &l->base : NULL, "lt_lock_free"); }
 
 bool lt_lock_locked(const lt_lock *l) { return l && l->locked; }
 
@@ -108,9 +96,13 @@ static void lock_wake_first(lt_lock *l) {
 }
 
 int lt_lock_acquire_at(lt_lock *l, const lt_srcloc *site) {
-  if (null_arg(l, "lt_lock_acquire")) return -EINVAL;
+  if (lt__null_arg(l, "lt_lock_acquire")) return -EINVAL;
   lt_task *t = lt__sync_task(l->base.loop, "lt_lock_acquire");
   if (!t) return -EPERM;
+  return lt__lock_acquire(l, t, LT__WAIT_LOCK, site);
+}
+
+int lt__lock_acquire(lt_lock *l, lt_task *t, lt__wait_reason reason, const lt_srcloc *site) {
   /* Fair: jump the queue only when every waiter in it was cancelled. */
   if (!l->locked && !lt__deque_any_uncancelled(&l->waiters)) {
     l->locked = true;
@@ -119,7 +111,7 @@ int lt_lock_acquire_at(lt_lock *l, const lt_srcloc *site) {
   lt__waiter *w = lt__waiter_push(l->base.loop, &l->waiters);
   if (!w) return -ENOMEM;
   lt__obj_retain(&l->base.obj);
-  int rc = lt__waiter_park(t, w, LT__WAIT_LOCK, site);
+  int rc = lt__waiter_park(t, w, reason, site);
   lt__waiter_drop(w);
   if (rc == 0)
     l->locked = true; /* taken on resuming, not at release */
@@ -130,7 +122,7 @@ int lt_lock_acquire_at(lt_lock *l, const lt_srcloc *site) {
 }
 
 int lt_lock_release(lt_lock *l) {
-  if (null_arg(l, "lt_lock_release")) return -EINVAL;
+  if (lt__null_arg(l, "lt_lock_release")) return -EINVAL;
   int rc = lt__sync_check(l->base.loop, "lt_lock_release");
   if (rc < 0) return rc;
   if (!l->locked) {
@@ -147,11 +139,12 @@ int lt_lock_release(lt_lock *l) {
 struct lt_semaphore {
   sync_obj base;
   unsigned value;
+  unsigned bound; /* BoundedSemaphore's initial value; 0: not bounded */
   lt__list waiters;
 };
 
 lt_semaphore *lt_semaphore_new(unsigned value) {
-  lt_semaphore *s = sync_new(sizeof *s, "lt_semaphore_new");
+  lt_semaphore *s = lt__sync_new(sizeof *s, "lt_semaphore_new");
   if (s) {
     s->value = value;
     lt__list_init(&s->waiters);
@@ -159,7 +152,19 @@ lt_semaphore *lt_semaphore_new(unsigned value) {
   return s;
 }
 
-void lt_semaphore_free(lt_semaphore *s) { sync_free(s ? &s->base : NULL, "lt_semaphore_free"); }
+lt_semaphore *lt_bounded_semaphore_new(unsigned value) {
+  lt_semaphore *s = lt_semaphore_new(value);
+  if (s && value == 0) {
+    lt__misuse("lt_bounded_semaphore_new(0): a bounded semaphore of 0 can never be released");
+    lt__obj_release(&s->base.obj);
+    errno = EINVAL;
+    return NULL;
+  }
+  if (s) s->bound = value;
+  return s;
+}
+
+void lt_semaphore_free(lt_semaphore *s) { lt__sync_free(s ? &s->base : NULL, "lt_semaphore_free"); }
 
 unsigned lt_semaphore_value(const lt_semaphore *s) { return s ? s->value : 0; }
 
@@ -177,7 +182,7 @@ static bool sem_wake_next(lt_semaphore *s) {
 }
 
 int lt_semaphore_acquire_at(lt_semaphore *s, const lt_srcloc *site) {
-  if (null_arg(s, "lt_semaphore_acquire")) return -EINVAL;
+  if (lt__null_arg(s, "lt_semaphore_acquire")) return -EINVAL;
   lt_task *t = lt__sync_task(s->base.loop, "lt_semaphore_acquire");
   if (!t) return -EPERM;
   if (!lt_semaphore_locked(s)) {
@@ -198,13 +203,18 @@ int lt_semaphore_acquire_at(lt_semaphore *s, const lt_srcloc *site) {
   return rc;
 }
 
-void lt_semaphore_release(lt_semaphore *s) {
-  if (null_arg(s, "lt_semaphore_release")) return;
-  if (lt__sync_check(s->base.loop, "lt_semaphore_release") < 0) return;
+int lt_semaphore_release(lt_semaphore *s) {
+  if (lt__null_arg(s, "lt_semaphore_release")) return -EINVAL;
+  if (lt__sync_check(s->base.loop, "lt_semaphore_release") < 0) return -EPERM;
+  if (s->bound && s->value >= s->bound) { /* BoundedSemaphore's ValueError */
+    lt__misuse("lt_semaphore_release: a bounded semaphore released too many times");
+    return -EINVAL;
+  }
   if (s->value == UINT_MAX) {
     lt__misuse("lt_semaphore_release: the value would overflow an unsigned");
-    return;
+    return -EOVERFLOW;
   }
   s->value++;
   sem_wake_next(s);
+  return 0;
 }

@@ -4,70 +4,34 @@
  * (_cancel_and_wait) so that it is not running once wait_for returns. */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "twaiter.h"
 
-/* A waiter future with its own timer. Loop-owned and reference counted: the caller holds one
- * reference, each registration of release_waiter one, and the armed timer one. */
-typedef struct waiter {
-  lt_future fut;
-  lt_timer timer;
-} waiter;
-
-static void waiter_destroy(lt__obj *o) {
-  waiter *w = lt__container_of(o, waiter, fut.obj);
-  lt__future_fini(&w->fut);
-  free(w);
-}
-
-static waiter *waiter_new(lt_loop *loop) {
-  waiter *w = malloc(sizeof *w);
-  if (!w) return NULL;
-  lt__obj_register(loop, &w->fut.obj, waiter_destroy);
-  lt__future_init(&w->fut, loop, &w->fut.obj);
-  lt_timer_init(&w->timer);
-  return w;
-}
-
-static void release_waiter_now(waiter *w) {
-  if (w->fut.state == LT_FUTURE_PENDING) lt__future_complete(&w->fut, LT_FUTURE_RESULT, 0, NULL);
-}
+typedef lt__twaiter waiter;
 
 /* asyncio's _release_waiter, as a done callback of the awaited future. */
 static void release_waiter(lt_future *f, void *arg) {
   (void)f;
   waiter *w = arg;
-  release_waiter_now(w);
-  lt__obj_release(&w->fut.obj);
-}
-
-/* ... and as the timeout handle's callback. */
-static void timer_fired(void *arg) {
-  waiter *w = arg;
-  release_waiter_now(w);
-  lt__obj_release(&w->fut.obj);
+  lt__twaiter_release(w);
+  lt__twaiter_drop(w);
 }
 
 static int watch(lt_future *f, waiter *w) {
   lt__obj_retain(&w->fut.obj);
   int rc = lt_future_add_done_callback(f, release_waiter, w);
-  if (rc < 0) lt__obj_release(&w->fut.obj);
+  if (rc < 0) lt__twaiter_drop(w);
   return rc;
 }
 
 static void unwatch(lt_future *f, waiter *w) {
   int removed = lt_future_remove_done_callback(f, release_waiter, w);
-  for (int i = 0; i < removed; i++) lt__obj_release(&w->fut.obj);
-}
-
-/* The armed timer holds a reference; cancelling withdraws even a fire already queued. */
-static void stop_timer(waiter *w) {
-  if (lt_timer_cancel(&w->timer) == 1) lt__obj_release(&w->fut.obj);
+  for (int i = 0; i < removed; i++) lt__twaiter_drop(w);
 }
 
 /* asyncio's _cancel_and_wait: cancel f and wait until it is done, through a waiter of our own
  * so that this wait stays cancellable. 0, or -ECANCELED when the caller was cancelled. */
 static int cancel_and_wait(lt_task *t, lt_future *f, const lt_srcloc *site) {
-  waiter *w = waiter_new(t->fut.loop);
+  waiter *w = lt__twaiter_new(t->fut.loop, sizeof *w);
   if (!w) return -ENOMEM;
   int rc = watch(f, w);
   if (rc == 0) {
@@ -75,7 +39,7 @@ static int cancel_and_wait(lt_task *t, lt_future *f, const lt_srcloc *site) {
     rc = lt__task_park(t, &w->fut, LT__WAIT_GATHER, NULL, site);
     unwatch(f, w);
   }
-  lt__obj_release(&w->fut.obj);
+  lt__twaiter_drop(w);
   return rc;
 }
 
@@ -89,14 +53,10 @@ static int wait_for_timed(lt_task *t, lt_future *f, int64_t timeout_ns, void **v
     rc = lt_future_result(f, value);
     return rc == -ECANCELED ? -ETIMEDOUT : rc;
   }
-  waiter *w = waiter_new(t->fut.loop);
+  waiter *w = lt__twaiter_new(t->fut.loop, sizeof *w);
   if (!w) return -ENOMEM;
-  lt__obj_retain(&w->fut.obj); /* the timer's */
-  int rc = lt_timer_start(&w->timer, timeout_ns, timer_fired, w);
-  if (rc < 0) {
-    lt__obj_release(&w->fut.obj);
-    goto out;
-  }
+  int rc = lt__twaiter_arm(w, timeout_ns);
+  if (rc < 0) goto out;
   rc = watch(f, w);
   if (rc < 0) goto out;
   rc = lt__task_park(t, &w->fut, LT__WAIT_GATHER, NULL, site);
@@ -117,8 +77,8 @@ static int wait_for_timed(lt_task *t, lt_future *f, int64_t timeout_ns, void **v
     if (rc == -ECANCELED) rc = -ETIMEDOUT;
   }
 out:
-  stop_timer(w);
-  lt__obj_release(&w->fut.obj);
+  lt__twaiter_disarm(w);
+  lt__twaiter_drop(w);
   return rc;
 }
 

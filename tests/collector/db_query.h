@@ -1,6 +1,6 @@
 /* db_query.h: what the collector tests read back: one number, or every row's first column as
  * lines, from a real SQLite file (each call opens it afresh, as another process would), and a
- * whole small file; and the shell command they run the real binaries with. */
+ * whole file's text; and the shell command they run the real binaries with. */
 #ifndef LT_TEST_DB_QUERY_H
 #define LT_TEST_DB_QUERY_H
 
@@ -61,6 +61,23 @@ static inline char *file_text(const char *path) {
   if (f) fclose(f);
   buf[n] = 0;
   return buf;
+}
+
+/* A whole file's text, malloc'd (the caller frees it), or NULL when it cannot be read. */
+static inline char *file_copy(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+    free(b);
+    b = NULL;
+  }
+  if (b) b[n] = 0;
+  fclose(f);
+  return b;
 }
 
 /* Runs a shell command made like printf; its exit status (-1 when it did not exit). */

@@ -18,16 +18,10 @@
 
 static char dir[64], db[128];
 
+/* A whole file's text (malloc'd). */
 static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc((size_t)n + 1);
-  assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-  b[n] = 0;
-  fclose(f);
+  char *b = file_copy(path);
+  assert_non_null(b);
   return b;
 }
 

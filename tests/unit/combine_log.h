@@ -48,6 +48,50 @@ __attribute__((unused)) static int run_virtual(lt_task_fn fn, void *arg) {
   return lt_run(fn, arg, NULL, &(lt_run_opts){.clock = LT_CLOCK_VIRTUAL});
 }
 
+/* Runs fn(arg) as the body of the main task with a watchdog, so that a broken primitive fails
+ * the test instead of hanging it: under the virtual clock (run_watched) a run that deadlocks
+ * (every task waiting, no timer left) jumps the clock to the watchdog's hour; under the real
+ * clock (run_real: a worker thread or a child process takes real time, which the virtual clock
+ * would jump past) it waits 20 s. Either way it logs "deadlock" and cancels the body. */
+typedef struct guarded {
+  lt_task_fn fn;
+  void *arg;
+  int64_t patience;
+  lt_task *body;
+} guarded;
+
+__attribute__((unused)) static int watchdog_(void *arg, void **result) {
+  guarded *g = arg;
+  while (lt_sleep(g->patience) == 0) {
+    logf_("deadlock");
+    lt_task_cancel(g->body);
+  }
+  return 0;
+}
+
+__attribute__((unused)) static int guarded_main_(void *arg, void **result) {
+  guarded *g = arg;
+  g->body = lt_spawn(g->fn, g->arg);
+  lt_task *dog = lt_spawn(watchdog_, g);
+  int rc = lt_await(g->body, NULL);
+  lt_task_cancel(dog);
+  lt_await(dog, NULL);
+  lt_task_release(dog);
+  lt_task_release(g->body);
+  return rc;
+}
+
+__attribute__((unused)) static int run_watched(lt_task_fn fn, void *arg) {
+  guarded g = {fn, arg, LT_SEC(3600), NULL};
+  return run_virtual(guarded_main_, &g);
+}
+
+__attribute__((unused)) static int run_real(lt_task_fn fn) {
+  log_reset();
+  guarded g = {fn, NULL, LT_SEC(20), NULL};
+  return lt_run(guarded_main_, &g, NULL, &(lt_run_opts){.clock = LT_CLOCK_REAL});
+}
+
 /* Logs "t0".."t<n-1>", yielding between them: a yardstick for counting loop hops. */
 __attribute__((unused)) static int ticker(void *arg, void **result) {
   int n = (int)(intptr_t)arg;

@@ -28,8 +28,9 @@ export const COLORS = {
 const FAMILY = {
   sleep: 'timer', yield: 'ready',
   future: 'await', task: 'await', gather: 'await',
-  io: 'io',
+  io: 'io', stream: 'io', process: 'io',
   lock: 'sync', event: 'sync', semaphore: 'sync', queue: 'sync',
+  condition: 'sync', barrier: 'sync',
   executor: 'thread',
 };
 
@@ -39,8 +40,10 @@ const FAMILY_COLOR = {
 };
 
 export const FAMILY_LABEL = {
-  timer: 'sleeping on a timer', await: 'awaiting a task or future', io: 'waiting for I/O',
-  sync: 'lock / event / semaphore / queue', thread: 'waiting for a worker thread',
+  timer: 'sleeping on a timer', await: 'awaiting a task or future',
+  io: 'waiting for I/O (fd, stream, process)',
+  sync: 'lock / event / semaphore / queue / condition / barrier',
+  thread: 'waiting for a worker thread',
 };
 
 export function reasonFamily(reason) { return FAMILY[reason] ?? 'await'; }

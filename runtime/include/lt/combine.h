@@ -1,5 +1,6 @@
-/* lt/combine.h: waiting on several futures at once: gather, as_completed, wait_for, and task
- * groups (structured concurrency). Semantics follow CPython 3.11's asyncio. */
+/* lt/combine.h: waiting on several futures at once and bounding waits: gather, as_completed,
+ * wait, wait_for, timeout scopes, shield, and task groups (structured concurrency). Semantics
+ * follow CPython 3.11's asyncio. */
 #ifndef LT_COMBINE_H
 #define LT_COMBINE_H
 
@@ -47,6 +48,60 @@ void lt_as_completed_free(lt_as_completed *ac);
 int lt_wait_for_at(lt_future *f, int64_t timeout_ns, void **value, const lt_srcloc *site);
 #define lt_wait_for(x, timeout_ns, value) \
   lt_wait_for_at(lt_as_future(x), (timeout_ns), (value), LT_HERE)
+
+/* ---- wait ---- */
+typedef enum lt_wait_when {
+  LT_ALL_COMPLETED = 0,  /* asyncio.ALL_COMPLETED */
+  LT_FIRST_COMPLETED,    /* asyncio.FIRST_COMPLETED */
+  LT_FIRST_EXCEPTION,    /* asyncio.FIRST_EXCEPTION: the first to fail (not be cancelled) */
+} lt_wait_when;
+
+/* asyncio.wait: waits until `when` holds or timeout_ns has passed (< 0: no timeout), and never
+ * cancels the futures nor fails because of them. A future given twice counts once. It always
+ * suspends, even when every future is done already (its callbacks run first, as asyncio's do).
+ * done / pending (each with room for n, either may be NULL) receive the distinct futures done /
+ * not done, in the order given, and *ndone / *npending (may be NULL) how many. Returns 0,
+ * -ECANCELED when the caller was cancelled (the futures go on), -EINVAL for n == 0, a NULL
+ * future or a bad `when`, -EPERM outside a task. */
+int lt_wait_at(lt_future *const *futs, size_t n, lt_wait_when when, int64_t timeout_ns,
+               lt_future **done, size_t *ndone, lt_future **pending, size_t *npending,
+               const lt_srcloc *site);
+#define lt_wait(futs, n, when, timeout_ns, done, ndone, pending, npending)              \
+  lt_wait_at((futs), (n), (when), (timeout_ns), (done), (ndone), (pending), (npending), \
+             LT_HERE)
+
+/* ---- timeout scopes ---- */
+/* asyncio.timeout / timeout_at (3.11): a scope around part of a task's body. When its deadline
+ * passes the task is cancelled (the await it is in returns -ECANCELED); lt_timeout_end turns
+ * that cancellation into -ETIMEDOUT, unless someone else cancelled the task too. */
+typedef struct lt_timeout lt_timeout;
+#define LT_NEVER INT64_MAX /* a deadline that never comes (asyncio's None) */
+
+/* Enters a scope owned by the current task with the deadline now + delay_ns (delay_ns < 0:
+ * none) or `when` on the loop's clock (LT_NEVER: none). A deadline already past cancels the
+ * task in the next loop step (call_soon). NULL + errno: EPERM outside a task, ENOMEM. A task
+ * that returns with a scope open gets a misuse report and the scope is closed for it. */
+lt_timeout *lt_timeout_new(int64_t delay_ns);
+lt_timeout *lt_timeout_at_new(int64_t when);
+/* Moves the deadline (LT_NEVER: none) of a scope not ended yet: 0, or -EINVAL (and a message)
+ * once it has expired or ended. */
+int lt_timeout_reschedule(lt_timeout *tm, int64_t when);
+/* The deadline (LT_NEVER: none). */
+int64_t lt_timeout_when(const lt_timeout *tm);
+/* Whether the deadline passed while the scope was open. */
+bool lt_timeout_expired(const lt_timeout *tm);
+/* Leaves the scope (`async with`'s exit), in its task. body_status is how the body ended.
+ * Returns -ETIMEDOUT when the scope expired, the body ended with -ECANCELED and no other
+ * cancellation of the task is pending; otherwise body_status. -EINVAL when already ended. */
+int lt_timeout_end(lt_timeout *tm, int body_status);
+void lt_timeout_free(lt_timeout *tm);
+
+/* ---- shield ---- */
+/* asyncio.shield: a new future that follows f's outcome, except that cancelling it (as the
+ * cancellation of a task awaiting it does) leaves f running. f already done: f itself. Either
+ * way the caller gets a reference to release. NULL + errno: EPERM, EINVAL, ENOMEM. */
+lt_future *lt_shield(lt_future *f);
+#define lt_shield_of(x) lt_shield(lt_as_future(x))
 
 /* ---- task groups ---- */
 /* asyncio.TaskGroup: tasks spawned into the group are awaited by lt_taskgroup_end(). The first

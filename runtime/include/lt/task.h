@@ -43,6 +43,14 @@ int lt_task_result(const lt_task *t, void **value);
 
 lt_task *lt_current_task(void);
 const char *lt_task_name(const lt_task *t);
+/* Task.set_name: copies name (any length); the trace's lane takes the new name. 0, -EINVAL
+ * (NULL), -EPERM (another thread's task), -ENOMEM. */
+int lt_task_set_name(lt_task *t, const char *name);
+/* asyncio.all_tasks: the tasks of the current loop not done yet, in creation order (asyncio
+ * gives a set). Stores up to cap of them in out (may be NULL with cap 0) and returns how many
+ * there are (more than cap: call again with room), or -EPERM outside a loop. The pointers are
+ * borrowed: a task stays valid until it is done, so retain one you keep across an await. */
+long lt_all_tasks(lt_task **out, size_t cap);
 uint64_t lt_task_id(const lt_task *t);
 /* The id of the task that spawned t (0: none). */
 uint64_t lt_task_parent_id(const lt_task *t);

@@ -75,6 +75,7 @@ typedef struct lt_wire_event {
   XX(TASK_SUSPEND, 23, "suspend", 3) /* flags = reason; a0 = awaited, a1 = site, a2 = detail */   \
   XX(TASK_DONE, 24, "done", 1)       /* flags = outcome (lt_wire_outcome); a0 = status (i64) */   \
   XX(TASK_CANCEL, 25, "cancel", 1)   /* cancel requested; a0 = requesting task (0: none) */       \
+  XX(TASK_RENAME, 26, "rename", 1)   /* the task's new name: a0 = name string */                   \
   /* timers: `task` is the task that armed it (0: none) */                                        \
   XX(TIMER_ARM, 30, "timer-arm", 2)       /* a0 = timer id, a1 = deadline ns */                   \
   XX(TIMER_FIRE, 31, "timer-fire", 2)     /* a0 = timer id, a1 = lateness ns (now - deadline) */  \
@@ -116,11 +117,13 @@ typedef enum lt_wire_clock {
 
 /* TASK_SUSPEND flags: why the task waits, numbered from 0 in this order: XX(NAME, "name").
  * a0 names what it waits on: a task id (TASK), a future id (FUTURE, GATHER, LOCK, ...), a
- * timer id (SLEEP); a2 is the deadline (SLEEP), the fd (IO) or the executor job (EXECUTOR). */
+ * timer id (SLEEP); a2 is the deadline (SLEEP), the fd (IO, STREAM), the executor job
+ * (EXECUTOR) or the pid (PROCESS). */
 #define LT_WIRE_REASON_MAP(XX)                                                                    \
   XX(YIELD, "yield") XX(SLEEP, "sleep") XX(FUTURE, "future") XX(TASK, "task")                     \
   XX(GATHER, "gather") XX(IO, "io") XX(LOCK, "lock") XX(EVENT, "event")                           \
-  XX(SEMAPHORE, "semaphore") XX(QUEUE, "queue") XX(EXECUTOR, "executor")
+  XX(SEMAPHORE, "semaphore") XX(QUEUE, "queue") XX(EXECUTOR, "executor")                           \
+  XX(CONDITION, "condition") XX(BARRIER, "barrier") XX(STREAM, "stream") XX(PROCESS, "process")
 typedef enum lt_wire_reason {
 #define LT__WIRE_REASON(name, text) LT_REASON_##name,
   LT_WIRE_REASON_MAP(LT__WIRE_REASON)

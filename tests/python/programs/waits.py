@@ -59,6 +59,26 @@ async def main():
         await long  # wait: task
     except asyncio.CancelledError:
         print("cancelled")
+    cond = asyncio.Condition()
+
+    async def notify():
+        async with cond:
+            cond.notify_all()
+    async with cond:
+        loop.call_later(0.001, asyncio.ensure_future, notify())
+        await cond.wait()  # wait: condition
+    barrier = asyncio.Barrier(2)
+    other = asyncio.create_task(barrier.wait(), name="other")
+    await barrier.wait()  # wait: barrier
+    await other  # done already: no wait
+    a, b = socket.socketpair()
+    reader, writer = await asyncio.open_connection(sock=a)  # wait: io
+    loop.call_later(0.001, b.send, b"line\n")
+    await reader.readline()  # wait: stream
+    writer.close()
+    b.close()
+    proc = await asyncio.create_subprocess_exec("true")  # wait: io
+    await proc.wait()  # wait: process
     never = loop.call_later(10, print, "never")
     never.cancel()
     print("end")

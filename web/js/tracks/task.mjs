@@ -20,8 +20,11 @@ export function waitLabel(span, nameOf, timeOf = (t) => t) {
     case 'future': return span.obj ? `await future #${span.obj}` : 'await future';
     case 'gather': return 'gather';
     case 'io': return span.detail != null && span.ev ? `I/O fd ${span.detail}` : 'I/O';
+    case 'stream': return span.detail != null && span.ev ? `stream fd ${span.detail}` : 'stream';
+    case 'process': return span.detail ? `process ${span.detail}` : 'process';
     case 'executor': return span.detail ? `worker job #${span.detail}` : 'worker thread';
-    case 'lock': case 'event': case 'semaphore': case 'queue':
+    case 'lock': case 'event': case 'semaphore': case 'queue': case 'condition':
+    case 'barrier':
       return span.obj ? `${span.reason} #${span.obj}` : span.reason;
     default: return span.reason ?? 'waiting';
   }
