@@ -52,6 +52,7 @@ ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t 
 
 int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);
+int ltc_cmd_dump_ring(int argc, char **argv);
 int ltc_cmd_sessions(int argc, char **argv);
 int ltc_cmd_export(int argc, char **argv);
 int ltc_cmd_serve(int argc, char **argv);
