@@ -2,12 +2,15 @@
  * in a bounded in-memory ring instead of written, the live state of what fell out of it, and
  * a dump of both as a normal stream, on a signal (its own thread), lt_trace_dump or a request.
  *
- * Thread safety: the ring and its digest are this file's alone, behind ring.mu. A loop's
- * track buffer is never read here: a track hands over a chunk only when it flushes (a full
- * buffer, 50 ms, its end), by copy, under ring.mu. A dump takes a reference on each chunk
- * and builds the preamble under ring.mu, then writes with the lock released; so a dump from
- * the signal thread needs nothing of a loop, even one blocked in a long step (whose records
- * since its last flush are not in the dump: at most 64 KiB or 50 ms of them). */
+ * Thread safety: the ring and its digest are this file's alone: ring.mu guards the chunks
+ * (in the ring, and fallen out waiting to be digested), ring.dmu the digest (taken first when
+ * both are). A loop's track buffer is never read here: a track hands over a chunk only when it
+ * flushes (a full buffer, 50 ms, its end), by copy, under ring.mu; a chunk that falls out is
+ * digested by the flight recorder's thread, off the loop (by the loop itself only when the
+ * thread falls half a ring behind). A dump takes a reference on each chunk and builds the
+ * preamble under both locks, then writes with them released; so a dump from the signal thread
+ * needs nothing of a loop, even one blocked in a long step (whose records since its last
+ * flush are not in the dump: at most 64 KiB or 50 ms of them). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +135,7 @@ static void kfree(kmap *m) {
 /* ---- the ring ---- */
 
 typedef struct rchunk {
+  struct rchunk *next; /* fallen out, waiting to be digested */
   uint32_t refs;   /* the ring's own, and one per dump writing it */
   uint32_t track;
   size_t len;      /* header + records */
@@ -147,8 +151,11 @@ typedef struct rtrack {
 } rtrack;
 
 static struct {
-  pthread_mutex_t mu;
+  pthread_mutex_t mu, dmu;
   bool open;
+  rchunk *pend, *pend_tail; /* fallen out of the ring, oldest first, not yet digested */
+  size_t pend_bytes;
+  bool digester; /* the thread digests them (else the loop does, as they fall out) */
   size_t size, bytes; /* the bound, and what the chunks in it hold */
   rchunk **q;         /* oldest first: q[head], q[head+1], ... (circular, cap slots) */
   size_t head, n, cap;
@@ -158,7 +165,7 @@ static struct {
   int signo;
   int pipe[2];
   pthread_t thread;
-} ring = {.mu = PTHREAD_MUTEX_INITIALIZER, .pipe = {-1, -1}};
+} ring = {.mu = PTHREAD_MUTEX_INITIALIZER, .dmu = PTHREAD_MUTEX_INITIALIZER, .pipe = {-1, -1}};
 
 static uint16_t rd16(const uint8_t *p) {
   uint16_t v;
@@ -236,8 +243,11 @@ static void digest_collect(rtrack *t) {
     unsigned w = kwhat(e->key);
     if (e->key && w != K_STRING && w != K_SITE) mark_refs(&keep, krec(e), e->size);
   }
-  for (size_t k = 0; k < ring.n; k++) {
-    const rchunk *c = ring.q[(ring.head + k) % ring.cap];
+  pthread_mutex_lock(&ring.mu); /* the records still to be read: in the ring, or to digest */
+  const rchunk *p = ring.pend;
+  for (size_t k = 0; p || k < ring.n;) {
+    const rchunk *c = p ? p : ring.q[(ring.head + k++) % ring.cap];
+    if (p) p = p->next;
     if (c->track != t->id) continue;
     for (size_t off = sizeof(lt_wire_chunk); off + sizeof(lt_wire_event) <= c->len;) {
       uint16_t size = rd16(c->data + off);
@@ -246,6 +256,7 @@ static void digest_collect(rtrack *t) {
       off += size;
     }
   }
+  pthread_mutex_unlock(&ring.mu);
   /* a site kept keeps its file and function */
   for (uint32_t i = 0; i < t->digest.cap; i++) {
     kent *e = &t->digest.e[i];
@@ -328,25 +339,54 @@ static void chunk_unref(rchunk *c) {
   if (--c->refs == 0) free(c);
 }
 
-/* Under ring.mu: the oldest chunk falls out. */
-static void evict_oldest(void) {
+/* Under ring.mu: the oldest chunk falls out, to be digested. True when it is the first that
+ * waits (the thread is to be woken). */
+static bool evict_oldest(void) {
   rchunk *c = ring.q[ring.head];
   ring.head = (ring.head + 1) % ring.cap;
   ring.n--;
   ring.bytes -= c->len;
-  digest_chunk(c);
-  chunk_unref(c);
+  c->next = NULL;
+  bool first = !ring.pend;
+  if (ring.pend_tail) ring.pend_tail->next = c;
+  else ring.pend = c;
+  ring.pend_tail = c;
+  ring.pend_bytes += c->len;
+  return first;
+}
+
+/* Under ring.dmu: digests what fell out, oldest first (ring.mu taken only to unlink each). */
+static void digest_pending(void) {
+  for (;;) {
+    pthread_mutex_lock(&ring.mu);
+    rchunk *c = ring.pend;
+    if (c) {
+      ring.pend = c->next;
+      if (!ring.pend) ring.pend_tail = NULL;
+      ring.pend_bytes -= c->len;
+      c->refs++; /* held while digested */
+    }
+    pthread_mutex_unlock(&ring.mu);
+    if (!c) return;
+    digest_chunk(c);
+    pthread_mutex_lock(&ring.mu);
+    c->refs -= 2; /* the ring's reference, and ours */
+    if (c->refs == 0) free(c);
+    pthread_mutex_unlock(&ring.mu);
+  }
 }
 
 int lt__ring_put(const void *buf, size_t len) {
   rchunk *c = malloc(sizeof *c + len);
   if (!c) return -ENOMEM;
+  c->next = NULL;
   c->refs = 1;
   c->len = len;
   c->track = ((const lt_wire_chunk *)buf)->track;
   memcpy(c->data, buf, len);
   pthread_mutex_lock(&ring.mu);
-  while (ring.n && ring.bytes + len > ring.size) evict_oldest();
+  bool wake = false;
+  while (ring.n && ring.bytes + len > ring.size) wake |= evict_oldest();
   if (ring.n == ring.cap) {
     size_t cap = ring.cap ? ring.cap * 2 : 64;
     rchunk **q = malloc(cap * sizeof *q);
@@ -364,7 +404,15 @@ int lt__ring_put(const void *buf, size_t len) {
   ring.q[(ring.head + ring.n) % ring.cap] = c;
   ring.n++;
   ring.bytes += len;
+  bool behind = !ring.digester || ring.pend_bytes > ring.size / 2;
   pthread_mutex_unlock(&ring.mu);
+  if (behind) { /* no thread, or it fell behind: the loop digests, so memory stays bounded */
+    pthread_mutex_lock(&ring.dmu);
+    digest_pending();
+    pthread_mutex_unlock(&ring.dmu);
+  } else if (wake) {
+    (void)!write(ring.pipe[1], "g", 1);
+  }
   return 0;
 }
 
@@ -486,7 +534,7 @@ static void dump_destination(uint64_t n, char *out, size_t cap) {
     snprintf(out, cap, "file:%s/looptrace-ring-%%p-%%n.ltr", tmp && *tmp ? tmp : "/tmp");
     tmpl = NULL;
   }
-  char t[512];
+  char t[600];
   snprintf(t, sizeof t, "%s", tmpl ? tmpl : out);
   size_t o = 0;
   for (const char *p = t; *p && o + 24 < cap; p++) {
@@ -522,9 +570,20 @@ static int write_fd_all(int fd, const uint8_t *p, size_t n) {
 }
 
 int lt_trace_dump(const char *to) {
-  pthread_mutex_lock(&ring.mu);
+  /* Everything that fell out is digested, and the text it no longer needs let go of, while
+   * ring.mu is held from then on: the ring's part and the preamble meet exactly. */
+  pthread_mutex_lock(&ring.dmu);
+  for (;;) {
+    digest_pending();
+    for (rtrack *t = ring.tracks; t; t = t->next)
+      if (t->evicted) digest_collect(t);
+    pthread_mutex_lock(&ring.mu);
+    if (!ring.pend) break;
+    pthread_mutex_unlock(&ring.mu);
+  }
   if (!ring.open) {
     pthread_mutex_unlock(&ring.mu);
+    pthread_mutex_unlock(&ring.dmu);
     return -ENOENT;
   }
   uint64_t number = ++ring.dumps;
@@ -554,7 +613,6 @@ int lt_trace_dump(const char *to) {
     for (rtrack *t = ring.tracks; t; t = t->next) ntracks++;
     sh = calloc(ntracks + 1, sizeof *sh);
     for (rtrack *t = ring.tracks; t && sh; t = t->next) {
-      if (t->evicted) digest_collect(t);
       int64_t ts = 0, l;
       for (size_t i = 0; i < n && !ts; i++)
         if (cs[i]->track == t->id) chunk_span(cs[i], &ts, &l);
@@ -564,6 +622,7 @@ int lt_trace_dump(const char *to) {
     }
   }
   pthread_mutex_unlock(&ring.mu);
+  pthread_mutex_unlock(&ring.dmu);
   int rc = !cs || !sh || pre.failed ? -ENOMEM : 0;
 
   char dest[600];
@@ -622,7 +681,13 @@ static void *dump_thread(void *arg) {
     ssize_t k = read(ring.pipe[0], &c, 1);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return NULL;
-    lt_trace_dump(NULL);
+    if (c == 'g') { /* chunks fell out */
+      pthread_mutex_lock(&ring.dmu);
+      digest_pending();
+      pthread_mutex_unlock(&ring.dmu);
+    } else {
+      lt_trace_dump(NULL);
+    }
   }
 }
 
@@ -681,6 +746,7 @@ int lt__ring_open(size_t size, const char *label) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) return -rc;
     pthread_detach(ring.thread);
+    ring.digester = true;
     /* how `looptrace dump-ring PID` knows this process listens (/proc/PID/task/N/comm) */
     pthread_setname_np(ring.thread, "lt-ring");
   }
@@ -694,8 +760,16 @@ int lt__ring_open(size_t size, const char *label) {
 }
 
 void lt__ring_close(void) {
+  pthread_mutex_lock(&ring.dmu);
   pthread_mutex_lock(&ring.mu);
   ring.open = false;
+  while (ring.pend) {
+    rchunk *c = ring.pend;
+    ring.pend = c->next;
+    chunk_unref(c);
+  }
+  ring.pend_tail = NULL;
+  ring.pend_bytes = 0;
   while (ring.n) {
     rchunk *c = ring.q[ring.head];
     ring.head = (ring.head + 1) % ring.cap;
@@ -705,6 +779,7 @@ void lt__ring_close(void) {
   ring.bytes = 0;
   while (ring.tracks) track_drop(ring.tracks->id);
   pthread_mutex_unlock(&ring.mu);
+  pthread_mutex_unlock(&ring.dmu);
 }
 
 int lt__ring_request_path(int pid, char *buf, size_t len) {
