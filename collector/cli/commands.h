@@ -58,5 +58,6 @@ int ltc_cmd_export(int argc, char **argv);
 int ltc_cmd_serve(int argc, char **argv);
 int ltc_cmd_diff(int argc, char **argv);
 int ltc_cmd_orderings(int argc, char **argv);
+int ltc_cmd_lint(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
      "ask a process running the flight recorder for its ring, stored as a session"},
     {"diff", ltc_cmd_diff, "compare two sessions' orderings, with their turnarounds"},
     {"orderings", ltc_cmd_orderings, "group sessions by ordering and by printed output"},
+    {"lint", ltc_cmd_lint, "what is wrong with a session; what got worse from another"},
 };
 
 static void usage(FILE *to) {
