@@ -13,7 +13,7 @@ static int holder(void *arg, void **result) {
 }
 
 static int waiter(void *arg, void **result) {
-  int rc = lt_lock_acquire(lock);
+  int rc = lt_lock_acquire(lock); /* waits out the holder's sleep */
   if (rc == 0) lt_lock_release(lock);
   return rc;
 }

@@ -14,7 +14,7 @@ static int amain(void *arg, void **result) {
   lt_task *t[5];
   for (int i = 0; i < 5; i++) t[i] = lt_spawn_named(step30, NULL, "step30");
   int rc = 0;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 4; i >= 0; i--) { /* the last first: main is ready only when the queue is empty */
     if (rc == 0) rc = lt_await(t[i], NULL);
     lt_task_release(t[i]);
   }
