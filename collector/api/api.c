@@ -18,6 +18,7 @@ static const struct {
     {"tasks", ltc_api_tasks},       {"events", ltc_api_events},
     {"summary", ltc_api_summary},   {"diff", ltc_api_diff},
     {"orderings", ltc_api_orderings}, {"lint", ltc_api_lint},
+    {"awaits", ltc_api_awaits},
 };
 
 static read_fn find(const char *op) {

@@ -37,5 +37,6 @@ cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err);  /* summa
 cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
 cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
 cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err);      /* lint.c */
+cJSON *ltc_api_awaits(ltc_store *s, const cJSON *args, ltc_err *err);    /* awaits.c */
 
 #endif
