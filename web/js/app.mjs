@@ -21,6 +21,7 @@ import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
+import { Findings } from './findings.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -50,6 +51,7 @@ class App {
     this.state = { ready: false, session: null, frames: 0 };
     window.looptrace = this.hook();
     this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
+    this.findings = new Findings(this);   // lints and the await graph: findings.mjs
   }
 
   // ---- the session list ----
@@ -283,6 +285,7 @@ class App {
     if (why === 'zoom') this.liveFit = false;
     if (why === 'data' || why === 'live' || why === 'open') this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
+    this.findings.changed(why);
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
