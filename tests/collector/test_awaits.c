@@ -13,21 +13,14 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "db_query.h"
+
 #include "api/api.h"
 #include "store/store.h"
 
 static char dir[64], db[128];
 static int sessions;
 
-static int shell(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int record(const char *prog) {
   assert_int_equal(shell("%s/looptrace record --clock virtual --db %s -- %s/%s >/dev/null 2>&1",

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "db_query.h"
+
 #include "store/store.h"
 #include "wire/reader.h"
 
@@ -297,15 +299,6 @@ static void test_dump_while_the_loop_is_blocked(void **state) {
   close(lfd);
 }
 
-static int shell(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void test_dump_ring_command_stores_a_flight_recording(void **state) {
   (void)state;

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "db_query.h"
+
 #include "model/lint.h"
 #include "store/store.h"
 
@@ -21,15 +23,6 @@
 static char dir[64], db[128];
 static int sessions; /* recorded so far: the next is sessions + 1 */
 
-static int shell(const char *fmt, ...) {
-  char cmd[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Records a program (its name in build/bin and its arguments) and returns its session. */
 static int record(const char *clock, const char *prog) {
