@@ -41,9 +41,9 @@ enum { K_STRING = 1, K_SITE, K_TRACK, K_LOOP, K_CREATE, K_RESUME, K_SUSPEND, K_R
 typedef struct kent {
   uint64_t key; /* 0: empty */
   uint64_t seq;
-  uint16_t size;
-  uint8_t small[SMALL_REC];
   uint8_t *big; /* a record larger than SMALL_REC (a string) */
+  uint16_t size;
+  _Alignas(8) uint8_t small[SMALL_REC]; /* read as records: aligned as they are */
 } kent;
 
 typedef struct kmap {
