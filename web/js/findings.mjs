@@ -43,10 +43,12 @@ export class Findings {
       const r = await getJSON(`/api/sessions/${id}/lint`);
       if (this.session !== id) return;
       this.list = r.findings;
-      this.app.state.lints = r.findings.map((f) => ({ lint: f.lint, name: f.name, file: f.file, line: f.line, at_ns: f.at_ns }));
+      this.app.state.lints = r.findings.map((f) =>
+        ({ lint: f.lint, name: f.name, file: f.file, line: f.line, at_ns: f.at_ns }));
       this.lints.innerHTML = r.findings.length === 0 ? '<p class="muted">Nothing found.</p>'
         : `<ol>${r.findings.map((f, i) => `<li><button data-i="${i}" data-testid="finding">`
-          + `<b>${esc(f.lint)}</b> ${esc(f.name)} ${f.file ? `<code>${esc(f.file)}:${f.line}</code> ` : ''}`
+          + `<b>${esc(f.lint)}</b> ${esc(f.name)} `
+          + `${f.file ? `<code>${esc(f.file)}:${f.line}</code> ` : ''}`
           + `${f.percent != null ? `${f.percent}% self` : fmtDur(f.ns)}</button></li>`).join('')}</ol>`;
       for (const b of this.lints.querySelectorAll('button'))
         b.onclick = () => this.jump(this.list[Number(b.dataset.i)]);
@@ -82,8 +84,8 @@ export class Findings {
       if (seq !== this.seq) return;
       const node = (n) => {
         const w = n.waits;
-        const what = w ? `${esc(w.reason)}${w.file ? ` <code>${esc(w.file)}:${w.line}</code>` : ''} for ${fmtDur(n.for_ns)}`
-          : esc(n.state);
+        const site = w?.file ? ` <code>${esc(w.file)}:${w.line}</code>` : '';
+        const what = w ? `${esc(w.reason)}${site} for ${fmtDur(n.for_ns)}` : esc(n.state);
         const kids = (n.awaits ?? []).map(node).join('');
         return `<li data-testid="await-node" data-key="${taskKey(n.track, n.task)}">`
           + `${n.via ? `<span class="muted">${esc(n.via)}</span> ` : ''}`
@@ -101,7 +103,8 @@ export class Findings {
         };
       const flat = (n) => ({ name: n.name, via: n.via ?? null, reason: n.waits?.reason ?? null,
         awaits: (n.awaits ?? []).map(flat) });
-      this.app.state.awaits = { at_ns: at, roots: g.roots.map(flat), cycles: g.cycles.map((c) => c.map((m) => m.name)) };
+      this.app.state.awaits = { at_ns: at, roots: g.roots.map(flat),
+        cycles: g.cycles.map((c) => c.map((m) => m.name)) };
     } catch (err) {
       if (seq === this.seq) this.awaits.innerHTML = `<p class="muted">${esc(err.message)}</p>`;
     }
