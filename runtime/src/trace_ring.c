@@ -307,15 +307,11 @@ static void digest_chunk(const rchunk *c) {
       case LT_EV_LOOP_START: kput(m, kkey(K_LOOP, 0), seq, r, size); break;
       case LT_EV_TASK_CREATE: kput(m, kkey(K_CREATE, task), seq, r, size); break;
       case LT_EV_TASK_READY: kput(m, kkey(K_READY, task), seq, r, size); break;
-      case LT_EV_TASK_RESUME:
-        kput(m, kkey(K_RESUME, task), seq, r, size);
-        kdel(m, kkey(K_SUSPEND, task));
-        kdel(m, kkey(K_READY, task));
-        break;
-      case LT_EV_TASK_SUSPEND:
-        kput(m, kkey(K_SUSPEND, task), seq, r, size);
-        kdel(m, kkey(K_READY, task));
-        break;
+      /* a task's latest resume, suspend and ready, each replaced in place (one hash lookup a
+       * record): those older than a later resume (or a ready older than the suspend) are
+       * stale, left out when written (stale) */
+      case LT_EV_TASK_RESUME: kput(m, kkey(K_RESUME, task), seq, r, size); break;
+      case LT_EV_TASK_SUSPEND: kput(m, kkey(K_SUSPEND, task), seq, r, size); break;
       case LT_EV_TASK_CANCEL: kput(m, kkey(K_CANCEL, task), seq, r, size); break;
       case LT_EV_TASK_DONE:
         for (unsigned w = K_CREATE; w <= K_CANCEL; w++) kdel(m, kkey(w, task));
@@ -440,6 +436,17 @@ static void oput(obuf *b, const void *src, size_t n) {
   b->len += n;
 }
 
+/* A task's suspend or ready that a later resume (or, for a ready, suspend) made history. */
+static bool stale(const kmap *m, const kent *e) {
+  unsigned w = kwhat(e->key);
+  if (w != K_SUSPEND && w != K_READY) return false;
+  uint64_t task = e->key & 0x00ffffffffffffffull;
+  const kent *r = kfind(m, kkey(K_RESUME, task));
+  if (r && r->seq > e->seq) return true;
+  const kent *s = w == K_READY ? kfind(m, kkey(K_SUSPEND, task)) : NULL;
+  return s && s->seq > e->seq;
+}
+
 static int cmp_seq(const void *a, const void *b) {
   uint64_t x = (*(const kent *const *)a)->seq, y = (*(const kent *const *)b)->seq;
   return x < y ? -1 : x > y;
@@ -479,7 +486,7 @@ static uint64_t put_preamble(obuf *b, rtrack *t, int64_t ts, uint64_t *shift) {
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < t->digest.cap; i++)
-    if (t->digest.e[i].key) v[n++] = &t->digest.e[i];
+    if (t->digest.e[i].key && !stale(&t->digest, &t->digest.e[i])) v[n++] = &t->digest.e[i];
   qsort(v, n, sizeof *v, cmp_seq);
   uint64_t seq = 0;
   int64_t last_ts = 0;
