@@ -35,22 +35,15 @@ static const char ring_usage[] =
 
 /* Waits for the dump on a socket of our own and stores it. */
 static int receive(ltc_store *store, int pid, int signo, double timeout, const char *db) {
-  char dir[] = "/tmp/looptrace-ring-XXXXXX";
-  if (!mkdtemp(dir)) {
-    fprintf(stderr, "looptrace dump-ring: mkdtemp: %s\n", strerror(errno));
+  char dir[] = "/tmp/looptrace-ring-XXXXXX", path[108];
+  ltc_err err = {0};
+  int lfd = ltc_private_socket(dir, "dump", path, sizeof path, &err), code = 1;
+  if (lfd < 0) {
+    fprintf(stderr, "looptrace dump-ring: %s\n", err.msg);
     return 1;
   }
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/dump", dir);
-  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int code = 1;
-  if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1) < 0) {
-    fprintf(stderr, "looptrace dump-ring: socket %s: %s\n", sa.sun_path, strerror(errno));
-    goto out;
-  }
-  char spec[sizeof sa.sun_path + 8];
-  snprintf(spec, sizeof spec, "unix:%s", sa.sun_path);
-  ltc_err err = {0};
+  char spec[sizeof path + 8];
+  snprintf(spec, sizeof spec, "unix:%s", path);
   if (ltc_ring_request(pid, spec, signo, &err) < 0) {
     fprintf(stderr, "looptrace dump-ring: %s\n", err.msg);
     goto out;
@@ -88,9 +81,7 @@ static int receive(ltc_store *store, int pid, int signo, double timeout, const c
     code = strcmp(res.status, "complete") == 0 ? 0 : 1;
   }
 out:
-  if (lfd >= 0) close(lfd);
-  unlink(sa.sun_path);
-  rmdir(dir);
+  ltc_private_close(lfd, dir, path);
   return code;
 }
 
