@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest/listen.h"
 
 int ltc_ring_signal(const char *name) {
   if (strncmp(name, "SIG", 3) == 0) name += 3;
@@ -45,6 +45,45 @@ static bool runs_ring(int pid) {
   return found;
 }
 
+/* The value of name in process pid's environment, into buf ("" when it has none). */
+static void env_of(int pid, const char *name, char *buf, size_t len) {
+  char path[64], env[65536];
+  snprintf(path, sizeof path, "/proc/%d/environ", pid);
+  buf[0] = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, env, sizeof env - 1);
+  close(fd);
+  if (n <= 0) return;
+  env[n] = 0;
+  size_t k = strlen(name);
+  for (char *p = env; p < env + n; p += strlen(p) + 1)
+    if (strncmp(p, name, k) == 0 && p[k] == '=') {
+      snprintf(buf, len, "%s", p + k + 1);
+      return;
+    }
+}
+
+/* Where process pid looks for its request (the runtime's lt__ring_request_path): its
+ * $XDG_RUNTIME_DIR/looptrace, else ${TMPDIR:-/tmp}/looptrace-UID; made (0700) when missing,
+ * and it must be this user's alone. */
+static int request_dir(int pid, char *dir, size_t len, ltc_err *err) {
+  char run[256], tmp[256];
+  env_of(pid, "XDG_RUNTIME_DIR", run, sizeof run);
+  env_of(pid, "TMPDIR", tmp, sizeof tmp);
+  if (run[0])
+    snprintf(dir, len, "%s/looptrace", run);
+  else
+    snprintf(dir, len, "%s/looptrace-%u", tmp[0] ? tmp : "/tmp", (unsigned)getuid());
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return ltc_fail(err, -errno, "cannot make %s: %s", dir, strerror(errno));
+  struct stat st;
+  if (lstat(dir, &st) < 0) return ltc_fail(err, -errno, "%s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+    return ltc_fail(err, -EPERM, "%s is not a directory of yours alone", dir);
+  return 0;
+}
+
 int ltc_ring_request(int pid, const char *spec, int signo, ltc_err *err) {
   if (pid <= 0) return ltc_fail(err, -EINVAL, "%d is not a process id", pid);
   if (kill(pid, 0) < 0)
@@ -54,14 +93,12 @@ int ltc_ring_request(int pid, const char *spec, int signo, ltc_err *err) {
     return ltc_fail(err, -ESRCH,
                     "process %d does not run the flight recorder (start it with "
                     "LOOPTRACE=ring:SIZE); it was not signalled", pid);
-  /* the runtime looks in the default socket's directory, which must be ours alone */
-  char sock[300];
-  int rc = ltc_default_ingest_socket(sock, sizeof sock, err);
+  /* the runtime looks in its default socket's directory, as its environment names it */
+  char dir[300];
+  int rc = request_dir(pid, dir, sizeof dir, err);
   if (rc < 0) return rc;
-  char *slash = strrchr(sock, '/');
-  *slash = 0;
   char path[400], tmp[420];
-  snprintf(path, sizeof path, "%s/ring-%d.req", sock, pid);
+  snprintf(path, sizeof path, "%s/ring-%d.req", dir, pid);
   snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return ltc_fail(err, -errno, "%s: %s", tmp, strerror(errno));

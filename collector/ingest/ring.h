@@ -1,6 +1,6 @@
 /* ring.h: asking a process that runs the flight recorder (LOOPTRACE=ring:SIZE) for a dump:
- * a request file naming where to send it, left where the runtime looks (the default socket's
- * directory, ring-PID.req), and the signal that makes it dump. */
+ * a request file naming where to send it, left where the runtime looks (its default socket's
+ * directory, by its own environment, ring-PID.req), and the signal that makes it dump. */
 #ifndef LTC_INGEST_RING_H
 #define LTC_INGEST_RING_H
 

@@ -9,7 +9,7 @@ import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, BIN, until } from './daemon.mjs';
+import { Daemon, Client, BIN, until } from './daemon.mjs';
 
 let d, runtime;
 
@@ -78,5 +78,31 @@ test('the lint and awaits reads', async () => {
     const r = await d.get(path);
     assert.equal(r.status, status, `${path}: ${r.text}`);
     assert.equal(typeof r.body.error, 'string');
+  }
+});
+
+test('a dump_ring request to the daemon stores a flight recording', async () => {
+  const p = spawn(join(BIN, 'demo_flight'), [], {
+    env: { ...process.env, LOOPTRACE: 'ring:1M', XDG_RUNTIME_DIR: runtime } });
+  let out = '';
+  p.stdout.on('data', (b) => { out += b; });
+  const c = await Client.open(d);
+  try {
+    await until(() => out.includes('ready\n'), 'the program to be busy');
+    const r = await c.ask('dump_ring', { pid: p.pid });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.equal(r.result.pid, p.pid);
+    assert.match(r.result.to, /^unix:.*ingest\.sock$/);
+    await until(async () => (await d.get('/api/sessions')).body.sessions
+      .some((x) => x.flight && x.status === 'complete' && x.pid === p.pid),
+    'the dump to be stored');
+    // a process without the flight recorder is refused, and left alone
+    const bad = await c.ask('dump_ring', { pid: process.pid });
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /does not run the flight recorder/);
+    assert.equal((await c.ask('dump_ring', { pid: 'x' })).status, 400);
+  } finally {
+    p.kill('SIGKILL');
+    c.ws.close();
   }
 });
