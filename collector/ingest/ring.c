@@ -87,10 +87,10 @@ static int request_dir(int pid, char *dir, size_t len, ltc_err *err) {
 int ltc_ring_request(int pid, const char *spec, int signo, ltc_err *err) {
   if (pid <= 0) return ltc_fail(err, -EINVAL, "%d is not a process id", pid);
   if (kill(pid, 0) < 0)
-    return ltc_fail(err, -errno, "process %d: %s", pid,
+    return ltc_fail(err, errno == ESRCH ? -ENOENT : -errno, "process %d: %s", pid,
                     errno == ESRCH ? "no such process" : strerror(errno));
   if (!runs_ring(pid))
-    return ltc_fail(err, -ESRCH,
+    return ltc_fail(err, -ENOENT,
                     "process %d does not run the flight recorder (start it with "
                     "LOOPTRACE=ring:SIZE); it was not signalled", pid);
   /* the runtime looks in its default socket's directory, as its environment names it */

@@ -100,6 +100,7 @@ test('a dump_ring request to the daemon stores a flight recording', async () => 
     const bad = await c.ask('dump_ring', { pid: process.pid });
     assert.equal(bad.ok, false);
     assert.match(bad.error, /does not run the flight recorder/);
+    assert.equal(bad.status, 404);
     assert.equal((await c.ask('dump_ring', { pid: 'x' })).status, 400);
   } finally {
     p.kill('SIGKILL');
