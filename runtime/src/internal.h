@@ -144,6 +144,10 @@ struct lt_task {
   lt_timer sleep_timer;
   bool sleep_ready;
   void *asan_fake_stack;
+  /* io.c: the fd whose read came back short in this step (the loop's iteration then, and
+   * loop->io_wseq), so known empty: lt__io_known_empty. -1: none. */
+  int io_empty_fd;
+  uint64_t io_empty_iter, io_empty_wseq;
   char name_buf[32];       /* a short name (or "Task-N") without an allocation */
 };
 
@@ -169,6 +173,12 @@ typedef struct lt__heap_entry {
   uint32_t slot;
 } lt__heap_entry;
 
+/* One bucket of the timers' radix heap (timer.c). */
+typedef struct lt__tbucket {
+  lt__heap_entry *e;
+  uint32_t len, cap;
+} lt__tbucket;
+
 struct lt_loop {
   lt__ctx sched_ctx;       /* the thread's own stack, where the loop runs between steps */
   lt_task *current;        /* the task on the CPU, or NULL */
@@ -180,17 +190,22 @@ struct lt_loop {
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
   lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */
-  /* timers (timer.c): a 4-ary min-heap on (deadline, seq) whose entries name a slot, not the
-   * timer, so that sifting reads and writes the heap array alone; a cancelled timer only
-   * empties its slot (its entry leaves when it surfaces, or in a compaction). heap[0] is
-   * a live timer once lt__timers_top has run. */
-  struct lt__heap_entry *heap;
-  uint32_t heap_len, heap_cap;
+  /* timers (timer.c): a radix heap on (deadline, seq) whose entries name a slot, not the
+   * timer; a cancelled timer only empties its slot (its entry leaves when it reaches the
+   * head, or in a compaction). Once lt__timers_top has run, the top (the early heap's,
+   * else tb[0].e[tb0_head]) is a live timer, the next to fire, if heap_len > 0. */
+  lt__tbucket tb[65];      /* tb[i]: keys first differing from tlast at bit i-1; tb[0]: due */
+  uint32_t tb0_head;       /* tb[0]'s entries before it have fired */
+  uint64_t tb_mask;        /* bit i-1: tb[i] is not empty (i >= 1) */
+  uint64_t tlast;          /* the key of tb[0]'s timers (deadline ^ 2^63) */
+  lt__tbucket tearly;      /* a binary heap of timers armed for before tlast: before tb[0] */
+  uint32_t heap_len;       /* entries, live and dead */
   uint32_t heap_dead;      /* entries whose timer was cancelled */
   uintptr_t *tslot;        /* a timer's address, 0 once cancelled, or a free slot (odd) */
   uint32_t tslot_cap;
   uint32_t tslot_free;     /* first free slot + 1 (0: none) */
-  lt__list call_later_free; /* fired lt_call_later records, kept for reuse */
+  lt__list call_later_free; /* free lt_call_later records (timer.c: in blocks) */
+  lt__list call_later_blocks;
   uint32_t call_later_free_count;
   uint64_t timer_seq;
   lt_clock_mode clock;
@@ -219,7 +234,10 @@ struct lt_loop {
   pthread_t thread;
   lt__close_hook *close_hooks;
   void *io;                /* io.c's per-loop state (fd table) */
-  uint32_t io_watched;     /* fds armed in epoll for a waiter, wakefd aside (io.c keeps it) */
+  uint32_t io_watched;     /* fds some task waits on, wakefd aside (io.c keeps it) */
+  uint64_t io_wseq;        /* lt_write calls so far (io.c: what may have filled another fd) */
+  uint32_t io_unchecked;   /* fds whose wait skipped re-arming them (io.c: lt__io_check) */
+  uint32_t io_check_polls; /* polls since lt__io_check last ran */
   void *executor;          /* executor.c's per-loop pool */
   int executor_threads;    /* lt_run_opts.executor_threads: 0 = executor.c's default */
   /* AddressSanitizer: the bounds of the loop's own stack, for switching back to it. */
@@ -306,8 +324,15 @@ void lt__shuffle_init(lt_loop *loop);
 void lt__shuffle_batch(lt_loop *loop, size_t n);
 
 /* Timers (timer.c) */
-/* Drops cancelled timers off the top of the heap: then heap[0], if any, is a live timer. */
+/* Drops cancelled timers off the top of the heap: then the top, if any, is a live timer. */
 void lt__timers_top(lt_loop *loop);
+/* The next timer's deadline: heap_len > 0, and lt__timers_top has run since the heap changed. */
+static inline const lt__heap_entry *lt__timers_top_entry(const lt_loop *loop) {
+  return loop->tearly.len ? &loop->tearly.e[0] : &loop->tb[0].e[loop->tb0_head];
+}
+static inline int64_t lt__timers_next(const lt_loop *loop) {
+  return lt__timers_top_entry(loop)->deadline;
+}
 void lt__timers_expire(lt_loop *loop, int64_t now);
 void lt__timers_free(lt_loop *loop);
 
@@ -347,8 +372,37 @@ void lt__task_wakeup(lt_future *f, void *task);
  * future.c schedules it, task.c runs it, so that a suspending task can tell a task's wake-up
  * from any other callback and hand the CPU straight to it. */
 void lt__task_wakeup_entry(lt__ready *r);
-/* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
+/* lt_wait_fd for the runtime's own callers: t waits; events already checked. */
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* The same, for a caller that has just seen the call it wants would block on fd (EAGAIN, or
+ * lt__io_known_empty): the wait may then skip re-arming the fd (io.c says when). */
+int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* A read of fd by t came back short: a stream socket's receive buffer is empty now. */
+void lt__io_read_short(lt_task *t, int fd);
+/* Whether a read of fd by t now would surely say EAGAIN: its last read, in this same step
+ * (which fd's event began), came back short, and no write by the loop's tasks since went to
+ * another fd (perhaps its peer). A read is then not tried: the task waits for the edge, as
+ * libuv reads until a read comes back short. */
+static inline bool lt__io_known_empty(const lt_task *t, int fd) {
+  const lt_loop *loop = t->fut.loop;
+  return t->io_empty_fd == fd && t->io_empty_iter == loop->iterations &&
+         t->io_empty_wseq == loop->io_wseq;
+}
+/* t wrote to fd (lt_write): what another fd may now have to read. Writing to the fd t knows
+ * empty puts nothing in its own receive buffer: it stays known empty. */
+static inline void lt__io_wrote(lt_task *t, int fd) {
+  uint64_t before = t->fut.loop->io_wseq++;
+  if (t->io_empty_fd == fd && t->io_empty_wseq == before) t->io_empty_wseq = before + 1;
+}
+/* Re-arms every fd whose wait skipped its MOD (loop->io_unchecked): the loop calls it before
+ * it sleeps (after a short poll found nothing), before a jump of the virtual clock, and every
+ * LT__IO_CHECK_POLLS polls, so a wait on a number closed and reused in the step that waited
+ * still sees its events. */
+void lt__io_check(lt_loop *loop);
+#define LT__IO_CHECK_MS 1
+#define LT__IO_CHECK_POLLS 64
+/* fd names a new file (lt_accept, lt_connect): forget what io.c knew of the number. */
+void lt__io_forget(lt_loop *loop, int fd);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

@@ -6,19 +6,25 @@
  * ready queue (it runs in this same iteration) and resolves the waiter's future; the task wakes
  * in the next one. Waiting is one-shot.
  *
- * Registration: an fd waited on joins the epoll set once and stays in it, EPOLLONESHOT, so an
- * event disarms it in the kernel and the next wait re-arms it with one EPOLL_CTL_MOD (it was an
- * fcntl to validate the fd, an ADD and a DEL per wait: 625 ns against 150 here). The MOD is
- * also what keeps this safe without knowing when the program closes an fd: after a close()
- * the kernel forgets the registration, and the MOD of the next wait on that number (whatever
- * file it names now) fails with ENOENT and becomes an ADD, or with EBADF, which the wait
- * returns. A wait that ends without its event (cancelled) disarms what nobody waits for, so a
- * loop never polls for an fd no task waits on. A watcher lives as long as the loop: epoll may
- * still hold its address for a file closed under it but kept open by a dup(). */
+ * Registration: an fd waited on joins the epoll set once and stays in it, edge-triggered, with
+ * the directions waited for so far (its interest). A wait re-arms it with one EPOLL_CTL_MOD,
+ * which makes the kernel look at the fd's readiness again, except in the one case where that
+ * is known to be needless: the waiting task was woken by this fd's event in this same step
+ * and has seen the direction would block since (EAGAIN, or a short stream read), so the edge
+ * that ends the wait is still to come and the registration is the one that reported it
+ * (lt__wait_fd_blocked). The MOD is what keeps this safe without knowing when the program
+ * closes an fd: after a close() the kernel forgets the registration, and the MOD of the next
+ * wait on that number (whatever file it names now) fails with ENOENT and becomes an ADD, or
+ * with EBADF, which the wait returns. A direction nobody waits for any more stays in the
+ * interest until an event reports it with no waiter, which drops it (lazily: an echo
+ * connection's read after read costs no epoll_ctl), and a loop never polls for an fd no task
+ * waits on (loop->io_watched counts fds with a waiter). A watcher lives as long as the loop:
+ * epoll may still hold its address for a file closed under it but kept open by a dup(). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -37,11 +43,20 @@ typedef struct fd_watch {
   lt__obj obj;           /* owns the futures; never released, not on the loop's list */
   int fd;
   bool in_set;           /* ADDed to the epoll set (for the file at fd then) */
-  uint32_t armed;        /* directions armed now (an event disarms them all: EPOLLONESHOT) */
+  bool counted;          /* in loop->io_watched: some task waits on fd */
+  bool unchecked;        /* a wait skipped its MOD (in loop->io_unchecked): see lt__io_check */
+  uint8_t kind;          /* KIND_*: what a short read tells of the file registered */
+  uint32_t interest;     /* EPOLLIN / EPOLLOUT registered (edge-triggered) */
+  /* The step in which the registration last woke a waiter (a task and the loop's iteration:
+   * a task runs one step per iteration). */
+  lt_task *woke_task;
+  uint64_t woke_iter;
   lt_future *reader;     /* the future of the task waiting for LT_READABLE, or NULL */
   lt_future *writer;     /* ... for LT_WRITABLE (the same future when one task waits for both) */
   fd_wait rd, wr;        /* the futures: rd serves a wait for both directions */
 } fd_watch;
+
+enum { KIND_UNKNOWN, KIND_STREAM, KIND_OTHER }; /* a short read drains a stream socket only */
 
 typedef struct io_state {
   fd_watch **byfd;       /* indexed by fd; NULL where nobody ever waited */
@@ -110,29 +125,75 @@ static fd_watch *watch_get(lt_loop *loop, io_state *io, int fd, int *rc) {
   return fw;
 }
 
-/* Arms fd for the directions waited for (or disarms it): one epoll_ctl, none when it is
- * armed so already. */
-static int arm(lt_loop *loop, fd_watch *fw) {
-  uint32_t want = (fw->reader ? EPOLLIN : 0u) | (fw->writer ? EPOLLOUT : 0u);
-  if (want == fw->armed) return 0;
-  struct epoll_event ev = {.events = want | EPOLLONESHOT, .data.ptr = &fw->w};
+/* Keeps loop->io_watched true: the loop polls only while some task waits on an fd. */
+static void count(lt_loop *loop, fd_watch *fw) {
+  bool waited = fw->reader || fw->writer;
+  if (waited != fw->counted) {
+    if (waited) loop->io_watched++;
+    else loop->io_watched--;
+    fw->counted = waited;
+  }
+}
+
+/* Registers interest (EPOLLIN / EPOLLOUT, 0: leave the set) for the file at fw->fd: one
+ * epoll_ctl, an ADD when the kernel has forgotten the fd (closed since, the number perhaps
+ * reused). -errno when the fd is not open. */
+static int reg(lt_loop *loop, fd_watch *fw, uint32_t interest) {
+  if (fw->unchecked) { /* what the kernel holds for fd is known again */
+    fw->unchecked = false;
+    loop->io_unchecked--;
+  }
+  struct epoll_event ev = {.events = interest | EPOLLET, .data.ptr = &fw->w};
   int rc;
-  if (!fw->in_set) {
+  if (!interest) {
+    rc = fw->in_set ? epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fw->fd, NULL) : 0;
+    fw->in_set = false;
+    fw->interest = 0;
+    return 0; /* gone already (closed) leaves nothing registered either */
+  }
+  bool added = !fw->in_set;
+  if (added) {
     rc = epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fw->fd, &ev);
-    if (rc < 0 && errno == EEXIST) rc = epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fw->fd, &ev);
+    if (rc < 0 && errno == EEXIST) {
+      rc = epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fw->fd, &ev);
+      added = false;
+    }
   } else {
     rc = epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fw->fd, &ev);
-    /* Closed since (the kernel dropped it), and the number perhaps reused: register afresh. */
-    if (rc < 0 && errno == ENOENT && want) rc = epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fw->fd, &ev);
+    if (rc < 0 && errno == ENOENT) {
+      rc = epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fw->fd, &ev);
+      added = true;
+    }
   }
-  if (rc < 0 && want) return -errno;
-  /* Disarming an fd that is gone (closed under its waiter) leaves nothing armed either. */
-  fw->in_set = rc == 0;
-  /* The loop polls only while something is armed (see run_once): keep its count true. */
-  if (!fw->armed && want) loop->io_watched++;
-  if (fw->armed && !want) loop->io_watched--;
-  fw->armed = want;
+  if (rc < 0) {
+    rc = -errno;
+    fw->in_set = false;
+    fw->interest = 0;
+    return rc;
+  }
+  if (added) fw->kind = KIND_UNKNOWN; /* a file of its own, perhaps not the last one's kind */
+  fw->in_set = true;
+  fw->interest = interest;
   return 0;
+}
+
+/* Arms fd for the directions waited for: one MOD (the kernel looks at its readiness anew),
+ * none when `blocked` says the waiter has just seen those directions would block, in the step
+ * the registration woke it: the edge ending the wait is still to come, unless the program
+ * closed fd in this step and the number names another file now, which the loop finds out
+ * before it sleeps (lt__io_check). */
+static int arm(lt_loop *loop, fd_watch *fw, lt_task *t, bool blocked) {
+  uint32_t want = (fw->reader ? EPOLLIN : 0u) | (fw->writer ? EPOLLOUT : 0u);
+  int rc = 0;
+  bool alive = fw->in_set && fw->woke_task == t && fw->woke_iter == loop->iterations;
+  if (!blocked || !alive || (want & ~fw->interest)) {
+    rc = reg(loop, fw, fw->interest | want);
+  } else if (!fw->unchecked) {
+    fw->unchecked = true;
+    loop->io_unchecked++;
+  }
+  count(loop, fw);
+  return rc;
 }
 
 /* The watcher's handle (asyncio: the reader/writer Handle run from _ready): resolves the
@@ -164,10 +225,6 @@ static void fire(lt_loop *loop, fd_watch *fw, lt_future *f, int ready) {
 
 static void fd_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
   fd_watch *fw = (fd_watch *)w;
-  if (fw->armed) { /* EPOLLONESHOT: the kernel disarmed it as it reported it */
-    fw->armed = 0;
-    loop->io_watched--;
-  }
   bool broken = events & (EPOLLERR | EPOLLHUP); /* errors and hang-ups wake both directions */
   lt_future *rd = fw->reader && (broken || (events & EPOLLIN)) ? fw->reader : NULL;
   lt_future *wr = fw->writer && (broken || (events & EPOLLOUT)) ? fw->writer : NULL;
@@ -191,9 +248,18 @@ static void fd_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
       fire(loop, fw, wr, LT_WRITABLE);
     }
   }
-  /* Another task still waits for the other direction: arm it again. Should that fail, its
-   * wait goes on until it is cancelled (the fd is gone). */
-  if (fw->reader || fw->writer) arm(loop, fw);
+  /* A direction reported with nobody to wake leaves the interest (a hang-up nobody waits for
+   * takes the fd out of the set): the loop is not told of it again. */
+  uint32_t idle = 0;
+  if (!rd && !fw->reader && (broken || (events & EPOLLIN))) idle |= EPOLLIN;
+  if (!wr && !fw->writer && (broken || (events & EPOLLOUT))) idle |= EPOLLOUT;
+  if (idle & fw->interest) {
+    uint32_t keep = fw->interest & ~idle;
+    if (broken && !fw->reader && !fw->writer && !rd && !wr) keep = 0;
+    /* Should that fail, a waiter left waits on until it is cancelled (the fd is gone). */
+    if (reg(loop, fw, keep) < 0) fw->interest = 0;
+  }
+  count(loop, fw);
 }
 
 /* A waiter's future set up for one more wait: what lt__future_init and lt__future_traced do
@@ -214,7 +280,7 @@ static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
   lt__future_traced(f);
 }
 
-int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
+static int wait_fd(lt_task *t, int fd, int events, bool blocked, const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
@@ -230,20 +296,83 @@ int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
   w->gen++;
   if (events & LT_READABLE) fw->reader = f;
   if (events & LT_WRITABLE) fw->writer = f;
-  rc = arm(loop, fw); /* -EBADF for an fd that is not open */
+  rc = arm(loop, fw, t, blocked); /* -EBADF for an fd that is not open */
   if (rc == 0) {
     void *value = NULL;
     rc = lt__task_park_detail(t, f, LT__WAIT_IO, (uint64_t)fd, &value, site);
     if (rc == 0) rc = (int)(uintptr_t)value & events;
   }
-  /* Cancelled (or failed to arm): this waiter goes, and what it armed with it. The table may
-   * have grown while the task slept, so look the watcher up again. */
+  /* The table may have grown while the task slept, so look the watcher up again. */
   fw = io->byfd[fd];
-  bool mine = fw->reader == f || fw->writer == f;
+  if (rc > 0) { /* woken by the registration: this step knows it alive */
+    fw->woke_task = t;
+    fw->woke_iter = loop->iterations;
+  }
+  /* Cancelled (or failed to arm): this waiter goes; what it registered stays until an event
+   * finds nobody waiting. */
   if (fw->reader == f) fw->reader = NULL;
   if (fw->writer == f) fw->writer = NULL;
-  if (mine) arm(loop, fw);
+  count(loop, fw);
   return rc;
+}
+
+void lt__io_check(lt_loop *loop) {
+  io_state *io = loop->io;
+  for (size_t i = 0; io && loop->io_unchecked > 0 && i < io->cap; i++) {
+    fd_watch *fw = io->byfd[i];
+    if (!fw || !fw->unchecked) continue;
+    uint32_t want = (fw->reader ? EPOLLIN : 0u) | (fw->writer ? EPOLLOUT : 0u);
+    if (want) {
+      /* Should that fail (closed under its waiter), the wait goes on until it is cancelled. */
+      reg(loop, fw, fw->interest | want);
+    } else {
+      fw->unchecked = false; /* nobody waits: the next wait re-arms it (not woken in step) */
+      loop->io_unchecked--;
+      fw->woke_task = NULL;
+    }
+  }
+  loop->io_check_polls = 0;
+}
+
+int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
+  return wait_fd(t, fd, events, false, site);
+}
+
+int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site) {
+  return wait_fd(t, fd, events, true, site);
+}
+
+/* The watcher of fd when it is alive in t's step (woken by its registration), else NULL. */
+static fd_watch *woke_in_step(lt_task *t, int fd) {
+  lt_loop *loop = t->fut.loop;
+  io_state *io = loop->io;
+  if (!io || fd < 0 || (size_t)fd >= io->cap) return NULL;
+  fd_watch *fw = io->byfd[fd];
+  if (!fw || !fw->in_set || fw->woke_task != t || fw->woke_iter != loop->iterations) return NULL;
+  return fw;
+}
+
+void lt__io_read_short(lt_task *t, int fd) {
+  fd_watch *fw = woke_in_step(t, fd);
+  if (!fw || !(fw->interest & EPOLLIN)) return;
+  if (fw->kind == KIND_UNKNOWN) {
+    /* Once per registered file: a short read drains a stream socket, not a datagram one. */
+    int type = 0;
+    socklen_t len = sizeof type;
+    bool stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+    fw->kind = stream ? KIND_STREAM : KIND_OTHER;
+  }
+  if (fw->kind != KIND_STREAM) return;
+  t->io_empty_fd = fd;
+  t->io_empty_iter = t->fut.loop->iterations;
+  t->io_empty_wseq = t->fut.loop->io_wseq;
+}
+
+void lt__io_forget(lt_loop *loop, int fd) {
+  io_state *io = loop->io;
+  if (loop->current && loop->current->io_empty_fd == fd) loop->current->io_empty_fd = -1;
+  if (!io || fd < 0 || (size_t)fd >= io->cap || !io->byfd[fd]) return;
+  io->byfd[fd]->woke_task = NULL;
 }
 
 int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {

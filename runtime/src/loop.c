@@ -200,12 +200,12 @@ static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_
 static void run_once(lt_loop *loop) {
   int timeout_ms = -1;
   bool jump = false;
-  lt__timers_top(loop); /* from here on heap[0] is a live timer (nothing cancels one till the
+  lt__timers_top(loop); /* from here on the top is a live timer (nothing cancels one till the
                            batch runs) */
   if (loop->ready.count > 0 || loop->stopping) {
     timeout_ms = 0;
   } else if (loop->heap_len > 0) {
-    int64_t wait = loop->heap[0].deadline - lt__loop_time(loop);
+    int64_t wait = lt__timers_next(loop) - lt__loop_time(loop);
     if (wait <= 0) {
       timeout_ms = 0;
     } else if (loop->clock == LT_CLOCK_VIRTUAL) {
@@ -223,7 +223,7 @@ static void run_once(lt_loop *loop) {
   int flush_ms = -1;
   if (traced) {
     if (idle) {
-      int64_t wait = timeout_ms < 0 ? -1 : jump ? loop->heap[0].deadline - loop->vtime
+      int64_t wait = timeout_ms < 0 ? -1 : jump ? lt__timers_next(loop) - loop->vtime
                                                 : (int64_t)timeout_ms * 1000000;
       lt__trace_stamped(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
     }
@@ -234,9 +234,32 @@ static void run_once(lt_loop *loop) {
   }
   struct epoll_event events[POLL_EVENTS];
   int n = 0;
+  /* Waits that skipped re-arming their fd (io.c) are checked before the loop sleeps: the
+   * virtual clock's jump is a sleep, and so is a poll that finds nothing for a millisecond. */
+  if (loop->io_unchecked > 0) {
+    if (jump || ++loop->io_check_polls >= LT__IO_CHECK_POLLS) {
+      lt__io_check(loop);
+    } else if (timeout_ms != 0) {
+      int grace = timeout_ms > 0 && timeout_ms < LT__IO_CHECK_MS ? timeout_ms : LT__IO_CHECK_MS;
+      n = epoll_wait(loop->epfd, events, POLL_EVENTS, grace);
+      if (n > 0 && traced) lt__trace_stamp(loop); /* the poll's end, as below */
+      if (n <= 0) {
+        n = 0;
+        lt__io_check(loop);
+        /* It waited grace ms at least: what is left of the poll is no longer than this. */
+        if (timeout_ms > 0) timeout_ms -= grace;
+        if (flush_ms > grace) {
+          flush_ms -= grace;
+        } else if (flush_ms >= 0) {
+          lt__track_flush(loop->track);
+          flush_ms = -1;
+        }
+      }
+    }
+  }
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
-  if (timeout_ms != 0 || loop->io_watched > 0) {
+  if (n == 0 && (timeout_ms != 0 || loop->io_watched > 0)) {
     n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
                       : epoll_wait(loop->epfd, events, POLL_EVENTS, timeout_ms);
     if (traced) lt__trace_stamp(loop);
@@ -247,13 +270,13 @@ static void run_once(lt_loop *loop) {
   }
   if (atomic_load_explicit(&loop->ts_pending, memory_order_relaxed)) drain_threadsafe(loop);
   if (jump && n <= 0 && loop->ready.count == 0 && loop->heap_len > 0 &&
-      loop->heap[0].deadline > loop->vtime)
-    loop->vtime = loop->heap[0].deadline;
+      lt__timers_next(loop) > loop->vtime)
+    loop->vtime = lt__timers_next(loop);
   if (traced && idle) lt__trace_stamped(loop, LT_EV_POLL_END, 0, 0, (uint64_t)(n > 0 ? n : 0), 0);
 
   if (loop->heap_len > 0) {
     int64_t now = lt__loop_time(loop);
-    if (traced && loop->heap[0].deadline <= now) lt__trace_stamp(loop); /* fires: how late */
+    if (traced && lt__timers_next(loop) <= now) lt__trace_stamp(loop); /* fires: how late */
     lt__timers_expire(loop, now);
   }
 
@@ -290,7 +313,7 @@ bool lt__loop_next_batch(lt_loop *loop) {
       atomic_load_explicit(&loop->ts_pending, memory_order_relaxed))
     return false;
   lt__timers_top(loop);
-  if (loop->heap_len > 0 && loop->heap[0].deadline <= lt__loop_time(loop)) return false;
+  if (loop->heap_len > 0 && lt__timers_next(loop) <= lt__loop_time(loop)) return false;
   loop->iterations++;
   if (LT_TRACING(loop)) lt__trace_simple(loop, LT_EV_LOOP_ITER, 0, 0, loop->iterations, ntodo);
   loop->batch_left = ntodo;
@@ -323,6 +346,7 @@ static int loop_init(lt_loop *loop, const lt_run_opts *opts) {
   lt__list_init(&loop->tasks);
   lt__list_init(&loop->task_free);
   lt__list_init(&loop->call_later_free);
+  lt__list_init(&loop->call_later_blocks);
   lt__stack_pool_init(&loop->pool, loop->default_stack, 1024);
   loop->thread = pthread_self();
   loop->next_task_id = 1;

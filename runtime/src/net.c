@@ -1,6 +1,7 @@
 /* net.c: non-blocking socket calls that park the calling task instead of blocking the loop
  * (asyncio's sock_connect / sock_accept / sock_recv / sock_sendall): try the call, and only
- * when it would block, wait for the fd's readiness and try again. */
+ * when it would block, wait for the fd's readiness and try again. A read is not tried when io.c
+ * knows the fd empty (a short read earlier in the same step), as libuv reads until short. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@ int lt_set_nonblocking(int fd) {
 int lt_connect_at(int fd, const struct sockaddr *addr, socklen_t len, const lt_srcloc *site) {
   lt_task *t = lt__task_check("lt_connect");
   if (!t) return -EPERM;
+  lt__io_forget(t->fut.loop, fd); /* a new socket, whatever the number named before */
   if (connect(fd, addr, len) == 0) return 0;
   if (errno != EINPROGRESS && errno != EINTR) return -errno;
   int rc = lt__wait_fd(t, fd, LT_WRITABLE, site);
@@ -34,10 +36,13 @@ int lt_accept_at(int fd, struct sockaddr *addr, socklen_t *len, const lt_srcloc 
   if (!t) return -EPERM;
   for (;;) {
     int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c >= 0) return c;
+    if (c >= 0) {
+      lt__io_forget(t->fut.loop, c); /* a new file, whatever the number named before */
+      return c;
+    }
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt__wait_fd(t, fd, LT_READABLE, site);
+    int rc = lt__wait_fd_blocked(t, fd, LT_READABLE, site);
     if (rc < 0) return rc;
   }
 }
@@ -46,11 +51,18 @@ ssize_t lt_read_at(int fd, void *buf, size_t n, const lt_srcloc *site) {
   lt_task *t = lt__task_check("lt_read");
   if (!t) return -EPERM;
   for (;;) {
-    ssize_t got = read(fd, buf, n);
-    if (got >= 0) return got;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt__wait_fd(t, fd, LT_READABLE, site);
+    /* Known empty (its last read in this step came back short, and nothing since could have
+     * filled it): wait for the edge instead of a read that would say EAGAIN. */
+    if (!lt__io_known_empty(t, fd)) {
+      ssize_t got = read(fd, buf, n);
+      if (got >= 0) {
+        if (got > 0 && (size_t)got < n) lt__io_read_short(t, fd);
+        return got;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
+    }
+    int rc = lt__wait_fd_blocked(t, fd, LT_READABLE, site);
     if (rc < 0) return rc;
   }
 }
@@ -70,11 +82,12 @@ ssize_t lt_write_at(int fd, const void *buf, size_t n, const lt_srcloc *site) {
     ssize_t w = write_once(fd, (const char *)buf + done, n - done);
     if (w >= 0) {
       done += (size_t)w;
+      lt__io_wrote(t, fd);
       continue;
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
-    int rc = lt__wait_fd(t, fd, LT_WRITABLE, site);
+    int rc = lt__wait_fd_blocked(t, fd, LT_WRITABLE, site);
     if (rc < 0) return rc;
   }
   return (ssize_t)n;

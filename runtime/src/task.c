@@ -404,6 +404,7 @@ lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const l
   t->fut.cancel = task_cancel_future;
   t->sleep_fut.id = ++loop->next_obj_id; /* the rest when it first sleeps */
   t->sleep_ready = false;
+  t->io_empty_fd = -1;
   t->stack.lo = NULL;
   t->stack.size = 0;
   t->stack_request = opts && opts->stack_size ? opts->stack_size : 0;

@@ -44,17 +44,7 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static inline uint64_t ticks(void) {
-#if defined(__x86_64__)
-  return __rdtsc();
-#elif defined(__aarch64__)
-  uint64_t v;
-  __asm__ volatile("mrs %0, cntvct_el0" : "=r"(v));
-  return v;
-#else
-  return 0;
-#endif
-}
+static inline uint64_t ticks(void) { return lt__ticks(); }
 
 static void calibrate(void) {
 #if defined(__x86_64__)
@@ -92,7 +82,7 @@ static inline int64_t real_ns(const lt__track *tr) {
   return mono_ns();
 }
 
-int64_t lt__track_now(lt__track *tr) {
+int64_t lt__track_now_slow(lt__track *tr) {
   if (tr->virt) {
     tr->ts = tr->loop->vtime; /* definitions (strings, sites) are stamped with it too */
     return tr->ts;
@@ -331,6 +321,7 @@ lt__track *lt__track_new(lt_wire_track kind, lt_loop *loop, uint32_t owner) {
   tr->kind = (uint8_t)kind;
   tr->loop = loop;
   tr->virt = loop && loop->clock == LT_CLOCK_VIRTUAL;
+  tr->tick_mult = g_clock.use_ticks && !tr->virt ? g_clock.mult : 0;
   tr->owner = owner;
   anchor(tr);
   emit_track_record(tr);

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -247,8 +248,40 @@ static void test_fd_number_reused(void **state) {
   rec_is("closed:Bad file descriptor");
 }
 
+/* A read comes back short and the runtime then knows the stream empty, so the next lt_read
+ * waits without trying (as libuv reads until short). Only as long as nothing could have filled
+ * it: a write by the reader to the fd's peer, or by the peer's side, makes the next lt_read
+ * return the data at once, without suspending, as asyncio's sock_recv does; a write to the fd
+ * itself leaves it empty, and the next read waits for what comes. */
+static int main_refilled(void *arg, void **result) {
+  char buf[64];
+  ssize_t n = parked_read(sp[0], sp[1], "a") == 0 ? 1 : -1; /* woken by sp[0]'s event */
+  ssize_t m = lt_write(sp[1], "bc", 2) == 2 ? lt_read(sp[0], buf, sizeof buf) : -1; /* short */
+  uint64_t it = lt_loop_iterations();
+  if (lt_write(sp[1], "d", 1) != 1) return -EIO; /* the peer: sp[0] has something again */
+  ssize_t k = lt_read(sp[0], buf, sizeof buf);
+  bool at_once = lt_loop_iterations() == it;
+  rec("first:%zd short:%zd refilled:%zd@%s", n, m, k, at_once ? "once" : "later");
+  if (lt_write(sp[0], "e", 1) != 1) return -EIO; /* its own fd: sp[0] stays empty */
+  n = parked_read(sp[0], sp[1], "f") == 0 ? 1 : -1;
+  rec("waited:%zd", n);
+  return 0;
+}
+
+static void test_short_read_then_refilled(void **state) {
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+  lt_set_nonblocking(sp[0]);
+  lt_set_nonblocking(sp[1]);
+  rec_reset();
+  assert_int_equal(lt_run(main_refilled, NULL, NULL, &virtual_clock), 0);
+  rec_is("first:1 short:2 refilled:1@once waited:1");
+  close(sp[0]);
+  close(sp[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_short_read_then_refilled),
       cmocka_unit_test(test_fd_number_reused),
       cmocka_unit_test(test_reader_parks_until_data),
       cmocka_unit_test(test_tcp_echo_of_a_large_buffer),

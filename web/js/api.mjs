@@ -2,10 +2,30 @@
 // (subprotocol looptrace.v1) for the live session list and live records of a session.
 // The websocket reconnects by itself; listeners get every push.
 
+// The body of a GET as JSON. Fails with the API's error (err.status: the HTTP status), with
+// err.name 'AbortError' when signal aborted it (even while its body was being read), and
+// with err.offline when the collector cannot be reached.
 export async function getJSON(path, signal) {
-  const res = await fetch(path, { signal });
-  const body = await res.json().catch(() => ({ error: res.statusText }));
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  let res;
+  try {
+    res = await fetch(path, { signal });
+  } catch (err) {
+    if (err.name !== 'AbortError') err.offline = true;
+    throw err;
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch (err) {
+    if (err.name === 'AbortError' || signal?.aborted) throw err;
+    if (res.ok) throw new Error(`${path}: the reply is not JSON (${err.message})`);
+    body = { error: res.statusText };
+  }
+  if (!res.ok) {
+    const err = new Error(body.error ?? `HTTP ${res.status}`);
+    err.status = res.status;
+    throw err;
+  }
   return body;
 }
 
@@ -38,6 +58,8 @@ export class Socket {
     this.pending = new Map();
     this.nextId = 1;
     this.onopen = new Set();
+    this.onclose = new Set();
+    this.retry = 1000;
     this.connect();
   }
 
@@ -55,10 +77,14 @@ export class Socket {
         this.pending.delete(msg.id);
       }
     });
+    this.ws.addEventListener('open', () => { this.retry = 1000; });
     this.ws.addEventListener('close', () => {
       for (const [, r] of this.pending) r({ ok: false, error: 'connection closed' });
       this.pending.clear();
-      setTimeout(() => this.connect(), 1000);
+      for (const f of this.onclose) f();
+      // each failed attempt is a line in the console: back off, up to 10 s apart
+      setTimeout(() => this.connect(), this.retry);
+      this.retry = Math.min(10000, this.retry * 2);
     });
   }
 

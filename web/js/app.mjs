@@ -8,10 +8,8 @@
 
 import { api, Socket } from './api.mjs';
 import { SessionData } from './data.mjs';
-import { buildLanes } from './lanes.mjs';
-import { Viewport, GUTTER, AXIS } from './viewport.mjs';
-import { draw } from './render.mjs';
-import { hitTest } from './hit.mjs';
+import { Timeline } from './timeline.mjs';
+import { GUTTER, AXIS } from './viewport.mjs';
 import { loopStateAt } from './inspector.mjs';
 import { EventWindow, taskKey } from './model.mjs';
 import { tooltipHTML, taskPanelHTML, inspectorHTML } from './details.mjs';
@@ -22,8 +20,19 @@ import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
 import { Findings } from './findings.mjs';
+import { ConnectionBanner } from './connection.mjs';
+import { Tools } from './tools.mjs';
+import { parseHash, formatHash } from './urlstate.mjs';
+import { TOGGLE_W } from './render.mjs';
 
 const $ = (id) => document.getElementById(id);
+const LIVE_FPS = 10;
+// The note over the timeline when there is no session to draw (null: none).
+function notice(text) {
+  const el = $('notice');
+  el.hidden = !text;
+  el.textContent = text ?? '';
+}
 const params = new URLSearchParams(location.search);
 const limits = {
   fullLimit: Number(params.get('fullLimit') ?? 200000),
@@ -32,18 +41,14 @@ const limits = {
 
 class App {
   constructor() {
-    this.canvas = $('timeline');
-    this.ctx = this.canvas.getContext('2d', { alpha: false });
-    this.vp = new Viewport();
+    this.tl = new Timeline($('timeline')); // the canvas, its view, lanes and scene
+    this.canvas = this.tl.canvas;
+    this.vp = this.tl.vp;
     this.sessions = new Map();
     this.data = null;
-    this.axis = null;          // what x runs along: data.axis(order)
-    this.lanes = [];
-    this.laneByKey = new Map();
     this.opts = { arrows: true, timers: true, follow: true };
-    this.hoverT = null;
-    this.cursor = null;
-    this.selected = null;
+    this.tl.opts = this.opts;
+    this.selected = null;      // the selected lane
     this.frameMs = [];
     this.lastStats = {};
     this.pending = false;
@@ -54,6 +59,18 @@ class App {
     this.findings = new Findings(this);   // lints and the await graph: findings.mjs
   }
 
+  // what x runs along (data.axis(order)), the lanes, the cursor: the timeline's
+  get axis() { return this.tl.axis; }
+  get lanes() { return this.tl.lanes; }
+  get laneByKey() { return this.tl.laneByKey; }
+  get taskByKey() { return this.tl.taskByKey; }
+  get lastScene() { return this.tl.lastScene; }
+  get cursor() { return this.tl.cursor; }
+  set cursor(t) { this.tl.cursor = t; }
+  get hoverT() { return this.tl.hoverT; }
+  set hoverT(t) { this.tl.hoverT = t; }
+  nameOf = (track, task) => this.tl.nameOf(track, task);
+
   // ---- the session list ----
   async start() {
     $('legend').innerHTML = legend().map((l) =>
@@ -61,12 +78,20 @@ class App {
       + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span><span>→ wake-up (waker to woken)</span>';
     this.socket = new Socket();
     this.socket.on((m) => this.onPush(m));
-    this.socket.onopen.add(() => this.resubscribe());
+    this.connection = new ConnectionBanner($('connection'));
+    this.socket.onclose.add(() => this.connection.lost('its websocket closed'));
+    this.socket.onopen.add(() => {
+      if (this.connection.down) this.relist();
+      this.connection.back();
+      this.resubscribe();
+    });
+    this.tools = new Tools(this);
     attachInputs(this.canvas, this);
     this.resize();
     if (/session=\d+/.test(location.hash)) this.route(); // no need to wait for the list
     const { sessions } = await api.sessions();
     for (const s of sessions) this.sessions.set(s.id, s);
+    this.listed = true;
     this.renderSessions();
     new ResizeObserver(() => this.resize()).observe($('canvas-box'));
     for (const k of ['arrows', 'timers', 'follow']) {
@@ -89,6 +114,16 @@ class App {
     this.route();
   }
 
+  // The collector is back: its session list again (sessions may have ended meanwhile).
+  async relist() {
+    let sessions;
+    try { ({ sessions } = await api.sessions()); } catch { return; }
+    this.sessions = new Map(sessions.map((s) => [s.id, s]));
+    this.renderSessions();
+    const row = this.data && this.sessions.get(this.data.id);
+    if (row) this.sessionProgress(row);
+  }
+
   renderSessions() {
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
     this.compare.sessionsChanged();
@@ -105,8 +140,16 @@ class App {
       const all = [...this.sessions.values()].sort((a, b) => b.id - a.id);
       id = (all.find((s) => s.status === 'live') ?? all[0]).id;
     }
+    if (id == null && this.listed && !this.sessions.size) {
+      this.blank();
+      notice('No sessions yet. Run a program traced to this collector: LOOPTRACE=unix:SOCKET '
+        + 'PROGRAM (the socket `looptrace serve` printed), or `looptrace record -- PROGRAM`.');
+    }
     if (id != null && id !== this.data?.id && id !== this.openingId) this.open(id);
   }
+
+  // A white canvas when there is nothing to draw (a canvas without alpha starts black).
+  blank() { this.tl.blank(); }
 
   onPush(m) {
     if (m.type === 'session') {
@@ -131,39 +174,122 @@ class App {
     const t0 = performance.now();
     this.state = { ready: false, session: id, frames: 0 };
     $('status').textContent = 'loading…';
+    // what was under the pointer belongs to the session shown until now
+    this.hover = null;
+    this.hoverT = null;
+    this.hideTooltip();
+    notice(null);
     try {
       const [{ session }, { tasks }] = await Promise.all([api.session(id), api.tasks(id)]);
       if (seq !== this.openSeq) return;
-      const data = new SessionData(session, tasks, { ...limits, onChange: (err) => this.changed(err ? 'error' : 'data') });
+      const data = new SessionData(session, tasks, { ...limits, onChange: (err) => {
+        if (err?.offline) this.connection.lost(err.message);
+        this.changed(err ? 'error' : 'data');
+      } });
       await data.open();
       if (seq !== this.openSeq) return;
       if (this.data) this.socket.ask('unsubscribe', { session: this.data.id });
       this.data = data;
-      this.cursor = null;
       this.selected = null;
-      this.hoverT = null;
       // many records share a time under the virtual clock: there x is their order
-      this.axis = data.axis(session.clock === 'virtual');
-      this.vp.minSpan = this.axis.minSpan;
+      this.tl.setSession(data, data.axis(session.clock === 'virtual'));
+      this.state.wasLive = session.status === 'live';
       this.renderOrderToggle();
-      this.rebuildLanes();
+      this.mirrorDirty = true;
       this.vp.setLimits(this.axis.start, this.axis.end);
       this.vp.scrollY = 0;
       this.fit(false);
       this.liveFit = session.status === 'live';
       if (this.opts.follow) this.followNow();
       $('details').innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
+      this.applyPlace(parseHash(location.hash), id);
       this.renderTitle();
       this.renderSessions();
       this.subscribe();
       this.openMs = performance.now() - t0;
       this.state.openMs = this.openMs;
       this.changed('open');
+      this.tools.opened();
     } catch (err) {
-      if (seq === this.openSeq) $('status').textContent = `could not open session ${id}: ${err.message}`;
+      if (seq === this.openSeq) {
+        $('status').textContent = '';
+        if (this.data) this.socket.ask('unsubscribe', { session: this.data.id });
+        this.data = null;
+        this.state = { ready: false, session: id, frames: 0, error: err.message };
+        $('title').textContent = '';
+        this.blank();
+        notice(err.status === 404
+          ? `No session #${id} in this collector's database. Pick one from the list.`
+          : `Could not open session #${id}: ${err.message}`);
+      }
     } finally {
       if (seq === this.openSeq) this.openingId = null;
     }
+  }
+
+  // A link's place (urlstate.mjs): its axis, view, cursor and selected task, on session id.
+  applyPlace(p, id) {
+    if (p.session !== id) return;
+    if (p.axis && (p.axis === 'order') !== this.axis.order) this.setOrder(p.axis === 'order');
+    if (p.view) { this.vp.set(p.view[0], p.view[1]); this.liveFit = false; this.follow(false); }
+    if (p.cursor != null) this.setCursor(p.cursor);
+    if (p.task) {
+      const lane = this.laneByKey.get(p.task);
+      if (lane) { this.select(lane); this.reveal(lane); }
+    }
+  }
+
+  follow(on) {
+    this.opts.follow = on;
+    $('follow').checked = on;
+  }
+
+  // The address follows the place shown (replaced, not pushed: Back leaves the session).
+  syncHash() {
+    if (this.hashQueued) return;
+    this.hashQueued = true;
+    setTimeout(() => {
+      this.hashQueued = false;
+      if (!this.data || this.compare.visible) return;
+      const h = formatHash({ session: this.data.id, axis: this.axis.order ? 'order' : 'time',
+        view: [this.vp.a, this.vp.b], cursor: this.cursor, task: this.selected?.key ?? null });
+      if (h !== location.hash) history.replaceState(null, '', h);
+      this.state.hash = h;
+    }, 150);
+  }
+
+  // Scrolls the lanes so that lane is in sight.
+  reveal(lane) {
+    const vp = this.vp;
+    if (lane.pinned) return;
+    const top = vp.scrollY + vp.pinnedH, bottom = vp.scrollY + vp.plotH;
+    if (lane.y < top || lane.y + lane.h > bottom) vp.scrollBy(lane.y - top - (vp.plotH - vp.pinnedH) / 3);
+  }
+
+  // [ and ]: the cursor to the previous / next record of the selected task (of any task when
+  // none is selected), the view moved to keep it in sight.
+  stepEvent(dir) {
+    const d = this.data;
+    const win = this.axis.order ? this.axis.win : d?.full ?? this.lastScene?.win;
+    if (!win) return;
+    const list = this.selected ? win.byTask.get(this.selected.key) ?? [] : win.events;
+    const at = this.cursor ?? (dir > 0 ? -Infinity : Infinity);
+    let e = null;
+    if (dir > 0) e = list.find((x) => x.ts > at);
+    else for (let i = list.length - 1; i >= 0 && !e; i--) if (list[i].ts < at) e = list[i];
+    if (!e) return;
+    const vp = this.vp;
+    if (e.ts < vp.a || e.ts > vp.b) vp.pan(e.ts - (vp.a + vp.b) / 2);
+    this.setCursor(e.ts);
+    this.state.stepped = { kind: e.kind, at: e.ts, task: `${e.track}:${e.task}` };
+    this.changed('pan', true);
+  }
+
+  togglePin(lane) {
+    if (!lane) return;
+    this.tl.togglePin(lane.key);
+    this.mirrorDirty = true;
+    this.changed('opts');
   }
 
   renderTitle() {
@@ -188,7 +314,20 @@ class App {
     if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
     this.vp.setLimits(this.axis.start, Math.max(this.axis.end, this.vp.limits[1]));
     if (this.opts.follow) this.followNow();
-    this.changed('live');
+    this.liveChanged();
+  }
+
+  // Live records drew a frame each batch (12-26 ms of a 2-core machine the traced program
+  // shares): at most LIVE_FPS frames a second instead, and the words around at most every 2 s.
+  liveChanged() {
+    if (this.liveQueued) return;
+    const wait = Math.max(0, this.lastLive + 1000 / LIVE_FPS - performance.now());
+    this.liveQueued = true;
+    setTimeout(() => {
+      this.liveQueued = false;
+      this.lastLive = performance.now();
+      this.changed('live');
+    }, Number.isFinite(wait) ? wait : 0);
   }
 
   sessionProgress(row) {
@@ -199,7 +338,11 @@ class App {
     if (d.tiled && !d.full) this.rebuildLanes();
     if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
-    if (wasLive && row.status !== 'live') api.tasks(d.id).then(({ tasks }) => { d.tasks = tasks; this.rebuildLanes(); this.changed('data'); });
+    if (wasLive && row.status !== 'live') {
+      // the run ended: unless the user chose a view, show all of it
+      if (this.liveFit) { this.vp.setLimits(this.axis.start, this.axis.end); this.fit(false); }
+      api.tasks(d.id).then(({ tasks }) => { d.tasks = tasks; this.rebuildLanes(); this.changed('data'); });
+    }
     this.changed('live');
   }
 
@@ -216,44 +359,10 @@ class App {
     else this.vp.set(end - span * 0.97, end + span * 0.03);
   }
 
-  // Tasks: the API's list, completed by what the records say (live sessions grow).
-  taskList() {
-    const d = this.data;
-    const tasks = new Map(d.tasks.map((t) => [taskKey(t.track, t.task), { ...t }]));
-    const win = d.full;
-    if (win) {
-      for (const [key, e] of win.created) if (!tasks.has(key))
-        tasks.set(key, { track: e.track, task: e.task, parent: e.args[0], name: e.name ?? `task ${e.task}`, spawn: e.site, created_ns: e.ts });
-      for (const [key, e] of win.done) { const t = tasks.get(key); if (t && t.finished_ns == null) { t.finished_ns = e.ts; t.outcome = e.outcome; } }
-    }
-    return [...tasks.values()].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
-  }
-
   rebuildLanes() {
-    const d = this.data;
-    this.tasks = this.taskList();
-    this.taskByKey = new Map(this.tasks.map((t) => [taskKey(t.track, t.task), t]));
-    const loops = new Set(), workers = [];
-    const win = d.full;
-    if (win) {
-      for (const t of win.loops.keys()) loops.add(t);
-      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
-    } else {
-      const tile = d.tile(0, 0);
-      const withTasks = new Set(this.tasks.map((t) => t.track));
-      for (const track of tile?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
-    }
-    this.axis?.sync();
-    const placed = this.axis?.order ? this.axis.win : win; // timers pack into rows as drawn
-    const rows = (track) => (placed ? placed.timerRows() : 1);
-    const { lanes, height } = buildLanes(this.tasks, [...loops], workers, rows);
-    this.lanes = lanes;
-    this.laneByKey = new Map(lanes.map((l) => [l.key, l]));
-    this.vp.contentHeight = height;
+    this.tl.layout();
     this.mirrorDirty = true;
   }
-
-  nameOf = (track, task) => this.taskByKey?.get(taskKey(track, task))?.name ?? `task ${task}`;
 
   fit(redraw = true) {
     if (!this.data) return;
@@ -265,14 +374,7 @@ class App {
   // ---- drawing ----
   resize() {
     const box = $('canvas-box');
-    const dpr = window.devicePixelRatio || 1;
-    const w = box.clientWidth, h = box.clientHeight;
-    this.canvas.width = Math.max(1, Math.round(w * dpr));
-    this.canvas.height = Math.max(1, Math.round(h * dpr));
-    this.dpr = dpr;
-    this.vp.width = w;
-    this.vp.height = h;
-    this.vp.scrollBy(0);
+    this.tl.size(box.clientWidth, box.clientHeight);
     this.changed('resize');
   }
 
@@ -283,36 +385,25 @@ class App {
       $('follow').checked = false;
     }
     if (why === 'zoom') this.liveFit = false;
-    if (why === 'data' || why === 'live' || why === 'open') this.mirrorDirty = true;
+    if (why === 'data' || why === 'open') this.mirrorDirty = true;
+    // the text mirror of a live session: at most once a second
+    if (why === 'live' && !(performance.now() - this.mirrorAt < 1000)) this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
     this.findings.changed(why);
+    if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
+    if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
+    if (why === 'live' && !(performance.now() - this.toolsAt < 2000)) this.toolsDirty = true;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
   }
 
-  scene() {
-    const d = this.data;
-    const f = d.frame(this.vp.a, this.vp.b, this.vp.plotW, this.axis);
-    const scene = {
-      vp: this.vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-      axis: this.axis, end: this.axis.end, opts: this.opts, nameOf: this.nameOf, hoverT: this.hoverT,
-      cursor: this.cursor, selected: this.selected?.key ?? null,
-    };
-    if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
-    if (f.mode === 'summary') scene.summaryMarks = summaryMarks(f.tiles, this);
-    return scene;
-  }
-
   frame() {
-    if (!this.data) return;
-    const t0 = performance.now();
-    const ctx = this.ctx;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    const scene = this.scene();
-    this.lastScene = scene;
-    const stats = draw(ctx, scene);
-    const ms = performance.now() - t0;
+    if (!this.data) { this.blank(); return; }
+    const { scene, stats, ms } = this.tl.draw();
+    this.marksPartial = this.tl.marksPartial;
+    if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
+    if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
     this.frameMs.push(ms);
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
@@ -325,17 +416,34 @@ class App {
         this.mirrorQueued = false;
         if (!this.mirrorDirty || !this.lastScene) return;
         this.mirrorDirty = false;
+        this.mirrorAt = performance.now();
         this.updateMirror(this.lastScene);
       }, 0);
     }
     if (this.inspectorDirty) { this.inspectorDirty = false; this.updateInspector(); }
+    if (this.toolsDirty && !this.toolsQueued) {
+      // the marks list and the analyses, at most 4 times a second, off the drawing path
+      this.toolsQueued = true;
+      setTimeout(() => {
+        this.toolsQueued = false;
+        if (!this.toolsDirty || !this.data) return;
+        this.toolsDirty = false;
+        this.toolsAt = performance.now();
+        this.tools.refresh();
+        if (this.tools.range) this.tools.renderRange();
+      }, 250);
+    }
     this.state.frames++;
     this.state.mode = scene.mode;
+    this.state.cursor = this.cursor;
     this.state.view = { from: this.vp.a, to: this.vp.b };
     this.state.arrows = stats.arrows;
     this.state.lastFrameMs = ms;
+    this.state.lastFrameAt = performance.now();
+    this.state.pending = !!d.inflight;
     this.state.loading = !!d.inflight;
     this.state.end = this.axis.end;
+    this.state.window = scene.windowed ? { from: scene.win.from, to: scene.win.to } : null;
     this.state.axis = this.axis.order ? 'order' : 'time';
     this.state.status = d.meta.status;
     this.state.follow = this.opts.follow;
@@ -353,8 +461,7 @@ class App {
   // ---- pointer ----
   hoverAt(x, y) {
     if (!this.data || x == null) { this.hoverT = null; this.hideTooltip(); this.changed('hover'); return; }
-    const scene = this.lastScene ?? this.scene();
-    const hit = hitTest(scene, x, y);
+    const hit = this.tl.hit(x, y);
     this.hoverT = x > GUTTER && y > AXIS ? this.vp.t(x) : null;
     this.hover = hit;
     const html = tooltipHTML(hit, this.textCtx());
@@ -376,21 +483,19 @@ class App {
 
   clickAt(x, y) {
     if (!this.data) return;
-    const scene = this.lastScene ?? this.scene();
-    const hit = hitTest(scene, x, y);
+    const hit = this.tl.hit(x, y);
+    if (hit?.lane?.children && x < GUTTER && x >= GUTTER - TOGGLE_W) {
+      this.tl.toggleCollapse(hit.lane.key);
+      this.mirrorDirty = true;
+      this.changed('opts');
+      return;
+    }
     if (x > GUTTER && y > AXIS) this.setCursor(this.vp.t(x));
     this.select(hit?.lane?.kind === 'task' ? hit.lane : null);
   }
 
   // What the words need: names, and the clock's time of a place on the axis.
-  textCtx() {
-    const d = this.data, axis = this.axis;
-    return {
-      nameOf: this.nameOf, start: d.start, end: axis.end,
-      time: (c) => axis.time(c), rel: (c) => axis.time(c) - d.start, dur: (c0, c1) => axis.dur(c0, c1),
-      steps: axis.order ? (c0, c1) => axis.steps(c0, c1) : null,
-    };
-  }
+  textCtx() { return this.tl.textCtx(); }
 
   // The "Event order" switch: on for the order axis; only sessions read whole have one.
   renderOrderToggle() {
@@ -415,10 +520,9 @@ class App {
       if (this.cursor != null) this.cursor = next.coord(old.time(this.cursor));
       this.hoverT = null;
       this.hideTooltip();
-      this.axis = next;
-      vp.minSpan = next.minSpan;
+      this.tl.setAxis(next);
+      this.mirrorDirty = true;
       vp.setLimits(next.start, next.end);
-      this.rebuildLanes();
       if (whole || !(b - a >= next.minSpan)) vp.fit(); else vp.set(a, b);
       if (this.opts.follow) this.followNow();
       if (this.selected) this.select(this.laneByKey.get(this.selected.key) ?? null);
@@ -429,6 +533,7 @@ class App {
 
   select(lane) {
     this.selected = lane;
+    this.tl.selected = lane?.key ?? null;
     const details = $('details');
     if (!lane) {
       details.innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
@@ -459,9 +564,18 @@ class App {
     if (!win) {
       win = d.windows.find((w) => w.from <= t && t <= w.to);
       if (!win) {
-        const r = await api.events(d.id, t, t, 1);
-        win = new EventWindow(t, t, r.initial, r.timers);
-        win.add(r.events.filter((e) => e.ts <= t));
+        // the API takes whole ns: the records at or before the cursor's ns
+        const at = Math.floor(t);
+        try {
+          const r = await api.events(d.id, at, at, 1);
+          win = new EventWindow(at, at, r.initial, r.timers);
+          win.add(r.events.filter((e) => e.ts <= at));
+        } catch (err) {
+          if (this.cursor !== t) return;
+          body.innerHTML = inspectorHTML(null, null, `could not read the state there: ${err.message}`);
+          this.state.inspector = { t, error: err.message };
+          return;
+        }
       }
     }
     if (this.cursor !== t) return;
@@ -515,29 +629,6 @@ class App {
       stats: () => ({ ...app.lastStats, fetches: app.data?.fetches ?? 0, openMs: app.openMs }),
     };
   }
-}
-
-// The summary marks of the tiles in view, by task, deduplicated.
-function summaryMarks(tiles, app) {
-  const ids = tiles.map((t) => `${t.level}/${t.k}`).join(',');
-  if (app._marksFor === ids) return app._marks;
-  const byTask = new Map(), seen = new Set();
-  // a tile holding more marks than the summary sends (its first 2000) shows each bucket's
-  // first mark instead, with how many the bucket holds; zooming in brings them all
-  app.marksPartial = tiles.some((t) => t.marks.length < t.marksTotal);
-  for (const t of tiles) for (const m of (t.marks.length < t.marksTotal ? t.markBuckets : t.marks)) {
-    const id = `${m.track}/${m.seq}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const key = taskKey(m.track, m.task);
-    if (!byTask.has(key)) byTask.set(key, []);
-    byTask.get(key).push(m);
-  }
-  for (const list of byTask.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  app._marksFor = ids;
-  app._marks = byTask;
-  app.mirrorDirty = true;
-  return byTask;
 }
 
 new App().start();

@@ -5,18 +5,17 @@
 // list whose entries jump the timelines to their place; the turnarounds of the runs and of
 // their tasks side by side; and, for several runs, how they group by ordering and by printed
 // output. It reads /api/diff and /api/orderings (docs/api.md, "Comparing runs") and draws each
-// timeline with the main view's own parts (SessionData, lanes, Viewport, render), one canvas
-// each.
+// timeline with the main view's own component (timeline.mjs), one canvas each.
 
 import { api, getJSON } from './api.mjs';
 import { SessionData } from './data.mjs';
-import { buildLanes } from './lanes.mjs';
-import { Viewport, GUTTER, AXIS } from './viewport.mjs';
-import { draw } from './render.mjs';
+import { Timeline } from './timeline.mjs';
+import { GUTTER, AXIS } from './viewport.mjs';
 import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
+import { parseHash, formatHash } from './urlstate.mjs';
 
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
@@ -25,8 +24,7 @@ const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D
 
 // The session ids of a #compare=1,2 hash ([] for a bare #compare), or null for other hashes.
 export function compareIds(hash) {
-  const m = /^#compare(?:=([\d,]*))?$/.exec(hash);
-  return m ? (m[1] ?? '').split(',').filter(Boolean).map(Number) : null;
+  return /^#compare(?:[=&]|$)/.test(hash) ? parseHash(hash).compare ?? [] : null;
 }
 
 const signed = (ns) => (ns > 0 ? `+${fmtDur(ns)}` : ns < 0 ? `−${fmtDur(-ns)}` : '±0');
@@ -187,6 +185,9 @@ export class CompareView {
       this.resize();
       this.fit();
       this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+      // a link to a diff entry opens there
+      const entry = parseHash(location.hash).entry;
+      if (entry != null && this.diffs.get(this.against)?.entries[entry]) this.jump(entry);
       this.state.ready = true;
     } catch (err) {
       if (seq === this.loadSeq) this.status(`could not compare: ${err.message}`);
@@ -208,8 +209,6 @@ export class CompareView {
   // One run's block: its title and canvas, its lanes.
   buildTimeline(r) {
     const d = r.data;
-    r.vp = new Viewport();
-    this.layout(r);
     r.cursor = null;
     r.selected = null;
     const block = document.createElement('div');
@@ -220,30 +219,18 @@ export class CompareView {
     r.block = block;
     r.canvas = block.querySelector('canvas');
     r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
-    r.ctx = r.canvas.getContext('2d', { alpha: false });
+    r.tl = new Timeline(r.canvas);
+    r.tl.setSession(d, r.axis);
+    r.vp = r.tl.vp;
+    this.layout(r);
     this.stack.appendChild(block);
   }
 
-  // A run's lanes (as the main view builds them; timers pack into rows as drawn on its axis).
+  // A run's lanes on its axis (the timeline builds them as the main view's).
   layout(r) {
-    const d = r.data;
-    const win = d.full;
-    const placed = r.axis.order ? r.axis.win : win;
-    const tasks = [...r.tasks].sort((a, b) => a.created_ns - b.created_ns || a.track - b.track || a.task - b.task);
-    const loops = new Set(), workers = [];
-    if (win) {
-      for (const t of win.loops.keys()) loops.add(t);
-      for (const [track, w] of win.workers) workers.push({ track, loop: w.loop });
-    } else {
-      const withTasks = new Set(tasks.map((t) => t.track));
-      for (const track of d.tile(0, 0)?.lanes.keys() ?? []) (withTasks.has(track) ? loops.add(track) : workers.push({ track, loop: 0 }));
-    }
-    const { lanes, height } = buildLanes(tasks, [...loops], workers, () => (placed ? placed.timerRows() : 1));
-    r.lanes = lanes;
-    r.laneByKey = new Map(lanes.map((l) => [l.key, l]));
-    r.names = new Map(tasks.map((t) => [taskKey(t.track, t.task), t.name]));
-    r.vp.contentHeight = height;
-    r.vp.minSpan = r.axis.minSpan;
+    r.tl.setAxis(r.axis);
+    r.lanes = r.tl.lanes;
+    r.laneByKey = r.tl.laneByKey;
   }
 
   // The longest run on the axis, and the deepest zoom.
@@ -372,6 +359,7 @@ export class CompareView {
   // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
   // the lane of the step's task selected, the view around both places.
   jump(k) {
+    history.replaceState(null, '', formatHash({ compare: this.ids, entry: k }));
     if (this.order) return this.jumpInOrder(k);
     const d = this.diffs.get(this.against);
     const e = d.entries[k];
@@ -469,12 +457,7 @@ export class CompareView {
     for (const r of this.runs) {
       const h = Math.min(MAX_CANVAS_H, AXIS + r.vp.contentHeight + 6);
       r.canvas.style.height = `${h}px`;
-      r.canvas.width = Math.round(w * dpr);
-      r.canvas.height = Math.round(h * dpr);
-      r.vp.width = w;
-      r.vp.height = h;
-      r.vp.scrollBy(0);
-      r.dpr = dpr;
+      r.tl.size(w, h, dpr);
     }
     this.changed();
   }
@@ -488,22 +471,15 @@ export class CompareView {
   frame() {
     if (!this.visible) return;
     for (const r of this.runs) {
-      const d = r.data, vp = r.vp, axis = r.axis;
+      const vp = r.vp, axis = r.axis;
       const origin = axis.start + r.shift;
       vp.setLimits(axis.start, axis.start + this.limit);
       vp.a = origin + this.view[0];
       vp.b = origin + this.view[1];
-      const f = d.frame(vp.a, vp.b, vp.plotW, axis);
-      if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
-      const scene = {
-        vp, lanes: r.lanes, laneByKey: r.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
-        axis, end: axis.end, opts: { arrows: true, timers: true },
-        nameOf: (track, task) => r.names.get(taskKey(track, task)) ?? `task ${task}`,
-        hoverT: this.hoverT != null ? origin + this.hoverT : null, cursor: r.cursor,
-        selected: r.selected, summaryMarks: new Map(),
-      };
-      r.ctx.setTransform(r.dpr, 0, 0, r.dpr, 0, 0);
-      draw(r.ctx, scene);
+      r.tl.hoverT = this.hoverT != null ? origin + this.hoverT : null;
+      r.tl.cursor = r.cursor;
+      r.tl.selected = r.selected;
+      r.tl.draw();
     }
     this.state.frames = (this.state.frames ?? 0) + 1;
   }

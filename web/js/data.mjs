@@ -5,8 +5,9 @@
 // level is the first whose buckets are at most a pixel wide), and a coarser level stands in
 // for a tile not loaded yet; zoomed in far enough that the view holds at most `eventLimit`
 // records (counted from the summaries), the records of the view and half a view either side
-// are fetched as an EventWindow. Frames never wait for the network: they draw what is here
-// and the fetches refine it, one request at a time, dropping those the view no longer needs.
+// are fetched as an EventWindow, a page of records at a time. Frames never wait for the
+// network: they draw what is here and the fetches refine it, one request at a time,
+// dropping those the view no longer needs.
 // What x runs along is the session's axis: its clock, or (read whole) its records' order.
 
 import { api, allEvents } from './api.mjs';
@@ -16,6 +17,8 @@ import { TimeAxis, OrderAxis } from './orderaxis.mjs';
 export const TILE_BUCKETS = 1000;
 const MAX_LEVEL = 40;
 const MAX_WINDOWS = 6;
+const PAGE = 20000;        // records a read of a window brings
+const WINDOW_MAX = 100000; // records a window holds at most
 
 function parseSummary(r) {
   const tile = { from: r.from, to: r.to, bw: r.bucket_ns, lanes: new Map(), tasks: new Map(), marks: r.marks, marksTotal: r.marks_total };
@@ -176,15 +179,26 @@ export class SessionData {
     });
   }
 
+  // The records of the view and half a view either side, read a page at a time (a page is
+  // parsed and applied between frames: one whole window at once blocked the page for
+  // 100-250 ms), at most WINDOW_MAX of them; the window is used once complete.
   async loadWindow(a, b, signal) {
     const span = b - a;
     const from = Math.max(this.start, Math.floor(a - span / 2));
     const to = Math.min(this.end, Math.ceil(b + span / 2));
     this.fetches++;
-    const r = await api.events(this.id, from, to, 100000, signal);
-    const w = new EventWindow(from, r.complete ? to : r.next_from, r.initial, r.timers);
-    w.add(r.complete ? r.events : r.events.filter((e) => e.ts < r.next_from));
-    if (!r.complete) w.to = r.next_from - 1;
+    let r = await api.events(this.id, from, to, PAGE, signal);
+    const w = new EventWindow(from, to, r.initial, r.timers);
+    let n = 0;
+    for (;;) {
+      const events = r.complete ? r.events : r.events.filter((e) => e.ts < r.next_from);
+      w.add(events);
+      n += events.length;
+      if (r.complete) break;
+      if (n >= WINDOW_MAX) { w.to = r.next_from - 1; break; }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      r = await api.events(this.id, r.next_from, to, PAGE, signal);
+    }
     this.windows.unshift(w);
     if (this.windows.length > MAX_WINDOWS) this.windows.pop();
   }

@@ -1,74 +1,19 @@
-// details.mjs: the words around the canvas: the hover tooltip (durations, the awaited
-// object, the source line of the await), the selected task's panel (busy / scheduled /
-// waiting totals, its records) and the loop-state inspector's panel. Positions come in the
+// details.mjs: the words around the canvas: the hover tooltip (each lane kind's own, from
+// tracks/), the selected task's panel (busy / scheduled / waiting totals, its records) and
+// the loop-state inspector's panel. Positions come in the
 // axis' units (ns, or steps of the records' order); the words are always the clock's, with
 // the number of steps added on the order axis.
 
 import { fmtDur, fmtTime, fmtSite, esc } from './format.mjs';
-import { FAMILY_LABEL, reasonFamily, reasonColor, COLORS } from './palette.mjs';
-import { waitLabel } from './render.mjs';
-
-// The length of [c0, c1] as the clock has it, and in steps on the order axis.
-const length = (ctx, c0, c1) => `${fmtDur(ctx.dur(c0, c1))}${ctx.steps ? ` (${ctx.steps(c0, c1)} step${ctx.steps(c0, c1) === 1 ? '' : 's'})` : ''}`;
+import { reasonColor, COLORS } from './palette.mjs';
+import { waitLabel } from './tracks/task.mjs';
+import { TRACKS } from './tracks/index.mjs';
 
 // ctx: {nameOf(track, task), rel(c) -> ns from the start, dur(c0, c1) -> ns, time(c) -> ns,
 // steps(c0, c1) (on the order axis, else null), start (ns), end (axis units)}
 export function tooltipHTML(hit, ctx) {
   if (!hit || !hit.item) return '';
-  const { lane, item } = hit;
-  const at = (t) => fmtTime(ctx.rel(t), 1000);
-  const name = esc(lane.name);
-  switch (item.type) {
-    case 'mark':
-      return `<b>mark</b> “${esc(item.mark.text)}”<br>printed by <b>${esc(ctx.nameOf(item.mark.track, item.mark.task))}</b> at ${at(item.mark.ts)}`;
-    case 'span': {
-      const s = item.span;
-      const end = s.t1 ?? ctx.end;
-      const dur = `${length(ctx, s.t0, end)}${s.t1 == null ? ' so far' : ''}`;
-      if (s.state === 'running') {
-        const how = s.endEv ? (s.endEv.kind === 'done' ? `then finished (${esc(s.endEv.outcome)})` : `then suspended (${esc(s.endEv.reason)})`) : '';
-        return `<b>${name}</b> running for <b>${dur}</b><br>${at(s.t0)} → ${at(end)}${how ? `<br>${how}` : ''}`;
-      }
-      if (s.state === 'ready') {
-        const why = s.cause === 'yield' ? 'yielded (sleep 0), back in the ready queue'
-          : s.cause === 'spawn' ? `created${s.waker === 'task' ? ` by ${esc(ctx.nameOf(lane.track, s.wakerId))}` : ''}, waiting for its first step`
-          : s.waker === 'task' ? `woken by ${esc(ctx.nameOf(lane.track, s.wakerId))}` : s.waker ? `woken by ${esc(s.waker)}${s.waker === 'timer' ? ` #${s.wakerId}` : ''}` : '';
-        return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>${why}<br>${at(s.t0)} → ${at(end)}`;
-      }
-      const label = waitLabel({ ...s, track: lane.track }, ctx.nameOf, ctx.time);
-      const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>` : s.initial ? '<br>(the wait began before the records loaded here)' : '';
-      return `<b>${name}</b> waiting for <b>${dur}</b>: ${esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason)}<br>on <b>${esc(label)}</b>${site}<br>${at(s.t0)} → ${at(end)}`;
-    }
-    case 'iter': {
-      const it = item.iter;
-      return `<b>loop iteration #${it.n}</b>: ${it.cbs} callback${it.cbs === 1 ? '' : 's'} ready<br>ran for ${length(ctx, it.t0, it.t1 ?? ctx.end)} from ${at(it.t0)}`;
-    }
-    case 'idle': {
-      const p = item.idle;
-      const timeout = p.timeout == null || p.timeout > 9e18 || p.timeout < 0 ? 'none' : fmtDur(p.timeout);
-      return `<b>loop polling (idle)</b> for ${length(ctx, p.t0, p.t1 ?? ctx.end)}<br>timeout ${timeout}; ${p.nev ?? 0} I/O event${p.nev === 1 ? '' : 's'}<br>${at(p.t0)} → ${at(p.t1 ?? ctx.end)}`;
-    }
-    case 'timer': {
-      const tm = item.timer;
-      const who = tm.task ? ` by ${esc(ctx.nameOf(tm.track, tm.task))}` : '';
-      const armed = tm.arm != null ? `armed${who} at ${at(tm.arm)}, due after ${fmtDur(ctx.dur(tm.arm, tm.deadline))}` : 'armed before this window';
-      const end = tm.fire != null ? `fired at ${at(tm.fire)}, <b>${fmtDur(tm.late)} late</b>` : tm.cancel != null ? `cancelled at ${at(tm.cancel)}` : 'pending';
-      return `<b>timer #${tm.id}</b><br>${armed}<br>${end}`;
-    }
-    case 'job': {
-      const j = item.job;
-      return `<b>worker job #${j.job}</b> on ${name}<br>ran ${length(ctx, j.t0, j.t1 ?? ctx.end)} from ${at(j.t0)}`;
-    }
-    case 'bucket': {
-      const span = item.b - item.a;
-      if (lane.kind === 'task') {
-        const pc = (v) => `${Math.round((100 * v) / span)}%`;
-        return `<b>${name}</b> from ${at(item.a)}, ${fmtDur(span)} summarised:<br>running ${fmtDur(item.running)} (${pc(item.running)}), scheduled ${fmtDur(item.ready)} (${pc(item.ready)}), waiting ${fmtDur(item.waiting)} (${pc(item.waiting)})${item.reason ? `, mostly on ${esc(item.reason)}` : ''}<br><i>zoom in for every event</i>`;
-      }
-      return `<b>${name}</b> from ${at(item.a)}, ${fmtDur(span)} summarised:<br>running callbacks ${fmtDur(item.busy)}, polling ${fmtDur(item.idle)}, ${item.records} records`;
-    }
-    default: return '';
-  }
+  return TRACKS[hit.lane.kind].tooltip(hit.item, hit.lane, ctx);
 }
 
 function bar(parts) {
@@ -116,7 +61,8 @@ ${bar([{ v: totals.running, color: COLORS.running, label: 'running' }, { v: tota
 ${events ? `<table class="events" data-testid="task-events">${rows}</table>${more}` : '<p class="muted">Zoom in to load this task\'s events.</p>'}`;
 }
 
-export function inspectorHTML(st, ctx) {
+export function inspectorHTML(st, ctx, error = null) {
+  if (error) return `<p class="error" data-testid="inspector-error">${esc(error)}</p>`;
   if (!st) return '<p class="muted">Click the timeline to place the cursor: the loop\'s state at that moment shows here.</p>';
   const at = (t) => fmtTime(ctx.rel(t), 1000);
   const name = (key) => { const [tr, tk] = key.split(':').map(Number); return esc(ctx.nameOf(tr, tk)); };

@@ -1,9 +1,19 @@
-// interact.mjs: the timeline's inputs. Wheel zooms at the pointer (shift+wheel scrolls the
-// lanes, a sideways wheel pans); dragging pans in time and scrolls the lanes; a click places
-// the cursor and selects what is under it; keys as in Perfetto: W/S zoom, A/D pan, F fit,
-// arrow keys scroll; hovering shows details.
+// interact.mjs: the timeline's inputs. Wheel zooms at the pointer (shift+wheel, or over the
+// lane names, scrolls the lanes; a sideways wheel pans); dragging pans in time and scrolls
+// the lanes, shift+drag selects a range; a click places the cursor and selects what is under
+// it; keys as in Perfetto: W/S zoom, A/D pan, F fit, arrow keys scroll, [ ] previous / next
+// event, P pin, / search, ? help (tools.mjs lists them); hovering shows details.
+
+import { GUTTER } from './viewport.mjs';
 
 const ZOOM_STEP = 0.8;
+
+// Whether keys go to a field the user types in (a checkbox or a button keeps the shortcuts).
+export function typing(el) {
+  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
+  if (!(el instanceof HTMLInputElement)) return !!el?.isContentEditable;
+  return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color'].includes(el.type);
+}
 
 export function attachInputs(canvas, app) {
   let drag = null;
@@ -17,13 +27,18 @@ export function attachInputs(canvas, app) {
     const { x, y } = pos(ev);
     const vp = app.vp;
     const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-    if (ev.shiftKey) { vp.scrollBy((ev.deltaY || ev.deltaX) * unit); app.changed('scroll'); return; }
+    // shift+wheel, or the wheel over the lane names, scrolls the lanes
+    if (ev.shiftKey || x < GUTTER) {
+      vp.scrollBy((ev.deltaY || ev.deltaX) * unit);
+      app.changed('scroll');
+      return;
+    }
     if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
       vp.pan((ev.deltaX * unit * vp.span) / vp.plotW);
       app.changed('pan', true);
       return;
     }
-    const t = x > 190 ? vp.t(x) : (vp.a + vp.b) / 2;
+    const t = vp.t(x);
     vp.zoom(Math.exp(ev.deltaY * unit * 0.0025), t);
     app.hoverAt(x, y);
     app.changed('zoom');
@@ -32,7 +47,8 @@ export function attachInputs(canvas, app) {
   canvas.addEventListener('mousedown', (ev) => {
     if (ev.button !== 0) return;
     const p = pos(ev);
-    drag = { x0: p.x, y0: p.y, x: p.x, y: p.y, a: app.vp.a, scroll: app.vp.scrollY, moved: false };
+    drag = { x0: p.x, y0: p.y, x: p.x, y: p.y, a: app.vp.a, scroll: app.vp.scrollY, moved: false,
+      range: ev.shiftKey && p.x > GUTTER };
     canvas.focus();
   });
   window.addEventListener('mousemove', (ev) => {
@@ -41,8 +57,13 @@ export function attachInputs(canvas, app) {
       const dx = p.x - drag.x0, dy = p.y - drag.y0;
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
       drag.moved = true;
-      canvas.classList.add('dragging');
       const vp = app.vp;
+      if (drag.range) { // shift+drag: a range, from where it began to the pointer
+        const t0 = vp.t(drag.x0), t1 = vp.t(Math.max(GUTTER, p.x));
+        app.tools.setRange(Math.min(t0, t1), Math.max(t0, t1));
+        return;
+      }
+      canvas.classList.add('dragging');
       const span = vp.span;
       vp.set(drag.a - (dx * span) / vp.plotW, drag.a - (dx * span) / vp.plotW + span);
       vp.scrollY = drag.scroll;
@@ -64,7 +85,7 @@ export function attachInputs(canvas, app) {
   canvas.addEventListener('mouseleave', () => { if (!drag) app.hoverAt(null, null); });
 
   document.addEventListener('keydown', (ev) => {
-    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLTextAreaElement) return;
+    if (typing(ev.target)) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const vp = app.vp;
     const at = app.hoverT ?? (vp.a + vp.b) / 2;
@@ -78,7 +99,15 @@ export function attachInputs(canvas, app) {
       case 'arrowup': vp.scrollBy(-40); app.changed('scroll'); break;
       case 'pagedown': vp.scrollBy(vp.plotH * 0.8); app.changed('scroll'); break;
       case 'pageup': vp.scrollBy(-vp.plotH * 0.8); app.changed('scroll'); break;
-      case 'escape': app.select(null); break;
+      case 'escape':
+        if (app.state.help) app.tools.help(false);
+        else { app.tools.setRange(0, 0); app.select(null); }
+        break;
+      case '[': app.stepEvent(-1); break;
+      case ']': app.stepEvent(1); break;
+      case '?': app.tools.help(); break;
+      case 'p': app.togglePin(app.hover?.lane ?? app.selected); break;
+      case '/': document.getElementById('search').focus(); break;
       default: return;
     }
     ev.preventDefault();

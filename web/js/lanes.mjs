@@ -1,14 +1,18 @@
 // lanes.mjs: the rows of the timeline, top to bottom: for each loop (track) its own lane
 // (iterations: running callbacks against polling), its timers lane, then one lane per task
 // in creation order, each nested under the task that created it, then the worker threads
-// that serve that loop.
+// that serve that loop. Lanes pinned stay on top (the loop's by default) while the rest
+// scroll; a collapsed task hides its subtree; tasks can be hidden (finished before the view,
+// or not matching a search).
 
 import { taskKey } from './model.mjs';
+import { TRACKS } from './tracks/index.mjs';
 
-export const LANE_HEIGHT = { loop: 30, timers: 8, worker: 22, task: 22 };
-
-// tasks: the API's tasks (creation order); workers: [{track, loop}]; timerRows: rows per loop.
-export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1) {
+// tasks: the API's tasks (creation order); workers: [{track, loop}]; timerRows: rows per loop;
+// opts: {pinned: Set of keys, collapsed: Set of task keys, hide(task) -> true to leave out}.
+export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1, opts = {}) {
+  const pinned = opts.pinned ?? new Set(), collapsed = opts.collapsed ?? new Set();
+  const hide = opts.hide ?? (() => false);
   const tracks = new Set(loopTracks);
   for (const t of tasks) tracks.add(t.track);
   const lanes = [];
@@ -28,19 +32,29 @@ export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1)
     }
     const visit = (parent, depth) => {
       for (const t of children.get(parent) ?? []) {
-        lanes.push({ kind: 'task', track, task: t.task, key: taskKey(track, t.task), name: t.name, depth, info: t });
-        visit(t.task, depth + 1);
+        const key = taskKey(track, t.task);
+        const kids = children.get(t.task)?.length ?? 0;
+        const shut = collapsed.has(key);
+        if (!hide(t)) {
+          lanes.push({ kind: 'task', track, task: t.task, key, name: t.name, depth, info: t,
+            children: kids, collapsed: shut && kids > 0 });
+        }
+        if (!shut) visit(t.task, depth + 1);
       }
     };
     visit(0, 0);
     for (const w of workers.filter((x) => x.loop === track || !tracks.has(x.loop)))
       lanes.push({ kind: 'worker', track: w.track, key: `worker:${w.track}`, name: `worker thread ${w.track}`, depth: 0 });
   }
-  let y = 0;
-  for (const l of lanes) {
+  // pinned lanes first, in their order, then the others
+  const ordered = [...lanes.filter((l) => pinned.has(l.key)), ...lanes.filter((l) => !pinned.has(l.key))];
+  let y = 0, pinnedH = 0;
+  for (const l of ordered) {
+    l.pinned = pinned.has(l.key);
     l.y = y;
-    l.h = l.kind === 'timers' ? Math.max(1, l.rows) * 7 + 6 : LANE_HEIGHT[l.kind];
+    l.h = TRACKS[l.kind].height(l);
     y += l.h;
+    if (l.pinned) pinnedH = y;
   }
-  return { lanes, height: y };
+  return { lanes: ordered, height: y, pinnedH };
 }

@@ -13,6 +13,7 @@ export class Viewport {
     this.width = 800;  // canvas CSS px
     this.height = 600;
     this.contentHeight = 0;
+    this.pinnedH = 0;  // the lanes pinned on top, which do not scroll
     this.limits = [0, 1];
     this.minSpan = 50; // the deepest zoom: the axis' minSpan
   }
@@ -24,7 +25,7 @@ export class Viewport {
 
   x(t) { return GUTTER + ((t - this.a) / this.span) * this.plotW; }
   t(x) { return this.a + ((x - GUTTER) / this.plotW) * this.span; }
-  laneY(lane) { return AXIS + lane.y - this.scrollY; }
+  laneY(lane) { return AXIS + lane.y - (lane.pinned ? 0 : this.scrollY); }
 
   setLimits(start, end) { this.limits = [start, Math.max(end, start + 1)]; }
 
