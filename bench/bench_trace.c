@@ -1,7 +1,9 @@
 /* bench_trace: what tracing costs. Measured in one run against its peer, the same workload
  * untraced: the cost of one record on the hot path (stamped with the step's clock reading),
  * the clock read each step takes, a task switch untraced, traced to /dev/null (the tracer's
- * own work) and traced to a file (the kernel's copy too), and the rate a file sink absorbs.
+ * own work) and traced to a file (the kernel's copy too), and the rate a file sink absorbs;
+ * the flight recorder (ring:16M) beside the file sink: a record's cost and the traced switch
+ * while the ring is full (so every chunk in evicts one, and its live state is digested).
  * Prints a table; --json prints one object. Best of several repetitions (the least
  * disturbed); never a CI gate. */
 #include <stdio.h>
@@ -80,14 +82,22 @@ int main(int argc, char **argv) {
   lt_trace_stop();
   unlink(path);
   double events_per_s = 1e9 / file_event;
+  /* The flight recorder: nothing written, the last 16 MiB kept (filled at once: the records
+   * measured are ~10x that). */
+  if (lt_trace_start("ring:16M", "bench_trace", LT_TRACE_BLOCK) != 0) return 1;
+  double ring_event = record_ns();
+  double ring_traced = bench_switch_ns();
+  lt_trace_stop();
 
   if (json) {
     printf("{\"event_ns\": %.2f, \"timestamp_ns\": %.2f, \"switch_untraced_ns\": %.2f, "
            "\"switch_traced_null_ns\": %.2f, \"switch_traced_ns\": %.2f, "
            "\"traced_overhead_null_ns\": %.2f, \"traced_overhead_file_ns\": %.2f, "
-           "\"traced_over_untraced\": %.2f, \"file_sink_events_per_s\": %.0f}\n",
+           "\"traced_over_untraced\": %.2f, \"file_sink_events_per_s\": %.0f, "
+           "\"file_event_ns\": %.2f, \"ring_event_ns\": %.2f, \"switch_traced_ring_ns\": %.2f}\n",
            event, stamp, untraced, traced_null, traced, traced_null - untraced,
-           traced - untraced, traced / untraced, events_per_s);
+           traced - untraced, traced / untraced, events_per_s, file_event, ring_event,
+           ring_traced);
     return 0;
   }
   printf("bench_trace: best of %d runs, file sink in /tmp\n\n", REPS);
@@ -102,5 +112,10 @@ int main(int argc, char **argv) {
   printf("%-40s %9.1f ns %12s\n", "  overhead: with the kernel's copy", traced - untraced, "");
   printf("%-40s %11.2fx %12s\n", "traced (file) / untraced", traced / untraced, "");
   printf("%-40s %9.2f M/s %12s\n", "file sink: records per second", events_per_s / 1e6, "");
+  printf("%-40s %9.1f ns %12s\n", "one record, file sink (peer)", file_event, "");
+  printf("%-40s %9.1f ns %12s\n", "one record, flight recorder (ring:16M)", ring_event,
+         "~ file sink");
+  printf("%-40s %9.1f ns %12s\n", "task switch, traced to a file (peer)", traced, "");
+  printf("%-40s %9.1f ns %12s\n", "task switch, flight recorder", ring_traced, "~ file sink");
   return 0;
 }

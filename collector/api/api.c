@@ -17,7 +17,8 @@ static const struct {
     {"sessions", ltc_api_sessions}, {"session", ltc_api_session},
     {"tasks", ltc_api_tasks},       {"events", ltc_api_events},
     {"summary", ltc_api_summary},   {"diff", ltc_api_diff},
-    {"orderings", ltc_api_orderings},
+    {"orderings", ltc_api_orderings}, {"lint", ltc_api_lint},
+    {"awaits", ltc_api_awaits},
 };
 
 static read_fn find(const char *op) {

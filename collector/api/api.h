@@ -36,5 +36,7 @@ cJSON *ltc_api_events(ltc_store *s, const cJSON *args, ltc_err *err);   /* windo
 cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err);  /* summary.c */
 cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
 cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
+cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err);      /* lint.c */
+cJSON *ltc_api_awaits(ltc_store *s, const cJSON *args, ltc_err *err);    /* awaits.c */
 
 #endif

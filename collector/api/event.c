@@ -100,5 +100,12 @@ cJSON *ltc_session_json(const ltc_session_row *row) {
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)row->shuffle_seed);
     cJSON_AddRawToObject(o, "shuffle_seed", seed);
   }
+  if (row->flight) { /* a flight recording: the window it covers, what fell out before it */
+    cJSON *f = cJSON_AddObjectToObject(o, "flight");
+    cJSON_AddNumberToObject(f, "from_ns", (double)row->flight_from_ns);
+    cJSON_AddNumberToObject(f, "to_ns", (double)row->flight_to_ns);
+    cJSON_AddNumberToObject(f, "lost_before", (double)row->flight_lost);
+    cJSON_AddNumberToObject(f, "dump", (double)row->flight_dump);
+  }
   return o;
 }

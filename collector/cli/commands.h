@@ -52,10 +52,12 @@ ltc_store *ltc_open_db(const char *command, const char **db, char *path, size_t 
 
 int ltc_cmd_dump(int argc, char **argv);
 int ltc_cmd_record(int argc, char **argv);
+int ltc_cmd_dump_ring(int argc, char **argv);
 int ltc_cmd_sessions(int argc, char **argv);
 int ltc_cmd_export(int argc, char **argv);
 int ltc_cmd_serve(int argc, char **argv);
 int ltc_cmd_diff(int argc, char **argv);
 int ltc_cmd_orderings(int argc, char **argv);
+int ltc_cmd_lint(int argc, char **argv);
 
 #endif

@@ -15,8 +15,11 @@ static const struct {
     {"sessions", ltc_cmd_sessions, "list the recorded sessions"},
     {"export", ltc_cmd_export, "write a session as Chrome trace JSON (Perfetto) or JSON lines"},
     {"dump", ltc_cmd_dump, "print a recorded trace stream, one line per event"},
+    {"dump-ring", ltc_cmd_dump_ring,
+     "ask a process running the flight recorder for its ring, stored as a session"},
     {"diff", ltc_cmd_diff, "compare two sessions' orderings, with their turnarounds"},
     {"orderings", ltc_cmd_orderings, "group sessions by ordering and by printed output"},
+    {"lint", ltc_cmd_lint, "what is wrong with a session; what got worse from another"},
 };
 
 static void usage(FILE *to) {

@@ -95,25 +95,18 @@ static int through_collector(const char *sock, const char *label, const run_opts
 static int record_one(ltc_store *store, const char *label, const run_opts *o) {
   char **argv = o->prog;
   /* A private directory (0700) holds the socket the program streams to. */
-  char dir[] = "/tmp/looptrace-record-XXXXXX";
-  if (!mkdtemp(dir)) {
-    fprintf(stderr, "looptrace record: mkdtemp: %s\n", strerror(errno));
-    return 1;
-  }
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sink", dir);
-  int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1) < 0) {
-    fprintf(stderr, "looptrace record: socket %s: %s\n", sa.sun_path, strerror(errno));
-    if (lfd >= 0) close(lfd);
-    rmdir(dir);
+  char dir[] = "/tmp/looptrace-record-XXXXXX", path[108];
+  ltc_err why = {0};
+  int lfd = ltc_private_socket(dir, "sink", path, sizeof path, &why);
+  if (lfd < 0) {
+    fprintf(stderr, "looptrace record: %s\n", why.msg);
     return 1;
   }
 
   pid_t pid = fork();
   if (pid == 0) {
-    char spec[sizeof sa.sun_path + 8];
-    snprintf(spec, sizeof spec, "unix:%s", sa.sun_path);
+    char spec[sizeof path + 8];
+    snprintf(spec, sizeof spec, "unix:%s", path);
     child_env(spec, NULL, o); /* the label is the store's to set here */
     execvp(argv[0], argv);
     fprintf(stderr, "looptrace record: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -143,9 +136,7 @@ static int record_one(ltc_store *store, const char *label, const run_opts *o) {
               err.msg, (unsigned long long)ltc_store_waiting(store));
   }
   if (!reaped) waitpid(pid, &status, 0);
-  close(lfd);
-  unlink(sa.sun_path);
-  rmdir(dir);
+  ltc_private_close(lfd, dir, path);
 
   code = exit_code(status);
   if (!res.session) {

@@ -11,9 +11,15 @@ static void print_row(void *user, const ltc_session_row *r) {
   if (r->shuffled)
     snprintf(shuffle, sizeof shuffle, "%sshuffle %llu", r->label && *r->label ? "  " : "",
              (unsigned long long)r->shuffle_seed);
-  printf("%5lld  %-11s %9lld %6lld %10.3f  %-8s %-20s %s%s\n", (long long)r->id, r->status,
+  char flight[96] = "";
+  if (r->flight) /* a dump covers its window; what came before it is only its live state */
+    snprintf(flight, sizeof flight, "%sflight recording %lld: %.3f ms, %lld fell out before",
+             (r->label && *r->label) || r->shuffled ? "  " : "", (long long)r->flight_dump,
+             (double)(r->flight_to_ns - r->flight_from_ns) / 1e6, (long long)r->flight_lost);
+  printf("%5lld  %-11s %9lld %6lld %10.3f  %-8s %-20s %s%s%s\n", (long long)r->id, r->status,
          (long long)r->events, (long long)r->tasks, secs, r->clock,
-         prog ? prog + 1 : r->program ? r->program : "?", r->label ? r->label : "", shuffle);
+         prog ? prog + 1 : r->program ? r->program : "?", r->label ? r->label : "", shuffle,
+         flight);
 }
 
 static const char sessions_usage[] =

@@ -120,3 +120,28 @@ bool ltc_collector_listens(const char *path) {
   if (fd >= 0) close(fd);
   return ok;
 }
+
+int ltc_private_socket(char *dir, const char *name, char *path, size_t len, ltc_err *err) {
+  if (!mkdtemp(dir)) return ltc_fail(err, -errno, "mkdtemp: %s", strerror(errno));
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir, name) >=
+      sizeof sa.sun_path) {
+    rmdir(dir);
+    return ltc_fail(err, -ENAMETOOLONG, "socket path %s/%s is too long", dir, name);
+  }
+  snprintf(path, len, "%s", sa.sun_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0) {
+    int rc = -errno;
+    ltc_fail(err, rc, "socket %s: %s", sa.sun_path, strerror(errno));
+    ltc_private_close(fd, dir, sa.sun_path);
+    return rc;
+  }
+  return fd;
+}
+
+void ltc_private_close(int fd, const char *dir, const char *path) {
+  if (fd >= 0) close(fd);
+  unlink(path);
+  rmdir(dir);
+}

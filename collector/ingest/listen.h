@@ -29,4 +29,11 @@ int ltc_default_ingest_socket(char *buf, size_t len, ltc_err *err);
 /* True when a collector answers on the Unix socket at path, and the socket is this user's. */
 bool ltc_collector_listens(const char *path);
 
+/* A socket of this process's own to take a stream on (record's program, dump-ring's dump):
+ * DIR/name in a new private directory (0700) made from dir, a mkdtemp template changed in
+ * place; path gets its name. The listening fd, or -errno with why in err. */
+int ltc_private_socket(char *dir, const char *name, char *path, size_t len, ltc_err *err);
+/* Closes it and removes the socket and its directory. */
+void ltc_private_close(int fd, const char *dir, const char *path);
+
 #endif

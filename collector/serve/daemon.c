@@ -230,7 +230,8 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
     watch(ep, ltc_hub_command_fd(hub), TAG_COMMAND, NULL);
     ltc_web_config wc = {.http = cfg->http, .root = cfg->web_root, .db = cfg->db, .hub = hub,
                          .allow_origin = cfg->allow_origin, .nallow_origin = cfg->nallow_origin,
-                         .allow_remote = cfg->allow_remote};
+                         .allow_remote = cfg->allow_remote,
+                         .ingest = nl > 0 ? listeners[0].spec : NULL};
     if (ltc_web_start(&wc, &web, &err) < 0) {
       fprintf(stderr, "looptrace serve: %s\n", err.msg);
       status = 1;

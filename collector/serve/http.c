@@ -208,6 +208,8 @@ static int http_api(ltc_web *w, struct lws *wsi, conn *c, const char *path) {
          : strcmp(end, "/tasks") == 0   ? "tasks"
          : strcmp(end, "/events") == 0  ? "events"
          : strcmp(end, "/summary") == 0 ? "summary"
+         : strcmp(end, "/lint") == 0    ? "lint"
+         : strcmp(end, "/awaits") == 0  ? "awaits"
          : strcmp(end, "/export") == 0  ? "export"
                                         : NULL;
     if (op && strcmp(op, "export") == 0) {

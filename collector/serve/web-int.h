@@ -65,6 +65,7 @@ struct ltc_web {
   ltc_queries *queries;
   uint64_t next_serial;
   size_t out_total; /* bytes waiting to go out, over every websocket client */
+  char ingest[320];  /* where a dump_ring request has a flight recorder send its dump */
 };
 
 /* A request's header (a WSI_TOKEN_*) into buf; NULL when the request has none. */

@@ -169,6 +169,7 @@ int ltc_web_start(const ltc_web_config *cfg, ltc_web **out, ltc_err *err) {
   ltc_web *w = calloc(1, sizeof *w);
   if (!w) return ltc_fail(err, -ENOMEM, "out of memory");
   w->hub = cfg->hub;
+  snprintf(w->ingest, sizeof w->ingest, "%s", cfg->ingest ? cfg->ingest : "");
   for (size_t i = 0; i < cfg->nallow_origin; i++) w->access.origins[i] = cfg->allow_origin[i];
   w->access.norigins = cfg->nallow_origin;
   if (!realpath(cfg->root, w->root)) {

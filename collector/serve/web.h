@@ -22,6 +22,7 @@ typedef struct ltc_web_config {
   size_t nallow_origin;
   bool allow_remote; /* the user means an address beyond loopback */
   int query_threads; /* threads that answer the API's reads (0: 3) */
+  const char *ingest; /* a spec programs stream to (unix:...): where dump_ring sends dumps */
 } ltc_web_config;
 
 /* Listens and starts the thread. 0, or -errno with why in err. */

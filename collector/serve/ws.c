@@ -4,6 +4,7 @@
  * stored backlog a turn at a time, then its live records. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "api/args.h"
 #include "api/event.h"
 #include "api/jsonbuf.h"
+#include "ingest/ring.h"
 #include "serve/web-int.h"
 
 /* Unlinks and frees a message not sent yet (prev: the one before it, NULL at the head). */
@@ -302,6 +304,31 @@ static int command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON 
   return 0;
 }
 
+/* dump_ring {pid, signal?}: asks a process running the flight recorder for a dump, sent to
+ * this daemon's ingest, which stores it as a session (its session push says when). */
+static cJSON *dump_ring(ltc_web *w, const cJSON *msg, ltc_err *err) {
+  int64_t pid;
+  const cJSON *sig = cJSON_GetObjectItemCaseSensitive(msg, "signal");
+  if (ltc_arg_whole(cJSON_GetObjectItemCaseSensitive(msg, "pid"), 1, 1 << 30, &pid) < 0) {
+    ltc_fail(err, -EINVAL, "'pid' must be a process id");
+    return NULL;
+  }
+  int signo = cJSON_IsString(sig) ? ltc_ring_signal(sig->valuestring) : sig ? 0 : SIGUSR2;
+  if (!signo) {
+    ltc_fail(err, -EINVAL, "'signal' is USR1, USR2 or a number");
+    return NULL;
+  }
+  if (!w->ingest[0]) {
+    ltc_fail(err, -ENOENT, "this daemon takes no streams");
+    return NULL;
+  }
+  if (ltc_ring_request((int)pid, w->ingest, signo, err) < 0) return NULL;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "pid", (double)pid);
+  cJSON_AddStringToObject(o, "to", w->ingest);
+  return o;
+}
+
 static bool is_command(const char *op) {
   return strcmp(op, "subscribe") == 0 || strcmp(op, "unsubscribe") == 0 ||
          strcmp(op, "label") == 0 || strcmp(op, "delete") == 0;
@@ -356,6 +383,8 @@ static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
     rc = command(w, c, op->valuestring, id, msg, &err);
   else if (strcmp(op->valuestring, "status") == 0)
     result = ltc_web_status(w);
+  else if (strcmp(op->valuestring, "dump_ring") == 0)
+    rc = (result = dump_ring(w, msg, &err)) ? 0 : err.code ? err.code : -EINVAL;
   else if ((rc = read_later(w, c, op->valuestring, id, msg, &err)) == 0)
     msg = NULL; /* taken: the reply comes from a query thread */
   if (result || rc < 0) ws_send(c, ltc_api_reply(id, result, &err));

@@ -25,7 +25,9 @@ static const char *text_or_null(sqlite3_stmt *st, int col) {
 /* Selects sessions (rest: what follows FROM sessions s). */
 static int prepare_sessions(ltc_store *s, const char *rest, sqlite3_stmt **st, ltc_err *err) {
   char sql[512];
-  snprintf(sql, sizeof sql, "SELECT " SESSION_COLUMNS "shuffle_seed, unstored FROM sessions s %s",
+  snprintf(sql, sizeof sql,
+           "SELECT " SESSION_COLUMNS "shuffle_seed, unstored, flight_from_ns, flight_to_ns, "
+           "flight_lost, flight_dump FROM sessions s %s",
            rest);
   return sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK
              ? 0
@@ -52,6 +54,11 @@ static ltc_session_row session_from(sqlite3_stmt *st) {
       .shuffled = sqlite3_column_type(st, 14) != SQLITE_NULL,
       .shuffle_seed = (uint64_t)sqlite3_column_int64(st, 14),
       .unstored = sqlite3_column_int64(st, 15),
+      .flight = sqlite3_column_type(st, 16) != SQLITE_NULL,
+      .flight_from_ns = sqlite3_column_int64(st, 16),
+      .flight_to_ns = sqlite3_column_int64(st, 17),
+      .flight_lost = sqlite3_column_int64(st, 18),
+      .flight_dump = sqlite3_column_int64(st, 19),
   };
 }
 

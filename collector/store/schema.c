@@ -68,7 +68,11 @@ static const char current[] =
     "  error TEXT,                        -- why a stream was cut or corrupt\n"
     "  shuffle_seed INTEGER,              -- shuffle mode's seed (as i64); NULL: FIFO\n"
     "  unstored INTEGER NOT NULL DEFAULT 0, -- records taken in that could not be stored\n"
-    "  writer TEXT                        -- while live: the writing process, 'PID START'\n"
+    "  writer TEXT,                       -- while live: the writing process as 'PID START'\n"
+    "  flight_from_ns INTEGER,            -- a dump of the flight recorder: the window it\n"
+    "  flight_to_ns INTEGER,              -- covers on the trace clock (NULL: not a dump)\n"
+    "  flight_lost INTEGER,               -- records that fell out of the ring before it\n"
+    "  flight_dump INTEGER                -- the number of the dump in its process\n"
     ");\n" EVENT_BLOCKS META
     "CREATE TABLE strings (\n"
     "  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,\n"
@@ -110,6 +114,11 @@ static const struct migration {
     {"what could not be stored, who writes a live session, session ids never reused",
      "ALTER TABLE sessions ADD COLUMN unstored INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE sessions ADD COLUMN writer TEXT;" META},
+    {"flight recordings: the window a dump covers, what fell out before it",
+     "ALTER TABLE sessions ADD COLUMN flight_from_ns INTEGER;"
+     "ALTER TABLE sessions ADD COLUMN flight_to_ns INTEGER;"
+     "ALTER TABLE sessions ADD COLUMN flight_lost INTEGER;"
+     "ALTER TABLE sessions ADD COLUMN flight_dump INTEGER;"},
 };
 #define LATEST ((int)(sizeof migrations / sizeof *migrations) + 1)
 

@@ -88,6 +88,9 @@ typedef struct ltc_session_row {
   int64_t pid, started_wall_ns, start_ns, end_ns;
   int64_t events, lost, tasks;
   int64_t unstored; /* records taken in that could not be stored (a full disk) */
+  bool flight;      /* a flight recorder's dump, covering from .. to on the trace clock, */
+  int64_t flight_from_ns, flight_to_ns;
+  int64_t flight_lost, flight_dump; /* with what fell out of its ring before; its number */
 } ltc_session_row;
 
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),

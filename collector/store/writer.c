@@ -18,8 +18,9 @@
 static const char *const statements[ST_COUNT] = {
     [ST_SESSION_INSERT] =
         "INSERT INTO sessions (id, program, argv, pid, label, clock, started_wall_ns, "
-        "mono_start_ns, status, shuffle_seed, writer) VALUES ((SELECT value + 1 FROM meta "
-        "WHERE key = 'last_session'), ?, ?, ?, ?, ?, ?, ?, 'live', ?, ?)",
+        "mono_start_ns, status, shuffle_seed, writer, flight_from_ns, flight_to_ns, "
+        "flight_lost, flight_dump) VALUES ((SELECT value + 1 FROM meta "
+        "WHERE key = 'last_session'), ?, ?, ?, ?, ?, ?, ?, 'live', ?, ?, ?, ?, ?, ?)",
     [ST_SESSION_ID] = "UPDATE meta SET value = ?1 WHERE key = 'last_session'",
     [ST_SESSION_PROGRESS] =
         "UPDATE sessions SET events = ?2, lost = ?3, start_ns = coalesce(start_ns, ?4), "
@@ -158,6 +159,12 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
     sqlite3_bind_int64(st, 7, h->mono_start_ns);
     if (h->shuffled) sqlite3_bind_int64(st, 8, (int64_t)h->shuffle_seed);
     sqlite3_bind_text(st, 9, ltc_store_writer_id(), -1, SQLITE_STATIC);
+    if (h->flight) {
+      sqlite3_bind_int64(st, 10, h->flight_from_ns);
+      sqlite3_bind_int64(st, 11, h->flight_to_ns);
+      sqlite3_bind_int64(st, 12, (int64_t)h->flight_lost);
+      sqlite3_bind_int64(st, 13, (int64_t)h->flight_dump);
+    }
     rc = step(s, ST_SESSION_INSERT, err);
     if (rc == 0) {
       l->id = sqlite3_last_insert_rowid(s->db);

@@ -188,12 +188,20 @@ static int parse_hello(ltc_reader *r, const uint8_t *p, uint32_t n) {
     }
   /* The optional extension after argv: flags and the shuffle seed. Older streams end here;
    * bytes after it are a later version's, skipped. */
-  uint32_t flags, reserved;
+  uint32_t flags = 0, reserved;
   uint64_t seed;
   if (c.left >= 16 && take(&c, &flags, 4) && take(&c, &reserved, 4) && take(&c, &seed, 8) &&
       (flags & LT_HELLO_SHUFFLED)) {
     h.shuffled = true;
     h.shuffle_seed = seed;
+  }
+  /* A flight recorder's dump: its window, what fell out of the ring, its number. */
+  if ((flags & LT_HELLO_FLIGHT) && c.left >= 32) {
+    h.flight = true;
+    take(&c, &h.flight_from_ns, 8);
+    take(&c, &h.flight_to_ns, 8);
+    take(&c, &h.flight_lost, 8);
+    take(&c, &h.flight_dump, 8);
   }
   h.program = program;
   h.label = label;

@@ -22,6 +22,9 @@ typedef struct ltc_hello {
   const char *const *argv;
   bool shuffled;         /* the runtime shuffled its ready queue (LOOPTRACE_SHUFFLE) */
   uint64_t shuffle_seed; /* with this seed */
+  bool flight;           /* a flight recorder's dump (LT_HELLO_FLIGHT), covering: */
+  int64_t flight_from_ns, flight_to_ns; /* its ring's first and last record */
+  uint64_t flight_lost, flight_dump; /* records fallen out of the ring; the dump's number */
 } ltc_hello;
 
 typedef struct ltc_event {

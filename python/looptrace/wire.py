@@ -11,6 +11,7 @@ MAX_HELLO = 1 << 20
 MAX_CHUNK = 1 << 24
 MAX_INLINE = 4096
 HELLO_SHUFFLED = 1
+HELLO_FLIGHT = 2  # a flight recorder's dump (the C runtime's LOOPTRACE=ring:SIZE); not written here
 
 # lt_wire_kind
 EV_STRING = 1

@@ -1,6 +1,7 @@
-/* trace_sink.c: the process's trace sink: opening it (file, Unix socket or TCP), the stream's
- * hello (with the shuffle seed, if any), writing chunks from every track under one lock, the block and drop policies, the END
- * chunk, and carrying on untraced (said once) when the sink goes away. */
+/* trace_sink.c: the process's trace sink: opening it (file, Unix socket, TCP, or the flight
+ * recorder's ring), the stream's hello (with the shuffle seed, if any), writing chunks from
+ * every track under one lock, the block and drop policies, the END chunk, and carrying on
+ * untraced (said once) when the sink goes away. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -18,8 +19,9 @@
 
 #include "internal.h"
 #include "trace.h"
+#include "trace_ring.h"
 
-typedef enum sink_kind { SINK_FILE = 1, SINK_SOCKET } sink_kind;
+typedef enum sink_kind { SINK_FILE = 1, SINK_SOCKET, SINK_RING } sink_kind;
 
 static struct {
   pthread_mutex_t mu;
@@ -169,6 +171,8 @@ static int flush_pending(void) {
 int lt__sink_write(const void *buf, size_t len, int64_t *waited_ns, bool last) {
   *waited_ns = 0;
   if (!lt__sink_active()) return -EPIPE;
+  /* the flight recorder keeps it in memory (its own lock); no memory: dropped, and counted */
+  if (g_sink.kind == SINK_RING) return lt__ring_put(buf, len) == 0 ? 0 : -EAGAIN;
   pthread_mutex_lock(&g_sink.mu);
   int rc = 0;
   if (g_sink.mode == LT_TRACE_DROP && last) {
@@ -243,7 +247,8 @@ static size_t read_cmdline(char *buf, size_t cap) {
   return n > 0 ? (size_t)n : 0;
 }
 
-static int write_hello(const char *label) {
+/* The stream's magic, version and hello, in *out (malloc'd), or NULL without memory. */
+static uint8_t *build_hello(const char *label, const lt__hello_flight *fl, size_t *out_len) {
   static char cmd[16384];
   size_t n = read_cmdline(cmd, sizeof cmd);
   uint32_t argc = 0;
@@ -272,18 +277,64 @@ static int write_hello(const char *label) {
    * and its seed, so that a shuffled run can be replayed. */
   uint64_t seed = 0;
   bool shuffled = lt__shuffle_env(&seed);
-  put_u32(&h, shuffled ? LT_HELLO_SHUFFLED : 0);
+  put_u32(&h, (shuffled ? LT_HELLO_SHUFFLED : 0) | (fl ? LT_HELLO_FLIGHT : 0));
   put_u32(&h, 0);
   put(&h, &seed, 8);
+  if (fl) { /* a flight recording: the window it covers, what fell out before it, its number */
+    put_i64(&h, fl->from_ns);
+    put_i64(&h, fl->to_ns);
+    put(&h, &fl->lost, 8);
+    put(&h, &fl->number, 8);
+  }
   bytes s = {0};
   put(&s, LT_WIRE_MAGIC, LT_WIRE_MAGIC_LEN);
   put_u32(&s, LT_WIRE_VERSION);
   put_u32(&s, (uint32_t)h.len);
   put(&s, h.p, h.len);
-  int rc = s.p ? write_all(s.p, s.len, 0) : -ENOMEM;
   free(h.p);
-  free(s.p);
+  *out_len = s.len;
+  return s.p;
+}
+
+static int write_hello(const char *label) {
+  size_t len;
+  uint8_t *p = build_hello(label, NULL, &len);
+  int rc = p ? write_all(p, len, 0) : -ENOMEM;
+  free(p);
   return rc;
+}
+
+int lt__sink_write_hello(int fd, const char *label, const lt__hello_flight *fl) {
+  size_t len;
+  uint8_t *p = build_hello(label, fl, &len);
+  if (!p) return -ENOMEM;
+  int rc = 0;
+  for (size_t off = 0; off < len && rc == 0;) {
+    ssize_t n = write(fd, p + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) rc = n < 0 ? -errno : -EIO;
+    else off += (size_t)n;
+  }
+  free(p);
+  return rc;
+}
+
+int lt__sink_open_dump(const char *spec) {
+  sink_kind kind;
+  if (strncmp(spec, "ring:", 5) == 0) return -EINVAL;
+  return open_spec(spec, &kind);
+}
+
+/* LOOPTRACE=ring:SIZE, or lt_trace_start("ring:SIZE", ...): nothing is written until a dump. */
+static int start_ring(const char *spec, const char *label, lt_trace_mode mode) {
+  size_t size;
+  int rc = lt__ring_parse_size(spec + 5, &size);
+  if (rc == 0) rc = lt__ring_open(size, label);
+  if (rc < 0) return rc;
+  g_sink.kind = SINK_RING;
+  g_sink.mode = mode;
+  snprintf(g_sink.spec, sizeof g_sink.spec, "%s", spec);
+  return 0;
 }
 
 /* ---- start and stop ---- */
@@ -293,9 +344,18 @@ static void stop_at_exit(void) { lt_trace_stop(); }
 int lt_trace_start(const char *sink, const char *label, lt_trace_mode mode) {
   if (!sink) return -EINVAL;
   pthread_mutex_lock(&g_sink.mu);
-  if (lt__sink_active() || g_sink.fd >= 0) {
+  if (lt__sink_active() || g_sink.fd >= 0 || g_sink.kind == SINK_RING) {
     pthread_mutex_unlock(&g_sink.mu);
     return -EALREADY;
+  }
+  const char *clk = getenv("LOOPTRACE_CLOCK");
+  g_sink.virtual_default = clk && strcmp(clk, "virtual") == 0;
+  if (strncmp(sink, "ring:", 5) == 0) {
+    int rc = start_ring(sink, label, mode);
+    if (rc == 0) atomic_store(&g_sink.active, 1);
+    pthread_mutex_unlock(&g_sink.mu);
+    if (rc == 0 && lt__tls_loop && !lt__tls_loop->track) lt__trace_attach(lt__tls_loop);
+    return rc;
   }
   sink_kind kind;
   int fd = open_spec(sink, &kind);
@@ -306,8 +366,6 @@ int lt_trace_start(const char *sink, const char *label, lt_trace_mode mode) {
   g_sink.fd = fd;
   g_sink.kind = kind;
   g_sink.mode = mode;
-  const char *clk = getenv("LOOPTRACE_CLOCK");
-  g_sink.virtual_default = clk && strcmp(clk, "virtual") == 0;
   snprintf(g_sink.spec, sizeof g_sink.spec, "%s", sink);
   int rc = write_hello(label);
   if (rc < 0) {
@@ -347,6 +405,13 @@ bool lt_trace_enabled(void) { return lt__sink_active(); }
 int lt_trace_stop(void) {
   if (lt__tls_loop && lt__tls_loop->track) lt__trace_detach(lt__tls_loop);
   pthread_mutex_lock(&g_sink.mu);
+  if (g_sink.kind == SINK_RING) { /* what the ring held goes with it, unwritten */
+    atomic_store(&g_sink.active, 0);
+    lt__ring_close();
+    g_sink.kind = 0;
+    pthread_mutex_unlock(&g_sink.mu);
+    return 0;
+  }
   if (g_sink.fd < 0) {
     pthread_mutex_unlock(&g_sink.mu);
     return -ENOENT;

@@ -362,7 +362,10 @@ static void test_old_database_gains_the_column(void **state) {
   ltc_store_close(w);
   assert_int_equal(shell("sqlite3 %s \"ALTER TABLE sessions DROP COLUMN shuffle_seed; "
                       "ALTER TABLE sessions DROP COLUMN unstored; ALTER TABLE sessions DROP "
-                      "COLUMN writer; DROP TABLE meta; INSERT INTO "
+                      "COLUMN writer; DROP TABLE meta; ALTER TABLE sessions DROP COLUMN "
+                      "flight_from_ns; ALTER TABLE sessions DROP COLUMN flight_to_ns; ALTER "
+                      "TABLE sessions DROP COLUMN flight_lost; ALTER TABLE sessions DROP "
+                      "COLUMN flight_dump; INSERT INTO "
                       "sessions (program, argv, clock, status) VALUES ('p', '[]', 'real', "
                       "'complete'); PRAGMA user_version = 0\"",
                       old),

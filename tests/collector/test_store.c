@@ -291,6 +291,10 @@ static void test_older_layout_is_brought_up_to_date(void **state) {
                    /* as every database was before versions, and without what came since */
                    "ALTER TABLE sessions DROP COLUMN unstored;"
                    "ALTER TABLE sessions DROP COLUMN writer; DROP TABLE meta;"
+                   "ALTER TABLE sessions DROP COLUMN flight_from_ns;"
+                   "ALTER TABLE sessions DROP COLUMN flight_to_ns;"
+                   "ALTER TABLE sessions DROP COLUMN flight_lost;"
+                   "ALTER TABLE sessions DROP COLUMN flight_dump;"
                    "PRAGMA user_version = 0;"
                    "COMMIT;",
                    NULL, NULL, NULL),

@@ -19,6 +19,7 @@ import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
+import { Findings } from './findings.mjs';
 import { ConnectionBanner } from './connection.mjs';
 import { Tools } from './tools.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
@@ -55,6 +56,7 @@ class App {
     this.state = { ready: false, session: null, frames: 0 };
     window.looptrace = this.hook();
     this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
+    this.findings = new Findings(this);   // lints and the await graph: findings.mjs
   }
 
   // what x runs along (data.axis(order)), the lanes, the cursor: the timeline's
@@ -387,6 +389,7 @@ class App {
     // the text mirror of a live session: at most once a second
     if (why === 'live' && !(performance.now() - this.mirrorAt < 1000)) this.mirrorDirty = true;
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
+    this.findings.changed(why);
     if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
     if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
     if (why === 'live' && !(performance.now() - this.toolsAt < 2000)) this.toolsDirty = true;

@@ -7,6 +7,10 @@
  *             str program | str label | str argv[argc]        (str = u32 length | bytes)
  *             [ u32 flags | u32 0 | u64 shuffle_seed ]        (optional: older writers end
  *                                                              after argv; readers ignore more)
+ *             [ i64 from_ns | i64 to_ns | u64 lost | u64 dump ] (flags & LT_HELLO_FLIGHT: a
+ *                            flight recorder's dump: the ring's first and last record, the
+ *                            records that fell out of it (the LOST before each track's ring
+ *                            part), and the dump's number in its process) 
  *   chunk   = lt_wire_chunk header | `bytes` bytes holding `count` records
  *   record  = lt_wire_event header (16 bytes) | u64 args[] | inline bytes (strings), padded
  *
@@ -25,8 +29,10 @@
 #define LT_WIRE_MAX_HELLO (1u << 20)    /* a hello larger than this is corrupt */
 #define LT_WIRE_MAX_CHUNK (1u << 24)    /* likewise a chunk */
 #define LT_WIRE_MAX_INLINE 4096u        /* longest inline string (marks are cut there) */
-/* hello flags: the ready queue was shuffled (the seed follows) */
+/* hello flags: the ready queue was shuffled (the seed follows); the stream is a flight
+ * recorder's dump (its window follows the seed) */
 #define LT_HELLO_SHUFFLED 1u
+#define LT_HELLO_FLIGHT 2u
 
 typedef struct lt_wire_chunk {
   uint32_t magic;     /* LT_WIRE_CHUNK_MAGIC */
