@@ -88,6 +88,9 @@ typedef struct ltc_session_row {
   int64_t pid, started_wall_ns, start_ns, end_ns;
   int64_t events, lost, tasks;
   int64_t unstored; /* records taken in that could not be stored (a full disk) */
+  const char *host; /* the machine it was recorded on: a ClickHouse store's; NULL in SQLite */
+  int64_t mono_start_ns; /* a ClickHouse store's: CLOCK_MONOTONIC at started_wall_ns */
+  bool has_time;         /* a ClickHouse store's: start_ns and end_ns are known */
 } ltc_session_row;
 
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/map-inl.h"
+#include "store/chstore-int.h"
 #include "store/store-int.h"
 
 typedef struct str_entry {
@@ -73,6 +74,18 @@ sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which, ltc_err *err) {
   return s->lookup[which];
 }
 
+/* An entry read from ClickHouse (chread.c), put in table user. 0 or -ENOMEM. */
+static int put_entry(void *user, uint32_t track, uint64_t id, const char *a, size_t alen,
+                     const char *b, size_t blen, int64_t line) {
+  char *text = malloc(alen + blen + 2);
+  if (!text) return -ENOMEM;
+  memcpy(text, a, alen);
+  text[alen] = 0;
+  if (blen) memcpy(text + alen + 1, b, blen);
+  text[alen + 1 + blen] = 0;
+  return table_put(user, ltc_map_key(track, id), text, line) ? 0 : -ENOMEM;
+}
+
 /* The entry of (track, id) in table t: held, or (for lookups) read with the store's statement
  * which and kept; NULL when there is none. */
 static str_entry *entry_of(ltc_session_strings *ss, ltc_map *t, int which, uint32_t track,
@@ -80,6 +93,11 @@ static str_entry *entry_of(ltc_session_strings *ss, ltc_map *t, int which, uint3
   uint64_t key = ltc_map_key(track, id);
   str_entry *e = ltc_map_find(t, key);
   if (e || !ss->lookups) return e;
+  if (ss->lookups->ch) {
+    ltc_ch_strings_load(ss->lookups, ss->session, which, track, (int64_t)(id & 0xffffffffu),
+                        put_entry, t, NULL);
+    return ltc_map_find(t, key);
+  }
   sqlite3_stmt *st = ltc_store_lookup(ss->lookups, which, NULL);
   if (!st) return NULL;
   sqlite3_bind_int64(st, 1, ss->session);
@@ -140,12 +158,17 @@ ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id) { return string
 int ltc_store_strings_whole(ltc_store *s, int64_t id, ltc_session_strings **out, ltc_err *err) {
   ltc_session_strings *t = strings_new(NULL, id);
   int rc = t ? 0 : ltc_fail(err, -ENOMEM, "out of memory");
-  if (rc == 0)
+  if (rc == 0 && s->ch) {
+    rc = ltc_ch_strings_load(s, id, LTC_LOOKUP_STRING, -1, -1, put_entry, &t->strings, err);
+    if (rc == 0)
+      rc = ltc_ch_strings_load(s, id, LTC_LOOKUP_SITE, -1, -1, put_entry, &t->sites, err);
+  } else if (rc == 0) {
     rc = table_load(s, id, "SELECT track, id, text FROM strings WHERE session = ?", &t->strings,
                     err);
-  if (rc == 0)
-    rc = table_load(s, id, "SELECT track, id, file, func, line FROM sites WHERE session = ?",
-                    &t->sites, err);
+    if (rc == 0)
+      rc = table_load(s, id, "SELECT track, id, file, func, line FROM sites WHERE session = ?",
+                      &t->sites, err);
+  }
   if (rc < 0) {
     ltc_strings_free(t);
     t = NULL;
