@@ -306,13 +306,14 @@ int ltc_ch_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_
   return rc;
 }
 
-int ltc_ch_strings_load(ltc_store *s, int64_t id, int which, int64_t track, int64_t key,
+int ltc_ch_strings_load(ltc_store *s, int64_t id, int which, int64_t track, int64_t from,
                         int (*put)(void *user, uint32_t track, uint64_t id, const char *a,
                                    size_t alen, const char *b, size_t blen, int64_t line),
                         void *user, ltc_err *err) {
   char one[100] = "";
   if (track >= 0)
-    snprintf(one, sizeof one, " AND track = %" PRId64 " AND id = %" PRId64, track, key);
+    snprintf(one, sizeof one, " AND track = %" PRId64 " AND id >= %" PRId64 " AND id < %" PRId64,
+             track, from, from + 4096);
   ltc_chbuf out = {0};
   int rc = which == LTC_LOOKUP_STRING
                ? query(s, &out, err,

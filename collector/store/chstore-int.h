@@ -72,9 +72,10 @@ int ltc_ch_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_
                         void (*fn)(void *user, int64_t bucket, int64_t count, uint32_t track,
                                    uint64_t seq, int64_t ts, uint32_t task, const char *text),
                         void *user, ltc_err *err);
-/* One string (which: LTC_LOOKUP_STRING) or site, or a session's whole table of them: each
- * entry as (track, id, text, file/func NUL-separated for a site, line) to put. */
-int ltc_ch_strings_load(ltc_store *s, int64_t id, int which, int64_t track, int64_t key,
+/* The strings (which: LTC_LOOKUP_STRING) or sites of a track numbered from .. from + 4095,
+ * or (track -1) a session's whole table of them: each entry (track, id, a string's text or
+ * a site's file and func, a site's line) to put. */
+int ltc_ch_strings_load(ltc_store *s, int64_t id, int which, int64_t track, int64_t from,
                         int (*put)(void *user, uint32_t track, uint64_t id, const char *a,
                                    size_t alen, const char *b, size_t blen, int64_t line),
                         void *user, ltc_err *err);

@@ -18,8 +18,16 @@ typedef struct str_entry {
   int64_t line; /* a site's line */
 } str_entry;
 
+/* ClickHouse lookups go a range of ids at a time (a query each is a round trip): the ranges
+ * asked for, by ltc_map_key(track, range * 2 + which). */
+#define CH_RANGE 4096
+typedef struct range_entry {
+  uint64_t key;
+} range_entry;
+
 struct ltc_session_strings {
   ltc_map strings, sites; /* of str_entry */
+  ltc_map ranges;         /* of range_entry: those looked up in ClickHouse */
   ltc_store *lookups;     /* the store to look them up in one by one; NULL: loaded whole */
   int64_t session;
 };
@@ -94,7 +102,12 @@ static str_entry *entry_of(ltc_session_strings *ss, ltc_map *t, int which, uint3
   str_entry *e = ltc_map_find(t, key);
   if (e || !ss->lookups) return e;
   if (ss->lookups->ch) {
-    ltc_ch_strings_load(ss->lookups, ss->session, which, track, (int64_t)(id & 0xffffffffu),
+    uint64_t range = (id & 0xffffffffu) / CH_RANGE;
+    bool fresh = false;
+    if (!ltc_map_put(&ss->ranges, ltc_map_key(track, range * 2 + (unsigned)which), &fresh) ||
+        !fresh)
+      return NULL; /* asked for already: there is none */
+    ltc_ch_strings_load(ss->lookups, ss->session, which, track, (int64_t)(range * CH_RANGE),
                         put_entry, t, NULL);
     return ltc_map_find(t, key);
   }
@@ -149,7 +162,8 @@ static int table_load(ltc_store *s, int64_t id, const char *sql, ltc_map *t, ltc
 static ltc_session_strings *strings_new(ltc_store *lookups, int64_t id) {
   ltc_session_strings *t = calloc(1, sizeof *t);
   if (!t) return NULL;
-  *t = (ltc_session_strings){LTC_MAP_OF(str_entry), LTC_MAP_OF(str_entry), lookups, id};
+  *t = (ltc_session_strings){LTC_MAP_OF(str_entry), LTC_MAP_OF(str_entry),
+                             LTC_MAP_OF(range_entry), lookups, id};
   return t;
 }
 
@@ -181,5 +195,6 @@ void ltc_strings_free(ltc_session_strings *t) {
   if (!t) return;
   table_free(&t->strings);
   table_free(&t->sites);
+  ltc_map_free(&t->ranges);
   free(t);
 }

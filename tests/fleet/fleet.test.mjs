@@ -1,0 +1,97 @@
+// fleet.test.mjs: two daemons ("hosts" a and b) on one real ClickHouse: each ingests its own
+// programs, and each daemon's API lists and reads both hosts' sessions exactly as a SQLite
+// daemon given the same streams does (sessions, tasks, windows, summaries, the export, a
+// diff across hosts), the marks in the order the programs printed them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Daemon, BIN, until } from '../api/daemon.mjs';
+import { ClickHouse, stream, traceOf, unavailable } from './clickhouse.mjs';
+
+const skip = unavailable() ?? false;
+if (skip) console.error(`fleet tests skipped: ${skip}`);
+
+// What a reply says with the store's own ids taken out (they differ by store), and the host,
+// and a window's estimate (an upper bound counted from blocks, which commits cut where the
+// clock says: it differs between any two daemons).
+function same(body, ids) {
+  return JSON.parse(JSON.stringify(body, (k, v) => {
+    if ((k === 'id' || k === 'session' || k === 'a' || k === 'b') && ids.has(v)) return ids.get(v);
+    return k === 'host' || k === 'estimate' ? undefined : v;
+  }));
+}
+
+let ch, ref, hosts;
+// what each host runs: two seeds (their marks checked against what they print), a stream of
+// many blocks with a mark a step, and one of three tracks (two executor threads)
+const runs = [
+  { host: 'a', label: 'on-a', program: 'seed_ten_jobs', printed: true },
+  { host: 'b', label: 'on-b', program: 'seed_say_after', printed: true },
+  { host: 'a', label: 'marks-a', program: 'collector_load', args: ['--marks', '40000'] },
+  { host: 'b', label: 'threads-b', program: 'collector_load', args: ['--threads', '2', '2000'] },
+];
+
+before(async () => {
+  if (skip) return;
+  ch = await ClickHouse.start();
+  for (const r of runs) Object.assign(r, traceOf(BIN, r.program, r.args, { LOOPTRACE_LABEL: r.label }));
+  ref = await Daemon.start();
+  const store = ['--store', ch.url('fleet')];
+  hosts = {
+    a: await Daemon.start(store, null, { LOOPTRACE_HOST: 'host-a' }),
+    b: await Daemon.start(store, null, { LOOPTRACE_HOST: 'host-b' }),
+  };
+  // in pieces with pauses, as a program streams, so that commits cut blocks mid-stream and
+  // a session's blocks of several tracks interleave in time
+  // (eight pieces each, further apart than the daemon's 100 ms commits)
+  const pause = () => new Promise((r) => setTimeout(r, 150));
+  await Promise.all(runs.flatMap((r) => [hosts[r.host], ref].map((d) =>
+    stream(d.sock, r.bytes, Math.ceil(r.bytes.length / 8), pause))));
+});
+
+after(async () => {
+  if (skip) return;
+  for (const d of [ref, hosts?.a, hosts?.b]) if (d) await d.finish();
+  await ch.finish();
+});
+
+test('each daemon lists and reads both hosts\' sessions exactly', { skip }, async () => {
+  const complete = async (d) => until(async () => {
+    const l = (await d.get('/api/sessions')).body.sessions;
+    return l.length === runs.length && l.every((s) => s.status === 'complete') && l;
+  }, 'every session stored complete', 30000);
+  const want = await complete(ref);
+  for (const [name, d] of Object.entries(hosts)) {
+    const got = await complete(d);
+    const byLabel = (l) => Object.fromEntries(l.map((s) => [s.label, s]));
+    const g = byLabel(got), w = byLabel(want);
+    // each session says the host it came from, whichever daemon reads it
+    assert.equal(g['on-a'].host, 'host-a', name);
+    assert.equal(g['on-b'].host, 'host-b', name);
+    const ids = new Map(runs.flatMap((r) => [[g[r.label].id, r.label], [w[r.label].id, r.label]]));
+    for (const { label, host, printed, out } of runs) {
+      const gi = g[label].id, wi = w[label].id;
+      assert.equal(g[label].host, `host-${host}`, `${name}: ${label}'s host`);
+      const mid = Math.round((w[label].start_ns + w[label].end_ns) / 2);
+      assert.deepEqual(same(g[label], ids), same(w[label], ids), `${name}: ${label}'s row`);
+      for (const path of ['', '/tasks', '/events', '/summary?buckets=50', `/events?from=${mid}`,
+        `/events?from=${w[label].start_ns}&to=${mid}`, `/summary?from=${mid}&buckets=7`]) {
+        const a = await d.get(`/api/sessions/${gi}${path}`), b = await ref.get(`/api/sessions/${wi}${path}`);
+        assert.equal(a.status, 200, `${name} ${label} ${path}: ${a.text}`);
+        assert.deepEqual(same(a.body, ids), same(b.body, ids), `${name}: ${label} ${path}`);
+      }
+      const ex = await d.get(`/api/sessions/${gi}/export?format=jsonl`);
+      assert.equal(ex.text, (await ref.get(`/api/sessions/${wi}/export?format=jsonl`)).text);
+      // every record, and the marks in the order the program printed them
+      const recs = ex.text.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(recs.length, g[label].events);
+      if (printed)
+        assert.deepEqual(recs.filter((r) => r.kind === 'mark').map((r) => r.text),
+          out.trim().split('\n'), `${name}: ${label}'s marks`);
+    }
+    // a diff across the two hosts, as the SQLite daemon diffs the same runs
+    const da = await d.get(`/api/diff?a=${g['on-a'].id}&b=${g['on-b'].id}`);
+    const dw = await ref.get(`/api/diff?a=${w['on-a'].id}&b=${w['on-b'].id}`);
+    assert.equal(da.status, 200, da.text);
+    assert.deepEqual(same(da.body, ids), same(dw.body, ids), `${name}: the diff`);
+  }
+});
