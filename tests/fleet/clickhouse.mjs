@@ -109,13 +109,19 @@ export function traceOf(bin, program, args = [], env = {}) {
 }
 
 // Streams bytes to a daemon's ingest socket as a program would, in pieces of chunk bytes,
-// calling between(i) before piece i (it may wait); resolves once the daemon took them all.
+// calling between(i) before piece i (it may wait); resolves once the daemon took them all,
+// rejects when the daemon closed the stream first.
 export async function stream(sock, bytes, chunk = bytes.length, between = async () => {}) {
   const c = connect(sock);
-  await new Promise((r, j) => { c.on('connect', r); c.on('error', j); });
-  for (let i = 0, at = 0; at < bytes.length; i++, at += chunk) {
+  let closed = false;
+  const gone = new Promise((r) => c.on('close', () => { closed = true; r(); }));
+  c.on('error', () => {});
+  await Promise.race([new Promise((r) => c.on('connect', r)), gone]);
+  for (let i = 0, at = 0; at < bytes.length && !closed; i++, at += chunk) {
     await between(i);
-    if (!c.write(bytes.subarray(at, at + chunk))) await new Promise((r) => c.once('drain', r));
+    if (!closed && !c.write(bytes.subarray(at, at + chunk)))
+      await Promise.race([new Promise((r) => c.once('drain', r)), gone]);
   }
-  await new Promise((r) => c.end(r));
+  if (!closed) await Promise.race([new Promise((r) => c.end(r)), gone]);
+  if (closed && !c.writableFinished) throw new Error('the daemon closed the stream');
 }
