@@ -4,6 +4,7 @@
 #ifndef LTC_CHSTORE_INT_H
 #define LTC_CHSTORE_INT_H
 
+#include "base/map-inl.h"
 #include "store/chttp.h"
 #include "store/store-int.h"
 
@@ -14,16 +15,23 @@ typedef struct ch_session {
   char *host, *program, *argv, *label, *clock, *status, *error, *writer;
   int64_t pid, wall_ns, mono_ns, start_ns, end_ns, events, lost, unstored, seed;
   bool has_time, shuffled, touched;
+  ltc_map steps; /* chsteps.c: each task's last suspension */
   struct ch_session *next;
 } ch_session;
 
 /* The tables a commit inserts into, in this order: the session rows last, so that a reader
  * that sees a session's counts finds the rows that make them. */
-enum { CT_BLOCKS, CT_STRINGS, CT_SITES, CT_TASKS, CT_TASK_ENDS, CT_MARKS, CT_SESSIONS, CT_COUNT };
+enum {
+  CT_BLOCKS, CT_STRINGS, CT_SITES, CT_TASKS, CT_TASK_ENDS, CT_MARKS, CT_WAITS, CT_SESSIONS,
+  CT_COUNT
+};
+/* The pending rows of the waits table (chsteps.c), beside the SQLite writer's statements. */
+#define ST_CH_WAIT ST_COUNT
 
 struct ltc_chstore {
   ltc_chttp *http;
   ch_session *sessions;
+  ch_session *last; /* of sessions, the one the last record was of */
   char host[256];  /* this machine, as every session it writes says */
   char spool[4200]; /* the directory of what a stopped writer could not insert */
 };
@@ -42,6 +50,11 @@ int ltc_ch_insert_all(struct ltc_chstore *ch, const ltc_chbuf *bufs, ltc_err *er
 /* Writes bufs to a new file in the spool directory, to be inserted when a writer next opens
  * the store. 0 or -errno. */
 int ltc_ch_spool(struct ltc_chstore *ch, const ltc_chbuf *bufs, ltc_err *err);
+
+/* ---- chsteps.c ---- */
+/* Follows record e of session id for the waits table; 0 or -ENOMEM. */
+int ltc_ch_step(ltc_store *s, int64_t id, const ltc_event *e, const ltc_reader *r);
+void ltc_ch_steps_free(ch_session *c);
 
 /* ---- chwrite.c ---- */
 int ltc_ch_begin(ltc_store *s, const ltc_hello *h, const char *label, int64_t *id,

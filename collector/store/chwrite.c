@@ -18,12 +18,14 @@
 static char *dup_or_null(const char *t) { return t ? strdup(t) : NULL; }
 
 static void session_free(ch_session *c) {
+  ltc_ch_steps_free(c);
   free(c->host), free(c->program), free(c->argv), free(c->label), free(c->clock);
   free(c->status), free(c->error), free(c->writer);
   free(c);
 }
 
 void ltc_ch_free_sessions(struct ltc_chstore *ch) {
+  if (ch) ch->last = NULL;
   while (ch && ch->sessions) {
     ch_session *c = ch->sessions;
     ch->sessions = c->next;
@@ -88,6 +90,7 @@ static int table_of(int stmt) {
     case ST_TASK_INSERT: return CT_TASKS;
     case ST_TASK_DONE: return CT_TASK_ENDS;
     case ST_MARK_INSERT: return CT_MARKS;
+    case ST_CH_WAIT: return CT_WAITS;
     default: return -1;
   }
 }
@@ -166,6 +169,7 @@ static void batch_free(batch *b) {
 /* After a batch is stored: its rows go, and the sessions that ended with them. */
 static void stored(ltc_store *s) {
   ltc_pending_clear(s);
+  s->ch->last = NULL;
   for (ch_session **p = &s->ch->sessions; *p;) {
     ch_session *c = *p;
     c->touched = false;

@@ -40,6 +40,9 @@ static const char *const schema[] = {
     "spawn_line Nullable(Int64), created_ns Int64)" RMT("session, track, task"),
     "CREATE TABLE IF NOT EXISTS task_ends (session Int64, track Int64, task Int64, "
     "finished_ns Int64, outcome Nullable(String), status Int64)" RMT("session, track, task"),
+    "CREATE TABLE IF NOT EXISTS waits (session Int64, track Int64, task Int64, seq Int64, "
+    "name String, reason String, site_file String, site_func String, site_line Int64, "
+    "suspend_ns Int64, ready_ns Int64, resume_ns Int64)" RMT("session, track, seq"),
     "CREATE TABLE IF NOT EXISTS marks (session Int64, track Int64, seq Int64, ts Int64, "
     "task Int64, text String)" RMT("session, ts, track, seq"),
 };
@@ -55,6 +58,8 @@ const char *ltc_ch_insert_sql(int t) {
       [CT_TASK_ENDS] = "INSERT INTO task_ends (session, track, task, finished_ns, outcome, "
                        "status) FORMAT RowBinary",
       [CT_MARKS] = "INSERT INTO marks (session, track, seq, ts, task, text) FORMAT RowBinary",
+      [CT_WAITS] = "INSERT INTO waits (session, track, task, seq, name, reason, site_file, "
+                   "site_func, site_line, suspend_ns, ready_ns, resume_ns) FORMAT RowBinary",
       [CT_SESSIONS] = "INSERT INTO sessions (id, ver, host, program, argv, pid, label, clock, "
                       "started_wall_ns, mono_start_ns, start_ns, end_ns, status, events, lost, "
                       "error, shuffle_seed, unstored, writer) FORMAT RowBinary",

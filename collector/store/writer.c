@@ -260,7 +260,9 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
   if (b->count && (b->count == LTC_STORE_BLOCK_EVENTS || e->seq != b->first_seq + b->count) &&
       keep_block(s, l, e->track, b) < 0)
     return oom(err);
-  if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0) return oom(err);
+  if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0 ||
+      (s->ch && ltc_ch_step(s, id, e, r) < 0))
+    return oom(err);
   l->events++;
   if (e->kind == LT_EV_LOST) l->lost += e->a[0];
   if (!ltc_kind_defines(e->kind) && e->kind != LT_EV_TRACK) {

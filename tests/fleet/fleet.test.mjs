@@ -20,6 +20,26 @@ function same(body, ids) {
   }));
 }
 
+// The waits table's rows of a session, from its records: each resume ends a wait that
+// began at the task's suspend (or, for its first step, its scheduling), ready at its ready
+// record (a yield's is implied: at once); as "track seq reason site_line suspend ready resume".
+function waitsOf(recs) {
+  const tasks = new Map(), rows = [];
+  for (const r of recs) {
+    const k = `${r.track}/${r.task}`;
+    if (r.kind === 'ready' && r.cause === 'spawn') tasks.set(k, { reason: 'spawn', at: r.ts, ready: r.ts, line: 0 });
+    else if (r.kind === 'suspend') tasks.set(k, { reason: r.reason, at: r.ts, ready: null, line: r.site?.line ?? 0 });
+    else if (r.kind === 'ready' && tasks.has(k)) tasks.get(k).ready = r.ts;
+    else if (r.kind === 'resume' && tasks.has(k)) {
+      const t = tasks.get(k);
+      const ready = t.ready ?? (t.reason === 'yield' ? t.at : r.ts);
+      rows.push([r.track, r.seq, t.reason, t.line, t.at, ready, r.ts].join(' '));
+      tasks.delete(k);
+    }
+  }
+  return rows;
+}
+
 let ch, ref, hosts;
 // what each host runs: two seeds (their marks checked against what they print), a stream of
 // many blocks with a mark a step, and one of three tracks (two executor threads)
@@ -84,6 +104,11 @@ test('each daemon lists and reads both hosts\' sessions exactly', { skip }, asyn
       // every record, and the marks in the order the program printed them
       const recs = ex.text.trim().split('\n').map((l) => JSON.parse(l));
       assert.equal(recs.length, g[label].events);
+      // the fleet's waits table says the same as the records, row for row
+      const rows = (await ch.query(`SELECT track, seq, reason, site_line, suspend_ns, ready_ns,
+        resume_ns FROM fleet.waits FINAL WHERE session = ${gi} ORDER BY track, seq`))
+        .trim().split('\n').map((l) => l.split('\t').join(' '));
+      assert.deepEqual(rows, waitsOf(recs), `${name}: ${label}'s waits`);
       if (printed)
         assert.deepEqual(recs.filter((r) => r.kind === 'mark').map((r) => r.text),
           out.trim().split('\n'), `${name}: ${label}'s marks`);
