@@ -53,7 +53,7 @@ int ltc_ch_spool(struct ltc_chstore *ch, const ltc_chbuf *bufs, ltc_err *err);
 
 /* ---- chsteps.c ---- */
 /* Follows record e of session id for the waits table; 0 or -ENOMEM. */
-int ltc_ch_step(ltc_store *s, int64_t id, const ltc_event *e, const ltc_reader *r);
+int ltc_ch_step(ltc_store *s, int64_t id, const ltc_event *e);
 void ltc_ch_steps_free(ch_session *c);
 
 /* ---- chwrite.c ---- */

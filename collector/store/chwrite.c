@@ -95,12 +95,14 @@ static int table_of(int stmt) {
   }
 }
 
-/* Which values of a table's rows are Nullable in ClickHouse (bit i: value i). */
+/* Which values of a table's rows are Nullable in ClickHouse (bit i: value i), and which
+ * integers are one byte (an Enum8) rather than an Int64. */
 static unsigned nullable_of(int table) {
   return table == CT_TASKS ? 0xf0u /* parent, spawn_file, spawn_func, spawn_line */
          : table == CT_TASK_ENDS ? 0x10u /* outcome */
                                  : 0;
 }
+static unsigned bytes_of(int table) { return table == CT_WAITS ? 0x10u /* reason */ : 0; }
 
 typedef struct batch {
   ltc_store *s;
@@ -139,10 +141,12 @@ static int add_row(void *user, int stmt, const ltc_value *v, int n) {
   int t = table_of(stmt);
   if (t < 0) return apply(b, stmt, v);
   ltc_chbuf *o = &b->bufs[t];
-  unsigned nullable = nullable_of(t);
+  unsigned nullable = nullable_of(t), bytes = bytes_of(t);
   for (int i = 0; i < n; i++) {
     if (nullable & (1u << i)) ltc_chbuf_u8(o, v[i].type == LTC_V_NULL);
-    if (v[i].type == LTC_V_INT)
+    if (v[i].type == LTC_V_INT && (bytes & (1u << i)))
+      ltc_chbuf_u8(o, (uint8_t)(int8_t)v[i].i);
+    else if (v[i].type == LTC_V_INT)
       ltc_chbuf_i64(o, v[i].i);
     else if (v[i].type != LTC_V_NULL)
       ltc_chbuf_str(o, v[i].ptr, v[i].len);

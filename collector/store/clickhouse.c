@@ -40,12 +40,23 @@ static const char *const schema[] = {
     "spawn_line Nullable(Int64), created_ns Int64)" RMT("session, track, task"),
     "CREATE TABLE IF NOT EXISTS task_ends (session Int64, track Int64, task Int64, "
     "finished_ns Int64, outcome Nullable(String), status Int64)" RMT("session, track, task"),
-    "CREATE TABLE IF NOT EXISTS waits (session Int64, track Int64, task Int64, seq Int64, "
-    "name String, reason String, site_file String, site_func String, site_line Int64, "
-    "suspend_ns Int64, ready_ns Int64, resume_ns Int64)" RMT("session, track, seq"),
     "CREATE TABLE IF NOT EXISTS marks (session Int64, track Int64, seq Int64, ts Int64, "
     "task Int64, text String)" RMT("session, ts, track, seq"),
 };
+
+/* The waits table (chsteps.c): its reason an Enum8 of the wire's reasons (lt/wire.h), and
+ * 'spawn' (-1) for a task's first step. */
+static const char *waits_ddl(char *buf, size_t len) {
+  size_t n = (size_t)snprintf(buf, len,
+                              "CREATE TABLE IF NOT EXISTS waits (session Int64, track Int64, "
+                              "task Int64, seq Int64, reason Enum8('spawn' = -1");
+  for (unsigned i = 0; i < LT_REASON_COUNT && n < len; i++)
+    n += (size_t)snprintf(buf + n, len - n, ", '%s' = %u", lt_wire_reason_name(i), i);
+  if (n < len)
+    snprintf(buf + n, len - n, "), site Int64, suspend_ns Int64, ready_ns Int64, "
+                               "resume_ns Int64)" RMT("session, track, seq"));
+  return buf;
+}
 
 const char *ltc_ch_insert_sql(int t) {
   static const char *const sql[CT_COUNT] = {
@@ -58,8 +69,8 @@ const char *ltc_ch_insert_sql(int t) {
       [CT_TASK_ENDS] = "INSERT INTO task_ends (session, track, task, finished_ns, outcome, "
                        "status) FORMAT RowBinary",
       [CT_MARKS] = "INSERT INTO marks (session, track, seq, ts, task, text) FORMAT RowBinary",
-      [CT_WAITS] = "INSERT INTO waits (session, track, task, seq, name, reason, site_file, "
-                   "site_func, site_line, suspend_ns, ready_ns, resume_ns) FORMAT RowBinary",
+      [CT_WAITS] = "INSERT INTO waits (session, track, task, seq, reason, site, suspend_ns, "
+                   "ready_ns, resume_ns) FORMAT RowBinary",
       [CT_SESSIONS] = "INSERT INTO sessions (id, ver, host, program, argv, pid, label, clock, "
                       "started_wall_ns, mono_start_ns, start_ns, end_ns, status, events, lost, "
                       "error, shuffle_seed, unstored, writer) FORMAT RowBinary",
@@ -200,6 +211,8 @@ int ltc_ch_open(const char *url, bool reader, ltc_store **out, ltc_err *err) {
     ltc_chttp_free(bare);
     for (size_t i = 0; rc == 0 && i < sizeof schema / sizeof *schema; i++)
       rc = ltc_chttp_query(ch->http, schema[i], NULL, 0, NULL, err);
+    char waits[1024];
+    if (rc == 0) rc = ltc_chttp_query(ch->http, waits_ddl(waits, sizeof waits), NULL, 0, NULL, err);
     spool_dir(ch);
     if (rc == 0) rc = unspool_all(ch, err);
     if (rc == 0) rc = ltc_ch_end_orphans(s, err);

@@ -58,7 +58,7 @@ sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which, ltc_err *err);
 
 /* A value of a row: an integer, text, a blob or NULL. */
 enum { LTC_V_NULL, LTC_V_INT, LTC_V_TEXT, LTC_V_BLOB };
-#define LTC_MAX_VALUES 12
+#define LTC_MAX_VALUES 9
 typedef struct ltc_value {
   uint8_t type;
   int64_t i;       /* LTC_V_INT */

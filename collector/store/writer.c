@@ -261,7 +261,7 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
       keep_block(s, l, e->track, b) < 0)
     return oom(err);
   if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0 ||
-      (s->ch && ltc_ch_step(s, id, e, r) < 0))
+      (s->ch && ltc_ch_step(s, id, e) < 0))
     return oom(err);
   l->events++;
   if (e->kind == LT_EV_LOST) l->lost += e->a[0];

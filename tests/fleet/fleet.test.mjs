@@ -105,8 +105,10 @@ test('each daemon lists and reads both hosts\' sessions exactly', { skip }, asyn
       const recs = ex.text.trim().split('\n').map((l) => JSON.parse(l));
       assert.equal(recs.length, g[label].events);
       // the fleet's waits table says the same as the records, row for row
-      const rows = (await ch.query(`SELECT track, seq, reason, site_line, suspend_ns, ready_ns,
-        resume_ns FROM fleet.waits FINAL WHERE session = ${gi} ORDER BY track, seq`))
+      const rows = (await ch.query(`SELECT track, seq, reason, line, suspend_ns, ready_ns,
+        resume_ns FROM (SELECT * FROM fleet.waits FINAL WHERE session = ${gi}) ANY LEFT JOIN
+        (SELECT track, id AS site, line FROM fleet.sites FINAL WHERE session = ${gi})
+        USING (track, site) ORDER BY track, seq`))
         .trim().split('\n').map((l) => l.split('\t').join(' '));
       assert.deepEqual(rows, waitsOf(recs), `${name}: ${label}'s waits`);
       if (printed)
