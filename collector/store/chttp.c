@@ -14,6 +14,8 @@
 
 struct ltc_chttp {
   CURL *curl;
+  CURLM *multi;                          /* inserts at once (ltc_chttp_insert_many) */
+  CURL *many[LTC_CHTTP_MAX_PARALLEL];
   char base[400]; /* http://HOST:PORT/ */
   char db[128];
 };
@@ -53,6 +55,9 @@ int ltc_chttp_new(const char *url, ltc_chttp **out, ltc_err *err) {
 void ltc_chttp_free(ltc_chttp *c) {
   if (!c) return;
   curl_easy_cleanup(c->curl);
+  for (int i = 0; i < LTC_CHTTP_MAX_PARALLEL; i++)
+    if (c->many[i]) curl_easy_cleanup(c->many[i]);
+  if (c->multi) curl_multi_cleanup(c->multi);
   free(c);
 }
 
@@ -136,50 +141,101 @@ static size_t on_body(char *p, size_t size, size_t n, void *user) {
   return ((ltc_chbuf *)user)->oom ? 0 : size * n;
 }
 
-int ltc_chttp_query(ltc_chttp *c, const char *sql, const void *body, size_t len, ltc_chbuf *out,
-                    ltc_err *err) {
-  char *url = NULL, *esc = body ? curl_easy_escape(c->curl, sql, 0) : NULL;
-  if ((body && !esc) ||
-      asprintf(&url, "%s?database=%s%s%s", c->base, c->db, esc ? "&query=" : "",
-               esc ? esc : "") < 0) {
+/* One request on an easy handle: prepared, then performed alone or with others. */
+typedef struct request {
+  CURL *h;
+  char *url;
+  struct curl_slist *hdr;
+  ltc_chbuf answer;
+} request;
+
+static int prepare(ltc_chttp *c, CURL *h, request *q, const char *sql, const void *body,
+                   size_t len, ltc_err *err) {
+  *q = (request){.h = h};
+  char *esc = body ? curl_easy_escape(h, sql, 0) : NULL;
+  if ((body && !esc) || asprintf(&q->url, "%s?database=%s%s%s", c->base, c->db,
+                                 esc ? "&query=" : "", esc ? esc : "") < 0) {
     curl_free(esc);
+    q->url = NULL;
     return ltc_fail(err, -ENOMEM, "out of memory");
   }
   curl_free(esc);
-  ltc_chbuf answer = {0};
-  CURL *h = c->curl;
   curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_URL, q->url);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : sql);
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? len : strlen(sql)));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &q->answer);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-  struct curl_slist *hdr = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-  CURLcode cc = curl_easy_perform(h);
+  q->hdr = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, q->hdr);
+  return 0;
+}
+
+/* What a performed request came to (cc: how the transfer ended); its answer goes to out. */
+static int finish(ltc_chttp *c, request *q, CURLcode cc, ltc_chbuf *out, ltc_err *err) {
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(hdr);
-  free(url);
+  curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &status);
+  ltc_chbuf *a = &q->answer;
   int rc = 0;
-  if (answer.oom)
+  if (a->oom)
     rc = ltc_fail(err, -ENOMEM, "out of memory reading ClickHouse's answer");
   else if (cc != CURLE_OK)
     rc = ltc_fail(err, -EAGAIN, "ClickHouse at %s cannot be reached: %s", c->base,
                   curl_easy_strerror(cc));
   else if (status != 200) {
-    size_t n = answer.len < 300 ? answer.len : 300;
-    while (n && (answer.data[n - 1] == '\n' || answer.data[n - 1] == ' ')) n--;
+    size_t n = a->len < 300 ? a->len : 300;
+    while (n && (a->data[n - 1] == '\n' || a->data[n - 1] == ' ')) n--;
     rc = ltc_fail(err, -EIO, "ClickHouse (HTTP %ld): %.*s", status, (int)n,
-                  answer.data ? (const char *)answer.data : "");
+                  a->data ? (const char *)a->data : "");
   }
-  if (rc == 0 && out && answer.len) ltc_chbuf_put(out, answer.data, answer.len);
+  if (rc == 0 && out && a->len) ltc_chbuf_put(out, a->data, a->len);
   if (rc == 0 && out && out->oom) rc = ltc_fail(err, -ENOMEM, "out of memory");
-  ltc_chbuf_free(&answer);
+  curl_slist_free_all(q->hdr);
+  free(q->url);
+  ltc_chbuf_free(a);
+  return rc;
+}
+
+int ltc_chttp_query(ltc_chttp *c, const char *sql, const void *body, size_t len, ltc_chbuf *out,
+                    ltc_err *err) {
+  request q;
+  int rc = prepare(c, c->curl, &q, sql, body, len, err);
+  return rc < 0 ? rc : finish(c, &q, curl_easy_perform(c->curl), out, err);
+}
+
+int ltc_chttp_insert_many(ltc_chttp *c, int n, const char *const *sql,
+                          const void *const *body, const size_t *len, ltc_err *err) {
+  if (n > LTC_CHTTP_MAX_PARALLEL) return ltc_fail(err, -E2BIG, "too many inserts at once");
+  if (!c->multi && !(c->multi = curl_multi_init())) return ltc_fail(err, -ENOMEM, "out of memory");
+  request q[LTC_CHTTP_MAX_PARALLEL];
+  int rc = 0, ready = 0;
+  for (; rc == 0 && ready < n; ready++) {
+    if (!c->many[ready] && !(c->many[ready] = curl_easy_init())) {
+      rc = ltc_fail(err, -ENOMEM, "out of memory");
+      break;
+    }
+    if ((rc = prepare(c, c->many[ready], &q[ready], sql[ready], body[ready], len[ready], err)))
+      break;
+    curl_multi_add_handle(c->multi, c->many[ready]);
+  }
+  for (int running = 1; rc == 0 && running;) {
+    if (curl_multi_perform(c->multi, &running) != CURLM_OK) break;
+    if (running) curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+  }
+  CURLcode cc[LTC_CHTTP_MAX_PARALLEL];
+  for (int i = 0; i < ready; i++) cc[i] = CURLE_RECV_ERROR;
+  for (CURLMsg *m; (m = curl_multi_info_read(c->multi, &(int){0}));)
+    for (int i = 0; i < ready; i++)
+      if (m->msg == CURLMSG_DONE && m->easy_handle == c->many[i]) cc[i] = m->data.result;
+  for (int i = 0; i < ready; i++) {
+    curl_multi_remove_handle(c->multi, c->many[i]);
+    int r = finish(c, &q[i], cc[i], NULL, rc ? NULL : err);
+    if (rc == 0) rc = r;
+  }
   return rc;
 }

@@ -35,6 +35,12 @@ const char *ltc_chttp_db(const ltc_chttp *c);
 int ltc_chttp_query(ltc_chttp *c, const char *sql, const void *body, size_t len, ltc_chbuf *out,
                     ltc_err *err);
 
+/* Runs n inserts (sql[i] with body[i]) at once, each on a connection of its own; 0 when
+ * every one succeeded, else the first failure (as ltc_chttp_query's). */
+#define LTC_CHTTP_MAX_PARALLEL 8
+int ltc_chttp_insert_many(ltc_chttp *c, int n, const char *const *sql,
+                          const void *const *body, const size_t *len, ltc_err *err);
+
 /* ---- RowBinary ---- */
 void ltc_chbuf_put(ltc_chbuf *b, const void *p, size_t n);
 void ltc_chbuf_i64(ltc_chbuf *b, int64_t v);
