@@ -16,7 +16,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const RECORDS = arg('--records', 1000000), PRODUCERS = arg('--producers', 4), REPS = arg('--reps', 3);
+const RECORDS = arg('--records', 1000000), PRODUCERS = arg('--producers', 4);
+const REPS = arg('--reps', 3);
 process.env.LT_BIN_DIR ??= resolve('build/bin');
 process.env.LT_ORACLE_DIR ??= resolve('tests/oracle');
 const { Daemon, until } = await import('../tests/api/daemon.mjs');

@@ -1,9 +1,10 @@
 /* chsteps.c: the ClickHouse store's waits table (docs/fleet.md), derived while ingesting: a
  * row per time a task ran again, saying what it had waited on (the reason, the await site's
  * id in sites), when it suspended, became ready and resumed, in integers alone (names and
- * sites are joined from tasks and sites when asked: strings a row made ingest 5x slower), so that fleet questions (the sites waited on
- * longest, ready-to-running delays per task name) are SQL over rows, not packed blocks. A
- * task's first step is a wait of reason "spawn" from its scheduling. */
+ * sites are joined from tasks and sites when asked: strings a row made ingest 5x slower),
+ * so that fleet questions (the sites waited on longest, ready-to-running delays per task
+ * name) are SQL over rows, not packed blocks. A task's first step is a wait of reason
+ * "spawn" from its scheduling. */
 #include <errno.h>
 
 #include "base/map-inl.h"

@@ -86,7 +86,8 @@ void ltc_chbuf_u8(ltc_chbuf *b, uint8_t v) { ltc_chbuf_put(b, &v, 1); }
 void ltc_chbuf_str(ltc_chbuf *b, const void *p, size_t n) {
   unsigned char v[10];
   size_t k = 0;
-  for (uint64_t x = n; k == 0 || x; x >>= 7) v[k++] = (unsigned char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+  for (uint64_t x = n; k == 0 || x; x >>= 7)
+    v[k++] = (unsigned char)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
   ltc_chbuf_put(b, v, k);
   ltc_chbuf_put(b, p, n);
 }

@@ -54,7 +54,9 @@ static int64_t version(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static void put_text(ltc_chbuf *b, const char *t) { ltc_chbuf_str(b, t ? t : "", t ? strlen(t) : 0); }
+static void put_text(ltc_chbuf *b, const char *t) {
+  ltc_chbuf_str(b, t ? t : "", t ? strlen(t) : 0);
+}
 static void put_nullable_i64(ltc_chbuf *b, bool present, int64_t v) {
   ltc_chbuf_u8(b, !present);
   if (present) ltc_chbuf_i64(b, v);

@@ -220,7 +220,8 @@ int ltc_ch_open(const char *url, bool reader, ltc_store **out, ltc_err *err) {
     for (size_t i = 0; rc == 0 && i < sizeof schema / sizeof *schema; i++)
       rc = ltc_chttp_query(ch->http, schema[i], NULL, 0, NULL, err);
     char waits[1024];
-    if (rc == 0) rc = ltc_chttp_query(ch->http, waits_ddl(waits, sizeof waits), NULL, 0, NULL, err);
+    if (rc == 0)
+      rc = ltc_chttp_query(ch->http, waits_ddl(waits, sizeof waits), NULL, 0, NULL, err);
     spool_dir(ch);
     if (rc == 0) rc = unspool_all(ch, err);
     if (rc == 0) rc = ltc_ch_end_orphans(s, err);

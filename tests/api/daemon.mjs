@@ -43,7 +43,8 @@ export class Daemon {
     const argv = [join(BIN, 'looptrace'),
       'serve', ...(extra.includes('--store') ? [] : ['--db', d.db]), '--http', '127.0.0.1:0',
       '--ingest', `unix:${d.sock}`, ...extra];
-    d.proc = spawn(launcher[0] ?? argv[0], [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))],
+    d.proc = spawn(launcher[0] ?? argv[0],
+      [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))],
       { env: { ...process.env, ...env } });
     d.proc.stdout.on('data', (b) => { d.out += b; });
     d.proc.stderr.on('data', (b) => { d.err += b; });

@@ -46,7 +46,8 @@ export class ClickHouse {
 <http_port>${c.http}</http_port><tcp_port>${c.tcp}</tcp_port>
 <listen_host>127.0.0.1</listen_host>
 <path>${d}/data/</path><tmp_path>${d}/tmp/</tmp_path>
-<user_files_path>${d}/user_files/</user_files_path><format_schema_path>${d}/schema/</format_schema_path>
+<user_files_path>${d}/user_files/</user_files_path>
+<format_schema_path>${d}/schema/</format_schema_path>
 <users_config>${d}/users.xml</users_config>
 <default_profile>default</default_profile><default_database>default</default_database>
 <mark_cache_size>5368709120</mark_cache_size></yandex>`);
@@ -71,7 +72,8 @@ export class ClickHouse {
         const r = await fetch(`http://127.0.0.1:${this.http}/ping`);
         if (r.ok) return;
       } catch { /* not yet */ }
-      if (Date.now() - t0 > 60000) throw new Error(`clickhouse-server did not start (${this.dir})`);
+      if (Date.now() - t0 > 60000)
+        throw new Error(`clickhouse-server did not start (${this.dir})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -82,9 +84,10 @@ export class ClickHouse {
     await this.exited;
   }
 
-  // A query's answer as text (TSV unless the query says otherwise).
-  async query(sql) {
-    const r = await fetch(`http://127.0.0.1:${this.http}/`, { method: 'POST', body: sql });
+  // A query's answer as text (TSV unless the query says otherwise), in database db.
+  async query(sql, db = 'default') {
+    const r = await fetch(`http://127.0.0.1:${this.http}/?database=${db}`,
+      { method: 'POST', body: sql });
     const text = await r.text();
     if (!r.ok) throw new Error(`ClickHouse: ${text}`);
     return text;

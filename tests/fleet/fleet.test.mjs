@@ -3,6 +3,7 @@
 // daemon given the same streams does (sessions, tasks, windows, summaries, the export, a
 // diff across hosts), the marks in the order the programs printed them.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Daemon, BIN, until } from '../api/daemon.mjs';
 import { ClickHouse, stream, traceOf, unavailable } from './clickhouse.mjs';
@@ -27,8 +28,10 @@ function waitsOf(recs) {
   const tasks = new Map(), rows = [];
   for (const r of recs) {
     const k = `${r.track}/${r.task}`;
-    if (r.kind === 'ready' && r.cause === 'spawn') tasks.set(k, { reason: 'spawn', at: r.ts, ready: r.ts, line: 0 });
-    else if (r.kind === 'suspend') tasks.set(k, { reason: r.reason, at: r.ts, ready: null, line: r.site?.line ?? 0 });
+    if (r.kind === 'ready' && r.cause === 'spawn')
+      tasks.set(k, { reason: 'spawn', at: r.ts, ready: r.ts, line: 0 });
+    else if (r.kind === 'suspend')
+      tasks.set(k, { reason: r.reason, at: r.ts, ready: null, line: r.site?.line ?? 0 });
     else if (r.kind === 'ready' && tasks.has(k)) tasks.get(k).ready = r.ts;
     else if (r.kind === 'resume' && tasks.has(k)) {
       const t = tasks.get(k);
@@ -53,7 +56,8 @@ const runs = [
 before(async () => {
   if (skip) return;
   ch = await ClickHouse.start();
-  for (const r of runs) Object.assign(r, traceOf(BIN, r.program, r.args, { LOOPTRACE_LABEL: r.label }));
+  for (const r of runs)
+    Object.assign(r, traceOf(BIN, r.program, r.args, { LOOPTRACE_LABEL: r.label }));
   ref = await Daemon.start();
   const store = ['--store', ch.url('fleet')];
   hosts = {
@@ -95,7 +99,8 @@ test('each daemon lists and reads both hosts\' sessions exactly', { skip }, asyn
       assert.deepEqual(same(g[label], ids), same(w[label], ids), `${name}: ${label}'s row`);
       for (const path of ['', '/tasks', '/events', '/summary?buckets=50', `/events?from=${mid}`,
         `/events?from=${w[label].start_ns}&to=${mid}`, `/summary?from=${mid}&buckets=7`]) {
-        const a = await d.get(`/api/sessions/${gi}${path}`), b = await ref.get(`/api/sessions/${wi}${path}`);
+        const a = await d.get(`/api/sessions/${gi}${path}`);
+        const b = await ref.get(`/api/sessions/${wi}${path}`);
         assert.equal(a.status, 200, `${name} ${label} ${path}: ${a.text}`);
         assert.deepEqual(same(a.body, ids), same(b.body, ids), `${name}: ${label} ${path}`);
       }
@@ -121,4 +126,24 @@ test('each daemon lists and reads both hosts\' sessions exactly', { skip }, asyn
     assert.equal(da.status, 200, da.text);
     assert.deepEqual(same(da.body, ids), same(dw.body, ids), `${name}: the diff`);
   }
+});
+
+test('the fleet queries of docs/fleet.md run and answer for both hosts', { skip }, async () => {
+  const doc = readFileSync(new URL('../../docs/fleet.md', import.meta.url), 'utf8');
+  const queries = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(queries.length, 4);
+  const answers = [];
+  for (const q of queries) {
+    const rows = (await ch.query(q, 'fleet')).trim().split('\n').map((l) => l.split('\t'));
+    assert.ok(rows.length > 0 && rows[0][0] !== '', q);
+    answers.push(rows);
+  }
+  // the longest await sites: say_after's sleep (host b) and ten_jobs' job (host a) are there
+  const sites = answers[0];
+  assert.ok(sites.some((r) => r[0].endsWith('seed_say_after.c') && r[6].includes('host-b')));
+  assert.ok(sites.some((r) => r[0].endsWith('seed_ten_jobs.c') && r[6].includes('host-a')));
+  // sessions per host and program: every run, on its host
+  const per = answers[2].map((r) => `${r[1]} ${r[2].split('/').pop()} ${r[3]}`).sort();
+  assert.deepEqual(per, ['host-a collector_load 1', 'host-a seed_ten_jobs 1',
+    'host-b collector_load 1', 'host-b seed_say_after 1']);
 });
