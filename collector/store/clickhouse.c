@@ -163,7 +163,7 @@ static int unspool_all(struct ltc_chstore *ch, ltc_err *err) {
   for (struct dirent *e; rc == 0 && (e = readdir(d));) {
     size_t len = strlen(e->d_name);
     if (len < 7 || strcmp(e->d_name + len - 6, ".spool") != 0) continue;
-    char path[4400];
+    char path[4500];
     snprintf(path, sizeof path, "%s/%s", ch->spool, e->d_name);
     if ((rc = unspool(ch, path, err)) == 0) n++;
   }
