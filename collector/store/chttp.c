@@ -32,14 +32,13 @@ int ltc_chttp_new(const char *url, ltc_chttp **out, ltc_err *err) {
   const char *colon = slash ? memchr(hp, ':', (size_t)(slash - hp)) : NULL;
   if (!ltc_ch_is_url(url) || !slash || !colon || colon == hp || colon + 1 == slash ||
       slash - hp > 300 || !slash[1] || strlen(slash + 1) >= 128)
-    return ltc_fail(err, -EINVAL, "%s: a ClickHouse store is clickhouse://HOST:PORT/DATABASE",
-                    url);
+    return ltc_fail(err, -EINVAL, "a ClickHouse store is clickhouse://HOST:PORT/DATABASE");
   for (const char *p = colon + 1; p < slash; p++)
     if (!isdigit((unsigned char)*p))
-      return ltc_fail(err, -EINVAL, "%s: the port is a number", url);
+      return ltc_fail(err, -EINVAL, "the port is a number");
   for (const char *p = slash + 1; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '_')
-      return ltc_fail(err, -EINVAL, "%s: a database name is letters, digits and _", url);
+      return ltc_fail(err, -EINVAL, "a database name is letters, digits and _");
   pthread_once(&curl_once, curl_setup);
   ltc_chttp *c = calloc(1, sizeof *c);
   if (!c || !(c->curl = curl_easy_init())) {
