@@ -17,6 +17,7 @@ if (skip) console.error(`fleet tests skipped: ${skip}`);
 function same(body, ids) {
   return JSON.parse(JSON.stringify(body, (k, v) => {
     if ((k === 'id' || k === 'session' || k === 'a' || k === 'b') && ids.has(v)) return ids.get(v);
+    if (k === 'sessions' && Array.isArray(v)) return v.map((x) => ids.get(x) ?? x);
     return k === 'host' || k === 'estimate' ? undefined : v;
   }));
 }
@@ -125,6 +126,12 @@ test('each daemon lists and reads both hosts\' sessions exactly', { skip }, asyn
     const dw = await ref.get(`/api/diff?a=${w['on-a'].id}&b=${w['on-b'].id}`);
     assert.equal(da.status, 200, da.text);
     assert.deepEqual(same(da.body, ids), same(dw.body, ids), `${name}: the diff`);
+    // and the orderings of every host's sessions at once
+    const all = (m) => runs.map((r) => m[r.label].id).join(',');
+    const oa = await d.get(`/api/orderings?sessions=${all(g)}`);
+    const ow = await ref.get(`/api/orderings?sessions=${all(w)}`);
+    assert.equal(oa.status, 200, oa.text);
+    assert.deepEqual(same(oa.body, ids), same(ow.body, ids), `${name}: the orderings`);
   }
 });
 
