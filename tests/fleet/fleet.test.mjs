@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { Daemon, BIN, until } from '../api/daemon.mjs';
+import { connect } from 'node:net';
+import { Client, Daemon, BIN, until } from '../api/daemon.mjs';
 import { ClickHouse, stream, traceOf, unavailable } from './clickhouse.mjs';
 
 const skip = unavailable() ?? false;
@@ -153,4 +154,30 @@ test('the fleet queries of docs/fleet.md run and answer for both hosts', { skip 
   const per = answers[2].map((r) => `${r[1]} ${r[2].split('/').pop()} ${r[3]}`).sort();
   assert.deepEqual(per, ['host-a collector_load 1', 'host-a seed_ten_jobs 1',
     'host-b collector_load 1', 'host-b seed_say_after 1']);
+});
+
+test('a label or a delete from any daemon holds for every daemon', { skip }, async () => {
+  const list = async (d) => (await d.get('/api/sessions')).body.sessions;
+  const onA = (await list(hosts.a)).find((x) => x.label === 'on-a');
+  const b = await Client.open(hosts.b); /* host b relabels and deletes host a's session */
+  assert.equal((await b.ask('label', { session: onA.id, label: 'renamed' })).ok, true);
+  for (const d of [hosts.a, hosts.b])
+    assert.equal((await d.get(`/api/sessions/${onA.id}`)).body.session.label, 'renamed');
+  assert.equal((await b.ask('delete', { session: onA.id })).ok, true);
+  for (const d of [hosts.a, hosts.b]) {
+    assert.ok(!(await list(d)).some((x) => x.id === onA.id));
+    assert.equal((await d.get(`/api/sessions/${onA.id}`)).status, 404);
+  }
+  // a session host a is still recording: host b may not delete it
+  const live = connect(hosts.a.sock);
+  await new Promise((r) => live.on('connect', r));
+  live.write(runs[2].bytes.subarray(0, runs[2].bytes.length >> 1));
+  const s = await until(async () => (await list(hosts.b)).find((x) => x.status === 'live' &&
+    x.events > 0), 'host a\'s live session, from host b');
+  const busy = await b.ask('delete', { session: s.id });
+  assert.equal(busy.status, 409, busy.error);
+  live.destroy();
+  await until(async () => (await list(hosts.b)).find((x) => x.id === s.id && x.status !== 'live'),
+    'the cut stream ended');
+  await b.close();
 });
