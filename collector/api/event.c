@@ -95,6 +95,7 @@ cJSON *ltc_session_json(const ltc_session_row *row) {
   cJSON_AddNumberToObject(o, "unstored", (double)row->unstored);
   cJSON_AddNumberToObject(o, "tasks", (double)row->tasks);
   if (row->error) cJSON_AddStringToObject(o, "error", row->error);
+  if (row->host) cJSON_AddStringToObject(o, "host", row->host); /* a fleet store's */
   if (row->shuffled) { /* exact: a seed may not fit a double */
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)row->shuffle_seed);

@@ -12,12 +12,16 @@
 #define MAX_INGEST 8
 
 static const char serve_usage[] =
-    "usage: looptrace serve [--db FILE] [--http ADDR:PORT] [--web DIR]\n"
+    "usage: looptrace serve [--db FILE | --store clickhouse://HOST:PORT/DB]\n"
+    "                       [--http ADDR:PORT] [--web DIR]\n"
     "                       [--ingest unix:PATH | --ingest tcp:127.0.0.1:PORT]...\n"
     "  The collector: stores the trace of every program that streams to it, and serves the\n"
     "  browser UI and its API (docs/api.md).\n"
     "  --db FILE     the database (default: $LOOPTRACE_DB or\n"
     "                ~/.local/share/looptrace/looptrace.db)\n"
+    "  --store clickhouse://HOST:PORT/DB  sessions in ClickHouse instead, over its HTTP\n"
+    "                interface, shared with other hosts' daemons: this one lists and serves\n"
+    "                them all (docs/fleet.md)\n"
     "  --http A:P    where the UI and API listen (default 127.0.0.1:7777; port 0 picks a free\n"
     "                one). Only your own processes (and root's) are answered, by this\n"
     "                daemon's names, and no other site's pages (docs/architecture.md)\n"
@@ -112,7 +116,7 @@ static int take_max_buffered(void *user, const char *v) {
 }
 
 int ltc_cmd_serve(int argc, char **argv) {
-  const char *db = NULL, *http = "127.0.0.1:7777", *web_root = NULL;
+  const char *db = NULL, *store = NULL, *http = "127.0.0.1:7777", *web_root = NULL;
   bool allow_remote = false;
   serve_args a = {.client_queue = CLIENT_MAX_RECORDS,
                   .max_connections = LTC_DEFAULT_MAX_CONNECTIONS,
@@ -120,6 +124,7 @@ int ltc_cmd_serve(int argc, char **argv) {
                   .max_chunk = LTC_DEFAULT_MAX_CHUNK,
                   .max_buffered = LTC_DEFAULT_MAX_BUFFERED};
   const ltc_opt opts[] = {LTC_OPT_VALUE("--db", &db),
+                          LTC_OPT_VALUE("--store", &store),
                           LTC_OPT_VALUE("--http", &http),
                           LTC_OPT_VALUE("--web", &web_root),
                           LTC_OPT_TAKE("--ingest", take_ingest),
@@ -138,6 +143,12 @@ int ltc_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "looptrace serve: unexpected argument '%s'\n%s", argv[rest], serve_usage);
     return 2;
   }
+  if (db && store) {
+    fprintf(stderr, "looptrace serve: --db and --store both name the store: give one\n%s",
+            serve_usage);
+    return 2;
+  }
+  if (store) db = store;
   if (!web_root) web_root = getenv("LOOPTRACE_WEB");
   if (!web_root || !*web_root) web_root = LT_WEB_DIR;
   char path[4096];

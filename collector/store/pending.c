@@ -63,36 +63,68 @@ int ltc_pending_add(ltc_store *s, int stmt, const ltc_value *v, int n, uint64_t 
   return 0;
 }
 
-/* Binds and runs the row at *at, moving *at past it. */
-static int run_row(ltc_store *s, const unsigned char **at, ltc_err *err) {
+/* The row at *at: its statement and values (text and blobs pointing into the buffer);
+ * *at moves past it. */
+static int unpack_row(const unsigned char **at, ltc_value *v, int *n) {
   const unsigned char *o = *at;
-  sqlite3_stmt *st = s->st[o[0]];
-  int n = o[1];
+  int stmt = o[0];
+  *n = o[1];
   o += 2;
-  for (int i = 1; i <= n; i++) {
-    unsigned char type = *o++;
-    if (type == LTC_V_INT) {
-      int64_t v;
-      memcpy(&v, o, 8);
-      sqlite3_bind_int64(st, i, v);
+  for (int i = 0; i < *n; i++) {
+    v[i] = ltc_null();
+    v[i].type = *o++;
+    if (v[i].type == LTC_V_INT) {
+      memcpy(&v[i].i, o, 8);
       o += 8;
-    } else if (type == LTC_V_NULL) {
-      sqlite3_bind_null(st, i);
-    } else {
+    } else if (v[i].type != LTC_V_NULL) {
       uint32_t len;
       memcpy(&len, o, 4);
-      if (type == LTC_V_TEXT)
-        sqlite3_bind_text(st, i, (const char *)o + 4, (int)len, SQLITE_STATIC);
-      else
-        sqlite3_bind_blob(st, i, o + 4, (int)len, SQLITE_STATIC);
+      v[i].ptr = o + 4;
+      v[i].len = len;
       o += 4 + len;
     }
   }
   *at = o;
+  return stmt;
+}
+
+/* Binds and runs the row at *at, moving *at past it. */
+static int run_row(ltc_store *s, const unsigned char **at, ltc_err *err) {
+  ltc_value v[LTC_MAX_VALUES];
+  int n;
+  sqlite3_stmt *st = s->st[unpack_row(at, v, &n)];
+  for (int i = 1; i <= n; i++) {
+    const ltc_value *x = &v[i - 1];
+    if (x->type == LTC_V_INT)
+      sqlite3_bind_int64(st, i, x->i);
+    else if (x->type == LTC_V_NULL)
+      sqlite3_bind_null(st, i);
+    else if (x->type == LTC_V_TEXT)
+      sqlite3_bind_text(st, i, x->ptr, (int)x->len, SQLITE_STATIC);
+    else
+      sqlite3_bind_blob(st, i, x->ptr, (int)x->len, SQLITE_STATIC);
+  }
   int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ltc_store_fail(s, err, "storing");
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   return rc;
+}
+
+int ltc_pending_each(ltc_store *s, int (*fn)(void *user, int stmt, const ltc_value *v, int n),
+                     void *user) {
+  ltc_pending *p = s->pending;
+  const unsigned char *at = p ? p->buf : NULL;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && p && i < p->rows; i++) {
+    ltc_value v[LTC_MAX_VALUES];
+    int n, stmt = unpack_row(&at, v, &n);
+    rc = fn(user, stmt, v, n);
+  }
+  return rc;
+}
+
+void ltc_pending_clear(ltc_store *s) {
+  if (s->pending) s->pending->used = s->pending->rows = 0, s->pending->records = 0;
 }
 
 int ltc_pending_run(ltc_store *s, ltc_err *err) {
@@ -107,8 +139,7 @@ int ltc_pending_run(ltc_store *s, ltc_err *err) {
     if (!sqlite3_get_autocommit(s->db)) ltc_store_exec(s, "ROLLBACK", NULL);
     return rc; /* every row stays for the next commit */
   }
-  p->used = p->rows = 0;
-  p->records = 0;
+  ltc_pending_clear(s);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/codec.h"
+#include "store/chstore-int.h"
 #include "store/store-int.h"
 
 static const char *text_or_null(sqlite3_stmt *st, int col) {
@@ -64,6 +65,7 @@ static ltc_session_row session_from(sqlite3_stmt *st) {
 
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),
                             void *user, ltc_err *err) {
+  if (s->ch) return ltc_ch_list_sessions(s, fn, user, err);
   sqlite3_stmt *st;
   int rc = prepare_sessions(s, "ORDER BY id", &st, err);
   if (rc < 0) return rc;
@@ -77,6 +79,7 @@ int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_sessi
 }
 
 int ltc_store_session_row(ltc_store *s, int64_t id, ltc_session_row *row, ltc_err *err) {
+  if (s->ch) return ltc_ch_session_row(s, id, row, err);
   sqlite3_stmt *st;
   int rc = prepare_sessions(s, "WHERE id = ?", &st, err);
   if (rc < 0) return rc;
@@ -115,6 +118,12 @@ int ltc_store_scan(ltc_store *s, int64_t id, const ltc_scan *q,
   ltc_session_strings *t = NULL;
   if (strings && (rc = ltc_store_strings_whole(s, id, &t, err)) < 0) return rc;
   if (strings) *strings = t; /* valid while the callbacks run */
+  if (s->ch) {
+    rc = ltc_ch_scan(s, id, q, err);
+    ltc_strings_free(t);
+    if (strings) *strings = NULL;
+    return rc;
+  }
   /* Both orders are range scans: by time over event_blocks_by_time, by track over the
    * primary key. A block overlaps [lo, hi] when it starts by hi and ends from lo. */
   const char *sql = q->by_time
@@ -167,6 +176,7 @@ int ltc_store_session_events(ltc_store *s, int64_t id, const ltc_session_strings
 }
 
 int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi, ltc_err *err) {
+  if (s->ch) return ltc_ch_count_window(s, id, lo, hi, err);
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT coalesce(sum(count), 0) FROM event_blocks WHERE session = ?1 "
@@ -183,6 +193,7 @@ int64_t ltc_store_count_window(ltc_store *s, int64_t id, int64_t lo, int64_t hi,
 
 int ltc_store_tasks(ltc_store *s, int64_t id, void (*fn)(void *user, const ltc_task_row *t),
                     void *user, ltc_err *err) {
+  if (s->ch) return ltc_ch_tasks(s, id, fn, user, err);
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT track, task, coalesce(parent, 0), name, spawn_file, spawn_func, "
@@ -221,6 +232,7 @@ int ltc_store_marks(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int64_t ma
   /* Two range scans of marks_by_time, whose order (session, ts, then the key: track, seq) is
    * the reply's: no sort. (count(*) OVER () in one statement made SQLite read every mark of
    * the window: 0.24 s instead of 0.03 s for 128k marks.) */
+  if (s->ch) return ltc_ch_marks(s, id, lo, hi, max, fn, user, count, err);
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db,
                          "SELECT count(*) FROM marks WHERE session = ?1 AND ts BETWEEN ?2 AND ?3",
@@ -258,6 +270,7 @@ int ltc_store_mark_buckets(ltc_store *s, int64_t id, int64_t lo, int64_t hi, int
   /* Bucket i holds lo + i * width <= ts < lo + (i + 1) * width (the last one up to hi), as a
    * summary's. Walked with two index lookups per bucket that holds marks, jumping over empty
    * ones: a GROUP BY over the window sorted every mark in a temporary b-tree instead. */
+  if (s->ch) return ltc_ch_mark_buckets(s, id, lo, hi, nb, fn, user, err);
   double width = (double)(hi - lo) / (double)nb;
   sqlite3_stmt *first = NULL, *count = NULL;
   if (sqlite3_prepare_v2(s->db,

@@ -29,14 +29,16 @@ enum {
 };
 
 struct live_session;
+struct ltc_chstore;
 typedef struct ltc_pending ltc_pending;
 
 struct ltc_store {
-  sqlite3 *db;
+  sqlite3 *db;              /* NULL for a ClickHouse store, whose side is ch */
+  struct ltc_chstore *ch;   /* a ClickHouse store (chstore-int.h); NULL for SQLite */
   bool reader; /* opened with ltc_store_open_reader: never writes */
   /* the text of the last ltc_store_session_row, per store (a reader thread has its own) */
   char row_program[4096], row_label[1024], row_status[32], row_clock[16];
-  char row_argv[8192], row_error[512];
+  char row_argv[8192], row_error[512], row_host[256];
   sqlite3_stmt *st[ST_COUNT];
   struct live_session *live;
   ltc_pending *pending; /* rows written at the next commit (pending.c) */
@@ -80,6 +82,11 @@ int ltc_pending_add(ltc_store *s, int stmt, const ltc_value *v, int n, uint64_t 
 /* Writes every row kept, in one transaction; on failure the transaction is rolled back and the
  * rows stay for the next attempt. 0, or -ENOSPC / -EIO with why in err. */
 int ltc_pending_run(ltc_store *s, ltc_err *err);
+/* Calls fn with every row kept, in order, until it returns nonzero (returned). */
+int ltc_pending_each(ltc_store *s, int (*fn)(void *user, int stmt, const ltc_value *v, int n),
+                     void *user);
+/* Lets go of every row kept (they are stored). */
+void ltc_pending_clear(ltc_store *s);
 uint64_t ltc_pending_records(const ltc_store *s);
 bool ltc_pending_empty(const ltc_store *s);
 void ltc_pending_free(ltc_store *s);
@@ -99,6 +106,11 @@ int ltc_store_check_version(ltc_store *s, ltc_err *err);
 /* This process as a session's writer: "PID START", START its start time in clock ticks since
  * boot (/proc/self/stat), so that a pid used again is not taken for it. */
 const char *ltc_store_writer_id(void);
+
+/* argv as a JSON array; sqlite3_free it. NULL without memory. */
+char *ltc_store_argv_json(const ltc_hello *h);
+/* True when writer ("PID START", as ltc_store_writer_id) names a process still running. */
+bool ltc_store_writer_alive(const char *writer);
 
 /* Prepares the writer's statements (writer.c). */
 int ltc_store_prepare(ltc_store *s, ltc_err *err);

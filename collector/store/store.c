@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/chstore-int.h"
 #include "store/store-int.h"
 
 static int mkdirs(const char *dir) {
@@ -102,6 +103,12 @@ static bool process_id(long pid, char *buf, size_t len) {
   return true;
 }
 
+bool ltc_store_writer_alive(const char *writer) {
+  char now[64];
+  long pid = writer ? strtol(writer, NULL, 10) : 0;
+  return pid > 0 && process_id(pid, now, sizeof now) && strcmp(now, writer) == 0;
+}
+
 const char *ltc_store_writer_id(void) {
   static char id[64];
   static long of; /* whose id it is: a child forked after it was read has its own */
@@ -122,10 +129,7 @@ static int end_orphans(ltc_store *s, ltc_err *err) {
   int64_t orphans[256];
   size_t n = 0;
   while (sqlite3_step(st) == SQLITE_ROW && n < sizeof orphans / sizeof *orphans) {
-    const char *writer = (const char *)sqlite3_column_text(st, 1);
-    char now[64];
-    long pid = writer ? strtol(writer, NULL, 10) : 0;
-    if (!writer || pid <= 0 || !process_id(pid, now, sizeof now) || strcmp(now, writer) != 0)
+    if (!ltc_store_writer_alive((const char *)sqlite3_column_text(st, 1)))
       orphans[n++] = sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);
@@ -142,6 +146,7 @@ static int end_orphans(ltc_store *s, ltc_err *err) {
 }
 
 int ltc_store_open(const char *path, ltc_store **out, ltc_err *err) {
+  if (ltc_ch_is_url(path)) return ltc_ch_open(path, false, out, err);
   ltc_store *s = NULL;
   int rc = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, false, &s, err);
   if (rc < 0) return rc;
@@ -158,6 +163,7 @@ int ltc_store_open(const char *path, ltc_store **out, ltc_err *err) {
 }
 
 int ltc_store_open_reader(const char *path, ltc_store **out, ltc_err *err) {
+  if (ltc_ch_is_url(path)) return ltc_ch_open(path, true, out, err);
   ltc_store *s = NULL;
   /* Read-write at the file level (WAL readers update the shared-memory index), but
    * query_only: this connection never changes the database. */
@@ -182,6 +188,7 @@ void ltc_store_close(ltc_store *s) {
   if (!s) return;
   if (!s->reader) ltc_store_commit(s, NULL);
   if (s->reserve[0]) unlink(s->reserve);
+  if (s->ch) ltc_ch_close(s);
   ltc_checkpointer_stop(s->checkpointer, s->db);
   s->checkpointer = NULL;
   ltc_store_free_live(s);

@@ -91,6 +91,9 @@ typedef struct ltc_session_row {
   bool flight;      /* a flight recorder's dump, covering from .. to on the trace clock, */
   int64_t flight_from_ns, flight_to_ns;
   int64_t flight_lost, flight_dump; /* with what fell out of its ring before; its number */
+  const char *host; /* the machine it was recorded on: a ClickHouse store's; NULL in SQLite */
+  int64_t mono_start_ns; /* a ClickHouse store's: CLOCK_MONOTONIC at started_wall_ns */
+  bool has_time;         /* a ClickHouse store's: start_ns and end_ns are known */
 } ltc_session_row;
 
 int ltc_store_list_sessions(ltc_store *s, void (*fn)(void *user, const ltc_session_row *row),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/map-inl.h"
+#include "store/chstore-int.h"
 #include "store/store-int.h"
 
 typedef struct str_entry {
@@ -17,8 +18,16 @@ typedef struct str_entry {
   int64_t line; /* a site's line */
 } str_entry;
 
+/* ClickHouse lookups go a range of ids at a time (a query each is a round trip): the ranges
+ * asked for, by ltc_map_key(track, range * 2 + which). */
+#define CH_RANGE 4096
+typedef struct range_entry {
+  uint64_t key;
+} range_entry;
+
 struct ltc_session_strings {
   ltc_map strings, sites; /* of str_entry */
+  ltc_map ranges;         /* of range_entry: those looked up in ClickHouse */
   ltc_store *lookups;     /* the store to look them up in one by one; NULL: loaded whole */
   int64_t session;
 };
@@ -73,6 +82,18 @@ sqlite3_stmt *ltc_store_lookup(ltc_store *s, int which, ltc_err *err) {
   return s->lookup[which];
 }
 
+/* An entry read from ClickHouse (chread.c), put in table user. 0 or -ENOMEM. */
+static int put_entry(void *user, uint32_t track, uint64_t id, const char *a, size_t alen,
+                     const char *b, size_t blen, int64_t line) {
+  char *text = malloc(alen + blen + 2);
+  if (!text) return -ENOMEM;
+  memcpy(text, a, alen);
+  text[alen] = 0;
+  if (blen) memcpy(text + alen + 1, b, blen);
+  text[alen + 1 + blen] = 0;
+  return table_put(user, ltc_map_key(track, id), text, line) ? 0 : -ENOMEM;
+}
+
 /* The entry of (track, id) in table t: held, or (for lookups) read with the store's statement
  * which and kept; NULL when there is none. */
 static str_entry *entry_of(ltc_session_strings *ss, ltc_map *t, int which, uint32_t track,
@@ -80,6 +101,16 @@ static str_entry *entry_of(ltc_session_strings *ss, ltc_map *t, int which, uint3
   uint64_t key = ltc_map_key(track, id);
   str_entry *e = ltc_map_find(t, key);
   if (e || !ss->lookups) return e;
+  if (ss->lookups->ch) {
+    uint64_t range = (id & 0xffffffffu) / CH_RANGE;
+    bool fresh = false;
+    if (!ltc_map_put(&ss->ranges, ltc_map_key(track, range * 2 + (unsigned)which), &fresh) ||
+        !fresh)
+      return NULL; /* asked for already: there is none */
+    ltc_ch_strings_load(ss->lookups, ss->session, which, track, (int64_t)(range * CH_RANGE),
+                        put_entry, t, NULL);
+    return ltc_map_find(t, key);
+  }
   sqlite3_stmt *st = ltc_store_lookup(ss->lookups, which, NULL);
   if (!st) return NULL;
   sqlite3_bind_int64(st, 1, ss->session);
@@ -131,7 +162,8 @@ static int table_load(ltc_store *s, int64_t id, const char *sql, ltc_map *t, ltc
 static ltc_session_strings *strings_new(ltc_store *lookups, int64_t id) {
   ltc_session_strings *t = calloc(1, sizeof *t);
   if (!t) return NULL;
-  *t = (ltc_session_strings){LTC_MAP_OF(str_entry), LTC_MAP_OF(str_entry), lookups, id};
+  *t = (ltc_session_strings){LTC_MAP_OF(str_entry), LTC_MAP_OF(str_entry),
+                             LTC_MAP_OF(range_entry), lookups, id};
   return t;
 }
 
@@ -140,12 +172,17 @@ ltc_session_strings *ltc_store_strings(ltc_store *s, int64_t id) { return string
 int ltc_store_strings_whole(ltc_store *s, int64_t id, ltc_session_strings **out, ltc_err *err) {
   ltc_session_strings *t = strings_new(NULL, id);
   int rc = t ? 0 : ltc_fail(err, -ENOMEM, "out of memory");
-  if (rc == 0)
+  if (rc == 0 && s->ch) {
+    rc = ltc_ch_strings_load(s, id, LTC_LOOKUP_STRING, -1, -1, put_entry, &t->strings, err);
+    if (rc == 0)
+      rc = ltc_ch_strings_load(s, id, LTC_LOOKUP_SITE, -1, -1, put_entry, &t->sites, err);
+  } else if (rc == 0) {
     rc = table_load(s, id, "SELECT track, id, text FROM strings WHERE session = ?", &t->strings,
                     err);
-  if (rc == 0)
-    rc = table_load(s, id, "SELECT track, id, file, func, line FROM sites WHERE session = ?",
-                    &t->sites, err);
+    if (rc == 0)
+      rc = table_load(s, id, "SELECT track, id, file, func, line FROM sites WHERE session = ?",
+                      &t->sites, err);
+  }
   if (rc < 0) {
     ltc_strings_free(t);
     t = NULL;
@@ -158,5 +195,6 @@ void ltc_strings_free(ltc_session_strings *t) {
   if (!t) return;
   table_free(&t->strings);
   table_free(&t->sites);
+  ltc_map_free(&t->ranges);
   free(t);
 }

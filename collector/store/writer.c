@@ -13,6 +13,7 @@
 
 #include "base/utf8.h"
 #include "store/codec.h"
+#include "store/chstore-int.h"
 #include "store/store-int.h"
 
 static const char *const statements[ST_COUNT] = {
@@ -115,9 +116,9 @@ static void committed(ltc_store *s) {
 
 static int oom(ltc_err *err) { return ltc_fail(err, -ENOMEM, "out of memory"); }
 
-/* argv as a JSON array (quotes, backslashes and control characters escaped); sqlite3_free it */
-static char *argv_json(ltc_store *s, const ltc_hello *h) {
-  sqlite3_str *acc = sqlite3_str_new(s->db);
+/* argv as a JSON array (quotes, backslashes and control characters escaped) */
+char *ltc_store_argv_json(const ltc_hello *h) {
+  sqlite3_str *acc = sqlite3_str_new(NULL);
   sqlite3_str_appendchar(acc, 1, '[');
   for (uint32_t i = 0; i < h->argc; i++) {
     sqlite3_str_appendf(acc, "%s\"", i ? "," : "");
@@ -141,13 +142,16 @@ int ltc_store_session_begin(ltc_store *s, const ltc_hello *h, const char *label,
   /* The session exists on disk at once, in its own transaction (after what is pending): a
    * browser may list it while it runs, and its id, read from meta, is known to be free. */
   int rc = ltc_store_commit(s, err);
-  if (rc < 0) return rc;
+  if (rc < 0 && !s->ch) return rc;
+  rc = 0; /* ClickHouse away: the session's row waits with the rest (the next commit says) */
   live_session *l = calloc(1, sizeof *l);
-  char *args = argv_json(s, h);
+  char *args = s->ch ? NULL : ltc_store_argv_json(h);
   char *clean = ltc_utf8_clean(label ? label : h->label, strlen(label ? label : h->label), NULL);
   if (!l || !clean) rc = oom(err);
-  if (rc == 0) rc = ltc_store_exec(s, "BEGIN IMMEDIATE", err);
-  if (rc == 0) {
+  if (rc == 0 && s->ch) {
+    rc = ltc_ch_begin(s, h, clean, &l->id, err);
+  } else if (rc == 0) rc = ltc_store_exec(s, "BEGIN IMMEDIATE", err);
+  if (rc == 0 && !s->ch) {
     sqlite3_stmt *st = s->st[ST_SESSION_INSERT];
     sqlite3_bind_text(st, 1, h->program, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, args ? args : "[]", -1, SQLITE_TRANSIENT);
@@ -271,7 +275,9 @@ int ltc_store_session_event(ltc_store *s, int64_t id, const ltc_event *e, const 
   if (b->count && (b->count == LTC_STORE_BLOCK_EVENTS || e->seq != b->first_seq + b->count) &&
       keep_block(s, l, e->track, b) < 0)
     return oom(err);
-  if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0) return oom(err);
+  if (store_block_add(b, e) < 0 || derive(s, l, e, r) < 0 ||
+      (s->ch && ltc_ch_step(s, id, e) < 0))
+    return oom(err);
   l->events++;
   if (e->kind == LT_EV_LOST) l->lost += e->a[0];
   if (!ltc_kind_defines(e->kind) && e->kind != LT_EV_TRACK) {
@@ -298,12 +304,13 @@ static int keep_session(ltc_store *s, live_session *l) {
 int ltc_store_commit(ltc_store *s, ltc_err *err) {
   for (live_session *l = s->live; l; l = l->next)
     if (!l->ended && keep_session(s, l) < 0) return oom(err);
-  int rc = ltc_pending_run(s, err);
+  int rc = s->ch ? ltc_ch_commit(s, err) : ltc_pending_run(s, err);
   if (rc == 0) committed(s);
   return rc;
 }
 
 int ltc_store_keep_reserve(ltc_store *s, const char *path, size_t bytes, ltc_err *err) {
+  if (s->ch) return 0; /* ClickHouse's disk is not this machine's; what it cannot take spools */
   snprintf(s->reserve, sizeof s->reserve, "%s-reserve", path);
   int fd = open(s->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int rc = fd < 0 ? -errno : posix_fallocate(fd, 0, (off_t)bytes) ? -ENOSPC : 0;
@@ -317,6 +324,11 @@ int ltc_store_keep_reserve(ltc_store *s, const char *path, size_t bytes, ltc_err
 }
 
 int ltc_store_give_up(ltc_store *s, uint64_t *unstored, ltc_err *err) {
+  if (s->ch) {
+    int rc = ltc_ch_give_up(s, unstored, err);
+    ltc_store_free_live(s);
+    return rc;
+  }
   ltc_pending_free(s); /* what could not be written is let go of: counted below */
   if (s->reserve[0]) unlink(s->reserve); /* room for the few bytes below */
   s->reserve[0] = 0;
@@ -361,7 +373,7 @@ int ltc_store_session_end(ltc_store *s, int64_t id, const char *status, uint64_t
     /* A session already ended may be restated (record learns after its stream ended that
      * the program was killed); an id that was never written is refused. */
     ltc_session_row row;
-    int rc = ltc_store_session_row(s, id, &row, err);
+    int rc = s->ch ? ltc_ch_restate(s, id, err) : ltc_store_session_row(s, id, &row, err);
     if (rc < 0) return rc;
   }
   ltc_value v[] = {ltc_int(id), ltc_text(status), ltc_text(error && *error ? error : NULL)};
@@ -388,6 +400,7 @@ static int busy(int64_t id, ltc_err *err) {
 }
 
 int ltc_store_session_label(ltc_store *s, int64_t id, const char *label, ltc_err *err) {
+  if (s->ch) return ltc_ch_label(s, id, label, err);
   char *clean = ltc_utf8_clean(label, strlen(label), NULL); /* a label is text, like a trace's */
   int rc = clean ? ltc_store_commit(s, err) : oom(err); /* its own transaction, after the rest */
   if (rc == 0) rc = run_one(s, "UPDATE sessions SET label = ?2 WHERE id = ?1", id, clean, err);
@@ -397,6 +410,7 @@ int ltc_store_session_label(ltc_store *s, int64_t id, const char *label, ltc_err
 
 int ltc_store_session_delete(ltc_store *s, int64_t id, ltc_err *err) {
   if (find_live(s, id)) return busy(id, err); /* still being written: its stream owns it */
+  if (s->ch) return ltc_ch_delete(s, id, err);
   int rc = ltc_store_commit(s, err);
   /* foreign keys cascade to its blocks, strings, tasks and marks */
   if (rc == 0)
@@ -407,5 +421,5 @@ int ltc_store_session_delete(ltc_store *s, int64_t id, ltc_err *err) {
 }
 
 int ltc_store_checkpoint_in_background(ltc_store *s, const char *path, ltc_err *err) {
-  return ltc_checkpointer_start(s->db, path, &s->checkpointer, err);
+  return s->ch ? 0 : ltc_checkpointer_start(s->db, path, &s->checkpointer, err);
 }

@@ -29,8 +29,9 @@ const running = new Set();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
 
 export class Daemon {
-  // A daemon on a new temporary directory, or (dir) on the database another one left.
-  static async start(extra = [], dir = null) {
+  // A daemon on a new temporary directory, or (dir) on the database another one left; with
+  // '--store URL' in extra, on that store instead of a database; env added to its own.
+  static async start(extra = [], dir = null, env = {}) {
     const d = new Daemon();
     d.dir = dir ?? mkdtempSync(join(tmpdir(), 'lt-api-'));
     d.db = join(d.dir, 't.db');
@@ -40,8 +41,11 @@ export class Daemon {
     // LT_DAEMON_LAUNCHER (e.g. valgrind and its options) runs the daemon under a tool
     const launcher = (process.env.LT_DAEMON_LAUNCHER ?? '').split(' ').filter(Boolean);
     const argv = [join(BIN, 'looptrace'),
-      'serve', '--db', d.db, '--http', '127.0.0.1:0', '--ingest', `unix:${d.sock}`, ...extra];
-    d.proc = spawn(launcher[0] ?? argv[0], [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))]);
+      'serve', ...(extra.includes('--store') ? [] : ['--db', d.db]), '--http', '127.0.0.1:0',
+      '--ingest', `unix:${d.sock}`, ...extra];
+    d.proc = spawn(launcher[0] ?? argv[0],
+      [...launcher.slice(1), ...(launcher.length ? argv : argv.slice(1))],
+      { env: { ...process.env, ...env } });
     d.proc.stdout.on('data', (b) => { d.out += b; });
     d.proc.stderr.on('data', (b) => { d.err += b; });
     d.exited = new Promise((r) => d.proc.on('exit', (code, signal) => r({ code, signal })));
