@@ -32,12 +32,12 @@ class Ctx:
 
 # ---- argument drawers: each returns (args, body or None), or None when it does not fit ----
 
-def new_slot(c, depth):
+def new_slot(c, depth, tgchild=False, focus=None):
     if c.next_slot >= MAX_SLOTS:
         return None
     k = c.next_slot
     c.next_slot += 1
-    c.pending.append((k, depth + 1))
+    c.pending.append((k, depth + 1, tgchild, focus))
     return k
 
 
@@ -49,7 +49,7 @@ def a_spawn(c, w):
 def a_tgspawn(c, w):
     if not w["groups"]:
         return None
-    k = new_slot(c, w["depth"])
+    k = new_slot(c, w["depth"], True)
     g = w["groups"][-1] if c.r.random() < 0.8 else c.r.choice(w["groups"])
     return None if k is None else ([k, g], None)
 
@@ -58,10 +58,10 @@ def task_ref(c, w):
     """A task slot this body may wait for: only a later slot, so waits never form a cycle
     (a slot may not be spawned yet: the statement then prints `none`)."""
     lo = w["slot"] + 1
-    hi = max(lo, c.next_slot + 1)
-    if lo >= MAX_SLOTS:
+    hi = c.next_slot if c.r.random() < 0.9 else MAX_SLOTS  # mostly slots drawn already
+    if lo >= hi:
         return None
-    return "t%d" % c.r.randrange(lo, min(hi + 1, MAX_SLOTS))
+    return "t%d" % c.r.randrange(lo, hi)
 
 
 def element(c, w, coros=True):
@@ -267,9 +267,22 @@ def policies(c, w, waits):
     return c.r.choice("rrrssuc"), c.r.choice("ccr")
 
 
-def body(c, w, n):
+# Contenders: tasks drawn mostly from one area's ops, several at once, so that waiters queue up
+# on the same lock, semaphore, queue, event or future (where FIFO order and cancellation of a
+# waiter being woken decide the output).
+FOCUS = [
+    {"lock", "sleep", "cancel", "evset"}, {"sem", "sleep", "cancel"},
+    {"qget", "qput", "waitfor", "join", "cancel", "sleep"},
+    {"evwait", "evset", "evclear", "cancel", "sleep"},
+    {"await", "futset", "futcancel", "futcb", "cancel"},
+    {"tg", "tgspawn", "raise", "sleep", "cancel"},
+]
+
+
+def body(c, w, n, focus=None):
     out = []
-    ops = [(op, g) for op, g in GEN.items() if w["ctx"] in g[1]]
+    ops = [(op, g) for op, g in GEN.items() if w["ctx"] in g[1] and
+           (focus is None or op in focus)]
     weights = [g[0] for _, g in ops]
     tries = 0
     while len(out) < n and tries < 4 * n + 4:
@@ -302,12 +315,29 @@ def generate(seed):
             args, _ = PROLOGUE[op][2](c, None)
             p.prologue.append(S(op, c.label("m", op), "s", "c", args))
     main = {"who": "m", "slot": 0, "depth": 0, "groups": [], "ctx": MAIN}
-    p.funcs[0] = body(c, main, r.randint(2, 8))
+    focus = r.choice(FOCUS) if r.random() < 0.5 else None
+    if focus:  # the objects its ops need
+        p.nlock = max(p.nlock, "lock" in focus)
+        p.nev = max(p.nev, "evwait" in focus)
+        p.nfut = max(p.nfut, "futset" in focus)
+        if "sem" in focus and not p.sems:
+            p.sems = [r.randint(1, 2)]
+        if "qget" in focus and not p.queues:
+            p.queues = [r.randint(0, 2)]
+    first = [S("spawn", c.label("m", "spawn"), args=[new_slot(c, 0, focus=focus)])
+             for _ in range(r.randint(0, 3) if focus is None else r.randint(2, 4))]
+    if focus:
+        p.funcs[0] = first + body(c, main, r.randint(2, 6), focus) + body(c, main, r.randint(0, 3))
+    else:
+        p.funcs[0] = first + body(c, main, r.randint(2, 8))
     while c.pending:
-        k, depth = c.pending.pop(0)
+        k, depth, tgchild, focus = c.pending.pop(0)
         w = {"who": "t%d" % k, "slot": k, "depth": min(depth, MAX_DEPTH), "groups": [],
              "ctx": TASK}
-        p.funcs[k] = body(c, w, r.randint(1, 6))
+        p.funcs[k] = body(c, w, r.randint(1, 3) if focus else r.randint(1, 6), focus)
+        # a task group's child fails often enough for its siblings to be cancelled by it
+        if tgchild and r.random() < 0.4 and (not p.funcs[k] or p.funcs[k][-1].op != "raise"):
+            p.funcs[k].append(S("raise", c.label(w["who"], "raise"), args=[r.choice(ERRS)]))
     return p
 
 

@@ -413,7 +413,7 @@ def to_python(p):
     e.w(1, "SEM[:] = [asyncio.Semaphore(v) for v in %r]" % (p.sems,))
     e.w(1, "Q[:] = [asyncio.Queue(m) for m in %r]" % (p.queues,))
     e.body(1, p.prologue)
-    e.w(1, "wd = asyncio.get_running_loop().call_later(1000, h.watchdog)")
+    e.w(1, "wd = h.arm_watchdog(CREATED)")
     e.body(1, p.funcs[0])
     e.w(1, "await h.drain(CREATED)")
     e.w(1, "wd.cancel()")

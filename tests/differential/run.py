@@ -96,15 +96,25 @@ def differs(interp, prog):
     return first_difference(py, c)
 
 
-def run_batch(interp, seeds):
+def run_batch(interp, seeds, times):
+    """Both sides of a batch, at once (the C side in its own process, from a thread here)."""
+    t0 = time.perf_counter()
     progs = [gen.generate(s) for s in seeds]
+    t1 = time.perf_counter()
     box = {}
-    t = threading.Thread(target=lambda: box.update(c=run_c(interp, progs)))
+
+    def c_side():
+        box["c"] = run_c(interp, progs)
+        box["tc"] = time.perf_counter() - t1
+    t = threading.Thread(target=c_side)
     t.start()
     pys = [run_python(ir.to_python(p)) for p in progs]
+    times["python"] += time.perf_counter() - t1
     t.join()
     if "c" not in box:
         raise SystemExit("the C side failed")
+    times["generate"] += t1 - t0
+    times["runtime"] += box["tc"]
     return progs, pys, box["c"]
 
 
@@ -124,9 +134,10 @@ def main():
     classes = {}
     lines = deadlocks = 0
     done = 0
+    times = {"generate": 0.0, "python": 0.0, "runtime": 0.0}
     for start in range(args.seed, args.seed + args.count, args.batch):
         seeds = range(start, min(start + args.batch, args.seed + args.count))
-        progs, pys, cs = run_batch(args.interp, seeds)
+        progs, pys, cs = run_batch(args.interp, seeds, times)
         for seed, p, py, c in zip(seeds, progs, pys, cs):
             lines += py.count("\n")
             deadlocks += "\ndeadlock\n" in "\n" + py
@@ -135,8 +146,12 @@ def main():
                 classes.setdefault(mismatch_class(d), []).append((seed, d))
         done += len(seeds)
     dt = time.time() - t0
-    print("%d programs, %d lines compared, %d ended in a deadlock, %.1f s: %d differ" %
-          (done, lines, deadlocks, dt, sum(len(v) for v in classes.values())))
+    print("%d programs (seeds %d..%d), %d lines compared, %d met a deadlock, %.1f s: %d differ"
+          % (done, args.seed, args.seed + done - 1, lines, deadlocks, dt,
+             sum(len(v) for v in classes.values())))
+    print("| side | seconds | programs/s |\n|---|---|---|")
+    for side in ("generate", "python", "runtime"):
+        print("| %s | %.1f | %.0f |" % (side, times[side], done / max(times[side], 1e-9)))
     for cls, items in sorted(classes.items(), key=lambda kv: -len(kv[1])):
         print("class %s: %d programs" % (cls, len(items)))
         for seed, (i, x, y) in items[:args.show]:
