@@ -126,6 +126,7 @@ def main():
     ap.add_argument("--batch", type=int, default=500, help="programs per interpreter run")
     ap.add_argument("--minimise", action="store_true", help="shrink one program per class")
     ap.add_argument("--show", type=int, default=3, help="mismatches printed per class")
+    ap.add_argument("--progress", action="store_true", help="a line on stderr per batch")
     args = ap.parse_args()
     if sys.version_info[:2] != (3, 11):
         raise SystemExit("run.py needs CPython 3.11 (the runtime's oracle); this is %s"
@@ -145,6 +146,9 @@ def main():
             if d:
                 classes.setdefault(mismatch_class(d), []).append((seed, d))
         done += len(seeds)
+        if args.progress:
+            print("%d programs, %d differ, %.0f s" % (done, sum(len(v) for v in classes.values()),
+                                                     time.time() - t0), file=sys.stderr)
     dt = time.time() - t0
     print("%d programs (seeds %d..%d), %d lines compared, %d met a deadlock, %.1f s: %d differ"
           % (done, args.seed, args.seed + done - 1, lines, deadlocks, dt,
