@@ -176,7 +176,8 @@ static int x_gather(const di_stmt *s) {
   void *values[DI_MAX_ARGS] = {0};
   int errs[DI_MAX_ARGS] = {0};
   bool ret = s->args[0].n;
-  int rc = lt_gather(futs, (size_t)n, values, ret ? errs : NULL, ret ? LT_GATHER_RETURN_ERRORS : 0);
+  unsigned flags = ret ? LT_GATHER_RETURN_ERRORS : 0;
+  int rc = lt_gather(futs, (size_t)n, values, ret ? errs : NULL, flags);
   release_all(helpers, n);
   if (rc < 0) return outcome(s, rc, NULL, VAL_INT);
   char list[256] = "[", b[32];

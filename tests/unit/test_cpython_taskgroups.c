@@ -47,6 +47,17 @@ static int value_of(lt_task *t) {
   return lt_task_result(t, &v) == 0 ? INT(v) : -1;
 }
 
+/* r = create_task(runner()); await sleep(0.1); r.cancel(); the outcome of `await r` */
+static int cancel_runner(lt_task_fn runner, void *arg) {
+  lt_task *r = lt_spawn(runner, arg);
+  lt_sleep(LT_MSEC(100));
+  CHECK(!lt_task_done(r));
+  lt_task_cancel(r);
+  int rc = lt_await(r, NULL);
+  lt_task_release(r);
+  return rc;
+}
+
 /* test_taskgroup_01/02/03: two children; 02 starts the second one later, 03 cancels the first */
 static int tg_01_main(void *arg, void **res) {
   int variant = INT(arg);
@@ -79,7 +90,8 @@ static int runner_04(void *arg, void **res) {
   static foo crash = {.sleep = LT_MSEC(100), .fail = -EDOM};
   foo slow = {.sleep = several ? LT_SEC(5) : LT_SEC(1), .cancelled = &cancels};
   lt_taskgroup *g = lt_taskgroup_new();
-  for (int i = 0; i < (several ? 3 : 1); i++) lt_task_release(lt_taskgroup_spawn(g, foo_fn, &crash));
+  for (int i = 0; i < (several ? 3 : 1); i++)
+    lt_task_release(lt_taskgroup_spawn(g, foo_fn, &crash));
   lt_task *t2 = lt_taskgroup_spawn(g, foo_fn, &slow);
   int body = 0;
   if (several && (body = lt_sleep(LT_SEC(10))) == -ECANCELED) NUM += 100; /* runner_cancel */
@@ -128,13 +140,8 @@ static int runner_cancel(void *arg, void **res) {
 
 static int tg_cancel_main(void *arg, void **res) {
   NUM = cancels = 0;
-  lt_task *r = lt_spawn(runner_cancel, arg);
-  lt_sleep(LT_MSEC(100));
-  CHECK(!lt_task_done(r));
-  lt_task_cancel(r);
-  CHECK(lt_await(r, NULL) == (INT(arg) == 8 ? -EDOM : -ECANCELED));
+  CHECK(cancel_runner(runner_cancel, arg) == (INT(arg) == 8 ? -EDOM : -ECANCELED));
   CHECK(NUM + cancels == (INT(arg) == 7 ? 15 : 5));
-  lt_task_release(r);
   return 0;
 }
 
@@ -180,12 +187,7 @@ static int runner_nested(void *arg, void **res) {
 }
 
 static int tg_11_main(void *arg, void **res) {
-  lt_task *r = lt_spawn(runner_nested, arg);
-  lt_sleep(LT_MSEC(100));
-  CHECK(!lt_task_done(r));
-  lt_task_cancel(r);
-  CHECK(lt_await(r, NULL) == -EDOM);
-  lt_task_release(r);
+  CHECK(cancel_runner(runner_nested, arg) == -EDOM);
   return 0;
 }
 
@@ -196,7 +198,8 @@ static void TestTaskGroup_test_taskgroup_12(void **state) { run_main(tg_11_main,
  * decides whether the outer group holds the ValueError itself (13) or the inner group (14) */
 static int tg_13_runner(void *arg, void **res) {
   bool outer_first = arg == NULL;
-  foo soon = {.sleep = LT_MSEC(100), .fail = -EINVAL}, late = {.sleep = LT_SEC(10), .fail = -EINVAL};
+  foo soon = {.sleep = LT_MSEC(100), .fail = -EINVAL};
+  foo late = {.sleep = LT_SEC(10), .fail = -EINVAL};
   lt_taskgroup *g1 = lt_taskgroup_new();
   lt_task_release(lt_taskgroup_spawn(g1, foo_fn, outer_first ? &soon : &late));
   lt_taskgroup *g2 = lt_taskgroup_new();
@@ -245,12 +248,7 @@ static int await_nested_runner(void *arg, void **res) {
 }
 
 static int tg_15_main(void *arg, void **res) {
-  lt_task *r = lt_spawn(arg ? await_nested_runner : nested_runner, NULL);
-  lt_sleep(LT_MSEC(100));
-  CHECK(!lt_task_done(r));
-  lt_task_cancel(r);
-  CHECK(lt_await(r, NULL) == -EDOM);
-  lt_task_release(r);
+  CHECK(cancel_runner(arg ? await_nested_runner : nested_runner, NULL) == -EDOM);
   return 0;
 }
 
