@@ -270,12 +270,12 @@ def policies(c, w, waits):
 # Contenders: tasks drawn mostly from one area's ops, several at once, so that waiters queue up
 # on the same lock, semaphore, queue, event or future (where FIFO order and cancellation of a
 # waiter being woken decide the output).
-FOCUS = [
-    {"lock", "sleep", "cancel", "evset"}, {"sem", "sleep", "cancel"},
-    {"qget", "qput", "waitfor", "join", "cancel", "sleep"},
-    {"evwait", "evset", "evclear", "cancel", "sleep"},
-    {"await", "futset", "futcancel", "futcb", "cancel"},
-    {"tg", "tgspawn", "raise", "sleep", "cancel"},
+FOCUS = [  # the first op of each is the contended one: drawn five times as often
+    ["lock", "sleep", "cancel", "evset"], ["sem", "sleep", "cancel"],
+    ["qget", "qput", "waitfor", "join", "cancel", "sleep"],
+    ["evwait", "evset", "evclear", "cancel", "sleep"],
+    ["await", "futset", "futcancel", "futcb", "cancel"],
+    ["tg", "tgspawn", "raise", "sleep", "cancel"],
 ]
 
 
@@ -283,7 +283,7 @@ def body(c, w, n, focus=None):
     out = []
     ops = [(op, g) for op, g in GEN.items() if w["ctx"] in g[1] and
            (focus is None or op in focus)]
-    weights = [g[0] for _, g in ops]
+    weights = [g[0] * (5 if focus and op == focus[0] else 1) for op, g in ops]
     tries = 0
     while len(out) < n and tries < 4 * n + 4:
         tries += 1
@@ -316,13 +316,16 @@ def generate(seed):
             p.prologue.append(S(op, c.label("m", op), "s", "c", args))
     main = {"who": "m", "slot": 0, "depth": 0, "groups": [], "ctx": MAIN}
     focus = r.choice(FOCUS) if r.random() < 0.5 else None
-    if focus:  # the objects its ops need
-        p.nlock = max(p.nlock, "lock" in focus)
-        p.nev = max(p.nev, "evwait" in focus)
-        p.nfut = max(p.nfut, "futset" in focus)
-        if "sem" in focus and not p.sems:
+    if focus:  # exactly one object of its kind, so that every contender meets on it
+        if "lock" in focus:
+            p.nlock = 1
+        if "evwait" in focus:
+            p.nev = 1
+        if "futset" in focus:
+            p.nfut = 1
+        if "sem" in focus:
             p.sems = [r.randint(1, 2)]
-        if "qget" in focus and not p.queues:
+        if "qget" in focus:
             p.queues = [r.randint(0, 2)]
     first = [S("spawn", c.label("m", "spawn"), args=[new_slot(c, 0, focus=focus)])
              for _ in range(r.randint(0, 3) if focus is None else r.randint(2, 4))]
