@@ -241,6 +241,131 @@ static void BaseTaskTests_test_cancel_awaited_task(void **state) {
   run_main(cancel_awaited_main, NULL);
 }
 
+/* ---- gather (FutureGatherTests, BaseTaskTests.test_cancel_gather_1) ---- */
+
+static int gather_cb_calls;
+static void count_cb(lt_future *f, void *arg) { gather_cb_calls++; }
+
+static int one_cancellation_main(void *arg, void **res) {
+  lt_future *fs[5];
+  for (int i = 0; i < 5; i++) fs[i] = lt_future_new();
+  lt_future *fut = lt_gather_start(fs, 5, 0);
+  gather_cb_calls = 0;
+  lt_future_add_done_callback(fut, count_cb, NULL);
+  lt_future_set_result(fs[0], ITEM(1));
+  lt_future_cancel(fs[1]);
+  lt_yield();
+  lt_yield();
+  CHECK(lt_future_done(fut));
+  CHECK(gather_cb_calls == 1);
+  /* asyncio: not cancelled but failed with CancelledError; here cancelled (docs/runtime.md) */
+  CHECK(lt_future_result(fut, NULL) == -ECANCELED);
+  lt_future_set_result(fs[2], ITEM(3)); /* does nothing */
+  lt_future_cancel(fs[3]);
+  lt_future_set_error(fs[4], -EIO);
+  lt_yield();
+  CHECK(gather_cb_calls == 1);
+  for (int i = 0; i < 5; i++) lt_future_release(fs[i]);
+  lt_future_release(fut);
+  return 0;
+}
+
+/* FutureGatherTests.test_one_cancellation */
+static void FutureGatherTests_test_one_cancellation(void **state) {
+  run_main(one_cancellation_main, NULL);
+}
+
+static int result_exception_one_cancellation_main(void *arg, void **res) {
+  lt_future *fs[6];
+  for (int i = 0; i < 6; i++) fs[i] = lt_future_new();
+  lt_future *fut = lt_gather_start(fs, 6, LT_GATHER_RETURN_ERRORS);
+  gather_cb_calls = 0;
+  lt_future_add_done_callback(fut, count_cb, NULL);
+  lt_future_set_result(fs[0], ITEM(1));
+  lt_future_set_error(fs[1], -EDOM);
+  lt_future_cancel(fs[2]);
+  lt_yield();
+  lt_yield();
+  CHECK(!lt_future_done(fut));
+  lt_future_set_result(fs[3], ITEM(3));
+  lt_future_cancel(fs[4]);
+  lt_future_set_error(fs[5], -EIO);
+  CHECK(lt_await(fut, NULL) == 0);
+  int want[] = {0, -EDOM, -ECANCELED, 0, -ECANCELED, -EIO};
+  for (int i = 0; i < 6; i++) CHECK(lt_future_result(fs[i], NULL) == want[i]);
+  lt_yield();
+  CHECK(gather_cb_calls == 1);
+  for (int i = 0; i < 6; i++) lt_future_release(fs[i]);
+  lt_future_release(fut);
+  return 0;
+}
+
+/* FutureGatherTests.test_result_exception_one_cancellation */
+static void FutureGatherTests_test_result_exception_one_cancellation(void **state) {
+  run_main(result_exception_one_cancellation_main, NULL);
+}
+
+static lt_future *gather_fut;
+static int cancel_result;
+
+static void cancelling_callback(lt_future *f, void *arg) {
+  cancel_result = lt_future_cancel(gather_fut);
+}
+
+static int await_child(void *arg, void **res) { return lt_await(f1, res); }
+
+static int cancel_gather_1_main(void *arg, void **res) {
+  f1 = lt_future_new();
+  /* fut -> child_coro: the child is a task, so the gather is not done with fut */
+  lt_task *child = lt_spawn(await_child, NULL);
+  lt_future *fs[] = {lt_task_future(child)};
+  gather_fut = lt_gather_start(fs, 1, 0);
+  lt_yield();
+  cancel_result = -1;
+  lt_future_add_done_callback(f1, cancelling_callback, NULL);
+  lt_future_set_result(f1, ITEM(42)); /* the callback runs once f1 is done */
+  CHECK(lt_await(gather_fut, NULL) == 0);
+  /* bpo-26923: the gather refused the cancellation, its children being done */
+  CHECK(cancel_result == 0);
+  CHECK(!lt_future_cancelled(gather_fut));
+  void *v = NULL;
+  CHECK(lt_task_result(child, &v) == 0 && INT(v) == 42);
+  lt_task_release(child);
+  lt_future_release(gather_fut);
+  lt_future_release(f1);
+  return 0;
+}
+
+/* BaseTaskTests.test_cancel_gather_1 */
+static void BaseTaskTests_test_cancel_gather_1(void **state) {
+  run_main(cancel_gather_1_main, NULL);
+}
+
+static void cancel_cb(void *arg) { lt_task_cancel(arg); }
+
+static int doit(void *arg, void **res) {
+  lt_task *sleeper = lt_spawn(sleep10, NULL);
+  lt_call_later(LT_MSEC(100), cancel_cb, sleeper);
+  int rc = lt_await(sleeper, NULL);
+  lt_task_release(sleeper);
+  *res = ITEM(rc == -ECANCELED ? 'c' : 's');
+  return 0;
+}
+
+static int cancel_sleeping_main(void *arg, void **res) {
+  lt_task *doer = lt_spawn(doit, NULL);
+  void *v = NULL;
+  CHECK(lt_await(doer, &v) == 0 && INT(v) == 'c');
+  CHECK(lt_now() == LT_MSEC(100));
+  lt_task_release(doer);
+  return 0;
+}
+
+/* BaseTaskTests.test_task_cancel_sleeping_task */
+static void BaseTaskTests_test_task_cancel_sleeping_task(void **state) {
+  run_main(cancel_sleeping_main, NULL);
+}
+
 /* ---- test_waitfor.AsyncioWaitForTest ---- */
 
 static int wait_for_done_future_main(void *arg, void **res) {
@@ -392,8 +517,6 @@ static int wait_blocking(void *arg, void **res) {
   return lt_wait_for(self_task, (int64_t)(intptr_t)arg, NULL);
 }
 
-static void cancel_cb(void *arg) { lt_task_cancel(arg); }
-
 static int cancel_wait_for_main(void *arg, void **res) {
   self_task = lt_spawn(blocking_coroutine, NULL);
   lt_task *wait = lt_spawn(wait_blocking, arg);
@@ -427,6 +550,10 @@ int main(void) {
       cmocka_unit_test(BaseTaskTests_test_cancel_current_task),
       cmocka_unit_test(BaseTaskTests_test_cancel_at_end),
       cmocka_unit_test(BaseTaskTests_test_cancel_awaited_task),
+      cmocka_unit_test(FutureGatherTests_test_one_cancellation),
+      cmocka_unit_test(FutureGatherTests_test_result_exception_one_cancellation),
+      cmocka_unit_test(BaseTaskTests_test_cancel_gather_1),
+      cmocka_unit_test(BaseTaskTests_test_task_cancel_sleeping_task),
       cmocka_unit_test(AsyncioWaitForTest_test_wait_for_timeout_less_then_0_or_0_future_done),
       cmocka_unit_test(
           AsyncioWaitForTest_test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started),
