@@ -349,6 +349,9 @@ void lt__task_wakeup(lt_future *f, void *task);
 void lt__task_wakeup_entry(lt__ready *r);
 /* lt_wait_fd for the runtime's own callers (net.c): t waits; events already checked. */
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* Waits until fd is readable and reads there, in the readiness handle (asyncio's sock_recv):
+ * the count, or -errno. */
+ssize_t lt__read_fd(lt_task *t, int fd, void *buf, size_t n, const lt_srcloc *site);
 /* Makes f a traced future of its own (lt_future_new and gather call it). */
 void lt__future_traced(lt_future *f);
 /* Schedules t's next step (asyncio: call_soon(task.__step)); cause is for the trace. */

@@ -4,7 +4,8 @@
  *
  * asyncio's add_reader/add_writer model: on an event the watcher's handle is appended to the
  * ready queue (it runs in this same iteration) and resolves the waiter's future; the task wakes
- * in the next one. Waiting is one-shot.
+ * in the next one. Waiting is one-shot. A wait of lt_read's (lt__read_fd) gives the handle its
+ * buffer: the handle reads, as sock_recv's reader callback does.
  *
  * Registration: an fd waited on joins the epoll set once and stays in it, EPOLLONESHOT, so an
  * event disarms it in the kernel and the next wait re-arms it with one EPOLL_CTL_MOD (it was an
@@ -29,6 +30,8 @@
 typedef struct fd_wait {
   lt_future fut;
   uint32_t gen;
+  void *buf;  /* lt_read's wait: the handle reads into buf (n bytes at most), as asyncio's */
+  size_t n;   /* sock_recv reads in its reader callback; NULL: readiness only */
 } fd_wait;
 
 /* One fd's watcher: what epoll's data.ptr points at while the fd is registered. */
@@ -142,12 +145,26 @@ static void fire_run(lt__ready *r) {
   lt_future *f = &w->fut;
   lt_loop *loop = f->loop;
   if (w->gen == (uint32_t)(r->cb.word >> 8) && f->state == LT_FUTURE_PENDING) {
+    int fd = (int)(uintptr_t)r->b;
+    void *value = (void *)(uintptr_t)(r->cb.word & 0xff);
+    int err = 0;
+    if (w->buf) { /* _sock_recv: read now; nothing there after all: wait on */
+      ssize_t got = read(fd, w->buf, w->n);
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        fd_watch *fw = ((io_state *)loop->io)->byfd[fd];
+        fw->reader = f;
+        if (arm(loop, fw) == 0) return;
+        fw->reader = NULL;
+      }
+      if (got < 0) err = -errno;
+      value = (void *)(uintptr_t)(got < 0 ? 0 : got);
+    }
     /* The fd is what woke the task (the timeline draws the arrow from it). */
     uint8_t kind = loop->waker_kind;
     uint64_t id = loop->waker_id;
     loop->waker_kind = LT_WAKER_IO;
-    loop->waker_id = (uint64_t)(uintptr_t)r->b;
-    lt__future_complete(f, LT_FUTURE_RESULT, 0, (void *)(uintptr_t)(r->cb.word & 0xff));
+    loop->waker_id = (uint64_t)(uintptr_t)fd;
+    lt__future_complete(f, err ? LT_FUTURE_ERROR : LT_FUTURE_RESULT, err, value);
     loop->waker_kind = kind;
     loop->waker_id = id;
   }
@@ -214,12 +231,16 @@ static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
   lt__future_traced(f);
 }
 
-int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
+/* Waits for fd; with buf, for lt_read: the readiness handle reads, and the count (or the
+ * read's error) is what the wait returns. */
+static ssize_t wait_fd(lt_task *t, int fd, int events, void *buf, size_t n,
+                       const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
   if (!io) return -ENOMEM;
   int rc = 0;
+  ssize_t got = 0;
   fd_watch *fw = watch_get(loop, io, fd, &rc);
   if (!fw) return rc;
   if (((events & LT_READABLE) && fw->reader) || ((events & LT_WRITABLE) && fw->writer))
@@ -228,14 +249,17 @@ int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
   lt_future *f = &w->fut;
   waiter_reset(loop, fw, f); /* a new future as far as anyone can tell */
   w->gen++;
+  w->buf = buf;
+  w->n = n;
   if (events & LT_READABLE) fw->reader = f;
   if (events & LT_WRITABLE) fw->writer = f;
   rc = arm(loop, fw); /* -EBADF for an fd that is not open */
   if (rc == 0) {
     void *value = NULL;
     rc = lt__task_park_detail(t, f, LT__WAIT_IO, (uint64_t)fd, &value, site);
-    if (rc == 0) rc = (int)(uintptr_t)value & events;
+    if (rc == 0) got = buf ? (ssize_t)(uintptr_t)value : (int)(uintptr_t)value & events;
   }
+  w->buf = NULL;
   /* Cancelled (or failed to arm): this waiter goes, and what it armed with it. The table may
    * have grown while the task slept, so look the watcher up again. */
   fw = io->byfd[fd];
@@ -243,7 +267,15 @@ int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
   if (fw->reader == f) fw->reader = NULL;
   if (fw->writer == f) fw->writer = NULL;
   if (mine) arm(loop, fw);
-  return rc;
+  return rc < 0 ? rc : got;
+}
+
+int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
+  return (int)wait_fd(t, fd, events, NULL, 0, site);
+}
+
+ssize_t lt__read_fd(lt_task *t, int fd, void *buf, size_t n, const lt_srcloc *site) {
+  return wait_fd(t, fd, LT_READABLE, buf, n, site);
 }
 
 int lt_wait_fd_at(int fd, int events, const lt_srcloc *site) {

@@ -24,6 +24,7 @@ class Ctx:
         self.next_slot = 1
         self.pending = []  # (slot, depth) whose bodies are still to draw
         self.cbs = []  # (label, element) of futcb statements drawn so far
+        self.readers = {}  # socket pair -> the one slot that reads it
 
     def label(self, who, op):
         self.n += 1
@@ -104,7 +105,7 @@ def a_ascompleted(c, w):
 
 def a_waitfor(c, w):
     kinds = ["t", "s", "s"] + (["f"] if c.p.nfut else []) + (["e"] if c.p.nev else []) + \
-        (["g", "p"] if c.p.queues else [])
+        (["g", "p"] if c.p.queues else []) + (["r"] if c.p.npair else [])
     k = c.r.choice(kinds)
     if k == "t":
         inner = [task_ref(c, w)]
@@ -118,6 +119,11 @@ def a_waitfor(c, w):
         inner = ["e%d" % c.r.randrange(c.p.nev)]
     elif k == "g":
         inner = ["g%d" % c.r.randrange(len(c.p.queues))]
+    elif k == "r":
+        i = pair_to_read(c, w)
+        if i is None:
+            return None
+        inner = ["r%d" % i]
     else:
         inner = ["p%d" % c.r.randrange(len(c.p.queues)), c.r.randint(1, 9)]
     return [c.r.choice(TIMEOUTS)] + inner, None
@@ -163,6 +169,26 @@ def a_cancel(c, w):
     hi = min(c.next_slot + 1, MAX_SLOTS)
     ks = [k for k in range(1, hi) if k != w["slot"]]
     return None if not ks else (["%d" % c.r.choice(ks)], None)
+
+
+def pair_to_read(c, w):
+    """A pair only this slot reads: asyncio's add_reader replaces a second reader of one fd
+    (the first then waits forever), where the runtime refuses it with -EBUSY."""
+    mine = [i for i in range(c.p.npair) if c.readers.get(i, w["slot"]) == w["slot"]]
+    if not mine:
+        return None
+    i = c.r.choice(mine)
+    c.readers[i] = w["slot"]
+    return i
+
+
+def a_sread(c, w):
+    i = pair_to_read(c, w)
+    return None if i is None else ([i], None)
+
+
+def a_swrite(c, w):
+    return None if not c.p.npair else ([c.r.randrange(c.p.npair), c.r.randint(1, 3)], None)
 
 
 def a_none(c, w):
@@ -253,6 +279,8 @@ GEN = {
     "rmcb": (1, NOCB, a_rmcb, False),
     "callsoon": (2, NOCB, a_callsoon, False),
     "calllater": (2, NOCB, a_calllater, False),
+    "sread": (3, NOCB, a_sread, True),
+    "swrite": (2, ANY, a_swrite, False),
 }
 # only in main's prologue, while no other task or timer exists (docs/runtime.md: executor
 # completions race with the loop's other work in asyncio as here)
@@ -276,6 +304,7 @@ FOCUS = [  # the first op of each is the contended one: drawn five times as ofte
     ["evwait", "evset", "evclear", "cancel", "sleep"],
     ["await", "futset", "futcancel", "futcb", "cancel"],
     ["tg", "tgspawn", "raise", "sleep", "cancel"],
+    ["sread", "swrite", "waitfor", "cancel", "sleep"],
 ]
 
 
@@ -327,6 +356,10 @@ def generate(seed):
             p.sems = [r.randint(1, 2)]
         if "qget" in focus:
             p.queues = [r.randint(0, 2)]
+        if "sread" in focus:
+            p.npair = 3
+    elif r.random() < 0.3:
+        p.npair = 1
     first = [S("spawn", c.label("m", "spawn"), args=[new_slot(c, 0, focus=focus)])
              for _ in range(r.randint(0, 3) if focus is None else r.randint(2, 4))]
     if focus:

@@ -37,7 +37,7 @@ struct di_stmt {
 };
 
 typedef struct di_prog {
-  int nfut, nev, nlock, nsem, sems[DI_MAX_OBJS], nq, qmax[DI_MAX_OBJS];
+  int nfut, nev, nlock, nsem, sems[DI_MAX_OBJS], nq, qmax[DI_MAX_OBJS], npair;
   di_body prologue;
   di_body funcs[DI_MAX_SLOTS]; /* funcs[0]: main */
 } di_prog;

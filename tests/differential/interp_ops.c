@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "interp.h"
@@ -25,6 +26,7 @@ static lt_lock *L[DI_MAX_OBJS];
 static lt_semaphore *SEM[DI_MAX_OBJS];
 static lt_queue *Q[DI_MAX_OBJS];
 static lt_taskgroup *G[DI_MAX_LABELS];
+static int PAIR[DI_MAX_OBJS][2]; /* [0] is written, [1] read (vloop.pairs) */
 
 /* ---- printing outcomes as vloop.fmt does ---- */
 
@@ -110,6 +112,13 @@ static int coro_run(const coro *c, void **v, val_kind *k) {
   case 's': *v = V(c->what.n); *k = VAL_INT; return lt_sleep(LT_MSEC(c->what.n));
   case 'e': *k = VAL_TRUE; return lt_event_wait(E[c->what.n]);
   case 'g': *k = VAL_INT; return lt_queue_get(Q[c->what.n], v);
+  case 'r': {
+    char buf[64];
+    ssize_t n = lt_read(PAIR[c->what.n][1], buf, sizeof buf);
+    *k = VAL_INT;
+    *v = V(n);
+    return n < 0 ? (int)n : 0;
+  }
   default: return lt_queue_put(Q[c->what.n], V(c->value));
   }
 }
@@ -299,6 +308,19 @@ static int x_qgetnw(const di_stmt *s) {
   return 0;
 }
 
+static int x_swrite(const di_stmt *s) {
+  char buf[8] = "xxxxxxx";
+  ssize_t n = write(PAIR[s->args[0].n][0], buf, (size_t)s->args[1].n);
+  say(s, "%s", n == s->args[1].n ? "ok" : "short");
+  return 0;
+}
+
+static int x_sread(const di_stmt *s) {
+  char buf[64];
+  ssize_t n = lt_read(PAIR[s->args[0].n][1], buf, sizeof buf);
+  return outcome(s, n < 0 ? (int)n : 0, V(n), VAL_INT);
+}
+
 static int x_join(const di_stmt *s) {
   return outcome(s, lt_queue_join(Q[s->args[0].n]), NULL, VAL_NONE);
 }
@@ -478,7 +500,7 @@ static int x_tothread(const di_stmt *s) {
   X(cancelling, x_cancelling) X(raise, x_raise)                                            \
   X(futset, x_futset) X(futerr, x_futerr) X(futcancel, x_futcancel) X(futcb, x_futcb)      \
   X(rmcb, x_rmcb) X(callsoon, x_callsoon) X(calllater, x_calllater)                        \
-  X(exec, x_exec) X(tothread, x_tothread)
+  X(exec, x_exec) X(tothread, x_tothread) X(swrite, x_swrite) X(sread, x_sread)
 
 #define DI_ROW(name, fn) {#name, fn},
 const di_op di_ops[] = {DI_OPS(DI_ROW){NULL, NULL}};
@@ -525,6 +547,11 @@ int di_main(void *arg, void **result) {
   for (int i = 0; i < p->nlock; i++) L[i] = lt_lock_new();
   for (int i = 0; i < p->nsem; i++) SEM[i] = lt_semaphore_new((unsigned)p->sems[i]);
   for (int i = 0; i < p->nq; i++) Q[i] = lt_queue_new((size_t)p->qmax[i]);
+  for (int i = 0; i < p->npair; i++) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, PAIR[i]) < 0) return -errno;
+    lt_set_nonblocking(PAIR[i][0]);
+    lt_set_nonblocking(PAIR[i][1]);
+  }
   di_body_run(&p->prologue);
   main_task = lt_current_task();
   lt_timer_init(&wd);

@@ -118,7 +118,7 @@ int di_parse(FILE *in, di_prog *p) {
     if (buf[0] == '\n') continue;
     if (buf[0] == 'P') {
       char *save, *w = strtok_r(buf + 1, " \n", &save);
-      int vals[3 + 2 * DI_MAX_OBJS + 2], nv = 0;
+      int vals[3 + 2 * DI_MAX_OBJS + 3], nv = 0;
       for (; w && nv < (int)(sizeof vals / sizeof vals[0]); w = strtok_r(NULL, " \n", &save))
         vals[nv++] = atoi(w);
       if (nv < 5) return bad("short header", "P");
@@ -130,6 +130,8 @@ int di_parse(FILE *in, di_prog *p) {
       p->nq = vals[4 + p->nsem];
       if (p->nq > DI_MAX_OBJS || nv < 5 + p->nsem + p->nq) return bad("bad queues", "P");
       for (int i = 0; i < p->nq; i++) p->qmax[i] = vals[5 + p->nsem + i];
+      p->npair = nv > 5 + p->nsem + p->nq ? vals[5 + p->nsem + p->nq] : 0;
+      if (p->npair < 0 || p->npair > DI_MAX_OBJS) return bad("bad socket pairs", "P");
       header = true;
     } else if (buf[0] == 'F' || buf[0] == 'E') {
       if (slot != -2 && flush_body(p, slot, lines, n) < 0) goto out;

@@ -26,8 +26,9 @@ class Program:
     """funcs[0] is main's body (after its prologue); funcs[k] the body of task slot k (spawned by
     the one statement `spawn k` or `tgspawn k g`). prologue: executor jobs main runs alone."""
 
-    def __init__(self, nfut, nev, nlock, sems, queues, funcs, prologue):
+    def __init__(self, nfut, nev, nlock, sems, queues, funcs, prologue, npair=0):
         self.nfut, self.nev, self.nlock = nfut, nev, nlock
+        self.npair = npair  # socket pairs: a task reads end b of pair i, anything writes end a
         self.sems, self.queues = list(sems), list(queues)  # initial values / maxsizes
         self.funcs = funcs  # dict slot -> list of S
         self.prologue = prologue
@@ -35,7 +36,7 @@ class Program:
     def copy(self):
         return Program(self.nfut, self.nev, self.nlock, self.sems, self.queues,
                        {k: [s.copy() for s in b] for k, b in self.funcs.items()},
-                       [s.copy() for s in self.prologue])
+                       [s.copy() for s in self.prologue], self.npair)
 
 
 def walk(stmts):
@@ -46,14 +47,14 @@ def walk(stmts):
 
 
 # ---- the text form (interp_parse.c reads it) ----
-# P nfut nev nlock nsem sem.. nq maxsize..    then per body "F slot", prologue is "F -1";
+# P nfut nev nlock nsem sem.. nq maxsize.. npair    then per body "F slot", prologue is "F -1";
 # a statement: depth op label pc pe nargs args... ; "E" ends the program.
 
 
 def to_text(p):
-    lines = ["P %d %d %d %d %s %d %s" % (p.nfut, p.nev, p.nlock, len(p.sems),
-                                         " ".join(map(str, p.sems)), len(p.queues),
-                                         " ".join(map(str, p.queues)))]
+    lines = ["P %d %d %d %d %s %d %s %d" % (p.nfut, p.nev, p.nlock, len(p.sems),
+                                            " ".join(map(str, p.sems)), len(p.queues),
+                                            " ".join(map(str, p.queues)), p.npair)]
 
     def emit(stmts, depth):
         for s in stmts:
@@ -275,6 +276,14 @@ def op_qgetnw(e, ind, s):
     e.w(ind + 1, "h.out(%r + h.fmt(r))" % (s.label + " ok "))
 
 
+def op_swrite(e, ind, s):
+    e.w(ind, "h.send(%s, %s); h.out(%r)" % (s.args[0], s.args[1], s.label + " ok"))
+
+
+def op_sread(e, ind, s):
+    e.waiting(ind, s, "h.recv(%s)" % s.args[0])
+
+
 def op_join(e, ind, s):
     e.waiting(ind, s, "Q[%s].join()" % s.args[0])
 
@@ -392,7 +401,7 @@ OPS = {
     "futset": _fut_resolve("set_result"), "futerr": _fut_resolve("set_exception"),
     "futcancel": op_futcancel, "futcb": op_futcb, "rmcb": op_rmcb,
     "callsoon": op_callsoon, "calllater": op_calllater,
-    "exec": op_exec, "tothread": op_tothread,
+    "exec": op_exec, "tothread": op_tothread, "swrite": op_swrite, "sread": op_sread,
 }
 
 
@@ -412,6 +421,7 @@ def to_python(p):
     e.w(1, "L[:] = [asyncio.Lock() for _ in range(%d)]" % p.nlock)
     e.w(1, "SEM[:] = [asyncio.Semaphore(v) for v in %r]" % (p.sems,))
     e.w(1, "Q[:] = [asyncio.Queue(m) for m in %r]" % (p.queues,))
+    e.w(1, "h.pairs(%d)" % p.npair)
     e.body(1, p.prologue)
     e.w(1, "wd = h.arm_watchdog(CREATED)")
     e.body(1, p.funcs[0])

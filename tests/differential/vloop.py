@@ -8,6 +8,7 @@ import heapq
 import itertools
 import os
 import selectors
+import socket
 import sys
 from asyncio import events
 
@@ -242,10 +243,36 @@ def mk(x):
     return _F[n] if x[0] == "f" else asyncio.sleep(n / 1000, n)
 
 
+_PAIRS = []
+
+
+def pairs(n):
+    """n connected non-blocking socket pairs (AF_UNIX, stream): (a, b) each."""
+    _PAIRS[:] = []
+    for _ in range(n):
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        b.setblocking(False)
+        _PAIRS.append((a, b))
+
+
+def send(i, n):
+    """Writes n bytes into pair i (a never-full buffer: a few bytes at a time)."""
+    _PAIRS[i][0].send(b"x" * n)
+
+
+async def recv(i):
+    """loop.sock_recv on pair i: how many bytes it read (up to 64)."""
+    return len(await asyncio.get_running_loop().sock_recv(_PAIRS[i][1], 64))
+
+
 def inner(kind, *rest):
-    """What wait_for waits on: tK fI sMS, eI (Event.wait), gI (Queue.get), pI V (Queue.put)."""
+    """What wait_for waits on: tK fI sMS, eI (Event.wait), gI (Queue.get), pI V (Queue.put),
+    rI (recv on pair I)."""
     n = int(kind[1:])
     k = kind[0]
+    if k == "r":
+        return recv(n)
     if k == "t":
         return _T[n]
     if k in "fs":
