@@ -381,6 +381,9 @@ int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site);
 /* The same, for a caller that has just seen the call it wants would block on fd (EAGAIN, or
  * lt__io_known_empty): the wait may then skip re-arming the fd (io.c says when). */
 int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site);
+/* Waits until fd is readable and reads there, in the readiness handle (asyncio's sock_recv),
+ * after a read of t's said EAGAIN or was skipped (lt__io_known_empty): the count, or -errno. */
+ssize_t lt__read_fd(lt_task *t, int fd, void *buf, size_t n, const lt_srcloc *site);
 /* A read of fd by t came back short: a stream socket's receive buffer is empty now. */
 void lt__io_read_short(lt_task *t, int fd);
 /* Whether a read of fd by t now would surely say EAGAIN: its last read, in this same step

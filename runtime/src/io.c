@@ -4,7 +4,8 @@
  *
  * asyncio's add_reader/add_writer model: on an event the watcher's handle is appended to the
  * ready queue (it runs in this same iteration) and resolves the waiter's future; the task wakes
- * in the next one. Waiting is one-shot.
+ * in the next one. Waiting is one-shot. A wait of lt_read's (lt__read_fd) gives the handle its
+ * buffer: the handle reads, as sock_recv's reader callback does.
  *
  * Registration: an fd waited on joins the epoll set once and stays in it, edge-triggered, with
  * the directions waited for so far (its interest). A wait re-arms it with one EPOLL_CTL_MOD,
@@ -35,6 +36,9 @@
 typedef struct fd_wait {
   lt_future fut;
   uint32_t gen;
+  void *buf;    /* lt_read's wait: the handle reads into buf (n bytes at most), as asyncio's */
+  size_t n;     /* sock_recv reads in its reader callback; NULL: readiness only */
+  lt_task *task; /* the waiting task */
 } fd_wait;
 
 /* One fd's watcher: what epoll's data.ptr points at while the fd is registered. */
@@ -196,6 +200,8 @@ static int arm(lt_loop *loop, fd_watch *fw, lt_task *t, bool blocked) {
   return rc;
 }
 
+static void mark_empty(lt_task *t, fd_watch *fw, uint64_t iter);
+
 /* The watcher's handle (asyncio: the reader/writer Handle run from _ready): resolves the
  * waiter's future with the ready directions, unless that wait is over (cancelled). */
 static void fire_run(lt__ready *r) {
@@ -203,12 +209,33 @@ static void fire_run(lt__ready *r) {
   lt_future *f = &w->fut;
   lt_loop *loop = f->loop;
   if (w->gen == (uint32_t)(r->cb.word >> 8) && f->state == LT_FUTURE_PENDING) {
+    int fd = (int)(uintptr_t)r->b;
+    void *value = (void *)(uintptr_t)(r->cb.word & 0xff);
+    int err = 0;
+    if (w->buf) { /* _sock_recv: read now; nothing there after all: wait on */
+      ssize_t got = read(fd, w->buf, w->n);
+      int e = got < 0 ? errno : 0;
+      fd_watch *fw = ((io_state *)loop->io)->byfd[fd];
+      if (got < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) {
+        fw->reader = f;
+        int rc = arm(loop, fw, NULL, false); /* the MOD looks at its readiness anew */
+        if (rc == 0) return;
+        fw->reader = NULL;
+        count(loop, fw);
+        e = -rc;
+      }
+      if (got < 0) err = -e;
+      /* Drained: the task's next lt_read, in the step this wakes, waits for the edge (the
+       * step's iteration is set when it resumes, in wait_fd). */
+      else if (got > 0 && (size_t)got < w->n) mark_empty(w->task, fw, UINT64_MAX);
+      value = (void *)(uintptr_t)(got < 0 ? 0 : got);
+    }
     /* The fd is what woke the task (the timeline draws the arrow from it). */
     uint8_t kind = loop->waker_kind;
     uint64_t id = loop->waker_id;
     loop->waker_kind = LT_WAKER_IO;
-    loop->waker_id = (uint64_t)(uintptr_t)r->b;
-    lt__future_complete(f, LT_FUTURE_RESULT, 0, (void *)(uintptr_t)(r->cb.word & 0xff));
+    loop->waker_id = (uint64_t)(uintptr_t)fd;
+    lt__future_complete(f, err ? LT_FUTURE_ERROR : LT_FUTURE_RESULT, err, value);
     loop->waker_kind = kind;
     loop->waker_id = id;
   }
@@ -253,6 +280,9 @@ static void fd_event(lt_loop *loop, lt__io_watch *w, uint32_t events) {
   uint32_t idle = 0;
   if (!rd && !fw->reader && (broken || (events & EPOLLIN))) idle |= EPOLLIN;
   if (!wr && !fw->writer && (broken || (events & EPOLLOUT))) idle |= EPOLLOUT;
+  /* Bytes came that nobody waited to read: no fd is known empty any more (lt__io_known_empty;
+   * the read there would find them, as asyncio's would). */
+  if (idle & EPOLLIN) loop->io_wseq++;
   if (idle & fw->interest) {
     uint32_t keep = fw->interest & ~idle;
     if (broken && !fw->reader && !fw->writer && !rd && !wr) keep = 0;
@@ -280,13 +310,16 @@ static void waiter_reset(lt_loop *loop, fd_watch *fw, lt_future *f) {
   lt__future_traced(f);
 }
 
-static int wait_fd(lt_task *t, int fd, int events, bool blocked, lt__wait_reason reason,
-                   const lt_srcloc *site) {
+/* Waits for fd; with buf, for lt_read: the readiness handle reads, and the count (or the
+ * read's error) is what the wait returns. */
+static ssize_t wait_fd(lt_task *t, int fd, int events, bool blocked, lt__wait_reason reason,
+                       void *buf, size_t n, const lt_srcloc *site) {
   if (fd < 0) return -EBADF;
   lt_loop *loop = t->fut.loop;
   io_state *io = io_get(loop);
   if (!io) return -ENOMEM;
   int rc = 0;
+  ssize_t got = 0;
   fd_watch *fw = watch_get(loop, io, fd, &rc);
   if (!fw) return rc;
   if (((events & LT_READABLE) && fw->reader) || ((events & LT_WRITABLE) && fw->writer))
@@ -295,26 +328,32 @@ static int wait_fd(lt_task *t, int fd, int events, bool blocked, lt__wait_reason
   lt_future *f = &w->fut;
   waiter_reset(loop, fw, f); /* a new future as far as anyone can tell */
   w->gen++;
+  w->buf = buf;
+  w->n = n;
+  w->task = t;
   if (events & LT_READABLE) fw->reader = f;
   if (events & LT_WRITABLE) fw->writer = f;
   rc = arm(loop, fw, t, blocked); /* -EBADF for an fd that is not open */
   if (rc == 0) {
     void *value = NULL;
     rc = lt__task_park_detail(t, f, reason, (uint64_t)fd, &value, site);
-    if (rc == 0) rc = (int)(uintptr_t)value & events;
+    if (rc == 0) got = buf ? (ssize_t)(uintptr_t)value : (int)(uintptr_t)value & events;
   }
+  w->buf = NULL;
   /* The table may have grown while the task slept, so look the watcher up again. */
   fw = io->byfd[fd];
-  if (rc > 0) { /* woken by the registration: this step knows it alive */
+  if (rc == 0 && (buf || got > 0)) { /* woken by the registration: this step knows it alive */
     fw->woke_task = t;
     fw->woke_iter = loop->iterations;
+    if (buf && t->io_empty_fd == fd && t->io_empty_iter == UINT64_MAX)
+      t->io_empty_iter = loop->iterations; /* the handler's read came back short */
   }
   /* Cancelled (or failed to arm): this waiter goes; what it registered stays until an event
    * finds nobody waiting. */
   if (fw->reader == f) fw->reader = NULL;
   if (fw->writer == f) fw->writer = NULL;
   count(loop, fw);
-  return rc;
+  return rc < 0 ? rc : got;
 }
 
 void lt__io_check(lt_loop *loop) {
@@ -336,16 +375,20 @@ void lt__io_check(lt_loop *loop) {
 }
 
 int lt__wait_fd(lt_task *t, int fd, int events, const lt_srcloc *site) {
-  return wait_fd(t, fd, events, false, LT__WAIT_IO, site);
+  return (int)wait_fd(t, fd, events, false, LT__WAIT_IO, NULL, 0, site);
 }
 
 int lt__wait_fd_as(lt_task *t, int fd, int events, lt__wait_reason reason,
                    const lt_srcloc *site) {
-  return wait_fd(t, fd, events, false, reason, site);
+  return (int)wait_fd(t, fd, events, false, reason, NULL, 0, site);
 }
 
 int lt__wait_fd_blocked(lt_task *t, int fd, int events, const lt_srcloc *site) {
-  return wait_fd(t, fd, events, true, LT__WAIT_IO, site);
+  return (int)wait_fd(t, fd, events, true, LT__WAIT_IO, NULL, 0, site);
+}
+
+ssize_t lt__read_fd(lt_task *t, int fd, void *buf, size_t n, const lt_srcloc *site) {
+  return wait_fd(t, fd, LT_READABLE, true, LT__WAIT_IO, buf, n, site);
 }
 
 /* The watcher of fd when it is alive in t's step (woken by its registration), else NULL. */
@@ -358,9 +401,10 @@ static fd_watch *woke_in_step(lt_task *t, int fd) {
   return fw;
 }
 
-void lt__io_read_short(lt_task *t, int fd) {
-  fd_watch *fw = woke_in_step(t, fd);
-  if (!fw || !(fw->interest & EPOLLIN)) return;
+/* A short read of fw's fd, for t in its step of iteration iter: a stream socket is empty. */
+static void mark_empty(lt_task *t, fd_watch *fw, uint64_t iter) {
+  int fd = fw->fd;
+  if (!(fw->interest & EPOLLIN)) return;
   if (fw->kind == KIND_UNKNOWN) {
     /* Once per registered file: a short read drains a stream socket, not a datagram one. */
     int type = 0;
@@ -370,8 +414,13 @@ void lt__io_read_short(lt_task *t, int fd) {
   }
   if (fw->kind != KIND_STREAM) return;
   t->io_empty_fd = fd;
-  t->io_empty_iter = t->fut.loop->iterations;
+  t->io_empty_iter = iter;
   t->io_empty_wseq = t->fut.loop->io_wseq;
+}
+
+void lt__io_read_short(lt_task *t, int fd) {
+  fd_watch *fw = woke_in_step(t, fd);
+  if (fw) mark_empty(t, fw, t->fut.loop->iterations);
 }
 
 void lt__io_forget(lt_loop *loop, int fd) {

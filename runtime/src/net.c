@@ -1,7 +1,8 @@
 /* net.c: non-blocking socket calls that park the calling task instead of blocking the loop
  * (asyncio's sock_connect / sock_accept / sock_recv / sock_sendall): try the call, and only
- * when it would block, wait for the fd's readiness and try again. A read is not tried when io.c
- * knows the fd empty (a short read earlier in the same step), as libuv reads until short. */
+ * when it would block, wait for the fd's readiness and try again (a read is made by the
+ * readiness handle itself, as sock_recv's is). A read is not tried when io.c knows the fd
+ * empty (a short read earlier in the same step), as libuv reads until short. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -62,8 +63,9 @@ ssize_t lt_read_at(int fd, void *buf, size_t n, const lt_srcloc *site) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
     }
-    int rc = lt__wait_fd_blocked(t, fd, LT_READABLE, site);
-    if (rc < 0) return rc;
+    /* asyncio's sock_recv reads in the reader callback, as soon as the fd is reported: so
+     * does this, and not when the task resumes a step later (it would read more). */
+    return lt__read_fd(t, fd, buf, n, site);
   }
 }
 

@@ -193,11 +193,18 @@ int lt_semaphore_acquire_at(lt_semaphore *s, const lt_srcloc *site) {
   if (!w) return -ENOMEM;
   lt__obj_retain(&s->base.obj);
   int rc = lt__waiter_park(t, w, LT__WAIT_SEMAPHORE, site);
-  /* Handed a permit (by sem_wake_next) but cancelled before taking it: give it back. */
-  if (rc == -ECANCELED && lt__waiter_done(w) && !lt__waiter_cancelled(w)) s->value++;
+  bool handed = lt__waiter_done(w) && !lt__waiter_cancelled(w);
   lt__waiter_drop(w);
-  /* Waiters that came while we queued had to wait for FIFO's sake: wake as many as allowed. */
-  while (s->value > 0 && sem_wake_next(s)) {
+  /* 3.11's acquire wakes one waiter more: when cancelled after being handed a permit, it gives
+   * the permit back and wakes the next; when it takes its permit and one is left, the next
+   * too (3.12 wakes as many as the value allows). */
+  if (rc == -ECANCELED) {
+    if (handed) {
+      s->value++;
+      sem_wake_next(s);
+    }
+  } else if (s->value > 0) {
+    sem_wake_next(s);
   }
   lt__obj_release(&s->base.obj);
   return rc;

@@ -20,10 +20,10 @@ typedef struct rec {
   int v[64];
   int n;
 } rec;
-static void rec_add(rec *r, int x) {
+static inline void rec_add(rec *r, int x) {
   if (r->n < 64) r->v[r->n++] = x;
 }
-static void assert_rec(const rec *r, const int *want, int n) {
+static inline void assert_rec(const rec *r, const int *want, int n) {
   assert_int_equal(r->n, n);
   for (int i = 0; i < n; i++) assert_int_equal(r->v[i], want[i]);
 }
@@ -70,7 +70,7 @@ static void run_main(lt_task_fn fn, void *arg) {
 }
 
 /* Awaits and releases every task of ts. */
-static void join_all(lt_task **ts, int n) {
+static inline void join_all(lt_task **ts, int n) {
   for (int i = 0; i < n; i++) {
     lt_await(ts[i], NULL);
     lt_task_release(ts[i]);

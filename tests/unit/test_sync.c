@@ -429,6 +429,41 @@ static void test_semaphore_cancelled_waiter_passes_permit_on(void **state) {
   assert_int_equal(c.value_seen, 0);
 }
 
+/* 3.11's Semaphore.acquire wakes one more waiter (when a permit is left) as it returns or gives
+ * a handed permit back; 3.12's wakes as many as the value allows. So a permit a cancelled
+ * waiter gives back reaches the next waiter, and the one after only once that one resumed:
+ * CPython 3.11 records [-1, 10, 2, 11, 3, 12] (the differential tester found it). */
+static int sem_wake_one_main(void *arg, void **res) {
+  ctx *c = arg;
+  c->s = lt_semaphore_new(2);
+  warg a[3];
+  lt_task *ts[3];
+  for (int i = 0; i < 3; i++) a[i] = (warg){c, i + 1};
+  lt_semaphore_acquire(c->s);
+  lt_semaphore_acquire(c->s); /* value 0 */
+  ts[0] = lt_spawn(sem_taker, &a[0]);
+  lt_yield(); /* A queues */
+  ts[1] = lt_spawn(sem_taker, &a[1]); /* B and C are ready, not queued yet */
+  ts[2] = lt_spawn(sem_taker, &a[2]);
+  lt_semaphore_release(c->s); /* handed to A */
+  lt_semaphore_release(c->s); /* value 1; B and C will queue behind A's permit */
+  lt_task_cancel(ts[0]);      /* A gives its permit back as it resumes: value 2 */
+  for (int i = 0; i < 3; i++) {
+    lt_yield();
+    rec_add(&c->r, 10 + i);
+  }
+  join_all(ts, 3);
+  lt_semaphore_free(c->s);
+  return 0;
+}
+
+static void test_semaphore_wakes_one_waiter_more_as_311_does(void **state) {
+  ctx c = {0};
+  run_main(sem_wake_one_main, &c);
+  assert_int_equal(c.rc[1], -ECANCELED);
+  assert_rec(&c.r, (int[]){10, 2, 11, 3, 12}, 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_event_set_wakes_every_waiter_in_order),
@@ -441,6 +476,7 @@ int main(void) {
       cmocka_unit_test(test_semaphore_admits_value_at_a_time_in_fifo_order),
       cmocka_unit_test(test_semaphore_locked_while_uncancelled_waiters_queue),
       cmocka_unit_test(test_semaphore_cancelled_waiter_passes_permit_on),
+      cmocka_unit_test(test_semaphore_wakes_one_waiter_more_as_311_does),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
