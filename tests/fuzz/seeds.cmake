@@ -1,0 +1,16 @@
+# Traces every program of PROGRAMS ("|" between them) under the virtual clock into OUT/NAME,
+# the fuzzers' seed corpus (and the sessions the store and request harnesses read).
+string(REPLACE "|" ";" programs "${PROGRAMS}")
+file(MAKE_DIRECTORY ${OUT})
+set(ENV{LOOPTRACE_CLOCK} virtual)
+foreach(program ${programs})
+  get_filename_component(name ${program} NAME)
+  file(REMOVE ${OUT}/${name})
+  set(ENV{LOOPTRACE} file:${OUT}/${name})
+  execute_process(COMMAND ${program} OUTPUT_QUIET RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/${name})
+    message(FATAL_ERROR "${program} traced to ${OUT}/${name} failed (${rc})")
+  endif()
+  file(SIZE ${OUT}/${name} size)
+  message(STATUS "${name}: ${size} bytes")
+endforeach()
