@@ -33,10 +33,8 @@ static int command(ltc_store *s, const char *op, const cJSON *msg, ltc_hub_cmd *
   const cJSON *from = cJSON_GetObjectItemCaseSensitive(msg, "from_seq");
   const cJSON *from_ts = cJSON_GetObjectItemCaseSensitive(msg, "from_ts");
   ltc_session_row row;
-  if (!cJSON_IsNumber(session) || session->valuedouble < 1 ||
-      session->valuedouble != (double)(int64_t)session->valuedouble)
+  if (!cJSON_IsNumber(session) || ltc_arg_whole(session, 1, INT64_MAX / 2, &cmd->session) < 0)
     return ltc_fail(err, -EINVAL, "which session? ('session' must be a number)");
-  cmd->session = (int64_t)session->valuedouble;
   int rc = ltc_store_session_row(s, cmd->session, &row, err);
   if (rc < 0) return rc;
   if (strcmp(op, "label") == 0 && (!cJSON_IsString(label) || strlen(label->valuestring) > 256))

@@ -1,5 +1,12 @@
 # Traces every program of PROGRAMS ("|" between them) under the virtual clock into OUT/NAME,
-# the fuzzers' seed corpus (and the sessions the store and request harnesses read).
+# the fuzzers' seed corpus (and the sessions the store and request harnesses read); and
+# empties the directories of WORK ("|" between them), where ctest's short runs put what they
+# find, so that each run starts from the seeds and the committed inputs alone.
+string(REPLACE "|" ";" work "${WORK}")
+foreach(dir ${work})
+  file(REMOVE_RECURSE ${dir})
+  file(MAKE_DIRECTORY ${dir})
+endforeach()
 string(REPLACE "|" ";" programs "${PROGRAMS}")
 file(MAKE_DIRECTORY ${OUT})
 set(ENV{LOOPTRACE_CLOCK} virtual)
