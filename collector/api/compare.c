@@ -95,7 +95,7 @@ static cJSON *step_text(const ltc_ordering *r, int64_t i) {
 /* Where run r stands at a point of the alignment: the time of its step i (relative to its
  * start), or its end when it has no more. */
 static double at(const ltc_ordering *r, int64_t i) {
-  return (double)((size_t)i < r->nsteps ? r->steps[i].ts - r->start_ns
+  return (double)((size_t)i < r->nsteps ? ltc_ns_sub(r->steps[i].ts, r->start_ns)
                                         : ltc_ordering_turnaround(r));
 }
 
@@ -134,7 +134,7 @@ static cJSON *entry(const ltc_ordering *a, const ltc_ordering *b, const ltc_dop 
 static cJSON *task_times(const ltc_otask *t) {
   cJSON *o = cJSON_CreateObject();
   if (t->finished_ns >= 0)
-    cJSON_AddNumberToObject(o, "turnaround", (double)(t->finished_ns - t->created_ns));
+    cJSON_AddNumberToObject(o, "turnaround", (double)ltc_ns_sub(t->finished_ns, t->created_ns));
   else
     cJSON_AddNullToObject(o, "turnaround");
   cJSON_AddNumberToObject(o, "busy", (double)t->busy_ns);

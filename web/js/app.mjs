@@ -21,6 +21,7 @@ import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { CompareView, compareIds } from './compare.mjs';
+import { StoreBanner } from './storebanner.mjs';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -58,6 +59,7 @@ class App {
       `<span><i class="${l.style === 'hatch' ? 'hatch' : l.style}" style="${l.style === 'hatch' ? '' : `background:${l.color}`}"></i>${esc(l.label)}</span>`).join('')
       + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span><span>→ wake-up (waker to woken)</span>';
     this.socket = new Socket();
+    this.storeBanner = new StoreBanner(this.socket); // a full disk, records lost
     this.socket.on((m) => this.onPush(m));
     this.socket.onopen.add(() => this.resubscribe());
     attachInputs(this.canvas, this);
@@ -89,6 +91,7 @@ class App {
 
   renderSessions() {
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
+    this.storeBanner?.sessions(this.sessions);
     this.compare.sessionsChanged();
   }
 
