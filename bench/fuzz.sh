@@ -2,11 +2,12 @@
 # bench/fuzz.sh: the long fuzz run of tests/fuzz's libFuzzer harnesses (ASan + UBSan, no error
 # recovered from), then the line coverage their corpus reaches, per collector file (llvm-cov).
 #
-#   bench/fuzz.sh [-n EXECS] [-t SECONDS] [-p] [HARNESS...]
+#   bench/fuzz.sh [-n EXECS] [-t SECONDS] [-p] [-c] [HARNESS...]
 #
 #   -n EXECS    executions per harness (default 10000000)
 #   -t SECONDS  stop a harness after this long even if short of EXECS (default: no limit)
 #   -p          run the harnesses side by side (else one after another)
+#   -c          no fuzzing: the table and coverage of the last run's logs and corpus
 #   HARNESS     decode, store, request (default: all three)
 #
 # Builds build-fuzz/ (sanitizers) and build-fuzz-cov/ (llvm-cov's instrumentation) with clang;
@@ -17,13 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-execs=10000000 seconds=0 parallel=0
-while getopts "n:t:p" opt; do
+execs=10000000 seconds=0 parallel=0 fuzz=1
+while getopts "n:t:pc" opt; do
   case $opt in
   n) execs=$OPTARG ;;
   t) seconds=$OPTARG ;;
   p) parallel=1 ;;
-  *) sed -n 4,11p "$0" >&2; exit 2 ;;
+  c) fuzz=0 ;;
+  *) sed -n 4,12p "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -61,7 +63,9 @@ run_one() { # run_one NAME: fuzzes until EXECS (or SECONDS); its log in $long/NA
 }
 
 failed=0
-if [ "$parallel" = 1 ]; then
+if [ "$fuzz" = 0 ]; then
+  echo "==> no fuzzing (-c): the last run's logs and corpus"
+elif [ "$parallel" = 1 ]; then
   pids=()
   for h in "${harnesses[@]}"; do run_one "$h" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || failed=1; done
