@@ -31,7 +31,10 @@ done
 shift $((OPTIND - 1))
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(decode store request)
-cc=$(fuzz_compiler) || { echo "bench/fuzz.sh: no clang with libFuzzer (scripts/lib.sh's LT_FUZZ_PACKAGES)" >&2; exit 1; }
+if ! cc=$(fuzz_compiler); then
+  echo "bench/fuzz.sh: no clang with libFuzzer (scripts/lib.sh's LT_FUZZ_PACKAGES)" >&2
+  exit 1
+fi
 llvm_bin=$(dirname "$(readlink -f "$cc")")
 
 echo "==> building build-fuzz (ASan + UBSan) and build-fuzz-cov (coverage) with $cc"
@@ -79,7 +82,8 @@ printf '%-8s | %12s | %8s | %7s | %s\n' harness executions "exec/s" corpus resul
 printf '%s\n' "---------|--------------|----------|---------|-------"
 for h in "${harnesses[@]}"; do
   result=clean
-  grep -q -E "ERROR: |runtime error|deadly signal" "$long/$h.log" && result="FOUND: see $long/$h.log"
+  grep -q -E "ERROR: |runtime error|deadly signal" "$long/$h.log" &&
+    result="FOUND: see $long/$h.log"
   printf '%-8s | %12s | %8s | %7s | %s\n' "$h" "$(stat "$h" number_of_executed_units)" \
     "$(stat "$h" average_exec_per_sec)" "$(find "$long/$h" -type f | wc -l)" "$result"
 done

@@ -2,8 +2,9 @@
  * chooses) in a real SQLite file, then the reads of it as the daemon's web thread makes them
  * from its own read-only store: the session list and row, tasks, windows of records (whole,
  * narrow), summaries, a diff against itself and against a seed session, orderings, and both
- * exports, each for a third of the inputs (the input picks which). Nothing may crash or overflow; every read must answer valid UTF-8 JSON, or
- * refuse the request; never fail on what the store itself wrote. */
+ * exports, each for a third of the inputs (the input picks which). Nothing may crash or
+ * overflow; every read must answer valid UTF-8 JSON, or refuse the request; never fail on
+ * what the store itself wrote. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <stdarg.h>

@@ -50,8 +50,8 @@ wait to be stored; nothing is lost yet: programs wait (or count what they drop),
 tried again every second. Make room on the disk.</p>`);
     }
     if (this.lost.length) {
-      const names = this.lost.slice(0, 3).map((s) =>
-        `<a href="#session=${s.id}">#${s.id} ${esc(sessionName(s))}</a> (${fmtCount(s.unstored)})`);
+      const names = this.lost.slice(0, 3).map((s) => `<a href="#session=${s.id}">#${s.id} `
+        + `${esc(sessionName(s))}</a> (${fmtCount(s.unstored)})`);
       if (this.lost.length > 3) names.push(`${this.lost.length - 3} more`);
       parts.push(`<p data-testid="store-lost"><strong>Records lost:</strong> the collector
 stopped while it could not store them, in ${names.join(', ')}.</p>`);
