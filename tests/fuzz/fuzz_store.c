@@ -21,11 +21,7 @@ static int64_t seed_session = 1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  ltc_err err = {0};
-  const char *db = lt_fuzz_path("store.db");
-  LT_FUZZ_ASSERT(ltc_store_open(db, &writer, &err) == 0, "open %s: %s", db, err.msg);
-  lt_fuzz_store_seeds(writer);
-  LT_FUZZ_ASSERT(ltc_store_open_reader(db, &reader, &err) == 0, "reader: %s", err.msg);
+  lt_fuzz_open_seeded("store.db", &writer, &reader);
   return 0;
 }
 

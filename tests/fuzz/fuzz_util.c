@@ -110,6 +110,14 @@ int lt_fuzz_store_seeds(ltc_store *w) {
   return n;
 }
 
+void lt_fuzz_open_seeded(const char *name, ltc_store **writer, ltc_store **reader) {
+  ltc_err err = {0};
+  const char *db = lt_fuzz_path(name);
+  LT_FUZZ_ASSERT(ltc_store_open(db, writer, &err) == 0, "open %s: %s", db, err.msg);
+  lt_fuzz_store_seeds(*writer);
+  LT_FUZZ_ASSERT(ltc_store_open_reader(db, reader, &err) == 0, "reader: %s", err.msg);
+}
+
 void lt_fuzz_check_json(const char *what, const char *text, size_t len) {
   LT_FUZZ_ASSERT(text, "%s: no reply", what);
   LT_FUZZ_ASSERT(ltc_utf8_valid(text, len), "%s: the reply is not UTF-8: %.200s", what, text);

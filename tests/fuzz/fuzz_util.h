@@ -30,6 +30,9 @@ int64_t lt_fuzz_store(ltc_store *w, const uint8_t *data, size_t size, lt_fuzz_rn
                       ltc_stream_result *res);
 /* Stores every seed trace (LT_FUZZ_SEEDS) as a session of w; how many. Aborts without any. */
 int lt_fuzz_store_seeds(ltc_store *w);
+/* A database NAME in the private directory, holding the seeds, opened to write and to read
+ * (as the daemon's web thread reads). Aborts when it cannot. */
+void lt_fuzz_open_seeded(const char *name, ltc_store **writer, ltc_store **reader);
 
 /* Aborts unless text (len bytes) is valid UTF-8 and parses as JSON. */
 void lt_fuzz_check_json(const char *what, const char *text, size_t len);
