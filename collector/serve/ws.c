@@ -1,6 +1,6 @@
 /* ws.c: the websocket protocol looptrace.v1 (docs/api.md) on the web thread: requests read
- * through the web's own store (api.h), writes and subscriptions handed to the ingest thread
- * through the hub, and what goes out to each client: replies, session rows, a subscription's
+ * and checked (request.c), reads handed to the query threads, writes and subscriptions to the
+ * ingest thread through the hub, and what goes out to each client: replies, session rows, a subscription's
  * stored backlog a turn at a time, then its live records. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/args.h"
 #include "api/event.h"
 #include "api/jsonbuf.h"
 #include "serve/request.h"
