@@ -44,7 +44,9 @@ cmake --build build-fuzz -j"$(jobs)" >/dev/null
 cmake -S . -B build-fuzz-cov -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLT_FUZZ=ON -DLT_FUZZ_COVERAGE=ON >/dev/null
 cmake --build build-fuzz-cov -j"$(jobs)" >/dev/null
-ctest --test-dir build-fuzz -R '^fuzz_seeds$' >/dev/null # the seed traces
+for b in build-fuzz build-fuzz-cov; do # the seed traces, each tree its own
+  ctest --test-dir "$b" -R '^fuzz_seeds$' >/dev/null
+done
 seeds=build-fuzz/tests/fuzz/seeds
 long=build-fuzz/long
 mkdir -p "$long"
@@ -106,7 +108,7 @@ root, cov, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 per = {}  # file -> {harness: (covered, count)}
 for h in names:
     for f in json.load(open(f"{cov}/{h}.json"))["data"][0]["files"]:
-        if f["filename"].startswith(root):
+        if f["filename"].startswith(root) and f["summary"]["lines"]["count"]:
             l = f["summary"]["lines"]
             per.setdefault(f["filename"][len(root):], {})[h] = (l["covered"], l["count"])
 print(f"{'file':28} | " + " | ".join(f"{h:>14}" for h in names))

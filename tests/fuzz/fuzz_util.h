@@ -1,6 +1,7 @@
 /* fuzz_util.h: what the libFuzzer harnesses share: a split of the input into pieces chosen
- * by the input itself, a private temporary directory, stored seed sessions, and the checks
- * every reply must pass (JSON that parses, UTF-8 only). */
+ * by the input itself, a private temporary directory, and the checks every reply must pass
+ * (JSON that parses, UTF-8 only) (fuzz_util.c); streams stored as sessions, the seeds among
+ * them (fuzz_seeded.c). */
 #ifndef LT_FUZZ_UTIL_H
 #define LT_FUZZ_UTIL_H
 

@@ -8,6 +8,7 @@ foreach(dir ${work})
   file(MAKE_DIRECTORY ${dir})
 endforeach()
 string(REPLACE "|" ";" programs "${PROGRAMS}")
+file(REMOVE_RECURSE ${OUT}) # the seeds alone: a run given it first adds what it finds
 file(MAKE_DIRECTORY ${OUT})
 set(ENV{LOOPTRACE_CLOCK} virtual)
 foreach(program ${programs})
