@@ -2,12 +2,14 @@
  * (serve/request.c, what ws.c answers with) and, for a read, the API's dispatch (api.c) over
  * seed sessions stored in a real SQLite file: nothing may crash or overflow, a command must
  * come out checked (a session that exists, a label of at most 256 bytes, from_seq / from_ts
- * in range), and every reply is valid UTF-8 JSON carrying the request's id. */
+ * in range; a label is stored and read back as UTF-8), and every reply is valid UTF-8 JSON
+ * carrying the request's id. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "base/utf8.h"
 #include "fuzz_util.h"
 #include "serve/request.h"
 
@@ -19,12 +21,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+/* A checked command; a label is carried out as the ingest thread does, and read back. */
 static void check_command(const ltc_hub_cmd *cmd) {
   ltc_session_row row;
   LT_FUZZ_ASSERT(ltc_store_session_row(reader, cmd->session, &row, NULL) == 0,
                  "a command for session %lld, which is not there", (long long)cmd->session);
   LT_FUZZ_ASSERT(cmd->kind != LTC_CMD_LABEL || (cmd->label && strlen(cmd->label) <= 256),
                  "a label unchecked");
+  if (cmd->kind == LTC_CMD_LABEL) {
+    ltc_err err = {0};
+    size_t len = strlen(cmd->label);
+    LT_FUZZ_ASSERT(ltc_store_session_label(writer, cmd->session, cmd->label, &err) == 0,
+                   "label: %s", err.msg);
+    LT_FUZZ_ASSERT(ltc_store_session_row(reader, cmd->session, &row, &err) == 0, "row: %s",
+                   err.msg);
+    LT_FUZZ_ASSERT(ltc_utf8_valid(row.label, strlen(row.label)), "a label stored as bytes");
+    LT_FUZZ_ASSERT(!ltc_utf8_valid(cmd->label, len) || strcmp(row.label, cmd->label) == 0,
+                   "label '%s' stored as '%s'", cmd->label, row.label);
+  }
   LT_FUZZ_ASSERT(cmd->from_seq <= (uint64_t)1 << 53, "from_seq %llu",
                  (unsigned long long)cmd->from_seq);
   LT_FUZZ_ASSERT(cmd->from_ts == INT64_MIN ||
