@@ -50,6 +50,21 @@ ensure_clickhouse() {
 # compiler and C library, qemu-user, and cmocka for arm64 from Debian multiarch.
 LT_AARCH64_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64)
 
+# What the libFuzzer harnesses (tests/fuzz) need: clang, its libFuzzer runtime, and llvm-cov
+# and llvm-profdata for bench/fuzz.sh's coverage.
+LT_FUZZ_PACKAGES=(clang libclang-rt-dev llvm)
+
+# fuzz_compiler: prints the clang that has libFuzzer (clang-14, else clang); fails without.
+fuzz_compiler() {
+  local cc
+  for cc in clang-14 clang; do
+    command -v "$cc" >/dev/null || continue
+    echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+      "$cc" -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null && { command -v "$cc"; return 0; }
+  done
+  return 1
+}
+
 # ensure_aarch64_cross: installs what LT_AARCH64_PACKAGES lists, enabling arm64 first.
 ensure_aarch64_cross() {
   ensure_foreign_arch arm64

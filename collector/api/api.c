@@ -3,6 +3,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/args.h"
@@ -43,8 +44,10 @@ cJSON *ltc_api_read(ltc_store *s, const char *op, const cJSON *args, ltc_err *er
 
 char *ltc_api_reply(int64_t id, cJSON *result, const ltc_err *err) {
   cJSON *o = cJSON_CreateObject();
+  char digits[24]; /* exact: cJSON would print an id past 10^15 rounded (%.15g) */
+  snprintf(digits, sizeof digits, "%lld", (long long)id);
   if (id >= 0)
-    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddRawToObject(o, "id", digits);
   else
     cJSON_AddNullToObject(o, "id");
   cJSON_AddBoolToObject(o, "ok", result != NULL);

@@ -37,10 +37,16 @@ int ltc_arg_session(ltc_store *s, const cJSON *args, ltc_session_row *row, ltc_e
   return rc < 0 ? rc : ltc_store_session_row(s, id, row, err);
 }
 
+/* A time within what a window may span (+-2^62 ns, so that to - from always fits). */
+static int64_t window_clamp(int64_t t) {
+  return t < INT64_MIN / 2 ? INT64_MIN / 2 : t > INT64_MAX / 2 ? INT64_MAX / 2 : t;
+}
+
 int ltc_arg_window(const cJSON *args, const ltc_session_row *row, int64_t *lo, int64_t *hi,
                    ltc_err *err) {
-  int rc = ltc_arg_int(args, "from", row->start_ns, INT64_MIN / 2, INT64_MAX / 2, lo, err);
-  if (rc == 0) rc = ltc_arg_int(args, "to", row->end_ns, INT64_MIN / 2, INT64_MAX / 2, hi, err);
+  int64_t start = window_clamp(row->start_ns), end = window_clamp(row->end_ns);
+  int rc = ltc_arg_int(args, "from", start, INT64_MIN / 2, INT64_MAX / 2, lo, err);
+  if (rc == 0) rc = ltc_arg_int(args, "to", end, INT64_MIN / 2, INT64_MAX / 2, hi, err);
   if (rc == 0 && *hi < *lo) rc = ltc_fail(err, -EINVAL, "'to' is before 'from'");
   return rc;
 }

@@ -16,7 +16,8 @@ int ltc_arg_int(const cJSON *args, const char *name, int64_t def, int64_t min, i
                 int64_t *out, ltc_err *err);
 /* The session named by args' "session", with its row (404 when there is none). */
 int ltc_arg_session(ltc_store *s, const cJSON *args, ltc_session_row *row, ltc_err *err);
-/* "from" / "to": default to the session's first and last record; to not before from. */
+/* "from" / "to": default to the session's first and last record; to not before from; each
+ * within +-2^62 ns (a window always spans less than INT64_MAX ns). */
 int ltc_arg_window(const cJSON *args, const ltc_session_row *row, int64_t *lo, int64_t *hi,
                    ltc_err *err);
 

@@ -17,17 +17,22 @@
 #include "model/orderdiff.h"
 #include "model/ordering.h"
 
+/* A session id at p: digits, 1 to 2^53 (an id is a JSON number). 0, or -1. */
+static int session_number(const char *p, char **end, long long *out) {
+  if (*p < '0' || *p > '9') return -1;
+  errno = 0;
+  *out = strtoll(p, end, 10);
+  return errno == 0 && *out >= 1 && *out <= (1LL << 53) ? 0 : -1;
+}
+
 int ltc_parse_sessions(const char *text, int64_t **ids, size_t *n, ltc_err *err) {
   const char *p = text;
   while (*p) {
     char *end;
-    long long lo = strtoll(p, &end, 10), hi = lo;
-    if (end == p || lo <= 0) goto bad;
-    if (*end == '-') {
-      const char *q = end + 1;
-      hi = strtoll(q, &end, 10);
-      if (end == q || hi < lo) goto bad;
-    }
+    long long lo, hi;
+    if (session_number(p, &end, &lo) < 0) goto bad;
+    hi = lo;
+    if (*end == '-' && (session_number(end + 1, &end, &hi) < 0 || hi < lo)) goto bad;
     if (*end && *end != ',') goto bad;
     if (hi - lo >= LTC_COMPARE_MAX_SESSIONS ||
         *n + (size_t)(hi - lo + 1) > LTC_COMPARE_MAX_SESSIONS) {
@@ -38,7 +43,7 @@ int ltc_parse_sessions(const char *text, int64_t **ids, size_t *n, ltc_err *err)
     *ids = grown;
     for (long long id = lo; id <= hi; id++) grown[(*n)++] = id;
     p = *end ? end + 1 : end;
-    continue;
+  continue;
   bad:
     return ltc_fail(err, -EINVAL, "sessions are numbers or ranges (1,2,5-9), not '%.60s'", p);
   }
@@ -90,7 +95,7 @@ static cJSON *step_text(const ltc_ordering *r, int64_t i) {
 /* Where run r stands at a point of the alignment: the time of its step i (relative to its
  * start), or its end when it has no more. */
 static double at(const ltc_ordering *r, int64_t i) {
-  return (double)((size_t)i < r->nsteps ? r->steps[i].ts - r->start_ns
+  return (double)((size_t)i < r->nsteps ? ltc_ns_sub(r->steps[i].ts, r->start_ns)
                                         : ltc_ordering_turnaround(r));
 }
 
@@ -129,7 +134,7 @@ static cJSON *entry(const ltc_ordering *a, const ltc_ordering *b, const ltc_dop 
 static cJSON *task_times(const ltc_otask *t) {
   cJSON *o = cJSON_CreateObject();
   if (t->finished_ns >= 0)
-    cJSON_AddNumberToObject(o, "turnaround", (double)(t->finished_ns - t->created_ns));
+    cJSON_AddNumberToObject(o, "turnaround", (double)ltc_ns_sub(t->finished_ns, t->created_ns));
   else
     cJSON_AddNullToObject(o, "turnaround");
   cJSON_AddNumberToObject(o, "busy", (double)t->busy_ns);

@@ -26,7 +26,8 @@ cJSON *ltc_compare_diff(ltc_store *s, int64_t a, int64_t b, const ltc_diff_opts 
 cJSON *ltc_compare_orderings(ltc_store *s, const int64_t *ids, size_t n, ltc_err *err);
 
 /* Session ids from text: "3", "1,2,5", "4-9" and mixes ("1,4-6"). Appends to *ids (grown
- * with realloc). 0, or -EINVAL with the offending part in err. */
+ * with realloc); each id 1 to 2^53, digits only. 0, or -EINVAL with the offending part in
+ * err. */
 int ltc_parse_sessions(const char *text, int64_t **ids, size_t *n, ltc_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "api/event.h"
 #include "api/export.h"
+#include "base/clock.h"
 #include "model/taskstate.h"
 
 typedef struct exporter {
@@ -37,7 +38,7 @@ static void json_string(FILE *o, const char *s) {
 /* Starts one Chrome trace event: {"ph":..,"pid":track,"tid":task,"ts":us */
 static void ev(exporter *x, const char *ph, uint32_t track, uint64_t task, int64_t ts) {
   fprintf(x->out, "%s\n{\"ph\":\"%s\",\"pid\":%u,\"tid\":%llu,\"ts\":%.3f", x->first ? "" : ",",
-          ph, track, (unsigned long long)task, (double)(ts - x->t0) / 1000.0);
+          ph, track, (unsigned long long)task, (double)ltc_ns_sub(ts, x->t0) / 1000.0);
   x->first = false;
 }
 

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/args.h"
+#include "base/clock.h"
 #include "api/jsonbuf.h"
 #include "model/replay.h"
 #include "model/taskstate.h"
@@ -172,7 +173,7 @@ static void summary_event(void *user, const ltc_event *e) {
   lane *l = lane_of(m, e->track);
   if (!l) return;
   if (e->ts >= m->lo) {
-    int64_t i = (int64_t)((double)(e->ts - m->lo) / m->width);
+    int64_t i = (int64_t)((double)ltc_ns_sub(e->ts, m->lo) / m->width);
     if (i >= m->nb) i = m->nb - 1;
     l->v[i * 3 + 2]++;
   }

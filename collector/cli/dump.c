@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "cli/commands.h"
 #include "wire/names.h"
 #include "wire/reader.h"
@@ -35,11 +36,10 @@ static void print_site(dump *d, uint32_t track, uint64_t site) {
 }
 
 static void print_secs(dump *d, int64_t ns) {
-  if (ns < 0) {
-    fputc('-', d->out);
-    ns = -ns;
-  }
-  fprintf(d->out, "%lld.%09lld", (long long)(ns / 1000000000), (long long)(ns % 1000000000));
+  uint64_t m = ns < 0 ? -(uint64_t)ns : (uint64_t)ns; /* INT64_MIN too */
+  if (ns < 0) fputc('-', d->out);
+  fprintf(d->out, "%llu.%09llu", (unsigned long long)(m / 1000000000),
+          (unsigned long long)(m % 1000000000));
 }
 
 static void print_waker(dump *d, uint32_t track, uint8_t kind, uint64_t id) {
@@ -83,7 +83,7 @@ static void on_event(void *user, const ltc_event *e) {
     d->have_t0 = true;
   }
   FILE *o = d->out;
-  print_secs(d, e->ts - d->t0);
+  print_secs(d, ltc_ns_sub(e->ts, d->t0));
   if (d->raw) fprintf(o, " #%llu", (unsigned long long)e->seq);
   fprintf(o, " %u ", e->track);
   print_task(d, e->track, e->task);
@@ -145,7 +145,7 @@ static void on_event(void *user, const ltc_event *e) {
         print_task(d, e->track, e->a[0]);
       } else if (reason == LT_REASON_SLEEP) {
         fprintf(o, " timer#%llu until ", (unsigned long long)e->a[0]);
-        print_secs(d, (int64_t)e->a[2] - d->t0);
+        print_secs(d, ltc_ns_sub((int64_t)e->a[2], d->t0));
       } else if (reason == LT_REASON_IO) {
         fprintf(o, " fd %llu", (unsigned long long)e->a[2]);
       } else if (reason != LT_REASON_YIELD) {
@@ -164,7 +164,7 @@ static void on_event(void *user, const ltc_event *e) {
       break;
     case LT_EV_TIMER_ARM:
       fprintf(o, " timer#%llu until ", (unsigned long long)e->a[0]);
-      print_secs(d, (int64_t)e->a[1] - d->t0);
+      print_secs(d, ltc_ns_sub((int64_t)e->a[1], d->t0));
       break;
     case LT_EV_TIMER_FIRE:
       fprintf(o, " timer#%llu late ", (unsigned long long)e->a[0]);

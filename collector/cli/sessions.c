@@ -2,11 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "cli/commands.h"
 
 static void print_row(void *user, const ltc_session_row *r) {
   const char *prog = r->program ? strrchr(r->program, '/') : NULL;
-  double secs = (double)(r->end_ns - r->start_ns) / 1e9;
+  double secs = (double)ltc_ns_sub(r->end_ns, r->start_ns) / 1e9;
   char shuffle[48] = "";
   if (r->shuffled)
     snprintf(shuffle, sizeof shuffle, "%sshuffle %llu", r->label && *r->label ? "  " : "",

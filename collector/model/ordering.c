@@ -278,13 +278,13 @@ static void on_move(void *user, const ltc_event *e, ltc_task_slot *was, ltc_task
     was->data = &o->tasks[t];
   }
   ltc_otask *t = was->data;
-  int64_t d = e->ts - was->since;
+  int64_t d = ltc_ns_sub(e->ts, was->since);
   if (was->state == LTC_TASK_RUNNING)
-    t->busy_ns += d;
+    t->busy_ns = ltc_ns_add(t->busy_ns, d);
   else if (was->state == LTC_TASK_READY)
-    t->ready_ns += d;
+    t->ready_ns = ltc_ns_add(t->ready_ns, d);
   else if (was->state == LTC_TASK_WAITING)
-    t->waiting_ns += d;
+    t->waiting_ns = ltc_ns_add(t->waiting_ns, d);
 }
 
 static void close_task(void *user, uint32_t track, uint32_t task, ltc_task_slot *slot) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/clock.h"
 #include "store/store.h"
 
 /* What a step did: XX(NAME, value, "name"). */
@@ -98,9 +99,9 @@ int64_t ltc_ordering_find_key(const ltc_ordering *o, const char *key);
 void ltc_ordering_step_text(const ltc_ordering *o, size_t i, char *buf, size_t len);
 /* The label of task index t (-1: "loop"). */
 const char *ltc_ordering_task_label(const ltc_ordering *o, int32_t t);
-/* The whole run's turnaround: its last record's time minus its first's. */
+/* The whole run's turnaround: its last record's time minus its first's (saturated). */
 static inline int64_t ltc_ordering_turnaround(const ltc_ordering *o) {
-  return o->end_ns - o->start_ns;
+  return ltc_ns_sub(o->end_ns, o->start_ns);
 }
 
 #endif

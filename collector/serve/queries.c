@@ -226,6 +226,7 @@ static void drop_owner(ltc_query_job **list, uint64_t owner) {
 }
 
 void ltc_queries_forget(ltc_queries *q, uint64_t owner) {
+  if (!q) return; /* stopped (the daemon is closing its clients): nothing is left to forget */
   pthread_mutex_lock(&q->lock);
   drop_owner(&q->waiting, owner);
   drop_owner(&q->done, owner);

@@ -1,6 +1,6 @@
 /* ws.c: the websocket protocol looptrace.v1 (docs/api.md) on the web thread: requests read
- * through the web's own store (api.h), writes and subscriptions handed to the ingest thread
- * through the hub, and what goes out to each client: replies, session rows, a subscription's
+ * and checked (request.c), reads handed to the query threads, writes and subscriptions to the
+ * ingest thread through the hub, and what goes out to each client: replies, session rows, a subscription's
  * stored backlog a turn at a time, then its live records. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include "api/event.h"
 #include "api/jsonbuf.h"
 #include "ingest/ring.h"
+#include "serve/request.h"
 #include "serve/web-int.h"
 
 /* Unlinks and frees a message not sent yet (prev: the one before it, NULL at the head). */
@@ -254,53 +255,16 @@ static bool pull(ltc_web *w, conn *c) {
 
 /* ---- websocket requests ---- */
 
-/* The request's "id" (-1 when it has none). 0, or -EINVAL. */
-static int request_id(const cJSON *msg, int64_t *out, ltc_err *err) {
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
-  *out = -1;
-  if (!id || cJSON_IsNull(id)) return 0;
-  if (!cJSON_IsNumber(id) || id->valuedouble < 0 || id->valuedouble > 9007199254740991.0 ||
-      id->valuedouble != (double)(int64_t)id->valuedouble)
-    return ltc_fail(err, -EINVAL, "'id' must be a whole number from 0");
-  *out = (int64_t)id->valuedouble;
-  return 0;
-}
-
-/* A write or a subscription, checked here. 0 when it went to the ingest thread (which
- * replies), or -errno with why in err. */
-static int command(ltc_web *w, conn *c, const char *op, int64_t id, const cJSON *msg,
-                   ltc_err *err) {
-  ltc_hub_cmd cmd = {.client = c->client, .request = id};
-  const cJSON *session = cJSON_GetObjectItemCaseSensitive(msg, "session");
-  const cJSON *label = cJSON_GetObjectItemCaseSensitive(msg, "label");
-  const cJSON *from = cJSON_GetObjectItemCaseSensitive(msg, "from_seq");
-  const cJSON *from_ts = cJSON_GetObjectItemCaseSensitive(msg, "from_ts");
-  ltc_session_row row;
-  if (!cJSON_IsNumber(session) || session->valuedouble < 1 ||
-      session->valuedouble != (double)(int64_t)session->valuedouble)
-    return ltc_fail(err, -EINVAL, "which session? ('session' must be a number)");
-  cmd.session = (int64_t)session->valuedouble;
-  int rc = ltc_store_session_row(w->store, cmd.session, &row, err);
-  if (rc < 0) return rc;
-  if (strcmp(op, "label") == 0 && (!cJSON_IsString(label) || strlen(label->valuestring) > 256))
-    return ltc_fail(err, -EINVAL, "'label' must be a string of at most 256 bytes");
-  int64_t seq = 0, ts = INT64_MIN;
-  if (from && ltc_arg_whole(from, 0, (int64_t)1 << 53, &seq) < 0)
-    return ltc_fail(err, -EINVAL, "'from_seq' must be a whole number from 0 to 2^53");
-  if (from_ts && ltc_arg_whole(from_ts, INT64_MIN / 2, INT64_MAX / 2, &ts) < 0)
-    return ltc_fail(err, -EINVAL, "'from_ts' must be a whole number of ns within +-2^62");
-  cmd.kind = strcmp(op, "subscribe") == 0     ? LTC_CMD_SUBSCRIBE
-             : strcmp(op, "unsubscribe") == 0 ? LTC_CMD_UNSUBSCRIBE
-             : strcmp(op, "label") == 0       ? LTC_CMD_LABEL
-                                              : LTC_CMD_DELETE;
-  cmd.from_seq = (uint64_t)seq;
-  cmd.from_ts = ts;
-  cmd.label = cJSON_IsString(label) ? label->valuestring : NULL;
-  if (cmd.kind == LTC_CMD_UNSUBSCRIBE && c->backlog && c->backlog->sub->session == cmd.session) {
+/* A write or a subscription, checked (request.c): handed to the ingest thread, which
+ * replies. 0, or -ENOMEM. */
+static int command(ltc_web *w, conn *c, ltc_hub_cmd *cmd, ltc_err *err) {
+  cmd->client = c->client;
+  if (cmd->kind == LTC_CMD_UNSUBSCRIBE && c->backlog &&
+      c->backlog->sub->session == cmd->session) {
     backlog_free(c->backlog); /* what it had not sent yet is not wanted now */
     c->backlog = NULL;
   }
-  if (ltc_hub_command(w->hub, &cmd) < 0) return ltc_fail(err, -ENOMEM, "out of memory");
+  if (ltc_hub_command(w->hub, cmd) < 0) return ltc_fail(err, -ENOMEM, "out of memory");
   return 0;
 }
 
@@ -329,16 +293,10 @@ static cJSON *dump_ring(ltc_web *w, const cJSON *msg, ltc_err *err) {
   return o;
 }
 
-static bool is_command(const char *op) {
-  return strcmp(op, "subscribe") == 0 || strcmp(op, "unsubscribe") == 0 ||
-         strcmp(op, "label") == 0 || strcmp(op, "delete") == 0;
-}
-
 /* A read (msg taken when it is handed on) for the query threads: its reply comes in
  * ltc_ws_answer. */
 static int read_later(ltc_web *w, conn *c, const char *op, int64_t id, cJSON *msg,
                       ltc_err *err) {
-  if (!ltc_api_is_read(op)) return ltc_fail(err, -EINVAL, "unknown op '%.64s'", op);
   ltc_query_job *job = calloc(1, sizeof *job);
   if (!job || !(job->op = strdup(op))) {
     free(job);
@@ -367,28 +325,19 @@ void ltc_ws_answer(ltc_web *w, ltc_query_job *job) {
  * queues); anything wrong is answered at once. */
 static void ws_message(ltc_web *w, conn *c, const char *text, size_t len) {
   ltc_err err = {0};
-  cJSON *msg = cJSON_ParseWithLength(text, len), *result = NULL;
-  int64_t id = -1;
-  const cJSON *op = cJSON_GetObjectItemCaseSensitive(msg, "op");
-  int rc = 0;
-  if (!msg || !cJSON_IsObject(msg))
-    rc = ltc_fail(&err, -EINVAL, "not a JSON object");
-  else if ((rc = request_id(msg, &id, &err)) < 0)
-    id = -1;
-  else if (memmem(text, len, "\\u0000", 6)) /* cJSON would cut a string there unseen */
-    rc = ltc_fail(&err, -EINVAL, "a request may not hold NUL characters (\\u0000)");
-  else if (!cJSON_IsString(op))
-    rc = ltc_fail(&err, -EINVAL, "no 'op' (a string)");
-  else if (is_command(op->valuestring))
-    rc = command(w, c, op->valuestring, id, msg, &err);
-  else if (strcmp(op->valuestring, "status") == 0)
+  ltc_request req;
+  cJSON *result = NULL;
+  int rc = ltc_request_parse(w->store, text, len, &req, &err);
+  if (rc == 0 && req.kind == LTC_REQUEST_COMMAND)
+    rc = command(w, c, &req.cmd, &err);
+  else if (rc == 0 && req.kind == LTC_REQUEST_STATUS)
     result = ltc_web_status(w);
-  else if (strcmp(op->valuestring, "dump_ring") == 0)
-    rc = (result = dump_ring(w, msg, &err)) ? 0 : err.code ? err.code : -EINVAL;
-  else if ((rc = read_later(w, c, op->valuestring, id, msg, &err)) == 0)
-    msg = NULL; /* taken: the reply comes from a query thread */
-  if (result || rc < 0) ws_send(c, ltc_api_reply(id, result, &err));
-  cJSON_Delete(msg);
+  else if (rc == 0 && req.kind == LTC_REQUEST_DUMP_RING)
+    rc = (result = dump_ring(w, req.msg, &err)) ? 0 : err.code ? err.code : -EINVAL;
+  else if (rc == 0 && (rc = read_later(w, c, req.op, req.id, req.msg, &err)) == 0)
+    req.msg = NULL; /* taken: the reply comes from a query thread */
+  if (result || rc < 0) ws_send(c, ltc_api_reply(req.id, result, &err));
+  cJSON_Delete(req.msg);
 }
 
 int ltc_ws_receive(ltc_web *w, conn *c, const void *in, size_t len) {

@@ -71,7 +71,8 @@ bool ltc_reader_saw_end(const ltc_reader *r);
 /* Why and where the stream is corrupt (byte offset from its start). */
 const char *ltc_reader_error(const ltc_reader *r);
 uint64_t ltc_reader_error_offset(const ltc_reader *r);
-/* Records delivered, and records the producer said it dropped (LOST). */
+/* Records taken (every one delivered, and the END record, which is not), and records the
+ * producer said it dropped (LOST). */
 uint64_t ltc_reader_events(const ltc_reader *r);
 uint64_t ltc_reader_lost(const ltc_reader *r);
 /* Bytes consumed so far (of complete chunks), and bytes held of an incomplete one. */

@@ -58,6 +58,15 @@ test('every request gets its reply, one without an id too', async (t) => {
     assert.equal(r.status, 400);
   }
   assert.equal(c.pushes.filter((m) => m.type === 'events').length, 0);
+  // an id up to 2^53 comes back exactly (cJSON prints numbers past 10^15 rounded)
+  for (const id of [4961168601421451, 2 ** 53 - 1]) {
+    for (const [op, args] of [['sessions', {}], ['label', { session: 1, label: 'big id' }],
+      ['no such op', {}]]) {
+      c.nextId = id;
+      const r = await c.ask(op, args, 10000);
+      assert.equal(r.id, id, `${op}: ${JSON.stringify(r)}`);
+    }
+  }
 });
 
 // A GET carrying the headers given, its body (if any) sent; resolves with the status.

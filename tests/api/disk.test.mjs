@@ -8,35 +8,10 @@
 // (a reserve it kept gives room for those few bytes) and exits 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Client, Daemon, until } from './daemon.mjs';
-
-// A filesystem of size MiB at a new directory, or why there cannot be one.
-function smallDisk(t, mib) {
-  const dir = mkdtempSync(join(tmpdir(), 'lt-disk-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return { why: `cannot mount a small filesystem here (${(r.stderr || r.error || '').toString().trim()})` };
-  }
-  t.after(() => {
-    spawnSync('umount', ['-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { dir };
-}
-
-// Leaves about free MiB of the filesystem at dir: the rest is one file, returned.
-function fill(dir, freeMiB) {
-  const avail = Number(execFileSync('df', ['--output=avail', '-B1', dir], { encoding: 'utf8' })
-    .split('\n')[1]);
-  const filler = join(dir, 'filler');
-  writeFileSync(filler, Buffer.alloc(Math.max(0, avail - freeMiB * 1048576)));
-  return filler;
-}
+import { fill, smallDisk } from './smalldisk.mjs';
 
 // Per track: its records' sequence numbers from 0 with no gap, as the blocks hold them.
 function wholeTracks(db, session) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, Daemon } from './daemon.mjs';
+import { BIN, Daemon, Client } from './daemon.mjs';
 
 function serve(dir, ...args) {
   const sock = join(dir, 'ingest.sock');
@@ -37,5 +37,18 @@ test('a daemon that cannot start says why, exits non-zero and leaves no socket',
   } finally {
     await running.finish();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a daemon stopped while websocket clients are connected exits 0', async () => {
+  // Stopping closes every connection; each close used to reach the query threads after they
+  // were gone (a crash at exit, every committed record kept but the exit status lost).
+  for (let round = 0; round < 3; round++) {
+    const d = await Daemon.start();
+    const clients = await Promise.all([1, 2, 3].map(() => Client.open(d)));
+    assert.equal((await clients[0].ask('sessions')).ok, true);
+    const r = await d.stop();
+    assert.deepEqual(r, { code: 0, signal: null }, d.err);
+    d.cleanup();
   }
 });

@@ -284,6 +284,13 @@ static void test_api_errors(void **state) {
   assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_null(ask("orderings", "{\"sessions\":[1,999]}", &err));
   assert_int_equal(ltc_err_http_status(err.code), 404);
+  /* the largest id there is, or beyond: refused, not counted past (tests/fuzz found it) */
+  assert_null(ask("orderings", "{\"sessions\":\"9223372036854775807\"}", &err));
+  assert_int_equal(ltc_err_http_status(err.code), 400);
+  assert_null(ask("orderings", "{\"sessions\":\"92233720368547758079,2\"}", &err));
+  assert_int_equal(ltc_err_http_status(err.code), 400);
+  assert_null(ask("orderings", "{\"sessions\":\"1-9223372036854775807\"}", &err));
+  assert_int_equal(ltc_err_http_status(err.code), 400);
   assert_true(ltc_api_is_read("diff") && ltc_api_is_read("orderings"));
   cJSON *ok = ask("orderings", "{\"sessions\":[2,3]}", &err);
   assert_non_null(ok);

@@ -24,6 +24,7 @@ import { ConnectionBanner } from './connection.mjs';
 import { Tools } from './tools.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
 import { TOGGLE_W } from './render.mjs';
+import { StoreBanner } from './storebanner.mjs';
 
 const $ = (id) => document.getElementById(id);
 const LIVE_FPS = 10;
@@ -77,6 +78,7 @@ class App {
       `<span><i class="${l.style === 'hatch' ? 'hatch' : l.style}" style="${l.style === 'hatch' ? '' : `background:${l.color}`}"></i>${esc(l.label)}</span>`).join('')
       + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span><span>→ wake-up (waker to woken)</span>';
     this.socket = new Socket();
+    this.storeBanner = new StoreBanner(this.socket); // a full disk, records lost
     this.socket.on((m) => this.onPush(m));
     this.connection = new ConnectionBanner($('connection'));
     this.socket.onclose.add(() => this.connection.lost('its websocket closed'));
@@ -126,6 +128,7 @@ class App {
 
   renderSessions() {
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
+    this.storeBanner?.sessions(this.sessions);
     this.compare.sessionsChanged();
   }
 
