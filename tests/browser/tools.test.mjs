@@ -205,11 +205,16 @@ test('? opens the help; [ and ] step the cursor through the selected task\'s rec
   await page.mouse.click(box.x + 191 + 1, box.y + (await page.evaluate((k) => window.looptrace.view.laneY(k), key)));
   const t1 = (await events('seed_ordering')).filter((e) => `${e.track}:${e.task}` === key);
   await page.evaluate(() => window.looptrace.setCursor(null));
+  // state.cursor follows the cursor on the next frame: wait for each to land there
+  await page.waitForFunction(() => window.looptrace.state.cursor == null);
   const seen = [];
   for (let i = 0; i < 4; i++) {
     const before = (await state(page)).cursor;
     await page.keyboard.press(']');
-    await page.waitForFunction((c) => window.looptrace.state.stepped && window.looptrace.state.cursor !== c, before);
+    await page.waitForFunction((c) => {
+      const s = window.looptrace.state;
+      return s.stepped && s.cursor != null && s.cursor !== c && s.cursor === s.stepped.at;
+    }, before);
     seen.push((await state(page)).cursor);
   }
   const times = [...new Set(t1.map((e) => e.ts))].slice(0, 4);
