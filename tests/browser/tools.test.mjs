@@ -31,6 +31,11 @@ const state = (page) => page.evaluate(() => window.looptrace.state);
 const taskLanes = async (page) => (await state(page)).lanes.filter((l) => l.kind === 'task');
 const meta = async (seed) => (await d.get(`/api/sessions/${idOf[seed]}`)).body.session;
 const events = async (seed) => (await d.get(`/api/sessions/${idOf[seed]}/events?max=100000`)).body.events;
+// The search applied and drawn: state.lanes follows the lanes on the next frame.
+const searched = (page, q) => page.waitForFunction((q) => {
+  const s = window.looptrace.state;
+  return s.search?.query === q && s.lanes?.filter((l) => l.kind === 'task').length === s.search.lanes;
+}, q);
 
 async function openSession(seed, hash = '') {
   const page = await openPage(browser, `${d.url}#session=${idOf[seed]}${hash}`, { width: 1600, height: 1000 });
@@ -44,18 +49,18 @@ test('search narrows the task lanes, the marks list and the session list', async
   const page = await openSession('seed_ordering');
   assert.equal((await taskLanes(page)).length >= 4, true);
   await page.fill('[data-testid=search]', 't1');
-  await page.waitForFunction(() => window.looptrace.state.search?.query === 't1');
+  await searched(page, 't1');
   assert.deepEqual((await taskLanes(page)).map((l) => l.name), ['T1']);
   const marks = await page.$$eval('[data-testid=marks-item]', (bs) => bs.map((b) => b.textContent));
   assert.ok(marks.length > 0 && marks.every((m) => /t1/i.test(m)), marks.join(' | '));
   await page.fill('[data-testid=search]', 'countdown');
-  await page.waitForFunction(() => window.looptrace.state.search?.query === 'countdown');
+  await searched(page, 'countdown');
   const shown = await page.$$eval('#session-list li', (lis) => lis.filter((li) => !li.hidden).map((li) => li.textContent));
   assert.equal(shown.length, 1);
   assert.match(shown[0], /seed_countdown/);
   await shot(page, 'tools-search');
   await page.fill('[data-testid=search]', '');
-  await page.waitForFunction(() => window.looptrace.state.search?.query === '');
+  await searched(page, '');
   assert.ok((await taskLanes(page)).length >= 4, 'all back');
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -69,7 +74,8 @@ test('the marks list, in order, jumps to a mark: cursor on it, its task selected
   oracle.forEach((line, i) => assert.ok(items[i].endsWith(` ${line}`), `${items[i]} is ${line}`));
   const k = oracle.indexOf('5');
   await page.click(`[data-testid=marks-item] >> nth=${k}`);
-  await page.waitForFunction(() => window.looptrace.state.jumped);
+  // the jump drawn: the cursor and view in state follow on the next frame
+  await page.waitForFunction(() => window.looptrace.state.jumped && window.looptrace.state.cursor === window.looptrace.state.jumped.at);
   const s = await state(page);
   const mark = (await events('seed_countdown')).find((e) => e.kind === 'mark' && e.text === '5');
   assert.equal(s.cursor, mark.ts);
