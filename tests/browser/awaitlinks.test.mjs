@@ -126,7 +126,8 @@ test('the selected task tints its awaiters and what it awaits, as the API graph 
   const links = await page.evaluate(() => window.looptrace.state.links);
   assert.deepEqual(links.awaited, kids);
   assert.deepEqual(links.awaiters, []);
-  const xc = Math.round(await page.evaluate(() => window.looptrace.view.x(window.looptrace.app.cursor)));
+  const xc = Math.round(await page.evaluate(() =>
+    window.looptrace.view.x(window.looptrace.app.cursor)));
   const y0 = await page.evaluate((k) => window.looptrace.view.laneY(k), byName.main);
   for (const child of kids) {
     const y1 = await page.evaluate((k) => window.looptrace.view.laneY(k), byName[child]);
