@@ -13,21 +13,12 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "db_query.h"
+#include "scratch.h"
 
 #include "api/api.h"
 #include "store/store.h"
 
-static char dir[64], db[128];
-static int sessions;
-
-
-static int record(const char *prog) {
-  assert_int_equal(shell("%s/looptrace record --clock virtual --db %s -- %s/%s >/dev/null 2>&1",
-                         LT_BIN_DIR, db, LT_BIN_DIR, prog),
-                   0);
-  return ++sessions;
-}
+static int record(const char *prog) { return scratch_record("virtual", prog); }
 
 /* A tree as one line: NAME{STATE[:REASON@FILE:LINE][ for MS]}(VIA NODE, ...), roots by " | ". */
 static void print_node(const cJSON *n, char *out, size_t cap) {
@@ -62,7 +53,7 @@ static void print_node(const cJSON *n, char *out, size_t cap) {
 /* The graph of session id at ms, as a line, and its cycles (names joined by " -> "). */
 static void graph(int id, int ms, char *out, size_t cap, char *cycles, size_t ccap) {
   ltc_store *s;
-  assert_int_equal(ltc_store_open(db, &s, NULL), 0);
+  assert_int_equal(ltc_store_open(scratch_db, &s, NULL), 0);
   cJSON *args = cJSON_CreateObject();
   cJSON_AddNumberToObject(args, "session", id);
   cJSON_AddNumberToObject(args, "at", (double)ms * 1e6);
@@ -147,15 +138,7 @@ static void test_cycle(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  strcpy(dir, "/tmp/lt-awaits-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(db, sizeof db, "%s/awaits.db", dir);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return shell("rm -rf %s", dir);
+  return scratch_make("awaits");
 }
 
 int main(void) {
@@ -165,5 +148,5 @@ int main(void) {
       cmocka_unit_test(test_taskgroup),
       cmocka_unit_test(test_cycle),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, scratch_remove);
 }

@@ -23,14 +23,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "db_query.h"
+#include "scratch.h"
 
 #include "store/store.h"
 #include "wire/reader.h"
 
 #define RING (1u << 20)
 
-static char dir[64], sock_path[96];
+static char sock_path[96];
 static pid_t running[4]; /* children a failed test left: killed by its teardown */
 
 /* ---- the program, on pipes ---- */
@@ -53,7 +53,7 @@ static child start(const char *arg, const char *dump_to) {
     snprintf(ring, sizeof ring, "ring:%u", RING);
     setenv("LOOPTRACE", ring, 1);
     if (dump_to) setenv("LOOPTRACE_DUMP", dump_to, 1);
-    setenv("TMPDIR", dir, 1); /* the request file's directory: ours */
+    setenv("TMPDIR", scratch_dir, 1); /* the request file's directory: ours */
     unsetenv("XDG_RUNTIME_DIR");
     execl(LT_BIN_DIR "/demo_flight", "demo_flight", arg, (char *)NULL);
     _exit(127);
@@ -304,16 +304,14 @@ static void test_dump_ring_command_stores_a_flight_recording(void **state) {
   (void)state;
   child c = start(NULL, NULL);
   expect_line(&c, "ready");
-  char db[128];
-  snprintf(db, sizeof db, "%s/flight.db", dir);
   assert_int_equal(shell("TMPDIR=%s XDG_RUNTIME_DIR= %s/looptrace dump-ring %d --db %s "
                          ">/dev/null",
-                         dir, LT_BIN_DIR, (int)c.pid, db),
+                         scratch_dir, LT_BIN_DIR, (int)c.pid, scratch_db),
                    0);
   assert_int_equal(waitpid(c.pid, NULL, WNOHANG), 0);
   stop(&c);
   ltc_store *s;
-  assert_int_equal(ltc_store_open(db, &s, NULL), 0);
+  assert_int_equal(ltc_store_open(scratch_db, &s, NULL), 0);
   ltc_session_row row;
   assert_int_equal(ltc_store_session_row(s, 1, &row, NULL), 0);
   assert_string_equal(row.status, "complete");
@@ -333,10 +331,10 @@ static void test_dump_ring_spares_a_process_without_the_recorder(void **state) {
     _exit(127);
   }
   char db[128];
-  snprintf(db, sizeof db, "%s/none.db", dir);
+  snprintf(db, sizeof db, "%s/none.db", scratch_dir);
   assert_int_equal(shell("TMPDIR=%s XDG_RUNTIME_DIR= %s/looptrace dump-ring %d --db %s "
                          "2>/dev/null",
-                         dir, LT_BIN_DIR, (int)pid, db),
+                         scratch_dir, LT_BIN_DIR, (int)pid, db),
                    1);
   assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* not killed by a USR2 it does not handle */
   kill(pid, SIGKILL);
@@ -345,15 +343,9 @@ static void test_dump_ring_spares_a_process_without_the_recorder(void **state) {
 
 static int setup(void **state) {
   (void)state;
-  strcpy(dir, "/tmp/lt-flight-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(sock_path, sizeof sock_path, "%s/dump.sock", dir);
+  if (scratch_make("flight") < 0) return -1;
+  snprintf(sock_path, sizeof sock_path, "%s/dump.sock", scratch_dir);
   return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return shell("rm -rf %s", dir);
 }
 
 static int kill_children(void **state) {
@@ -375,5 +367,5 @@ int main(void) {
                                 kill_children),
       cmocka_unit_test(test_dump_ring_spares_a_process_without_the_recorder),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, scratch_remove);
 }

@@ -14,24 +14,13 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "db_query.h"
+#include "scratch.h"
 
 #include "model/lint.h"
 #include "store/store.h"
 
 #define EXAMPLES LT_ORACLE_DIR "/../../examples"
 
-static char dir[64], db[128];
-static int sessions; /* recorded so far: the next is sessions + 1 */
-
-
-/* Records a program (its name in build/bin and its arguments) and returns its session. */
-static int record(const char *clock, const char *prog) {
-  assert_int_equal(shell("%s/looptrace record --clock %s --db %s -- %s/%s >/dev/null 2>&1",
-                         LT_BIN_DIR, clock, db, LT_BIN_DIR, prog),
-                   0);
-  return ++sessions;
-}
 
 /* The line of examples/FILE that holds snippet (it must be there once). */
 static int line_of(const char *file, const char *snippet) {
@@ -75,9 +64,9 @@ static void test_each_example_trips_its_lint_alone(void **state) {
   assert_int_equal(n, LTC_LINT_COUNT); /* one example per lint */
   for (size_t i = 0; i < n; i++) {
     const expect *x = &cases[i];
-    int id = record(x->clock, x->prog);
+    int id = scratch_record(x->clock, x->prog);
     ltc_store *s;
-    assert_int_equal(ltc_store_open(db, &s, NULL), 0);
+    assert_int_equal(ltc_store_open(scratch_db, &s, NULL), 0);
     ltc_lint l;
     assert_int_equal(ltc_lint_session(s, id, NULL, &l, NULL), 0);
     ltc_session_row row;
@@ -102,31 +91,25 @@ static void test_each_example_trips_its_lint_alone(void **state) {
 
 static void test_against_exits_1_on_a_regression_and_0_on_identical_runs(void **state) {
   (void)state;
-  int clean = record("real", "lint_long_step 10"); /* a 10 ms step: nothing to say */
-  int worse = record("real", "lint_long_step");    /* 150 ms */
+  int clean = scratch_record("real", "lint_long_step 10"); /* a 10 ms step: nothing to say */
+  int worse = scratch_record("real", "lint_long_step");     /* 150 ms */
   const char *lint = "%s/looptrace lint %d --against %d --db %s >/dev/null";
-  assert_int_equal(shell(lint, LT_BIN_DIR, worse, clean, db), 1);
+  assert_int_equal(shell(lint, LT_BIN_DIR, worse, clean, scratch_db), 1);
   /* two identical runs under the virtual clock, with findings of their own (a 300 ms wait) */
-  int a = record("virtual", "lint_long_wait"), b = record("virtual", "lint_long_wait");
-  assert_int_equal(shell(lint, LT_BIN_DIR, a, b, db), 0);
-  assert_int_equal(shell(lint, LT_BIN_DIR, b, a, db), 0);
-  int c = record("virtual", "seed_taskgroup"), d = record("virtual", "seed_taskgroup");
-  assert_int_equal(shell(lint, LT_BIN_DIR, c, d, db), 0);
+  int a = scratch_record("virtual", "lint_long_wait");
+  int b = scratch_record("virtual", "lint_long_wait");
+  assert_int_equal(shell(lint, LT_BIN_DIR, a, b, scratch_db), 0);
+  assert_int_equal(shell(lint, LT_BIN_DIR, b, a, scratch_db), 0);
+  int c = scratch_record("virtual", "seed_taskgroup");
+  int d = scratch_record("virtual", "seed_taskgroup");
+  assert_int_equal(shell(lint, LT_BIN_DIR, c, d, scratch_db), 0);
   /* and a lint of its own against one with fewer findings is worse */
-  assert_int_equal(shell(lint, LT_BIN_DIR, a, c, db), 1);
+  assert_int_equal(shell(lint, LT_BIN_DIR, a, c, scratch_db), 1);
 }
 
 static int setup(void **state) {
   (void)state;
-  strcpy(dir, "/tmp/lt-lint-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(db, sizeof db, "%s/lint.db", dir);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return shell("rm -rf %s", dir);
+  return scratch_make("lint");
 }
 
 int main(void) {
@@ -134,5 +117,5 @@ int main(void) {
       cmocka_unit_test(test_each_example_trips_its_lint_alone),
       cmocka_unit_test(test_against_exits_1_on_a_regression_and_0_on_identical_runs),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, scratch_remove);
 }

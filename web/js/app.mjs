@@ -18,6 +18,7 @@ import { attachInputs } from './interact.mjs';
 import { legend } from './palette.mjs';
 import { fmtDur, fmtCount, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
+import { linkRole } from './tracks/awaitlinks.mjs';
 import { CompareView, compareIds } from './compare.mjs';
 import { Findings } from './findings.mjs';
 import { ConnectionBanner } from './connection.mjs';
@@ -455,7 +456,8 @@ class App {
 
   updateMirror(scene) {
     const marks = scene.mode === 'events' ? scene.win.sortedMarks() : [...(scene.summaryMarks?.values() ?? [])].flat().sort((a, b) => a.ts - b.ts || a.track - b.track || a.seq - b.seq);
-    const lanes = this.lanes.map((l) => ({ key: l.key, kind: l.kind, name: l.name, depth: l.depth }));
+    const lanes = this.lanes.map((l) => ({ key: l.key, kind: l.kind, name: l.name, depth: l.depth,
+      await: linkRole(this.tl.links, l.key) }));
     this.state.lanes = lanes;
     this.state.marks = marks.map((m) => ({ text: m.text, ts: this.axis.time(m.ts), at: m.ts, task: taskKey(m.track, m.task) }));
     updateMirror($('lane-list'), $('mark-list'), lanes, marks, this, this.axis);

@@ -2,11 +2,13 @@
 // /api/sessions/N/lint), a list whose entries jump the timeline to the finding's moment and
 // select its task; and the await graph at the cursor (GET /api/sessions/N/awaits?at=), the
 // tree of who awaits whom, each wait with its reason, site and age, cycles said as such;
-// clicking a task in it selects that task's lane. The app calls changed(why) as it draws.
+// clicking a task in it selects that task's lane, and the selected task's awaiters and what it
+// awaits are tinted on the timeline (tracks/awaitlinks.mjs). The app calls changed(why).
 
 import { getJSON } from './api.mjs';
 import { fmtDur, esc } from './format.mjs';
 import { taskKey } from './model.mjs';
+import { awaitLinks } from './tracks/awaitlinks.mjs';
 
 const section = (id, title, into) => {
   const s = document.createElement(into === 'side' ? 'section' : 'div');
@@ -25,15 +27,33 @@ export class Findings {
     this.session = null;
     this.cursorAsked = undefined;
     this.seq = 0;
+    this.g = null;       // the await graph at the cursor, as the API gave it
+    this.linked = null;  // [graph, selected key] the timeline's links were made from
     app.state.lints = null;
     app.state.awaits = null;
+    app.state.links = null;
   }
 
   changed(why) {
     const d = this.app.data;
     if (!d) return;
-    if (why === 'open' || d.id !== this.session) this.load(d.id);
+    if (why === 'open' || d.id !== this.session) { this.g = null; this.load(d.id); }
     if (this.app.cursor !== this.cursorAsked) this.graph(d.id, this.app.cursor);
+    this.relate();
+  }
+
+  // The selected task's await edges for the timeline to draw, when the graph or the selection
+  // changed; the lanes' roles reach the text mirror too (state.links: the tasks' names).
+  relate() {
+    const key = this.app.selected?.key ?? null;
+    if (this.linked && this.linked[0] === this.g && this.linked[1] === key) return;
+    this.linked = [this.g, key];
+    const links = awaitLinks(this.g, key);
+    this.app.tl.links = links;
+    this.app.mirrorDirty = true;
+    const names = (keys) => keys.map((k) => this.app.laneByKey.get(k)?.name ?? k).sort();
+    this.app.state.links = links && { task: this.app.selected.name, at_ns: this.g.at_ns,
+      awaiters: names(links.awaiters), awaited: names(links.awaited) };
   }
 
   async load(id) {
@@ -76,12 +96,16 @@ export class Findings {
     if (cursor == null) {
       this.awaits.innerHTML = '<p class="muted">Click the timeline to place the cursor.</p>';
       this.app.state.awaits = null;
+      this.g = null;
       return;
     }
     const at = Math.round(this.app.axis.time(cursor));
     try {
       const g = await getJSON(`/api/sessions/${id}/awaits?at=${at}`);
       if (seq !== this.seq) return;
+      this.g = { ...g, at_ns: at };
+      this.relate();
+      this.app.changed('select');
       const node = (n) => {
         const w = n.waits;
         const site = w?.file ? ` <code>${esc(w.file)}:${w.line}</code>` : '';
@@ -106,7 +130,11 @@ export class Findings {
       this.app.state.awaits = { at_ns: at, roots: g.roots.map(flat),
         cycles: g.cycles.map((c) => c.map((m) => m.name)) };
     } catch (err) {
-      if (seq === this.seq) this.awaits.innerHTML = `<p class="muted">${esc(err.message)}</p>`;
+      if (seq !== this.seq) return;
+      this.awaits.innerHTML = `<p class="muted">${esc(err.message)}</p>`;
+      this.g = null;
+      this.relate();
+      this.app.changed('select');
     }
   }
 }

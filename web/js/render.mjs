@@ -1,15 +1,17 @@
 // render.mjs: draws one frame of the timeline on a canvas: the axis, then each lane in view
 // by its kind (tracks/: loop, timers, task, worker), from an EventWindow at event level or
-// from the collector's per-bucket summaries zoomed out, then the wake-up arrows, the marks
-// and the cursors. Only the lanes and the range in view are visited, so a frame costs what
-// is on screen. Positions are in the units of scene.axis (orderaxis.mjs: ns, or steps of the
-// records' order); the words drawn (tick labels, durations) ask it for the clock's time.
+// from the collector's per-bucket summaries zoomed out, then the wake-up arrows, the marks,
+// the selected task's await edges (tracks/awaitlinks.mjs) and the cursors. Only the lanes
+// and the range in view are visited, so a frame costs what is on screen. Positions are in
+// the units of scene.axis (orderaxis.mjs: ns, or steps of the records' order); the words
+// drawn (tick labels, durations) ask it for the clock's time.
 
 import { COLORS } from './palette.mjs';
 import { GUTTER, AXIS } from './viewport.mjs';
 import { TRACKS } from './tracks/index.mjs';
 import { FONT, SMALL, textW } from './tracks/draw.mjs';
 import { firstStartingAt } from './model.mjs';
+import { drawLinkEdges } from './tracks/awaitlinks.mjs';
 
 export { waitLabel } from './tracks/task.mjs';
 
@@ -37,6 +39,7 @@ export function draw(ctx, scene) {
   ctx.rect(GUTTER, AXIS, vp.plotW, vp.plotH);
   ctx.clip();
   if (scene.mode === 'events' && scene.opts.arrows) drawArrows(ctx, scene, stats);
+  drawLinkEdges(ctx, scene);
   drawCursors(ctx, scene);
   ctx.restore();
   drawAxis(ctx, scene, tk);
@@ -93,6 +96,7 @@ function drawLaneName(ctx, scene, lane) {
   const y = vp.laneY(lane);
   ctx.fillStyle = '#fafafa';
   ctx.fillRect(0, y, GUTTER - 1, lane.h);
+  TRACKS[lane.kind].drawGutter?.(ctx, scene, lane);
   ctx.fillStyle = '#dddddd';
   ctx.fillRect(GUTTER - 1, y, 1, lane.h);
   ctx.font = lane.kind === 'task' ? FONT : `600 ${FONT}`;

@@ -26,6 +26,7 @@ export class Timeline {
     this.cursor = null;     // on the axis
     this.range = null;      // [a, b] selected, on the axis
     this.selected = null;   // a lane key
+    this.links = null;      // the selected task's await edges at the cursor (awaitlinks.mjs)
     this.hoverT = null;
     this.lastScene = null;
     this.marksFor = null;
@@ -45,6 +46,7 @@ export class Timeline {
     this.setAxis(axis);
     this.cursor = null;
     this.selected = null;
+    this.links = null;
     this.hoverT = null;
     this.lastScene = null;
     this.marksFor = null;
@@ -158,7 +160,7 @@ export class Timeline {
       vp, lanes: this.lanes, laneByKey: this.laneByKey, mode: f.mode, win: f.win, tiles: f.tiles,
       axis, end: part ? Math.min(axis.end, f.win.to) : axis.end, opts: this.opts,
       nameOf: this.nameOf, hoverT: this.hoverT, cursor: this.cursor, selected: this.selected,
-      windowed: part, range: this.range ?? null,
+      windowed: part, range: this.range ?? null, links: this.links,
     };
     if (f.mode === 'events' && f.win.timerRows) f.win.timerRows();
     if (f.mode === 'summary') scene.summaryMarks = this.summaryMarks(f.tiles);

@@ -10,6 +10,7 @@ import { GUTTER } from '../viewport.mjs';
 import { SMALL, textW, hatchPattern, clampX, within } from './draw.mjs';
 import { columns, runs } from './summary.mjs';
 import { length, at } from './words.mjs';
+import { drawLinkTint } from './awaitlinks.mjs';
 
 // The label a waiting span shows: what it waits for. timeOf: the clock at the span's start
 // (the axis' time(), for spans placed in steps).
@@ -201,18 +202,26 @@ export const task = {
   kind: 'task',
   height: () => 22,
 
-  // the task's life: from creation to its end, a faint band (at its records when loaded)
+  // the task's life: from creation to its end, a faint band (at its records when loaded);
+  // over it, the tint of an awaiter of the selected task or of what it awaits (awaitlinks)
   drawBackground(ctx, scene, lane) {
-    if (!lane.info) return;
     const { vp, axis, win } = scene;
-    const y = vp.laneY(lane);
-    const created = win?.created?.get(lane.key), done = win?.done?.get(lane.key);
-    const a = vp.x(created ? created.ts : axis.coord(lane.info.created_ns));
-    const b = vp.x(done ? done.ts : lane.info.finished_ns != null
-      ? axis.coord(lane.info.finished_ns) : scene.end);
-    ctx.fillStyle = '#f7f7f7';
-    const x0 = Math.max(GUTTER, a), x1 = Math.min(vp.width, b);
-    if (x1 > x0) ctx.fillRect(x0, y + 2, x1 - x0, lane.h - 4);
+    if (lane.info) {
+      const y = vp.laneY(lane);
+      const created = win?.created?.get(lane.key), done = win?.done?.get(lane.key);
+      const a = vp.x(created ? created.ts : axis.coord(lane.info.created_ns));
+      const b = vp.x(done ? done.ts : lane.info.finished_ns != null
+        ? axis.coord(lane.info.finished_ns) : scene.end);
+      ctx.fillStyle = '#f7f7f7';
+      const x0 = Math.max(GUTTER, a), x1 = Math.min(vp.width, b);
+      if (x1 > x0) ctx.fillRect(x0, y + 2, x1 - x0, lane.h - 4);
+    }
+    drawLinkTint(ctx, scene, lane, GUTTER, vp.width);
+  },
+
+  // the gutter under the name: the same tint, so that the role shows by the name too
+  drawGutter(ctx, scene, lane) {
+    drawLinkTint(ctx, scene, lane, 0, GUTTER - 1);
   },
 
   drawEvents(ctx, scene, lane, stats) {
