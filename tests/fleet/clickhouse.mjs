@@ -61,6 +61,7 @@ export class ClickHouse {
   async up() {
     this.proc = spawn(SERVER, [`--config-file=${join(this.dir, 'config.xml')}`],
       { stdio: 'ignore' });
+    this.proc.unref(); /* a failed test does not wait on it (the exit handler kills it) */
     running.add(this.proc);
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => {
       running.delete(this.proc);
@@ -80,6 +81,7 @@ export class ClickHouse {
 
   // Stops the server (signal: SIGTERM, or SIGKILL for a crash) and waits for its exit.
   async down(signal = 'SIGTERM') {
+    this.proc.ref(); /* waited for now */
     this.proc.kill(signal);
     await this.exited;
   }
