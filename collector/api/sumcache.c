@@ -37,9 +37,8 @@ typedef struct klane {
   size_t nts, cap;
 } klane;
 
-typedef struct kept {
-  const ltc_store *s;
-  int64_t id, events, start_ns, end_ns;
+typedef struct kept { /* a session, known by its row (the query threads' stores share it) */
+  int64_t id, events, start_ns, end_ns, wall_ns, pid, ntask_row;
   ktask *tasks;
   size_t ntasks, tcap;
   klane *lanes;
@@ -86,7 +85,6 @@ static void col_push(kept *k, col *c, int64_t a, int64_t b, uint8_t why) {
   if (b < a || (c->n && a < c->b[c->n - 1])) return give_up(k);
   if (c->n == c->cap) {
     size_t cap = c->cap ? c->cap * 2 : 256;
-    if (over(k, (cap - c->cap) * (2 * sizeof(int64_t) + 1))) return;
     int64_t *na = realloc(c->a, cap * sizeof *na);
     if (na) c->a = na;
     int64_t *nb = realloc(c->b, cap * sizeof *nb);
@@ -96,6 +94,7 @@ static void col_push(kept *k, col *c, int64_t a, int64_t b, uint8_t why) {
     if (!na || !nb || !nw) return give_up(k);
     c->cap = cap;
   }
+  if (over(k, 2 * sizeof(int64_t) + 1)) return; /* what is kept, not the slack */
   c->a[c->n] = a;
   c->b[c->n] = b;
   c->why[c->n++] = why;
@@ -152,11 +151,12 @@ static void keep_event(void *user, const ltc_event *e) {
   if (l->nts && e->ts < l->ts[l->nts - 1]) return give_up(k);
   if (l->nts == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 1024;
-    int64_t *n = over(k, (cap - l->cap) * sizeof *n) ? NULL : realloc(l->ts, cap * sizeof *n);
+    int64_t *n = realloc(l->ts, cap * sizeof *n);
     if (!n) return give_up(k);
     l->ts = n;
     l->cap = cap;
   }
+  if (over(k, sizeof *l->ts)) return;
   l->ts[l->nts++] = e->ts;
   int to = ltc_lane_next(e);
   if (to >= 0) lane_move(k, l, (uint8_t)to, e->ts);
@@ -171,6 +171,11 @@ static void close_task(void *user, uint32_t track, uint32_t task, ltc_task_slot 
 static void col_finish(kept *k, col *c) {
   size_t nblk = (c->n + BLOCK - 1) / BLOCK;
   if (k->unusable || over(k, (c->n + 1 + nblk) * sizeof(int64_t))) return;
+  if (c->n && c->n < c->cap) { /* the slack goes back */
+    int64_t *a = realloc(c->a, c->n * sizeof *a), *b = a ? realloc(c->b, c->n * sizeof *b) : NULL;
+    if (a) c->a = a;
+    if (b) c->b = b;
+  }
   c->pre = malloc((c->n + 1) * sizeof *c->pre);
   c->bmax = calloc(nblk ? nblk : 1, sizeof *c->bmax);
   if (!c->pre || !c->bmax) return give_up(k);
@@ -185,8 +190,9 @@ static void col_finish(kept *k, col *c) {
 static kept *build(ltc_store *s, const ltc_session_row *row, ltc_err *err, int *rc) {
   kept *k = calloc(1, sizeof *k);
   if (!k) return *rc = -ENOMEM, NULL;
-  *k = (kept){.s = s, .id = row->id, .events = row->events, .start_ns = row->start_ns,
-              .end_ns = row->end_ns};
+  *k = (kept){.id = row->id, .events = row->events, .start_ns = row->start_ns,
+              .end_ns = row->end_ns, .wall_ns = row->started_wall_ns, .pid = row->pid,
+              .ntask_row = row->tasks};
   ltc_replay q = {.lo = INT64_MIN, .hi = INT64_MAX, .event = keep_event, .user = k};
   *rc = ltc_replay_run(s, row->id, &q, err);
   if (*rc < 0) return kept_free(k), NULL;
@@ -198,8 +204,8 @@ static kept *build(ltc_store *s, const ltc_session_row *row, ltc_err *err, int *
     col_finish(k, &k->lanes[i].c[0]), col_finish(k, &k->lanes[i].c[1]);
   ltc_taskstates_free(&k->states);
   if (k->unusable) { /* keep only the verdict */
-    kept v = {.s = s, .id = k->id, .events = k->events, .start_ns = k->start_ns,
-              .end_ns = k->end_ns, .unusable = true};
+    kept v = {.id = k->id, .events = k->events, .start_ns = k->start_ns, .end_ns = k->end_ns,
+              .wall_ns = k->wall_ns, .pid = k->pid, .ntask_row = k->ntask_row, .unusable = true};
     kept_free(k);
     k = malloc(sizeof *k);
     if (!k) return *rc = -ENOMEM, NULL;
@@ -327,9 +333,10 @@ int ltc__sumcache_fill(ltc_store *s, const ltc_session_row *row, ltc__summary *m
   pthread_mutex_lock(&lock);
   int at = -1, rc = 0;
   for (int i = 0; i < KEEP; i++)
-    if (cache[i] && cache[i]->s == s && cache[i]->id == row->id &&
-        cache[i]->events == row->events && cache[i]->start_ns == row->start_ns &&
-        cache[i]->end_ns == row->end_ns)
+    if (cache[i] && cache[i]->id == row->id && cache[i]->events == row->events &&
+        cache[i]->start_ns == row->start_ns && cache[i]->end_ns == row->end_ns &&
+        cache[i]->wall_ns == row->started_wall_ns && cache[i]->pid == row->pid &&
+        cache[i]->ntask_row == row->tasks)
       at = i;
   kept *k = at >= 0 ? cache[at] : build(s, row, err, &rc);
   if (k) { /* to the front; the least recently used falls out */
