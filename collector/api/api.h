@@ -34,6 +34,11 @@ cJSON *ltc_api_session(ltc_store *s, const cJSON *args, ltc_err *err);
 cJSON *ltc_api_tasks(ltc_store *s, const cJSON *args, ltc_err *err);
 cJSON *ltc_api_events(ltc_store *s, const cJSON *args, ltc_err *err);   /* window.c */
 cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err);  /* summary.c */
+/* A finished session's summaries are summed from its state spans, kept in memory once made
+ * (sumcache.c): at most this many bytes of them for all sessions (0: replay every time); and
+ * how many summaries were answered so. Variables for tests. */
+extern size_t ltc_sumcache_max_bytes;
+extern uint64_t ltc_sumcache_answered;
 cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
 cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
 cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err);      /* lint.c */

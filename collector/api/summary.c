@@ -11,36 +11,11 @@
 #include "api/jsonbuf.h"
 #include "model/replay.h"
 #include "model/taskstate.h"
+#include "api/summary-int.h"
 
-enum { SUM_BUSY, SUM_READY, SUM_WAIT, SUM_COLS };
-
-typedef struct lane {
-  uint32_t track;
-  uint8_t state; /* 0 off, 1 busy, 2 idle */
-  int64_t since;
-  int64_t *v; /* nb * 3: busy, idle, records */
-} lane;
-
-typedef struct task_acc {
-  uint64_t key;     /* the task's slot key: sorts by track, then task */
-  int64_t *v;       /* nb * SUM_COLS */
-  int64_t *best;    /* nb: the longest waiting piece, whose reason names the bucket */
-  uint8_t *reason;  /* nb */
-} task_acc;
-
-typedef struct summary {
-  int64_t lo, hi, end; /* end: where open states stop (the session's last record) */
-  int64_t nb;
-  double width;
-  ltc_taskstates states; /* each slot's data: its task_acc, once it has time in the window */
-  task_acc **acc;
-  size_t acc_cap, acc_len;
-  lane *lanes;
-  size_t nlanes;
-  bool oom;
-  uint64_t *only; /* "tasks": the slot keys of the tasks wanted, sorted (NULL: all) */
-  size_t nonly;
-} summary;
+typedef ltc__summary summary;
+typedef ltc__sum_task task_acc;
+typedef ltc__sum_lane lane;
 
 static int cmp_u64(const void *pa, const void *pb) {
   uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
@@ -82,9 +57,10 @@ static void spread(summary *m, int64_t a, int64_t b, int64_t *v, int cols, int c
   if (b > m->hi) b = m->hi;
   if (b <= a) return;
   int64_t i = (int64_t)((double)(a - m->lo) / m->width);
+  if (i >= m->nb) i = m->nb - 1;
+  while (i > 0 && ltc__sum_edge(m, i) > a) i--; /* the division rounded up */
   for (; i < m->nb; i++) {
-    int64_t bs = m->lo + (int64_t)((double)i * m->width);
-    int64_t be = i + 1 == m->nb ? m->hi : m->lo + (int64_t)((double)(i + 1) * m->width);
+    int64_t bs = ltc__sum_edge(m, i), be = ltc__sum_edge(m, i + 1);
     if (bs >= b) break;
     int64_t piece = (b < be ? b : be) - (a > bs ? a : bs);
     if (piece <= 0) continue;
@@ -96,9 +72,7 @@ static void spread(summary *m, int64_t a, int64_t b, int64_t *v, int cols, int c
   }
 }
 
-/* The sums of the task in slot, made when it first has time in the window. */
-static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
-  if (slot->data) return slot->data;
+ltc__sum_task *ltc__sum_task_new(summary *m, uint64_t key) {
   if (m->acc_len == m->acc_cap) {
     size_t cap = m->acc_cap ? m->acc_cap * 2 : 64;
     task_acc **n = realloc(m->acc, cap * sizeof *n);
@@ -108,7 +82,7 @@ static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
   }
   task_acc *a = calloc(1, sizeof *a);
   if (a) {
-    a->key = slot->key;
+    a->key = key;
     a->v = calloc((size_t)m->nb * SUM_COLS, sizeof *a->v);
     a->best = calloc((size_t)m->nb, sizeof *a->best);
     a->reason = calloc((size_t)m->nb, 1);
@@ -119,14 +93,28 @@ static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
     return NULL;
   }
   m->acc[m->acc_len++] = a;
-  slot->data = a;
   return a;
+}
+
+/* The sums of the task in slot, made when it first has time in the window. */
+static task_acc *acc_of(summary *m, ltc_task_slot *slot) {
+  if (!slot->data) slot->data = ltc__sum_task_new(m, slot->key);
+  return slot->data;
+}
+
+bool ltc__sum_wants(const summary *m, uint64_t key) {
+  return !m->only || bsearch(&key, m->only, m->nonly, sizeof *m->only, cmp_u64);
+}
+
+int64_t ltc__sum_bucket(const summary *m, int64_t ts) {
+  int64_t i = (int64_t)((double)ltc_ns_sub(ts, m->lo) / m->width);
+  return i >= m->nb ? m->nb - 1 : i;
 }
 
 /* A task's stay in one state from since to t. */
 static void task_span(summary *m, ltc_task_slot *was, int64_t t) {
   if (was->state == LTC_TASK_NONE || t <= m->lo || was->since >= m->hi) return;
-  if (m->only && !bsearch(&was->key, m->only, m->nonly, sizeof *m->only, cmp_u64)) return;
+  if (!ltc__sum_wants(m, was->key)) return;
   task_acc *a = acc_of(m, was);
   if (!a) {
     m->oom = true;
@@ -144,7 +132,7 @@ static void on_task_move(void *user, const ltc_event *e, ltc_task_slot *was,
   task_span(user, was, e->ts);
 }
 
-static lane *lane_of(summary *m, uint32_t track) {
+lane *ltc__sum_lane_of(summary *m, uint32_t track) {
   for (size_t i = 0; i < m->nlanes; i++)
     if (m->lanes[i].track == track) return &m->lanes[i];
   lane *n = realloc(m->lanes, (m->nlanes + 1) * sizeof *n);
@@ -170,12 +158,10 @@ static void summary_event(void *user, const ltc_event *e) {
   summary *m = user;
   if (ltc_kind_defines(e->kind) || e->ts > m->hi) return;
   if (ltc_taskstates_apply(&m->states, e, on_task_move, m) < 0) m->oom = true;
-  lane *l = lane_of(m, e->track);
+  lane *l = ltc__sum_lane_of(m, e->track);
   if (!l) return;
   if (e->ts >= m->lo) {
-    int64_t i = (int64_t)((double)ltc_ns_sub(e->ts, m->lo) / m->width);
-    if (i >= m->nb) i = m->nb - 1;
-    l->v[i * 3 + 2]++;
+    l->v[ltc__sum_bucket(m, e->ts) * 3 + 2]++;
   }
   int to = ltc_lane_next(e);
   if (to >= 0) lane_move(m, l, (uint8_t)to, e->ts);
@@ -185,7 +171,7 @@ static void summary_event(void *user, const ltc_event *e) {
 static void summary_restore(void *user, const ltc_replay_point *p) {
   summary *m = user;
   if (ltc_taskstates_restore(&m->states, p->tasks, p->ntasks) < 0) m->oom = true;
-  lane *l = lane_of(m, p->track);
+  lane *l = ltc__sum_lane_of(m, p->track);
   if (l) {
     l->state = p->lane;
     l->since = p->lane_since;
@@ -259,9 +245,12 @@ cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err) {
   m.end = row.end_ns < m.hi ? row.end_ns : m.hi;
   ltc_replay q = {.lo = m.lo, .hi = m.hi, .restore = summary_restore, .event = summary_event,
                   .user = &m};
-  int rc = ltc_replay_run(s, row.id, &q, err);
-  ltc_taskstates_each(&m.states, close_task, &m);
-  for (size_t i = 0; i < m.nlanes; i++) lane_move(&m, &m.lanes[i], 0, m.end);
+  int rc = ltc__sumcache_fill(s, &row, &m, err);
+  if (rc == 1) {
+    rc = ltc_replay_run(s, row.id, &q, err);
+    ltc_taskstates_each(&m.states, close_task, &m);
+    for (size_t i = 0; i < m.nlanes; i++) lane_move(&m, &m.lanes[i], 0, m.end);
+  }
   cJSON *out = NULL;
   int64_t nmarks = 0;
   if (rc == 0 && !m.oom) {
