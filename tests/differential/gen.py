@@ -246,6 +246,38 @@ def a_tothread(c, w):
     return [c.r.choice([4, 6, -6])], None
 
 
+def a_wait(c, w):
+    """asyncio.wait over tasks and futures (it refuses coroutines): what is done and pending
+    is printed per element, so the sets' order never shows."""
+    els = elements(c, w, coros=False)
+    return None if els is None else ([c.r.randint(0, 2), c.r.choice(TIMEOUTS)] + els, None)
+
+
+def a_tmo(c, w):
+    """A timeout scope (-1: None), rescheduled at its start (-2: not; -1: to None; else ms)."""
+    if w["depth"] >= MAX_DEPTH:
+        return None
+    b = body(c, dict(w, depth=w["depth"] + 1), c.r.randint(1, 3))
+    return [c.r.choice(TIMEOUTS), c.r.choice([-2, -2, -2, -1, 0, 1, 3, 8])], b
+
+
+def a_shield(c, w):
+    e = element(c, w)
+    return None if e is None else ([e], None)
+
+
+def a_cwait(c, w):
+    """Condition.wait (0), or wait_for(notifies so far >= k)."""
+    a = obj("ncond")(c, w)
+    return None if a is None else (a[0] + [c.r.choice([0, 0, 1, 2, 3])], None)
+
+
+def a_cnotify(c, w):
+    """notify(n), 0: notify_all."""
+    a = obj("ncond")(c, w)
+    return None if a is None else (a[0] + [c.r.choice([0, 1, 1, 2])], None)
+
+
 ANY, NOCB, TASKONLY = {TASK, MAIN, CB}, {TASK, MAIN}, {TASK}
 # op: (weight, contexts, argument drawer, waits: has policies)
 GEN = {
@@ -281,6 +313,16 @@ GEN = {
     "calllater": (2, NOCB, a_calllater, False),
     "sread": (3, NOCB, a_sread, True),
     "swrite": (2, ANY, a_swrite, False),
+    # part 2
+    "wait": (3, NOCB, a_wait, True),
+    "tmo": (3, NOCB, a_tmo, True),
+    "shield": (2, NOCB, a_shield, True),
+    "cwait": (3, NOCB, a_cwait, True),
+    "cnotify": (2, NOCB, a_cnotify, True),
+    "bwait": (3, NOCB, obj("bars"), True),
+    "babort": (1, NOCB, obj("bars"), True),
+    "breset": (1, NOCB, obj("bars"), True),
+    "bsrel": (1, ANY, obj("sems"), False),
 }
 # only in main's prologue, while no other task or timer exists (docs/runtime.md: executor
 # completions race with the loop's other work in asyncio as here)
@@ -305,6 +347,12 @@ FOCUS = [  # the first op of each is the contended one: drawn five times as ofte
     ["await", "futset", "futcancel", "futcb", "cancel"],
     ["tg", "tgspawn", "raise", "sleep", "cancel"],
     ["sread", "swrite", "waitfor", "cancel", "sleep"],
+    ["cwait", "cnotify", "cancel", "sleep", "tmo"],
+    ["bwait", "babort", "breset", "cancel", "sleep", "tmo"],
+    ["wait", "futset", "futerr", "cancel", "sleep", "raise"],
+    ["tmo", "sleep", "evwait", "qget", "cancel", "uncancel", "shield"],
+    ["shield", "cancel", "sleep", "futset", "tmo"],
+    ["sem", "bsrel", "sleep", "cancel"],
 ]
 
 
@@ -337,6 +385,10 @@ def generate(seed):
     p = Program(r.randint(0, 2), r.randint(0, 2), r.randint(0, 1),
                 [r.randint(1, 2) for _ in range(r.randint(0, 1))],
                 [r.randint(0, 2) for _ in range(r.randint(0, 2))], {}, [])
+    p.ncond = r.randint(0, 1)
+    p.bars = [r.randint(1, 3) for _ in range(r.randint(0, 1))]
+    p.qkinds = [r.choice([0, 0, 1, 2]) for _ in p.queues]
+    p.sbound = [r.randint(0, 1) for _ in p.sems]
     c = Ctx(r, p)
     if r.random() < 0.2:
         for _ in range(r.randint(1, 2)):
@@ -353,9 +405,13 @@ def generate(seed):
         if "futset" in focus:
             p.nfut = 1
         if "sem" in focus:
-            p.sems = [r.randint(1, 2)]
+            p.sems, p.sbound = [r.randint(1, 2)], [r.randint(0, 1)]
         if "qget" in focus:
-            p.queues = [r.randint(0, 2)]
+            p.queues, p.qkinds = [r.randint(0, 2)], [r.choice([0, 1, 2])]
+        if "cwait" in focus:
+            p.ncond = 1
+        if "bwait" in focus:
+            p.bars = [r.randint(1, 3)]
         if "sread" in focus:
             p.npair = 3
     elif r.random() < 0.3:
