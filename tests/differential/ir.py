@@ -250,7 +250,10 @@ def _guarded(kind):
             e.w(i, "try:")
             e.body(i + 1, s.body)
             e.w(i, "finally:")
-            e.w(i + 1, obj + ".release()")
+            if kind == "SEM":
+                e.w(i + 1, "h.block_release(%s, %r)" % (obj, s.label))
+            else:
+                e.w(i + 1, obj + ".release()")
         e.waiting(ind, s, obj + ".acquire()", inside)
     return op
 

@@ -149,6 +149,8 @@ def fmt(x):
         return "err%d" % x.code
     if isinstance(x, asyncio.BrokenBarrierError):
         return "err32"  # the runtime's -EPIPE
+    if isinstance(x, ValueError):
+        return "err22"  # BoundedSemaphore released too often: the runtime's -EINVAL
     if isinstance(x, BaseException):
         return "exc:" + type(x).__name__
     if isinstance(x, list):
@@ -352,6 +354,13 @@ async def cnotify(conds, counts, i, n):
     async with conds[i]:
         counts[i] += 1
         conds[i].notify(n) if n else conds[i].notify_all()
+
+
+def block_release(sem, label):
+    """The release ending a semaphore block: a BoundedSemaphore's ValueError is printed, not
+    raised (out of main it would skip the drain)."""
+    if release(sem) != "ok":
+        out(label + " release err22")
 
 
 def semaphore(v, bounded):
