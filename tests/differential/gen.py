@@ -278,6 +278,18 @@ def a_cnotify(c, w):
     return None if a is None else (a[0] + [c.r.choice([0, 1, 1, 2])], None)
 
 
+def a_qputs(c, w):
+    """put_nowait of 2..4 values at once: heaps of three or more (equal keys: value mod 3)."""
+    a = obj("queues")(c, w)
+    return None if a is None else (a[0] + [c.r.randint(1, 9) for _ in range(c.r.randint(2, 4))],
+                                   None)
+
+
+def a_qgets(c, w):
+    a = obj("queues")(c, w)
+    return None if a is None else (a[0] + [c.r.randint(2, 4)], None)
+
+
 ANY, NOCB, TASKONLY = {TASK, MAIN, CB}, {TASK, MAIN}, {TASK}
 # op: (weight, contexts, argument drawer, waits: has policies)
 GEN = {
@@ -323,6 +335,8 @@ GEN = {
     "babort": (1, NOCB, obj("bars"), True),
     "breset": (1, NOCB, obj("bars"), True),
     "bsrel": (1, ANY, obj("sems"), False),
+    "qputs": (1, ANY, a_qputs, False),
+    "qgets": (1, ANY, a_qgets, False),
 }
 # only in main's prologue, while no other task or timer exists (docs/runtime.md: executor
 # completions race with the loop's other work in asyncio as here)
@@ -342,7 +356,7 @@ def policies(c, w, waits):
 # waiter being woken decide the output).
 FOCUS = [  # the first op of each is the contended one: drawn five times as often
     ["lock", "sleep", "cancel", "evset"], ["sem", "sleep", "cancel"],
-    ["qget", "qput", "waitfor", "join", "cancel", "sleep"],
+    ["qget", "qput", "waitfor", "join", "cancel", "sleep", "qputs", "qgets"],
     ["evwait", "evset", "evclear", "cancel", "sleep"],
     ["await", "futset", "futcancel", "futcb", "cancel"],
     ["tg", "tgspawn", "raise", "sleep", "cancel"],
@@ -353,6 +367,7 @@ FOCUS = [  # the first op of each is the contended one: drawn five times as ofte
     ["tmo", "sleep", "evwait", "qget", "cancel", "uncancel", "shield"],
     ["shield", "cancel", "sleep", "futset", "tmo"],
     ["sem", "bsrel", "sleep", "cancel"],
+    ["qputs", "qgets", "qget", "qput", "cancel", "sleep"],  # one priority or LIFO queue
 ]
 
 
@@ -388,6 +403,8 @@ def generate(seed):
     p.ncond = r.randint(0, 1)
     p.bars = [r.randint(1, 3) for _ in range(r.randint(0, 1))]
     p.qkinds = [r.choice([0, 0, 1, 2]) for _ in p.queues]
+    # a heap shows how it orders equal keys only with three items or more
+    p.queues = [r.choice([0, 3, 4]) if k == 2 else m for m, k in zip(p.queues, p.qkinds)]
     p.sbound = [r.randint(0, 1) for _ in p.sems]
     c = Ctx(r, p)
     if r.random() < 0.2:
@@ -408,6 +425,9 @@ def generate(seed):
             p.sems, p.sbound = [r.randint(1, 2)], [r.randint(0, 1)]
         if "qget" in focus:
             p.queues, p.qkinds = [r.randint(0, 2)], [r.choice([0, 1, 2])]
+            p.queues = [r.choice([0, 3, 4])] if p.qkinds[0] == 2 else p.queues
+        if "qputs" == focus[0]:
+            p.queues, p.qkinds = [r.choice([0, 4])], [r.choice([1, 2, 2])]
         if "cwait" in focus:
             p.ncond = 1
         if "bwait" in focus:

@@ -589,6 +589,27 @@ static int x_breset(const di_stmt *s) {
   return outcome(s, lt_barrier_reset(BAR[s->args[0].n]), NULL, VAL_NONE);
 }
 
+static int x_qputs(const di_stmt *s) {
+  char r[DI_MAX_ARGS + 1] = "";
+  for (int i = 1; i < s->nargs; i++)
+    r[i - 1] = lt_queue_put_nowait(Q[s->args[0].n], V(s->args[i].n)) == -EAGAIN ? 'f' : 'o';
+  say(s, "ok %s", r);
+  return 0;
+}
+
+static int x_qgets(const di_stmt *s) {
+  char r[64] = "";
+  for (int i = 0; i < s->args[1].n; i++) {
+    void *v;
+    size_t len = strlen(r);
+    if (lt_queue_get_nowait(Q[s->args[0].n], &v) == -EAGAIN)
+      snprintf(r + len, sizeof r - len, "%se", i ? "," : "");
+    else snprintf(r + len, sizeof r - len, "%s%d", i ? "," : "", I(v));
+  }
+  say(s, "ok %s", r);
+  return 0;
+}
+
 static int x_bsrel(const di_stmt *s) {
   say(s, "%s", lt_semaphore_release(SEM[s->args[0].n]) < 0 ? "err22" : "ok");
   return 0;
@@ -608,7 +629,8 @@ static int x_bsrel(const di_stmt *s) {
   X(rmcb, x_rmcb) X(callsoon, x_callsoon) X(calllater, x_calllater)                        \
   X(exec, x_exec) X(tothread, x_tothread) X(swrite, x_swrite) X(sread, x_sread)            \
   X(wait, x_wait) X(tmo, x_tmo) X(shield, x_shield) X(cwait, x_cwait) X(cnotify, x_cnotify) \
-  X(bwait, x_bwait) X(babort, x_babort) X(breset, x_breset) X(bsrel, x_bsrel)
+  X(bwait, x_bwait) X(babort, x_babort) X(breset, x_breset) X(bsrel, x_bsrel)   \
+  X(qputs, x_qputs) X(qgets, x_qgets)
 
 #define DI_ROW(name, fn) {#name, fn},
 const di_op di_ops[] = {DI_OPS(DI_ROW){NULL, NULL}};

@@ -476,7 +476,16 @@ def op_bsrel(e, ind, s):
     e.w(ind, "h.out(%r + h.release(SEM[%s]))" % (s.label + " ", s.args[0]))
 
 
+def op_qputs(e, ind, s):
+    e.w(ind, "h.out(%r + h.put_many(Q[%s], %r))" % (s.label + " ok ", s.args[0], s.args[1:]))
+
+
+def op_qgets(e, ind, s):
+    e.w(ind, "h.out(%r + h.get_many(Q[%s], %s))" % (s.label + " ok ", s.args[0], s.args[1]))
+
+
 OPS.update({
+    "qputs": op_qputs, "qgets": op_qgets,
     "wait": op_wait, "tmo": op_tmo, "shield": op_shield, "cwait": op_cwait,
     "cnotify": op_cnotify, "bwait": _barrier("wait"), "babort": _barrier("abort"),
     "breset": _barrier("reset"), "bsrel": op_bsrel,

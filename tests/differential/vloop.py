@@ -396,5 +396,29 @@ class KeyedPriorityQueue(asyncio.PriorityQueue):
         return heapq.heappop(self._queue).v
 
 
+def put_many(q, values):
+    """put_nowait of each value: o(k) or f(ull) for each."""
+    r = ""
+    for v in values:
+        try:
+            q.put_nowait(v)
+        except asyncio.QueueFull:
+            r += "f"
+        else:
+            r += "o"
+    return r
+
+
+def get_many(q, n):
+    """get_nowait n times: each value, or e(mpty)."""
+    r = []
+    for _ in range(n):
+        try:
+            r.append(str(q.get_nowait()))
+        except asyncio.QueueEmpty:
+            r.append("e")
+    return ",".join(r)
+
+
 def queue(maxsize, kind):
     return [asyncio.Queue, asyncio.LifoQueue, KeyedPriorityQueue][kind](maxsize)
