@@ -126,6 +126,19 @@ class Emitter:
         if on_ok:
             on_ok(ind + 1)
 
+    def block_end(self, ind, s, fmt):
+        """The handlers after a block statement's try (a task group, a timeout scope): its
+        outcome printed with fmt, then its policies."""
+        L = s.label
+        self.w(ind, "except asyncio.CancelledError:")
+        self.w(ind + 1, "h.out(%r)" % (L + " cancelled"))
+        self.cancel_policy(ind + 1, s)
+        self.w(ind, "except Exception as e:")
+        self.w(ind + 1, "h.out(%r + %s(e))" % (L + " ", fmt))
+        self.w(ind + 1, "raise" if s.pe == "r" else "pass")
+        self.w(ind, "else:")
+        self.w(ind + 1, "h.out(%r)" % (L + " ok"))
+
     def cancel_policy(self, ind, s):
         L = s.label
         if s.pc == "r":
@@ -303,18 +316,10 @@ def op_join(e, ind, s):
 
 def op_tg(e, ind, s):
     g = s.args[0]
-    L = s.label
     e.w(ind, "try:")
     e.w(ind + 1, "async with h.TaskGroup() as g%s:" % g)
     e.body(ind + 2, s.body)
-    e.w(ind, "except asyncio.CancelledError:")
-    e.w(ind + 1, "h.out(%r)" % (L + " cancelled"))
-    e.cancel_policy(ind + 1, s)
-    e.w(ind, "except Exception as e:")
-    e.w(ind + 1, "h.out(%r + h.fmt_group(e))" % (L + " "))
-    e.w(ind + 1, "raise" if s.pe == "r" else "pass")
-    e.w(ind, "else:")
-    e.w(ind + 1, "h.out(%r)" % (L + " ok"))
+    e.block_end(ind, s, "h.fmt_group")
 
 
 def op_cancel(e, ind, s):
@@ -437,14 +442,7 @@ def op_tmo(e, ind, s):
     if int(r) != -2:
         e.w(ind + 2, "h.out(%r + h.reschedule(cm, %s))" % (L + " resched ", r))
     e.body(ind + 2, s.body)
-    e.w(ind, "except asyncio.CancelledError:")
-    e.w(ind + 1, "h.out(%r)" % (L + " cancelled"))
-    e.cancel_policy(ind + 1, s)
-    e.w(ind, "except Exception as e:")
-    e.w(ind + 1, "h.out(%r + h.fmt(e))" % (L + " "))
-    e.w(ind + 1, "raise" if s.pe == "r" else "pass")
-    e.w(ind, "else:")
-    e.w(ind + 1, "h.out(%r)" % (L + " ok"))
+    e.block_end(ind, s, "h.fmt")
 
 
 def op_shield(e, ind, s):
