@@ -362,6 +362,7 @@ FOCUS = [  # the first op of each is the contended one: drawn five times as ofte
     ["tg", "tgspawn", "raise", "sleep", "cancel"],
     ["sread", "swrite", "waitfor", "cancel", "sleep"],
     ["cwait", "cnotify", "cancel", "sleep", "tmo"],
+    ["cancel", "cwait", "cnotify", "sleep"],  # a waiter cancelled, then a notify, in one step
     ["bwait", "babort", "breset", "cancel", "sleep", "tmo"],
     ["wait", "futset", "futerr", "cancel", "sleep", "raise"],
     ["tmo", "sleep", "evwait", "qget", "cancel", "uncancel", "shield"],
@@ -428,7 +429,7 @@ def generate(seed):
             p.queues = [r.choice([0, 3, 4])] if p.qkinds[0] == 2 else p.queues
         if "qputs" == focus[0]:
             p.queues, p.qkinds = [r.choice([0, 4])], [r.choice([1, 2, 2])]
-        if "cwait" in focus:
+        if "cwait" in focus:  # (both condition focuses)
             p.ncond = 1
         if "bwait" in focus:
             p.bars = [r.randint(1, 3)]
