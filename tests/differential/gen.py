@@ -246,6 +246,50 @@ def a_tothread(c, w):
     return [c.r.choice([4, 6, -6])], None
 
 
+def a_wait(c, w):
+    """asyncio.wait over tasks and futures (it refuses coroutines): what is done and pending
+    is printed per element, so the sets' order never shows."""
+    els = elements(c, w, coros=False)
+    return None if els is None else ([c.r.randint(0, 2), c.r.choice(TIMEOUTS)] + els, None)
+
+
+def a_tmo(c, w):
+    """A timeout scope (-1: None), rescheduled at its start (-2: not; -1: to None; else ms)."""
+    if w["depth"] >= MAX_DEPTH:
+        return None
+    b = body(c, dict(w, depth=w["depth"] + 1), c.r.randint(1, 3))
+    return [c.r.choice(TIMEOUTS), c.r.choice([-2, -2, -2, -1, 0, 1, 3, 8])], b
+
+
+def a_shield(c, w):
+    e = element(c, w)
+    return None if e is None else ([e], None)
+
+
+def a_cwait(c, w):
+    """Condition.wait (0), or wait_for(notifies so far >= k)."""
+    a = obj("ncond")(c, w)
+    return None if a is None else (a[0] + [c.r.choice([0, 0, 1, 2, 3])], None)
+
+
+def a_cnotify(c, w):
+    """notify(n), 0: notify_all."""
+    a = obj("ncond")(c, w)
+    return None if a is None else (a[0] + [c.r.choice([0, 1, 1, 2])], None)
+
+
+def a_qputs(c, w):
+    """put_nowait of 2..4 values at once: heaps of three or more (equal keys: value mod 3)."""
+    a = obj("queues")(c, w)
+    return None if a is None else (a[0] + [c.r.randint(1, 9) for _ in range(c.r.randint(2, 4))],
+                                   None)
+
+
+def a_qgets(c, w):
+    a = obj("queues")(c, w)
+    return None if a is None else (a[0] + [c.r.randint(2, 4)], None)
+
+
 ANY, NOCB, TASKONLY = {TASK, MAIN, CB}, {TASK, MAIN}, {TASK}
 # op: (weight, contexts, argument drawer, waits: has policies)
 GEN = {
@@ -281,6 +325,18 @@ GEN = {
     "calllater": (2, NOCB, a_calllater, False),
     "sread": (3, NOCB, a_sread, True),
     "swrite": (2, ANY, a_swrite, False),
+    # part 2
+    "wait": (3, NOCB, a_wait, True),
+    "tmo": (3, NOCB, a_tmo, True),
+    "shield": (2, NOCB, a_shield, True),
+    "cwait": (3, NOCB, a_cwait, True),
+    "cnotify": (2, NOCB, a_cnotify, True),
+    "bwait": (3, NOCB, obj("bars"), True),
+    "babort": (1, NOCB, obj("bars"), True),
+    "breset": (1, NOCB, obj("bars"), True),
+    "bsrel": (1, ANY, obj("sems"), False),
+    "qputs": (1, ANY, a_qputs, False),
+    "qgets": (1, ANY, a_qgets, False),
 }
 # only in main's prologue, while no other task or timer exists (docs/runtime.md: executor
 # completions race with the loop's other work in asyncio as here)
@@ -300,11 +356,19 @@ def policies(c, w, waits):
 # waiter being woken decide the output).
 FOCUS = [  # the first op of each is the contended one: drawn five times as often
     ["lock", "sleep", "cancel", "evset"], ["sem", "sleep", "cancel"],
-    ["qget", "qput", "waitfor", "join", "cancel", "sleep"],
+    ["qget", "qput", "waitfor", "join", "cancel", "sleep", "qputs", "qgets"],
     ["evwait", "evset", "evclear", "cancel", "sleep"],
     ["await", "futset", "futcancel", "futcb", "cancel"],
     ["tg", "tgspawn", "raise", "sleep", "cancel"],
     ["sread", "swrite", "waitfor", "cancel", "sleep"],
+    ["cwait", "cnotify", "cancel", "sleep", "tmo"],
+    ["cancel", "cwait", "cnotify", "sleep"],  # a waiter cancelled, then a notify, in one step
+    ["bwait", "babort", "breset", "cancel", "sleep", "tmo"],
+    ["wait", "futset", "futerr", "cancel", "sleep", "raise"],
+    ["tmo", "sleep", "evwait", "qget", "cancel", "uncancel", "shield"],
+    ["shield", "cancel", "sleep", "futset", "tmo"],
+    ["sem", "bsrel", "sleep", "cancel"],
+    ["qputs", "qgets", "qget", "qput", "cancel", "sleep"],  # one priority or LIFO queue
 ]
 
 
@@ -337,6 +401,12 @@ def generate(seed):
     p = Program(r.randint(0, 2), r.randint(0, 2), r.randint(0, 1),
                 [r.randint(1, 2) for _ in range(r.randint(0, 1))],
                 [r.randint(0, 2) for _ in range(r.randint(0, 2))], {}, [])
+    p.ncond = r.randint(0, 1)
+    p.bars = [r.randint(1, 3) for _ in range(r.randint(0, 1))]
+    p.qkinds = [r.choice([0, 0, 1, 2]) for _ in p.queues]
+    # a heap shows how it orders equal keys only with three items or more
+    p.queues = [r.choice([0, 3, 4]) if k == 2 else m for m, k in zip(p.queues, p.qkinds)]
+    p.sbound = [r.randint(0, 1) for _ in p.sems]
     c = Ctx(r, p)
     if r.random() < 0.2:
         for _ in range(r.randint(1, 2)):
@@ -353,9 +423,16 @@ def generate(seed):
         if "futset" in focus:
             p.nfut = 1
         if "sem" in focus:
-            p.sems = [r.randint(1, 2)]
+            p.sems, p.sbound = [r.randint(1, 2)], [r.randint(0, 1)]
         if "qget" in focus:
-            p.queues = [r.randint(0, 2)]
+            p.queues, p.qkinds = [r.randint(0, 2)], [r.choice([0, 1, 2])]
+            p.queues = [r.choice([0, 3, 4])] if p.qkinds[0] == 2 else p.queues
+        if "qputs" == focus[0]:
+            p.queues, p.qkinds = [r.choice([0, 4])], [r.choice([1, 2, 2])]
+        if "cwait" in focus:  # (both condition focuses)
+            p.ncond = 1
+        if "bwait" in focus:
+            p.bars = [r.randint(1, 3)]
         if "sread" in focus:
             p.npair = 3
     elif r.random() < 0.3:

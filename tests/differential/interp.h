@@ -38,6 +38,9 @@ struct di_stmt {
 
 typedef struct di_prog {
   int nfut, nev, nlock, nsem, sems[DI_MAX_OBJS], nq, qmax[DI_MAX_OBJS], npair;
+  /* the X line: conditions, barriers (parties), queue kinds (0 FIFO 1 LIFO 2 priority),
+   * which semaphores are bounded */
+  int ncond, nbar, bars[DI_MAX_OBJS], qkind[DI_MAX_OBJS], sbound[DI_MAX_OBJS];
   di_body prologue;
   di_body funcs[DI_MAX_SLOTS]; /* funcs[0]: main */
 } di_prog;

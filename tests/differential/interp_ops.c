@@ -26,6 +26,9 @@ static lt_lock *L[DI_MAX_OBJS];
 static lt_semaphore *SEM[DI_MAX_OBJS];
 static lt_queue *Q[DI_MAX_OBJS];
 static lt_taskgroup *G[DI_MAX_LABELS];
+static lt_condition *COND[DI_MAX_OBJS];
+static int CN[DI_MAX_OBJS]; /* notifies so far, per condition (vloop.cnotify) */
+static lt_barrier *BAR[DI_MAX_OBJS];
 static int PAIR[DI_MAX_OBJS][2]; /* [0] is written, [1] read (vloop.pairs) */
 
 /* ---- printing outcomes as vloop.fmt does ---- */
@@ -279,7 +282,8 @@ static int x_semblock(const di_stmt *s) {
   int rc = outcome(s, got, NULL, VAL_TRUE);
   if (got < 0) return rc;
   rc = di_body_run(&s->body);
-  lt_semaphore_release(m);
+  /* a bounded semaphore released past its value (by a bsrel): vloop.block_release says so */
+  if (lt_semaphore_release(m) < 0) say(s, "release err22");
   return rc;
 }
 
@@ -488,6 +492,129 @@ static int x_tothread(const di_stmt *s) {
   return outcome(s, rc, v, VAL_INT);
 }
 
+/* ---- part 2: wait, timeout scopes, shield, Condition, Barrier, BoundedSemaphore ---- */
+
+static int x_wait(const di_stmt *s) {
+  lt_future *futs[DI_MAX_ARGS] = {0}, *done[DI_MAX_ARGS];
+  lt_task *helpers[DI_MAX_ARGS] = {0};
+  int n = elements(s, 2, futs, helpers), to = s->args[1].n;
+  if (n == 0) {
+    say(s, "none");
+    return 0;
+  }
+  static const lt_wait_when when[] = {LT_ALL_COMPLETED, LT_FIRST_COMPLETED, LT_FIRST_EXCEPTION};
+  size_t nd = 0;
+  int rc = lt_wait(futs, (size_t)n, when[s->args[0].n], to < 0 ? -1 : LT_MSEC(to), done, &nd,
+                   NULL, NULL);
+  if (rc < 0) return outcome(s, rc, NULL, VAL_NONE);
+  char dp[DI_MAX_ARGS + 1] = "";
+  for (int i = 0; i < n; i++) {
+    dp[i] = 'p';
+    for (size_t j = 0; j < nd; j++)
+      if (done[j] == futs[i]) dp[i] = 'd';
+  }
+  say(s, "ok %s", dp);
+  return 0;
+}
+
+static int x_tmo(const di_stmt *s) {
+  int d = s->args[0].n, r = s->args[1].n;
+  lt_timeout *tm = lt_timeout_new(d < 0 ? -1 : LT_MSEC(d));
+  if (r != -2) {
+    int got = lt_timeout_reschedule(tm, r < 0 ? LT_NEVER : lt_now() + LT_MSEC(r));
+    say(s, "resched %s", got < 0 ? "err22" : "ok");
+  }
+  int rc = lt_timeout_end(tm, di_body_run(&s->body));
+  lt_timeout_free(tm);
+  if (rc == 0) {
+    say(s, "ok");
+    return 0;
+  }
+  return outcome(s, rc, NULL, VAL_NONE);
+}
+
+static int x_shield(const di_stmt *s) {
+  lt_task *h;
+  lt_future *f = element(s->args[0], &h);
+  if (!f) {
+    say(s, "none");
+    return 0;
+  }
+  lt_future *sf = lt_shield(f);
+  void *v = NULL;
+  int rc = lt_await(sf, &v);
+  lt_future_release(sf);
+  if (h) lt_task_release(h);
+  return outcome(s, rc, v, VAL_INT);
+}
+
+static bool enough_notifies(void *arg) {
+  const di_stmt *s = arg;
+  return CN[s->args[0].n] >= s->args[1].n;
+}
+
+static int x_cwait(const di_stmt *s) {
+  lt_condition *c = COND[s->args[0].n];
+  int rc = lt_condition_acquire(c);
+  if (rc == 0) {
+    rc = s->args[1].n ? lt_condition_wait_for(c, enough_notifies, (void *)s)
+                      : lt_condition_wait(c);
+    lt_condition_release(c);
+  }
+  return outcome(s, rc, NULL, VAL_TRUE);
+}
+
+static int x_cnotify(const di_stmt *s) {
+  int i = s->args[0].n, n = s->args[1].n;
+  int rc = lt_condition_acquire(COND[i]);
+  if (rc == 0) {
+    CN[i]++;
+    if (n) lt_condition_notify(COND[i], (size_t)n);
+    else lt_condition_notify_all(COND[i]);
+    lt_condition_release(COND[i]);
+  }
+  return outcome(s, rc, NULL, VAL_NONE);
+}
+
+static int x_bwait(const di_stmt *s) {
+  int rc = lt_barrier_wait(BAR[s->args[0].n]);
+  return outcome(s, rc < 0 ? rc : 0, V(rc), VAL_INT);
+}
+
+static int x_babort(const di_stmt *s) {
+  return outcome(s, lt_barrier_abort(BAR[s->args[0].n]), NULL, VAL_NONE);
+}
+
+static int x_breset(const di_stmt *s) {
+  return outcome(s, lt_barrier_reset(BAR[s->args[0].n]), NULL, VAL_NONE);
+}
+
+static int x_qputs(const di_stmt *s) {
+  char r[DI_MAX_ARGS + 1] = "";
+  for (int i = 1; i < s->nargs; i++)
+    r[i - 1] = lt_queue_put_nowait(Q[s->args[0].n], V(s->args[i].n)) == -EAGAIN ? 'f' : 'o';
+  say(s, "ok %s", r);
+  return 0;
+}
+
+static int x_qgets(const di_stmt *s) {
+  char r[64] = "";
+  for (int i = 0; i < s->args[1].n; i++) {
+    void *v;
+    size_t len = strlen(r);
+    if (lt_queue_get_nowait(Q[s->args[0].n], &v) == -EAGAIN)
+      snprintf(r + len, sizeof r - len, "%se", i ? "," : "");
+    else snprintf(r + len, sizeof r - len, "%s%d", i ? "," : "", I(v));
+  }
+  say(s, "ok %s", r);
+  return 0;
+}
+
+static int x_bsrel(const di_stmt *s) {
+  say(s, "%s", lt_semaphore_release(SEM[s->args[0].n]) < 0 ? "err22" : "ok");
+  return 0;
+}
+
 /* ---- the table ---- */
 
 #define DI_OPS(X)                                                                            \
@@ -500,7 +627,10 @@ static int x_tothread(const di_stmt *s) {
   X(cancelling, x_cancelling) X(raise, x_raise)                                            \
   X(futset, x_futset) X(futerr, x_futerr) X(futcancel, x_futcancel) X(futcb, x_futcb)      \
   X(rmcb, x_rmcb) X(callsoon, x_callsoon) X(calllater, x_calllater)                        \
-  X(exec, x_exec) X(tothread, x_tothread) X(swrite, x_swrite) X(sread, x_sread)
+  X(exec, x_exec) X(tothread, x_tothread) X(swrite, x_swrite) X(sread, x_sread)            \
+  X(wait, x_wait) X(tmo, x_tmo) X(shield, x_shield) X(cwait, x_cwait) X(cnotify, x_cnotify) \
+  X(bwait, x_bwait) X(babort, x_babort) X(breset, x_breset) X(bsrel, x_bsrel)   \
+  X(qputs, x_qputs) X(qgets, x_qgets)
 
 #define DI_ROW(name, fn) {#name, fn},
 const di_op di_ops[] = {DI_OPS(DI_ROW){NULL, NULL}};
@@ -539,14 +669,28 @@ static void watchdog(void *arg) {
   lt_timer_start(&wd, LT_SEC(1000), watchdog, NULL);
 }
 
+/* vloop.PItem: a priority queue's items ordered by their value mod 3 alone (equal keys). */
+static int by_key(const void *a, const void *b) {
+  return I(a) % 3 - I(b) % 3;
+}
+
+static lt_queue *new_queue(size_t maxsize, int kind) {
+  if (kind == 1) return lt_lifo_queue_new(maxsize);
+  if (kind == 2) return lt_priority_queue_new(maxsize, by_key);
+  return lt_queue_new(maxsize);
+}
+
 int di_main(void *arg, void **result) {
   (void)result;
   const di_prog *p = di_prog_run = arg;
   for (int i = 0; i < p->nfut; i++) F[i] = lt_future_new();
   for (int i = 0; i < p->nev; i++) E[i] = lt_event_new();
   for (int i = 0; i < p->nlock; i++) L[i] = lt_lock_new();
-  for (int i = 0; i < p->nsem; i++) SEM[i] = lt_semaphore_new((unsigned)p->sems[i]);
-  for (int i = 0; i < p->nq; i++) Q[i] = lt_queue_new((size_t)p->qmax[i]);
+  for (int i = 0; i < p->nsem; i++)
+    SEM[i] = (p->sbound[i] ? lt_bounded_semaphore_new : lt_semaphore_new)((unsigned)p->sems[i]);
+  for (int i = 0; i < p->nq; i++) Q[i] = new_queue((size_t)p->qmax[i], p->qkind[i]);
+  for (int i = 0; i < p->ncond; i++) COND[i] = lt_condition_new(NULL);
+  for (int i = 0; i < p->nbar; i++) BAR[i] = lt_barrier_new((unsigned)p->bars[i]);
   for (int i = 0; i < p->npair; i++) {
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, PAIR[i]) < 0) return -errno;
     lt_set_nonblocking(PAIR[i][0]);

@@ -107,6 +107,29 @@ static int flush_body(di_prog *p, int slot, line *lines, int n) {
   return 0;
 }
 
+/* "X ncond nbar parties.. nq kind.. nsem bounded..": part 2's objects. */
+static int parse_x(char *text, di_prog *p) {
+  char *save, *w = strtok_r(text, " \n", &save);
+  int vals[3 + 3 * DI_MAX_OBJS + 1], nv = 0;
+  for (; w && nv < (int)(sizeof vals / sizeof vals[0]); w = strtok_r(NULL, " \n", &save))
+    vals[nv++] = atoi(w);
+  int at = 0;
+  if (nv < 2) return -1;
+  p->ncond = vals[at++];
+  p->nbar = vals[at++];
+  if (p->ncond < 0 || p->ncond > DI_MAX_OBJS || p->nbar < 0 || p->nbar > DI_MAX_OBJS ||
+      nv < at + p->nbar + 1)
+    return -1;
+  for (int i = 0; i < p->nbar; i++)
+    if ((p->bars[i] = vals[at++]) < 1) return -1;
+  if (vals[at++] != p->nq || nv < at + p->nq + 1) return -1;
+  for (int i = 0; i < p->nq; i++)
+    if ((p->qkind[i] = vals[at++]) < 0 || p->qkind[i] > 2) return -1;
+  if (vals[at++] != p->nsem || nv < at + p->nsem) return -1;
+  for (int i = 0; i < p->nsem; i++) p->sbound[i] = vals[at++];
+  return 0;
+}
+
 int di_parse(FILE *in, di_prog *p) {
   memset(p, 0, sizeof *p);
   char buf[1024];
@@ -133,6 +156,8 @@ int di_parse(FILE *in, di_prog *p) {
       p->npair = nv > 5 + p->nsem + p->nq ? vals[5 + p->nsem + p->nq] : 0;
       if (p->npair < 0 || p->npair > DI_MAX_OBJS) return bad("bad socket pairs", "P");
       header = true;
+    } else if (buf[0] == 'X') {
+      if (parse_x(buf + 1, p) < 0) return bad("bad X line", "X");
     } else if (buf[0] == 'F' || buf[0] == 'E') {
       if (slot != -2 && flush_body(p, slot, lines, n) < 0) goto out;
       n = 0;

@@ -32,11 +32,18 @@ class Program:
         self.sems, self.queues = list(sems), list(queues)  # initial values / maxsizes
         self.funcs = funcs  # dict slot -> list of S
         self.prologue = prologue
+        # part 2's objects: conditions, barriers (parties), each queue's kind (0 FIFO, 1 LIFO,
+        # 2 priority) and whether each semaphore is bounded
+        self.ncond, self.bars = 0, []
+        self.qkinds, self.sbound = [0] * len(self.queues), [0] * len(self.sems)
 
     def copy(self):
-        return Program(self.nfut, self.nev, self.nlock, self.sems, self.queues,
-                       {k: [s.copy() for s in b] for k, b in self.funcs.items()},
-                       [s.copy() for s in self.prologue], self.npair)
+        p = Program(self.nfut, self.nev, self.nlock, self.sems, self.queues,
+                    {k: [s.copy() for s in b] for k, b in self.funcs.items()},
+                    [s.copy() for s in self.prologue], self.npair)
+        p.ncond, p.bars = self.ncond, list(self.bars)
+        p.qkinds, p.sbound = list(self.qkinds), list(self.sbound)
+        return p
 
 
 def walk(stmts):
@@ -48,13 +55,16 @@ def walk(stmts):
 
 # ---- the text form (interp_parse.c reads it) ----
 # P nfut nev nlock nsem sem.. nq maxsize.. npair    then per body "F slot", prologue is "F -1";
+# X ncond nbar parties.. nq kind.. nsem bounded..  (part 2's objects; absent: none)
 # a statement: depth op label pc pe nargs args... ; "E" ends the program.
 
 
 def to_text(p):
     lines = ["P %d %d %d %d %s %d %s %d" % (p.nfut, p.nev, p.nlock, len(p.sems),
                                             " ".join(map(str, p.sems)), len(p.queues),
-                                            " ".join(map(str, p.queues)), p.npair)]
+                                            " ".join(map(str, p.queues)), p.npair),
+             " ".join(map(str, ["X", p.ncond, len(p.bars)] + p.bars + [len(p.qkinds)] +
+                          p.qkinds + [len(p.sbound)] + p.sbound))]
 
     def emit(stmts, depth):
         for s in stmts:
@@ -115,6 +125,19 @@ class Emitter:
         self.w(ind + 1, "h.out(%r + h.fmt(r))" % (L + " ok "))
         if on_ok:
             on_ok(ind + 1)
+
+    def block_end(self, ind, s, fmt):
+        """The handlers after a block statement's try (a task group, a timeout scope): its
+        outcome printed with fmt, then its policies."""
+        L = s.label
+        self.w(ind, "except asyncio.CancelledError:")
+        self.w(ind + 1, "h.out(%r)" % (L + " cancelled"))
+        self.cancel_policy(ind + 1, s)
+        self.w(ind, "except Exception as e:")
+        self.w(ind + 1, "h.out(%r + %s(e))" % (L + " ", fmt))
+        self.w(ind + 1, "raise" if s.pe == "r" else "pass")
+        self.w(ind, "else:")
+        self.w(ind + 1, "h.out(%r)" % (L + " ok"))
 
     def cancel_policy(self, ind, s):
         L = s.label
@@ -240,7 +263,10 @@ def _guarded(kind):
             e.w(i, "try:")
             e.body(i + 1, s.body)
             e.w(i, "finally:")
-            e.w(i + 1, obj + ".release()")
+            if kind == "SEM":
+                e.w(i + 1, "h.block_release(%s, %r)" % (obj, s.label))
+            else:
+                e.w(i + 1, obj + ".release()")
         e.waiting(ind, s, obj + ".acquire()", inside)
     return op
 
@@ -290,18 +316,10 @@ def op_join(e, ind, s):
 
 def op_tg(e, ind, s):
     g = s.args[0]
-    L = s.label
     e.w(ind, "try:")
     e.w(ind + 1, "async with h.TaskGroup() as g%s:" % g)
     e.body(ind + 2, s.body)
-    e.w(ind, "except asyncio.CancelledError:")
-    e.w(ind + 1, "h.out(%r)" % (L + " cancelled"))
-    e.cancel_policy(ind + 1, s)
-    e.w(ind, "except Exception as e:")
-    e.w(ind + 1, "h.out(%r + h.fmt_group(e))" % (L + " "))
-    e.w(ind + 1, "raise" if s.pe == "r" else "pass")
-    e.w(ind, "else:")
-    e.w(ind + 1, "h.out(%r)" % (L + " ok"))
+    e.block_end(ind, s, "h.fmt_group")
 
 
 def op_cancel(e, ind, s):
@@ -405,6 +423,73 @@ OPS = {
 }
 
 
+# ---- part 2 of issue 16: wait, timeout scopes, shield, Condition, Barrier, BoundedSemaphore ----
+
+def op_wait(e, ind, s):
+    mode, to, toks = s.args[0], s.args[1], s.args[2:]
+    _elems(e, ind, s, toks)
+    e.w(ind, "if not els:")
+    e.w(ind + 1, "h.out(%r)" % (s.label + " none"))
+    e.w(ind, "else:")
+    e.waiting(ind + 1, s, "h.wait(els, %s, %s)" % (mode, sec(to)))
+
+
+def op_tmo(e, ind, s):
+    d, r = s.args
+    L = s.label
+    e.w(ind, "try:")
+    e.w(ind + 1, "async with asyncio.timeout(%s) as cm:" % sec(d))
+    if int(r) != -2:
+        e.w(ind + 2, "h.out(%r + h.reschedule(cm, %s))" % (L + " resched ", r))
+    e.body(ind + 2, s.body)
+    e.block_end(ind, s, "h.fmt")
+
+
+def op_shield(e, ind, s):
+    tok = s.args[0]
+    if tok[0] == "t":
+        e.w(ind, "if T[%s] is None:" % tok[1:])
+        e.w(ind + 1, "h.out(%r)" % (s.label + " none"))
+        e.w(ind, "else:")
+        ind += 1
+    e.waiting(ind, s, "asyncio.shield(%s)" % ("T[%s]" % tok[1:] if tok[0] == "t" else
+                                            "h.mk(%r)" % tok))
+
+
+def op_cwait(e, ind, s):
+    e.waiting(ind, s, "h.cwait(C, CN, %s, %s)" % tuple(s.args))
+
+
+def op_cnotify(e, ind, s):
+    e.waiting(ind, s, "h.cnotify(C, CN, %s, %s)" % tuple(s.args))
+
+
+def _barrier(method):
+    def op(e, ind, s):
+        e.waiting(ind, s, "B[%s].%s()" % (s.args[0], method))
+    return op
+
+
+def op_bsrel(e, ind, s):
+    e.w(ind, "h.out(%r + h.release(SEM[%s]))" % (s.label + " ", s.args[0]))
+
+
+def op_qputs(e, ind, s):
+    e.w(ind, "h.out(%r + h.put_many(Q[%s], %r))" % (s.label + " ok ", s.args[0], s.args[1:]))
+
+
+def op_qgets(e, ind, s):
+    e.w(ind, "h.out(%r + h.get_many(Q[%s], %s))" % (s.label + " ok ", s.args[0], s.args[1]))
+
+
+OPS.update({
+    "qputs": op_qputs, "qgets": op_qgets,
+    "wait": op_wait, "tmo": op_tmo, "shield": op_shield, "cwait": op_cwait,
+    "cnotify": op_cnotify, "bwait": _barrier("wait"), "babort": _barrier("abort"),
+    "breset": _barrier("reset"), "bsrel": op_bsrel,
+})
+
+
 def to_python(p):
     """The program as a Python script (run from this folder: it imports vloop)."""
     e = Emitter()
@@ -419,8 +504,11 @@ def to_python(p):
     e.w(1, "F[:] = [asyncio.get_running_loop().create_future() for _ in range(%d)]" % p.nfut)
     e.w(1, "E[:] = [asyncio.Event() for _ in range(%d)]" % p.nev)
     e.w(1, "L[:] = [asyncio.Lock() for _ in range(%d)]" % p.nlock)
-    e.w(1, "SEM[:] = [asyncio.Semaphore(v) for v in %r]" % (p.sems,))
-    e.w(1, "Q[:] = [asyncio.Queue(m) for m in %r]" % (p.queues,))
+    e.w(1, "SEM[:] = [h.semaphore(v, b) for v, b in zip(%r, %r)]" % (p.sems, p.sbound))
+    e.w(1, "Q[:] = [h.queue(m, k) for m, k in zip(%r, %r)]" % (p.queues, p.qkinds))
+    e.w(1, "C[:] = [asyncio.Condition() for _ in range(%d)]" % p.ncond)
+    e.w(1, "CN[:] = [0] * %d" % p.ncond)
+    e.w(1, "B[:] = [asyncio.Barrier(n) for n in %r]" % (p.bars,))
     e.w(1, "h.pairs(%d)" % p.npair)
     e.body(1, p.prologue)
     e.w(1, "wd = h.arm_watchdog(CREATED)")
@@ -428,6 +516,6 @@ def to_python(p):
     e.w(1, "await h.drain(CREATED)")
     e.w(1, "wd.cancel()")
     head = ["import asyncio", "import vloop as h", "T = [None] * %d" % nslots,
-            "F, E, L, SEM, Q, CREATED = [], [], [], [], [], []",
+            "F, E, L, SEM, Q, CREATED = [], [], [], [], [], []", "C, CN, B = [], [], []",
             "h.bind(T, F)", "h.bind_objs(E, Q)"]
     return "\n".join(head + e.cbs + e.lines + ["h.run(main)", ""])

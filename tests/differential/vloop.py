@@ -147,6 +147,10 @@ def fmt(x):
         return "timeout"
     if isinstance(x, Err):
         return "err%d" % x.code
+    if isinstance(x, asyncio.BrokenBarrierError):
+        return "err32"  # the runtime's -EPIPE
+    if isinstance(x, ValueError):
+        return "err22"  # BoundedSemaphore released too often: the runtime's -EINVAL
     if isinstance(x, BaseException):
         return "exc:" + type(x).__name__
     if isinstance(x, list):
@@ -317,3 +321,104 @@ async def drain(created):
             o = fmt(v)
         out("end %s %s" % (name, o))
         i += 1
+
+
+# ---- part 2's objects ----
+
+async def wait(els, mode, timeout):
+    """asyncio.wait: which of els (in their order) are done (d) or pending (p) (sets: no order)."""
+    when = [asyncio.ALL_COMPLETED, asyncio.FIRST_COMPLETED, asyncio.FIRST_EXCEPTION][mode]
+    done, pending = await asyncio.wait(els, timeout=timeout, return_when=when)
+    return "".join("d" if x in done else "p" for x in els)
+
+
+def reschedule(cm, ms):
+    """A timeout scope moved, at its start, to now + ms (-1: None)."""
+    try:
+        cm.reschedule(None if ms < 0 else asyncio.get_running_loop().time() + ms / 1000)
+    except RuntimeError:
+        return "err22"
+    return "ok"
+
+
+async def cwait(conds, counts, i, k):
+    """async with C: wait(), or wait_for(a count of notifies >= k) when k > 0."""
+    async with conds[i]:
+        if k:
+            return await conds[i].wait_for(lambda: counts[i] >= k)
+        return await conds[i].wait()
+
+
+async def cnotify(conds, counts, i, n):
+    """async with C: count one more, notify(n) (0: notify_all)."""
+    async with conds[i]:
+        counts[i] += 1
+        conds[i].notify(n) if n else conds[i].notify_all()
+
+
+def block_release(sem, label):
+    """The release ending a semaphore block: a BoundedSemaphore's ValueError is printed, not
+    raised (out of main it would skip the drain)."""
+    if release(sem) != "ok":
+        out(label + " release err22")
+
+
+def semaphore(v, bounded):
+    return asyncio.BoundedSemaphore(v) if bounded else asyncio.Semaphore(v)
+
+
+def release(sem):
+    """A release outside a block: BoundedSemaphore's ValueError is the runtime's -EINVAL."""
+    try:
+        sem.release()
+    except ValueError:
+        return "err22"
+    return "ok"
+
+
+class PItem:
+    """A PriorityQueue item ordered by its value mod 3 alone: equal keys come out in heapq's
+    order, which is what the comparison checks."""
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __lt__(self, other):
+        return self.v % 3 < other.v % 3
+
+
+class KeyedPriorityQueue(asyncio.PriorityQueue):
+    def _put(self, item):
+        heapq.heappush(self._queue, PItem(item))
+
+    def _get(self):
+        return heapq.heappop(self._queue).v
+
+
+def put_many(q, values):
+    """put_nowait of each value: o(k) or f(ull) for each."""
+    r = ""
+    for v in values:
+        try:
+            q.put_nowait(v)
+        except asyncio.QueueFull:
+            r += "f"
+        else:
+            r += "o"
+    return r
+
+
+def get_many(q, n):
+    """get_nowait n times: each value, or e(mpty)."""
+    r = []
+    for _ in range(n):
+        try:
+            r.append(str(q.get_nowait()))
+        except asyncio.QueueEmpty:
+            r.append("e")
+    return ",".join(r)
+
+
+def queue(maxsize, kind):
+    return [asyncio.Queue, asyncio.LifoQueue, KeyedPriorityQueue][kind](maxsize)
