@@ -23,7 +23,9 @@ soname=$(readelf -d "$lib/liblooptrace_rt.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]
 [ -e "$lib/$soname" ] || fail "$soname is not installed"
 private=$(nm -D --defined-only "$lib/liblooptrace_rt.so" | awk '$3 ~ /^lt__/' | head -3)
 [ -z "$private" ] || fail "the shared library exports private symbols: $private"
-nm -D --defined-only "$lib/liblooptrace_rt.so" | grep -q ' T lt_run$' || fail "lt_run not exported"
+# (grep reads all of it: grep -q stops early, and nm's SIGPIPE fails the pipeline under pipefail)
+nm -D --defined-only "$lib/liblooptrace_rt.so" | grep ' T lt_run$' >/dev/null ||
+  fail "lt_run not exported"
 [ -x "$prefix/bin/looptrace" ] || fail "no looptrace binary in $prefix/bin"
 for h in looptrace.h lt/task.h lt/wire.h; do
   [ -f "$prefix/include/$h" ] || fail "no $h in $prefix/include"
@@ -57,7 +59,7 @@ src=$here/consumer/hello_tasks.c
 $cc -Wall -Wextra -Werror -o "$work/pc_shared" "$src" $(pkg-config --cflags --libs looptrace) \
   -Wl,-rpath,"$(pkg-config --variable=libdir looptrace)"
 check "pkg-config (shared)" "$work/pc_shared"
-readelf -d "$work/pc_shared" | grep -q "NEEDED.*\[$soname\]" || fail "pc_shared does not load $soname"
+readelf -d "$work/pc_shared" | grep "NEEDED.*\[$soname\]" >/dev/null || fail "pc_shared does not load $soname"
 # shellcheck disable=SC2046
 $cc -Wall -Wextra -Werror -o "$work/pc_static" "$src" -static-libgcc \
   $(pkg-config --cflags looptrace) "$lib/liblooptrace_rt.a" $(pkg-config --static --libs-only-other looptrace)
@@ -68,6 +70,6 @@ cmake -S "$here/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
 cmake --build "$work/cmake" >/dev/null
 check "find_package (looptrace::rt)" "$work/cmake/hello_tasks"
 check "find_package (looptrace::rt_static)" "$work/cmake/hello_tasks_static"
-readelf -d "$work/cmake/hello_tasks" | grep -q "NEEDED.*\[$soname\]" ||
+readelf -d "$work/cmake/hello_tasks" | grep "NEEDED.*\[$soname\]" >/dev/null ||
   fail "looptrace::rt does not link $soname"
 echo "test_install: all passed"
