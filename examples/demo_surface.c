@@ -127,8 +127,10 @@ static int section_tcp(void) {
 }
 
 static int section_io(void) {
-  char *argv[] = {"echo", "hello from a child", NULL};
-  lt_process *p = lt_create_subprocess_exec("echo", argv, LT_PROCESS_STDOUT_PIPE);
+  /* the child lingers after its line, so that the wait for its exit is a wait (the trace
+   * shows it) however late the loop gets to it */
+  char *argv[] = {"sh", "-c", "echo 'hello from a child'; sleep 0.3", NULL};
+  lt_process *p = lt_create_subprocess_exec("sh", argv, LT_PROCESS_STDOUT_PIPE);
   if (!p) return -errno;
   char line[128];
   ssize_t n = lt_stream_readline(lt_process_stdout(p), line, sizeof line);

@@ -330,6 +330,10 @@ static void fill(const kept *k, ltc__summary *m) {
 int ltc__sumcache_fill(ltc_store *s, const ltc_session_row *row, ltc__summary *m,
                        ltc_err *err) {
   if (!ltc_sumcache_max_bytes || strcmp(row->status, "live") == 0) return 1;
+  /* Kept spans subtract raw stamps: a session (or a grid) beyond +-2^62 ns, which only a
+   * hand-made stream has, is replayed, whose arithmetic saturates (base/clock.h). */
+  const int64_t far = INT64_C(1) << 62;
+  if (row->start_ns < -far || row->end_ns > far || m->lo < -far || m->hi > far) return 1;
   pthread_mutex_lock(&lock);
   int at = -1, rc = 0;
   for (int i = 0; i < KEEP; i++)
