@@ -72,8 +72,12 @@ int ltc_request_parse(ltc_store *s, const char *text, size_t len, ltc_request *r
     req->kind = LTC_REQUEST_COMMAND;
     return command(s, req->op, msg, &req->cmd, err);
   }
-  if (strcmp(req->op, "status") == 0 || strcmp(req->op, "dump_ring") == 0) {
-    req->kind = req->op[0] == 's' ? LTC_REQUEST_STATUS : LTC_REQUEST_DUMP_RING;
+  if (strcmp(req->op, "status") == 0) {
+    req->kind = LTC_REQUEST_STATUS;
+    return 0;
+  }
+  if (strcmp(req->op, "dump_ring") == 0) { /* its arguments are checked by ws.c's dump_ring */
+    req->kind = LTC_REQUEST_DUMP_RING;
     return 0;
   }
   if (!ltc_api_is_read(req->op)) return ltc_fail(err, -EINVAL, "unknown op '%.64s'", req->op);
