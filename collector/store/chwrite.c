@@ -292,6 +292,13 @@ int ltc_ch_give_up(ltc_store *s, uint64_t *unstored, ltc_err *err) {
                       "stored when a writer next opens the store\n",
               (unsigned long long)waiting, s->ch->spool);
   }
+  /* What each session will hold once the spool is in: the kept records may overlap what
+   * ClickHouse stored when it went away before answering (stored once: every table replaces
+   * rows of the same key), so only this total says what was taken. */
+  for (ch_session *c = s->ch->sessions; rc == 0 && waiting && c; c = c->next)
+    if (c->touched && strcmp(c->status, "interrupted") == 0 && !c->writer)
+      fprintf(stderr, "looptrace: session %lld interrupted with %lld records taken\n",
+              (long long)c->id, (long long)c->events);
   batch_free(&b);
   *unstored = rc == 0 ? 0 : waiting;
   stored(s);
