@@ -129,6 +129,7 @@ struct lt_task {
   uint8_t state;           /* lt__task_state */
   uint8_t must_cancel;     /* deliver -ECANCELED at the next step */
   uint8_t throw_cancel;    /* this step delivers -ECANCELED to the interrupted await */
+  uint8_t in_cancel;       /* lt_task_cancel is passing a request on to what it awaits */
   int cancels_requested;   /* asyncio's _num_cancels_requested */
   uint64_t id;
   uint64_t parent_id;
@@ -187,6 +188,7 @@ struct lt_loop {
    * task that suspends hands the CPU straight to the next one when it is a task step too. */
   size_t batch_left;
   uint64_t handovers;      /* steps begun by direct transfer (tests read it) */
+  bool cancel_cycle;       /* a cancellation came back round a cycle of awaits */
   lt_task *zombie;          /* a finished task whose stack the loop frees once off it */
   lt__ctx dead_ctx;         /* where a finished task's last switch saves what nobody reads */
   bool from_sched;         /* AddressSanitizer: the last switch left the loop's own stack */

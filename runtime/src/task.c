@@ -414,6 +414,7 @@ lt_task *lt_spawn_at(lt_task_fn fn, void *arg, const lt_task_opts *opts, const l
   t->state = LT__TASK_CREATED;
   t->must_cancel = 0;
   t->throw_cancel = 0;
+  t->in_cancel = 0;
   t->cancels_requested = 0;
   t->id = loop->next_task_id++;
   t->parent_id = loop->current ? loop->current->id : 0;
@@ -540,18 +541,47 @@ int lt_sleep_at(int64_t ns, const lt_srcloc *site) {
 
 /* ---- cancellation: asyncio's Task.cancel ---- */
 
+/* A cancellation passed on along awaits can come back to the task it started from: a task
+ * awaits, through other tasks (or a gather of them), a task that awaits it. asyncio passes it
+ * on round the cycle until its RecursionError; here the task that finds the request came back
+ * says "not passed" (0) and the task before it in the cycle, whose awaited task that is, stops
+ * waiting: its await returns -ECANCELED at its next step, as if what it awaited had been
+ * cancelled. Each task above it then sees what it awaits end cancelled, as in a chain. */
+static bool stop_waiting(lt_task *t) {
+  lt_future *f = t->waiting;
+  if (t->state != LT__TASK_SUSPENDED || !f) return false;
+  if (lt_future_remove_done_callback(f, lt__task_wakeup, t) == 0) return false; /* woken */
+  t->must_cancel = 1;
+  lt_loop *loop = t->fut.loop;
+  if (LT_TRACING(loop))
+    lt__trace_task_ready(loop, t, LT_CAUSE_WAKEUP, f->is_task ? lt__task_of(f)->id : f->id);
+  lt__schedule(loop, task_step_run, t, NULL);
+  return true;
+}
+
 int lt_task_cancel(lt_task *t) {
   if (t->fut.loop != lt__tls_loop) {
     lt__misuse("lt_task_cancel called from a thread that does not run the task's loop");
     return -EPERM;
   }
   if (t->fut.state != LT_FUTURE_PENDING) return 0;
-  t->cancels_requested++;
   lt_loop *loop = t->fut.loop;
+  if (t->in_cancel) {
+    loop->cancel_cycle = true;
+    return 0;
+  }
+  t->cancels_requested++;
   if (LT_TRACING(loop))
     lt__trace_simple(loop, LT_EV_TASK_CANCEL, 0, (uint32_t)t->id,
                      loop->current ? loop->current->id : 0, 0);
-  if (t->waiting && lt_future_cancel(t->waiting) == 1) return 1;
+  if (t->waiting) {
+    t->in_cancel = 1;
+    int passed = lt_future_cancel(t->waiting);
+    t->in_cancel = 0;
+    bool cycle = loop->cancel_cycle;
+    loop->cancel_cycle = false;
+    if (passed == 1 || (cycle && stop_waiting(t))) return 1;
+  }
   t->must_cancel = 1;
   return 1;
 }

@@ -96,7 +96,13 @@ export class Daemon {
   }
 
   async get(path) {
-    const res = await fetch(new URL(path, this.url));
+    const res = await fetch(new URL(path, this.url)).catch((e) => {
+      // a daemon that died says why only on its stderr: the failure carries it
+      const gone = this.proc.exitCode ?? this.proc.signalCode;
+      throw new Error(`GET ${path}: ${e.cause?.message ?? e.message}` +
+        (gone !== null ? ` (the daemon exited: ${gone})` : '') +
+        `\ndaemon stderr (last 4000 bytes):\n${this.err.slice(-4000)}`);
+    });
     const text = await res.text();
     let body;
     try { body = JSON.parse(text); } catch { body = text; }

@@ -188,6 +188,79 @@ static void test_errors_and_cancelled_futures(void **state) {
   assert_int_equal(lt_run(main_error_outcome, NULL, NULL, &virtual_clock), 0);
 }
 
+/* Two tasks that await each other (a deadlock a user can write): cancelling either one follows
+ * the awaits round the cycle and would come back to it for ever (asyncio recurses until its
+ * RecursionError). The other task's await returns -ECANCELED, as if what it awaited had been
+ * cancelled; it ends cancelled, and so the one cancelled sees what it awaits end cancelled. */
+static lt_task *cycle[3];
+
+static int awaits_next(void *arg, void **result) {
+  intptr_t i = (intptr_t)arg;
+  lt_yield(); /* every task of the cycle exists before any awaits */
+  int rc = lt_await(cycle[i], NULL);
+  rec("%c:%s", (char)('A' + (int)((i + 2) % 3)), lt_strerror(rc));
+  return rc;
+}
+
+static int awaits_other(void *arg, void **result) {
+  intptr_t i = (intptr_t)arg;
+  lt_yield();
+  int rc = lt_await(cycle[1 - i], NULL);
+  rec("%c:%s", (char)('A' + (int)i), lt_strerror(rc));
+  return rc;
+}
+
+static int main_cancel_cycle(void *arg, void **result) {
+  cycle[0] = lt_spawn(awaits_other, (void *)0);
+  cycle[1] = lt_spawn(awaits_other, (void *)1);
+  lt_yield();
+  lt_yield();
+  assert_int_equal(lt_task_cancel(cycle[0]), 1);
+  assert_int_equal(lt_await(cycle[1], NULL), -ECANCELED);
+  rec("A-cancelled=%d B-cancelled=%d", lt_task_cancelled(cycle[0]), lt_task_cancelled(cycle[1]));
+  lt_task_release(cycle[0]);
+  lt_task_release(cycle[1]);
+  return 0;
+}
+
+static void test_cancel_tasks_awaiting_each_other(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_cancel_cycle, NULL, NULL, &virtual_clock), 0);
+  rec_is("B:cancelled A:cancelled A-cancelled=1 B-cancelled=1");
+}
+
+/* A timeout scope around one await of a cycle of three, through a gather: the scope's
+ * deadline breaks the deadlock; the tasks it awaits end cancelled and it sees -ETIMEDOUT, as
+ * in a chain of awaits with no cycle. */
+static int times_out(void *arg, void **result) {
+  lt_yield();
+  lt_future *g = lt_gather_start((lt_future *const[]){lt_task_future(cycle[1])}, 1, 0);
+  lt_timeout *tm = lt_timeout_new(LT_MSEC(50));
+  int rc = lt_timeout_end(tm, lt_await(g, NULL));
+  lt_timeout_free(tm);
+  lt_future_release(g);
+  rec("A:%s at %lld ms", lt_strerror(rc), (long long)(lt_now() / 1000000));
+  return rc;
+}
+
+static int main_timeout_cycle(void *arg, void **result) {
+  int64_t t0 = lt_now();
+  cycle[0] = lt_spawn(times_out, NULL);
+  cycle[1] = lt_spawn(awaits_next, (void *)2);
+  cycle[2] = lt_spawn(awaits_next, (void *)0);
+  for (int i = 0; i < 3; i++) lt_await(cycle[i], NULL);
+  rec("cancelled=%d%d%d after %lld ms", lt_task_cancelled(cycle[0]), lt_task_cancelled(cycle[1]),
+      lt_task_cancelled(cycle[2]), (long long)((lt_now() - t0) / 1000000));
+  for (int i = 0; i < 3; i++) lt_task_release(cycle[i]);
+  return 0;
+}
+
+static void test_timeout_breaks_await_cycle(void **state) {
+  rec_reset();
+  assert_int_equal(lt_run(main_timeout_cycle, NULL, NULL, &virtual_clock), 0);
+  rec_is("C:cancelled B:cancelled A:timed out at 50 ms cancelled=011 after 50 ms");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cancel_sleeping_task),
@@ -197,6 +270,8 @@ int main(void) {
       cmocka_unit_test(test_cancel_after_wakeup_scheduled),
       cmocka_unit_test(test_self_cancel_before_return),
       cmocka_unit_test(test_errors_and_cancelled_futures),
+      cmocka_unit_test(test_cancel_tasks_awaiting_each_other),
+      cmocka_unit_test(test_timeout_breaks_await_cycle),
   };
   return cmocka_run_group_tests_name("cancel", tests, NULL, NULL);
 }
