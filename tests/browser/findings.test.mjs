@@ -32,8 +32,11 @@ async function openSession(label) {
 
 test('the lints list jumps to its finding', async () => {
   const page = await openSession('long');
-  await page.waitForFunction(() => window.looptrace.state.lints !== null);
-  const lints = await page.evaluate(() => window.looptrace.state.lints);
+  // an array once this session's lints are in (undefined or null before), or the error
+  await page.waitForFunction(() => Array.isArray(window.looptrace.state.lints)
+    || window.looptrace.state.lintError);
+  const { lints, lintError } = await page.evaluate(() => window.looptrace.state);
+  assert.equal(lintError, null);
   assert.deepEqual(lints.map((f) => [f.lint, f.name, f.file]), [['long-step', 'cruncher', 'lint_long_step.c']]);
   await page.click('[data-testid=finding]');
   await page.waitForFunction(() => window.looptrace.state.jumped);

@@ -58,6 +58,10 @@ export class Findings {
 
   async load(id) {
     this.session = id;
+    // null until this session's answer: opening a session replaces app.state, and a test (or
+    // the mirror) must not take the previous session's list, or no list, for this one's
+    this.app.state.lints = null;
+    this.app.state.lintError = null;
     this.lints.innerHTML = '<p class="muted">linting…</p>';
     try {
       const r = await getJSON(`/api/sessions/${id}/lint`);
@@ -73,6 +77,8 @@ export class Findings {
       for (const b of this.lints.querySelectorAll('button'))
         b.onclick = () => this.jump(this.list[Number(b.dataset.i)]);
     } catch (err) {
+      if (this.session !== id) return;
+      this.app.state.lintError = err.message;
       this.lints.innerHTML = `<p class="muted">${esc(err.message)}</p>`;
     }
   }
