@@ -336,8 +336,9 @@ for (const n of [3, 4]) {
       const t = page.locator(`[data-testid=compare-run][data-session="${id}"] .cmp-title`);
       assert.ok(await t.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `run ${id}'s title fits`);
     }
-    await page.locator('#cmp-left').evaluate((e) => { e.scrollTop = e.scrollHeight; });
     await shot(page, `compare-${n}-runs`);
+    await page.locator('#cmp-left').evaluate((e) => { e.scrollTop = e.scrollHeight; });
+    await shot(page, `compare-${n}-runs-below`);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

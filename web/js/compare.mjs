@@ -641,7 +641,7 @@ export class CompareView {
       const { r, x, moved, bar } = drag;
       drag = null;
       if (bar) { r.tl.barActive = false; this.changed(); return; }
-      if (moved || x <= GUTTER || x > GUTTER + r.vp.plotW) return;
+      if (moved || x <= GUTTER) return;
       // a click places the cursor at that time (relative) in every timeline
       const t = this.relAt(r, x);
       for (const run of this.runs) run.cursor = run.axis.start + run.shift + t;

@@ -23,7 +23,7 @@ export function typing(el) {
 // sideways wheel) or {zoom: factor} (< 1 in) at the pointer.
 export function wheelIntent(ev, x, vp) {
   const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-  if (ev.shiftKey || x < GUTTER || x >= vp.width - SCROLLBAR) {
+  if (ev.shiftKey || x < GUTTER || (x >= vp.width - SCROLLBAR && vp.thumb())) {
     return { scroll: (ev.deltaY || ev.deltaX) * unit };
   }
   if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) return { pan: ev.deltaX * unit };

@@ -1,13 +1,14 @@
-// scrollbar.mjs: the lanes' scrollbar of a timeline, drawn in the strip the plot leaves at the
-// canvas' right edge, beside the scrolling lanes (the pinned ones above it do not scroll): the
-// thumb shows which part of the lanes is in sight; dragging it scrolls them, a press on the
-// track beside it brings the thumb there. Its geometry is the Viewport's (thumb()).
+// scrollbar.mjs: the lanes' scrollbar of a timeline, drawn see-through over the plot's right
+// edge beside the scrolling lanes (the pinned ones above it do not scroll), only when there is
+// something to scroll: the thumb shows which part of the lanes is in sight; dragging it
+// scrolls them, a press on the track beside it brings the thumb there. Its geometry is the
+// Viewport's (thumb()).
 
 import { AXIS } from './viewport.mjs';
 
-const TRACK = '#f1f1f1';
-const THUMB = '#b8b8b8';
-const THUMB_ACTIVE = '#7a7a7a';
+const TRACK = 'rgba(235, 235, 235, 0.75)';
+const THUMB = 'rgba(90, 90, 90, 0.45)';
+const THUMB_ACTIVE = 'rgba(60, 60, 60, 0.8)';
 
 // Draws the scrollbar of vp (darker while dragged); nothing when every lane is in sight.
 export function drawScrollbar(ctx, vp, active = false) {
@@ -15,8 +16,6 @@ export function drawScrollbar(ctx, vp, active = false) {
   if (!th) return;
   ctx.fillStyle = TRACK;
   ctx.fillRect(th.x, th.top, th.w, th.track);
-  ctx.fillStyle = '#e0e0e0';
-  ctx.fillRect(th.x, th.top, 1, th.track);
   ctx.fillStyle = active ? THUMB_ACTIVE : THUMB;
   const r = (th.w - 4) / 2;
   ctx.beginPath();

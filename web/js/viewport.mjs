@@ -1,11 +1,11 @@
 // viewport.mjs: the visible range and lane scroll, and the canvas geometry they map onto: a
-// gutter of lane names on the left, the axis on top, lanes below, the lanes' scrollbar in a
-// strip at the right (scrollbar.mjs draws it; its thumb's place is here). The range is in the
-// units of the axis x runs along (orderaxis.mjs): ns of the session clock, or steps.
+// gutter of lane names on the left, the axis on top, lanes below, the lanes' scrollbar over
+// the plot's right edge (scrollbar.mjs draws it; its thumb's place is here). The range is in
+// the units of the axis x runs along (orderaxis.mjs): ns of the session clock, or steps.
 
 export const GUTTER = 190;
 export const AXIS = 28;
-export const SCROLLBAR = 10; // the strip at the right the plot leaves to the scrollbar
+export const SCROLLBAR = 10; // the scrollbar's width, over the plot's right edge
 const MIN_THUMB = 24;
 const BOTTOM_ROOM = 8; // scrolled to the end, the last lane stands this far above the bottom
 
@@ -22,7 +22,7 @@ export class Viewport {
     this.minSpan = 50; // the deepest zoom: the axis' minSpan
   }
 
-  get plotW() { return Math.max(1, this.width - GUTTER - SCROLLBAR); }
+  get plotW() { return Math.max(1, this.width - GUTTER); }
   get plotH() { return Math.max(1, this.height - AXIS); }
   get span() { return this.b - this.a; }
   get nsPerPx() { return this.span / this.plotW; }
