@@ -70,19 +70,25 @@ async function openCompare(hash, ids, size = SIZE) {
   return page;
 }
 const hashOf = (page) => decodeURIComponent(new URL(page.url()).hash);
+// the baseline radio of run id; the texts of the elements matching sel
+const radio = (id) => `[data-testid=compare-run][data-session="${id}"] [data-testid=compare-base]`;
+const texts = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
+const taskLanes = (page) => page.evaluate(() =>
+  window.looptrace.state.lanes.filter((l) => l.kind === 'task').map((l) => l.name));
+const esc = (s) => s.replace(/[()+.]/g, '\\$&');
 const swapTo = async (page, id) => {
   const swaps = (await cmp(page)).swaps ?? 0;
-  await page.check(`[data-testid=compare-run][data-session="${id}"] [data-testid=compare-base]`);
+  await page.check(radio(id));
   await page.waitForFunction(([b, n]) => window.looptrace.compare.base === b
     && window.looptrace.compare.swaps === n, [id, swaps + 1]);
 };
 
-test('the baseline is chosen per run, kept in the URL; the diff and turnarounds follow it', async () => {
+test('the baseline is chosen per run, kept in the URL; diff and turnarounds follow', async () => {
   const { sequential: seq, concurrent: conc } = idOf;
   const page = await openCompare(`#compare=${seq},${conc}`, [seq, conc]);
   let s = await cmp(page);
   assert.equal(s.base, seq, 'the first run, unless chosen');
-  assert.equal(await page.isChecked(`[data-testid=compare-run][data-session="${seq}"] [data-testid=compare-base]`), true);
+  assert.equal(await page.isChecked(radio(seq)), true);
   assert.deepEqual([s.diff.a, s.diff.b], [seq, conc]);
   assert.deepEqual(s.turnarounds.find((r) => r.task === 'whole run').delta, [0, -1e8]);
   assert.match(s.diff.first.text_a, /^main sleeps/);
@@ -92,13 +98,14 @@ test('the baseline is chosen per run, kept in the URL; the diff and turnarounds 
   assert.deepEqual([s.diff.a, s.diff.b], [conc, seq], 'diffed the other way round');
   assert.match(s.diff.first.text_a, /^main awaits say_after\(hello\)/);
   assert.match(s.diff.first.text_b, /^main sleeps/);
-  assert.match(await page.textContent('[data-testid=compare-first]'), new RegExp(`#${conc} \\(−\\) against #${seq} \\(\\+\\)`));
+  assert.match(await page.textContent('[data-testid=compare-first]'),
+    new RegExp(esc(`#${conc} (−) against #${seq} (+)`)));
   assert.deepEqual(s.turnarounds.find((r) => r.task === 'whole run').delta, [1e8, 0]);
-  const rows = await page.$$eval('[data-testid=compare-turnaround-row]', (rs) => rs.map((r) => r.textContent));
+  const rows = await texts(page, '[data-testid=compare-turnaround-row]');
   assert.match(rows[0], /whole run\s*300 ms \(\+100 ms\).*200 ms/s);
   assert.match(await page.textContent('#cmp-turn thead'), new RegExp(`#${conc} \\(baseline\\)`));
   // the entries are the new baseline's: the first "−" step is concurrent's
-  const minus = await page.$$eval('#cmp-diff li.opdel button', (bs) => bs.map((b) => b.textContent));
+  const minus = await texts(page, '#cmp-diff li.opdel button');
   assert.ok(minus.some((t) => t.includes('main awaits say_after(hello)')), minus.join('\n'));
   assert.equal(hashOf(page), `#compare=${seq},${conc}&base=${conc}`);
   await page.click('[data-testid=compare-first-divergence]');
@@ -111,7 +118,7 @@ test('the baseline is chosen per run, kept in the URL; the diff and turnarounds 
   s = await cmp(again);
   assert.equal(s.base, conc);
   assert.equal(s.cursor.entry, entry);
-  assert.equal(await again.isChecked(`[data-testid=compare-run][data-session="${conc}"] [data-testid=compare-base]`), true);
+  assert.equal(await again.isChecked(radio(conc)), true);
   // swapped back by the URL alone (a pasted link on an open view)
   await again.evaluate((h) => { location.hash = h; }, `#compare=${seq},${conc}&base=${seq}`);
   await again.waitForFunction((b) => window.looptrace.compare.base === b
@@ -119,13 +126,14 @@ test('the baseline is chosen per run, kept in the URL; the diff and turnarounds 
   for (const p of [page, again]) { assert.deepEqual(p.errors, []); await p.close(); }
 });
 
-test('three runs: the baseline\'s diff against each other run; the others listed without it', async () => {
+test('three runs: the baseline diffed against each other run, listed without it', async () => {
   const ids = [1, 2, 3].map((k) => idOf[`fifo#${k}`]);
   const page = await openCompare(`#compare=${ids.join(',')}&base=${ids[1]}`, ids);
   let s = await cmp(page);
   assert.equal(s.base, ids[1]);
   assert.deepEqual([s.diff.a, s.diff.b], [ids[1], ids[0]]);
-  const options = await page.$$eval('[data-testid=compare-against] option', (os) => os.map((o) => Number(o.value)));
+  const options = await page.$$eval('[data-testid=compare-against] option',
+    (os) => os.map((o) => Number(o.value)));
   assert.deepEqual(options, [ids[0], ids[2]]);
   await page.selectOption('[data-testid=compare-against]', String(ids[2]));
   await page.waitForFunction((b) => window.looptrace.compare.diff.b === b, ids[2]);
@@ -147,28 +155,32 @@ test('three runs: the baseline\'s diff against each other run; the others listed
   await page.close();
 });
 
-test('runs of different programs are warned about; other arguments and tasks are noted', async () => {
+test('runs of different programs are warned about; other arguments and tasks noted', async () => {
   const { sequential: seq, concurrent: conc } = idOf;
   const fifo = idOf['fifo#1'];
   let page = await openCompare(`#compare=${seq},${fifo}`, [seq, fifo]);
   const warn = page.locator('[data-testid=compare-warn]');
   assert.equal(await warn.count(), 1);
   assert.equal(await warn.isVisible(), true);
-  assert.match(await warn.textContent(), new RegExp(`Another program\\. #${fifo} is another program: demo_fifo \\(none\\), the baseline #${seq} is say_after sequential`));
+  assert.match(await warn.textContent(), new RegExp(esc(`Another program. #${fifo} is another `
+    + `program: demo_fifo (none), the baseline #${seq} is say_after sequential`)));
   await shot(page, 'compare-other-program');
   await page.close();
 
   page = await openCompare(`#compare=${seq},${conc}`, [seq, conc]);
   assert.equal(await page.locator('[data-testid=compare-warn]').count(), 0, 'the same program');
-  const notes = () => page.$$eval('[data-testid=compare-note]', (ls) => ls.map((l) => l.textContent));
+  const notes = () => texts(page, '[data-testid=compare-note]');
   let n = await notes();
-  assert.ok(n.includes(`#${conc} ran with other arguments: concurrent (the baseline #${seq}: sequential).`), n.join('\n'));
-  assert.ok(n.some((t) => new RegExp(`only #${conc} has say_after\\(hello\\), say_after\\(world\\)`).test(t)), n.join('\n'));
+  assert.ok(n.includes(`#${conc} ran with other arguments: concurrent (the baseline #${seq}: `
+    + 'sequential).'), n.join('\n'));
+  const only = new RegExp(esc(`only #${conc} has say_after(hello), say_after(world)`));
+  assert.ok(n.some((t) => only.test(t)), n.join('\n'));
   await shot(page, 'compare-other-arguments');
   // against the other baseline, the notes are said from its side
   await swapTo(page, conc);
   n = await notes();
-  assert.ok(n.includes(`#${seq} ran with other arguments: sequential (the baseline #${conc}: concurrent).`), n.join('\n'));
+  assert.ok(n.includes(`#${seq} ran with other arguments: sequential (the baseline #${conc}: `
+    + 'concurrent).'), n.join('\n'));
   assert.ok(n.some((t) => /only the baseline #\d+ has say_after\(hello\)/.test(t)), n.join('\n'));
   await page.close();
 
@@ -190,7 +202,7 @@ const app = {
   laneY: (page, key) => page.evaluate((k) => window.looptrace.view.laneY(k), key),
 };
 
-test('the wheel over the lane names scrolls them; the scrollbar drags them; the loop stays on top', async () => {
+test('the wheel over lane names scrolls them, so does a scrollbar; the loop stays', async () => {
   const id = idOf['workers#1'];
   const page = await openPage(browser, `${d.url}#session=${id}`, { width: 1600, height: 700 });
   await settled(page, id);
@@ -218,7 +230,7 @@ test('the wheel over the lane names scrolls them; the scrollbar drags them; the 
   assert.ok(Math.abs(s.y - want) < 1, `${s.y} against ${want}`);
   assert.ok(Math.abs(s.thumb.y - (th.y + 100)) < 1);
   assert.deepEqual(s.view, s0.view, 'dragging the scrollbar does not pan');
-  assert.equal(await page.evaluate(() => window.looptrace.state.cursor), null, 'nor place the cursor');
+  assert.equal(await page.evaluate(() => window.looptrace.state.cursor), null, 'nor a cursor');
   assert.equal(await app.laneY(page, 'loop:1'), loopY);
   await shot(page, 'single-scrolled');
   // a press on the track beside the thumb brings it there: at the top, then at the bottom
@@ -236,7 +248,7 @@ test('the wheel over the lane names scrolls them; the scrollbar drags them; the 
   await page.close();
 });
 
-test('compared runs: the wheel over a run\'s lane names scrolls that run; its scrollbar drags it', async () => {
+test('compare: the wheel over a run\'s lane names scrolls it, so does its scrollbar', async () => {
   const ids = [idOf['workers#1'], idOf['workers#2']];
   const page = await openCompare(`#compare=${ids.join(',')}`, ids);
   const canvases = await page.$$('[data-testid=compare-stack] canvas');
@@ -271,7 +283,7 @@ test('compared runs: the wheel over a run\'s lane names scrolls that run; its sc
   await page.close();
 });
 
-test('"Hide finished" on 31 finished workers: their lanes go, and the toolbar says how many', async () => {
+test('"Hide finished" on 31 finished workers: lanes go, the toolbar says how many', async () => {
   const id = idOf['workers#1'];
   const page = await openPage(browser, `${d.url}#session=${id}`, SIZE);
   await settled(page, id);
@@ -281,25 +293,27 @@ test('"Hide finished" on 31 finished workers: their lanes go, and the toolbar sa
   const last = Math.max(...workers.filter((t) => t.name !== 'worker 31').map((t) => t.finished_ns));
   const end = tasks.find((t) => t.name === 'worker 31').finished_ns;
   assert.ok(end > last);
-  const lanes = () => page.evaluate(() => window.looptrace.state.lanes.filter((l) => l.kind === 'task').map((l) => l.name));
-  const all = await lanes();
+  const all = await taskLanes(page);
   // a view after the 31 finished: their lanes are there, empty; the switch says how many
   await page.evaluate(([a, b]) => window.looptrace.view.set(window.looptrace.axis.coord(a),
     window.looptrace.axis.coord(b)), [last + 1, end]);
-  await page.waitForFunction(() => document.querySelector('[data-testid=finished-count]').textContent === '(31)');
+  const count = '[data-testid=finished-count]';
+  await page.waitForFunction((sel) => document.querySelector(sel).textContent === '(31)', count);
   await shot(page, 'finished-shown');
   assert.equal(all.filter((n) => /^worker/.test(n)).length, 32, '31 of them empty here');
   await page.check('[data-testid=hide-finished]');
-  await page.waitForFunction(() => window.looptrace.state.lanes.filter((l) => l.kind === 'task').length < 10);
-  const left = await lanes();
+  await page.waitForFunction(() =>
+    window.looptrace.state.lanes.filter((l) => l.kind === 'task').length < 10);
+  const left = await taskLanes(page);
   assert.deepEqual(left.sort(), all.filter((n) => !/^worker (\d|[12]\d|30)$/.test(n)).sort());
   assert.ok(left.includes('worker 31'));
-  assert.equal(await page.textContent('[data-testid=finished-count]'), '(31 finished hidden)');
+  assert.equal(await page.textContent(count), '(31 finished hidden)');
   await shot(page, 'finished-hidden');
   // back to the whole run: nothing had finished at its start, nothing hidden
   await page.keyboard.press('f');
-  await page.waitForFunction((n) => window.looptrace.state.lanes.filter((l) => l.kind === 'task').length === n, all.length);
-  assert.equal(await page.textContent('[data-testid=finished-count]'), '');
+  await page.waitForFunction((n) =>
+    window.looptrace.state.lanes.filter((l) => l.kind === 'task').length === n, all.length);
+  assert.equal(await page.textContent(count), '');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -309,7 +323,7 @@ const overlap = (a, b) => a.x + a.width > b.x + 1 && b.x + b.width > a.x + 1
   && a.y + a.height > b.y + 1 && b.y + b.height > a.y + 1;
 
 for (const n of [3, 4]) {
-  test(`${n} runs at 1600×1000: the turnaround table, the groups and the diff each in its own place`, async () => {
+  test(`${n} runs at 1600×1000: turnarounds, groups and diff each in its own place`, async () => {
     const ids = [1, 2, 3, 4].slice(0, n).map((k) => idOf[`fifo#${k}`]);
     const page = await openCompare(`#compare=${ids.join(',')}`, ids);
     const rect = (sel) => page.locator(sel).boundingBox();
@@ -318,14 +332,19 @@ for (const n of [3, 4]) {
     const side = await rect('#cmp-side');
     const left = await rect('#cmp-left');
     assert.equal(await page.locator('table.cmp-turn thead th.num').count(), n);
-    assert.ok(!overlap(table, groups), `the table ${JSON.stringify(table)} over the groups ${JSON.stringify(groups)}`);
+    assert.ok(!overlap(table, groups), `table over groups: ${JSON.stringify([table, groups])}`);
     assert.ok(table.x + table.width <= left.x + left.width + 1, 'the table within the left column');
     assert.ok(groups.x + groups.width <= side.x + 1, 'the groups left of the diff');
     // every cell of the table is in its own box: no column drawn over another
-    const cells = await page.$$eval('table.cmp-turn tr:first-child td, table.cmp-turn thead th', (els) =>
-      els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
+    const cells = await page.$$eval('table.cmp-turn tr:first-child td, table.cmp-turn thead th',
+      (els) => els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }));
     for (let i = 0; i < cells.length; i++) {
-      for (let j = i + 1; j < cells.length; j++) assert.ok(!overlap(cells[i], cells[j]), `cells ${i} and ${j}`);
+      for (let j = i + 1; j < cells.length; j++) {
+        assert.ok(!overlap(cells[i], cells[j]), `cells ${i} and ${j}`);
+      }
     }
     // the text fits its cells (nothing spills into the next column)
     const spill = await page.$$eval('table.cmp-turn td, table.cmp-turn th', (els) =>
@@ -334,7 +353,7 @@ for (const n of [3, 4]) {
     // the runs' titles are not cut: the baseline radio, the name and the groups show
     for (const id of ids) {
       const t = page.locator(`[data-testid=compare-run][data-session="${id}"] .cmp-title`);
-      assert.ok(await t.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `run ${id}'s title fits`);
+      assert.ok(await t.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `${id}'s title fits`);
     }
     await shot(page, `compare-${n}-runs`);
     await page.locator('#cmp-left').evaluate((e) => { e.scrollTop = e.scrollHeight; });

@@ -29,7 +29,8 @@ test('another program is warned about, first, naming both', () => {
   const notes = compareNotes(seq, [conc, fifo]);
   assert.equal(notes[0].level, 'warn');
   assert.equal(notes[0].id, 9);
-  assert.match(notes[0].text, /#9 is another program: demo_fifo \(none\), the baseline #4 is say_after sequential/);
+  assert.match(notes[0].text,
+    /#9 is another program: demo_fifo \(none\), the baseline #4 is say_after sequential/);
   // no argument note for another program: its arguments are in the warning
   assert.ok(!notes.some((n) => n.id === 9 && n.what === 'args'));
   assert.deepEqual(notes.filter((n) => n.level === 'warn').length, 1);

@@ -101,7 +101,8 @@ export class CompareView {
   <span id="cmp-status" class="muted" data-testid="compare-status"></span>
 </div>
 <ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
-<ul id="cmp-notes" data-testid="compare-notes" aria-label="How the runs differ from the baseline" hidden></ul>
+<ul id="cmp-notes" data-testid="compare-notes" hidden
+  aria-label="How the runs differ from the baseline"></ul>
 <div id="cmp-main">
   <div id="cmp-left">
     <div id="cmp-stack" data-testid="compare-stack" tabindex="0" aria-label="Timelines of the compared runs, aligned at their start: wheel zooms, drag pans, click places the cursor"></div>
@@ -254,7 +255,9 @@ export class CompareView {
       r.block.querySelector('.cmp-base input').checked = is;
     }
     const sel = this.el.querySelector('#cmp-against');
-    sel.innerHTML = this.ids.filter((id) => id !== this.base).map((id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>#${id} ${esc(sessionName(this.runs.find((r) => r.id === id).meta))}</option>`).join('');
+    const option = (id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>`
+      + `#${id} ${esc(sessionName(this.runs.find((r) => r.id === id).meta))}</option>`;
+    sel.innerHTML = this.ids.filter((id) => id !== this.base).map(option).join('');
     this.el.querySelector('#cmp-against-box').hidden = this.ids.length < 3;
     this.renderNotes();
     this.renderTurnarounds();
@@ -267,7 +270,9 @@ export class CompareView {
     const notes = compareNotes(base, this.runs.filter((r) => r !== base));
     const ul = this.el.querySelector('#cmp-notes');
     ul.hidden = !notes.length;
-    ul.innerHTML = notes.map((n) => `<li class="cmp-${n.level}" data-testid="compare-${n.level}" data-session="${n.id}">${n.level === 'warn' ? '<b>⚠ Another program.</b> ' : ''}${esc(n.text)}</li>`).join('');
+    ul.innerHTML = notes.map((n) => `<li class="cmp-${n.level}" data-testid="compare-${n.level}"`
+      + ` data-session="${n.id}">${n.level === 'warn' ? '<b>⚠ Another program.</b> ' : ''}`
+      + `${esc(n.text)}</li>`).join('');
     this.state.notes = notes.map((n) => ({ level: n.level, id: n.id, what: n.what, text: n.text }));
   }
 
@@ -292,7 +297,10 @@ export class CompareView {
     block.className = 'cmp-run';
     block.dataset.session = r.id;
     block.dataset.testid = 'compare-run';
-    block.innerHTML = `<div class="cmp-title"><label class="cmp-base" title="The baseline: the run the others are diffed against and their turnarounds measured from"><input type="radio" name="cmp-base" value="${r.id}" data-testid="compare-base"> baseline</label><i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    const radio = '<label class="cmp-base" title="The baseline: the run the others are diffed'
+      + ' against and their turnarounds measured from"><input type="radio" name="cmp-base"'
+      + ` value="${r.id}" data-testid="compare-base"> baseline</label>`;
+    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
     block.querySelector('.cmp-base input').addEventListener('change', () => this.setBase(r.id));
     r.block = block;
     r.canvas = block.querySelector('canvas');
@@ -394,11 +402,14 @@ export class CompareView {
       const c = row.cells.get(id);
       if (!c) return '<td class="muted">—</td>';
       const t = c.turnaround;
-      const delta = id !== baseline.id && t != null && base(row) != null ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
+      const delta = id !== baseline.id && t != null && base(row) != null
+        ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
       const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
       return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
     };
-    const colHead = (id) => `<th class="num"${id === baseline.id ? ' title="the baseline"' : ''}>#${id}${id === baseline.id ? ' <span class="muted">(baseline)</span>' : ''}</th>`;
+    const colHead = (id) => (id === baseline.id
+      ? `<th class="num" title="the baseline">#${id} <span class="muted">(baseline)</span></th>`
+      : `<th class="num">#${id}</th>`);
     this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map(colHead).join('')}</tr></thead>
 <tbody>${[...rows.values()].map((row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>${cols.map((id) => cell(row, id)).join('')}</tr>`).join('')}</tbody></table>
 <p class="muted">Under each task: busy · scheduled · waiting.</p>`;
@@ -406,7 +417,8 @@ export class CompareView {
     // each run's turnaround, and its difference from the baseline's (null where either lacks it)
     this.state.turnarounds = [...rows.values()].map((row) => ({ task: row.task,
       ns: cols.map((id) => ns(row, id)),
-      delta: cols.map((id) => (ns(row, id) != null && base(row) != null ? ns(row, id) - base(row) : null)) }));
+      delta: cols.map((id) => (ns(row, id) != null && base(row) != null
+        ? ns(row, id) - base(row) : null)) }));
     this.state.runs = this.runs.map((r) => ({ id: r.id, label: sessionName(r.meta), turnaround: r.data.end - r.data.start, lanes: r.lanes.length }));
   }
 
@@ -447,7 +459,8 @@ export class CompareView {
     if (this.order) return this.jumpInOrder(k);
     const d = this.diffs.get(this.against);
     const e = d.entries[k];
-    const ra = this.runs.find((r) => r.id === this.base), rb = this.runs.find((r) => r.id === this.against);
+    const ra = this.runs.find((r) => r.id === this.base);
+    const rb = this.runs.find((r) => r.id === this.against);
     ra.cursor = ra.data.start + e.ta;
     rb.cursor = rb.data.start + e.tb;
     // a step one run lacks: that run's lane is the one of its next step
