@@ -123,6 +123,13 @@ test('the baseline is chosen per run, kept in the URL; diff and turnarounds foll
   await again.evaluate((h) => { location.hash = h; }, `#compare=${seq},${conc}&base=${seq}`);
   await again.waitForFunction((b) => window.looptrace.compare.base === b
     && window.looptrace.compare.diff.a === b, seq);
+  // one more run picked: the baseline stays
+  await page.check(`[data-testid=compare-pick-item][data-session="${idOf['fifo#1']}"] input`);
+  await page.click('[data-testid=compare-go]');
+  const three = [idOf['fifo#1'], conc, seq].sort((a, b) => b - a); // the picker's order
+  await ready(page, three);
+  assert.equal((await cmp(page)).base, conc);
+  assert.equal(hashOf(page), `#compare=${three.join(',')}&base=${conc}`);
   for (const p of [page, again]) { assert.deepEqual(p.errors, []); await p.close(); }
 });
 

@@ -120,7 +120,8 @@ export class CompareView {
     this.el = el;
     el.querySelector('#cmp-go').addEventListener('click', () => {
       const ids = [...el.querySelectorAll('#cmp-pick input:checked')].map((i) => Number(i.value));
-      location.hash = `#compare=${ids.join(',')}`;
+      // the baseline stays when it is still compared
+      location.hash = formatHash({ compare: ids, base: ids.includes(this.base) ? this.base : null });
     });
     el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
     el.querySelector('#cmp-order').addEventListener('change', (ev) => this.setOrder(ev.target.checked));
