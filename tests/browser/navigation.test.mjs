@@ -315,6 +315,9 @@ test('"Hide finished" on 31 finished workers: lanes go, the toolbar says how man
   assert.deepEqual(left.sort(), all.filter((n) => !/^worker (\d|[12]\d|30)$/.test(n)).sort());
   assert.ok(left.includes('worker 31'));
   assert.equal(await page.textContent(count), '(31 finished hidden)');
+  // and under the last lane, on the canvas
+  assert.equal(await page.evaluate(() => window.looptrace.app.tl.noteDrawn),
+    '31 finished tasks hidden (Hide finished)');
   await shot(page, 'finished-hidden');
   // back to the whole run: nothing had finished at its start, nothing hidden
   await page.keyboard.press('f');

@@ -6,10 +6,12 @@
 // Where the data comes from is data.mjs's SessionData.
 
 import { buildLanes } from './lanes.mjs';
-import { Viewport } from './viewport.mjs';
+import { Viewport, AXIS } from './viewport.mjs';
 import { draw } from './render.mjs';
 import { hitTest } from './hit.mjs';
 import { drawScrollbar } from './scrollbar.mjs';
+import { FONT } from './tracks/draw.mjs';
+import { COLORS } from './palette.mjs';
 import { taskKey } from './model.mjs';
 
 export class Timeline {
@@ -194,7 +196,22 @@ export class Timeline {
     this.lastScene = scene;
     const stats = draw(this.ctx, scene);
     drawScrollbar(this.ctx, this.vp, this.barActive);
+    this.drawHiddenNote();
     return { scene, stats, ms: performance.now() - t0 };
+  }
+
+  // Under the last lane, when "Hide finished" hides some: how many.
+  drawHiddenNote() {
+    const n = this.hideFinished ? this.finishedCount() : 0;
+    const y = AXIS + this.vp.contentHeight - this.vp.scrollY + 14;
+    this.noteDrawn = null; // what it said last, for the tests
+    if (!n || y > this.vp.height - 4) return;
+    this.noteDrawn = `${n} finished task${n === 1 ? '' : 's'} hidden (Hide finished)`;
+    const ctx = this.ctx;
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = COLORS.muted;
+    ctx.fillText(this.noteDrawn, 8, y);
   }
 
   // A white canvas when there is nothing to draw (a canvas without alpha starts black).
