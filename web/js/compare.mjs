@@ -220,25 +220,30 @@ export class CompareView {
   }
 
   // Makes id the baseline: the diff of it against every other run (this.diffs, by the
-  // other's id), the run listed against it (want if it can be, else the first other).
+  // other's id), the run listed against it (want if it can be, else the first other). False
+  // when another baseline was asked for meanwhile (that one wins).
   async useBase(id, want = null) {
+    const token = this.baseSeq = (this.baseSeq ?? 0) + 1;
     const others = this.ids.filter((x) => x !== id);
     const diffs = await Promise.all(others.map((b) => this.diff(id, b)));
+    if (token !== this.baseSeq) return false;
     this.base = id;
     this.diffs = new Map(others.map((b, k) => [b, diffs[k]]));
     this.against = others.includes(want) ? want : others[0];
     this.state.base = id;
+    return true;
   }
 
   // Swaps the baseline to id: what is relative to it is made again (the runs' notes, the
   // diff list and its first divergence, the turnarounds' differences); the cursors go.
   async setBase(id) {
+    if (!this.state.ready) { this.markBase(); return; } // until loaded, the link's holds
     if (id === this.base || !this.ids.includes(id)) return;
     const seq = this.loadSeq, old = this.base;
     this.status('diffing against the new baseline…');
     // the run listed against the old baseline stays, unless it is the new one: then the old
-    await this.useBase(id, this.against === id ? old : this.against);
-    if (seq !== this.loadSeq) return;
+    const won = await this.useBase(id, this.against === id ? old : this.against);
+    if (!won || seq !== this.loadSeq) return;
     for (const r of this.runs) { r.cursor = null; r.selected = null; r.shift = 0; }
     this.state.cursor = null;
     this.renderBase();
@@ -248,13 +253,18 @@ export class CompareView {
     this.changed();
   }
 
-  // Everything drawn relative to the baseline.
-  renderBase() {
+  // The baseline's radio checked, its title tinted.
+  markBase() {
     for (const r of this.runs) {
       const is = r.id === this.base;
       r.block.classList.toggle('cmp-baseline', is);
       r.block.querySelector('.cmp-base input').checked = is;
     }
+  }
+
+  // Everything drawn relative to the baseline.
+  renderBase() {
+    this.markBase();
     const sel = this.el.querySelector('#cmp-against');
     const option = (id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>`
       + `#${id} ${esc(sessionName(this.runs.find((r) => r.id === id).meta))}</option>`;
