@@ -274,6 +274,10 @@ test('compare: the wheel over a run\'s lane names scrolls it, so does its scroll
   let r1 = await run(page, ids[1]);
   assert.equal(r1.scroll.y, 100);
   assert.equal(r1.lanes.find((l) => l.key === 'loop:1').y, loop0.y, 'its loop lane pinned');
+  // ↓ scrolls the run under the pointer, as in the main view
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction((i) => window.looptrace.compareRun(i).scroll.y === 140, ids[1]);
+  assert.equal((await run(page, ids[0])).scroll.y, 0);
   // drag the first run's thumb to the bottom
   const b0 = await canvases[0].boundingBox();
   const th = (await run(page, ids[0])).scroll.thumb;

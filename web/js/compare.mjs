@@ -657,6 +657,7 @@ export class CompareView {
       const at = this.visible && this.runAt(ev);
       const bar = !!at && onScrollbar(at.r.vp, at.x, at.y);
       if (at) at.r.canvas.classList.toggle('on-scrollbar', bar);
+      if (at) this.hoverRun = at.r; // the run the arrow keys scroll
       const t = at && !bar && at.x > GUTTER && at.y > AXIS ? this.relAt(at.r, at.x) : null;
       if (t !== this.hoverT) { this.hoverT = t; this.changed(); }
     });
@@ -683,6 +684,14 @@ export class CompareView {
         case 'a': this.setView(this.view[0] - span * 0.15, this.view[1] - span * 0.15); break;
         case 'd': this.setView(this.view[0] + span * 0.15, this.view[1] + span * 0.15); break;
         case 'f': this.fit(); break;
+        case 'arrowdown': case 'arrowup': case 'pagedown': case 'pageup': {
+          // the lanes of the run last under the pointer (the first, before any)
+          const r = this.runs.includes(this.hoverRun) ? this.hoverRun : this.runs[0];
+          const page = ev.key.startsWith('Page') ? r.vp.plotH * 0.8 : 40;
+          r.vp.scrollBy(ev.key.endsWith('Down') ? page : -page);
+          this.changed();
+          break;
+        }
         default: return;
       }
       ev.preventDefault();
