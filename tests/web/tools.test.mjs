@@ -15,10 +15,15 @@ test('a link holds the session, axis, view, cursor and task, and reads back the 
   const st = { session: 5, axis: 'time', view: [100.4, 900.6], cursor: 450.2, task: '1:3' };
   const h = formatHash(st);
   assert.equal(h, '#session=5&axis=time&view=100,901&cursor=450&task=1:3');
-  assert.deepEqual(parseHash(h), { session: 5, compare: null, axis: 'time', view: [100, 901],
-    cursor: 450, task: '1:3', entry: null });
+  assert.deepEqual(parseHash(h), { session: 5, compare: null, base: null, axis: 'time',
+    view: [100, 901], cursor: 450, task: '1:3', entry: null });
   assert.deepEqual(parseHash('#compare=4,5&entry=12').compare, [4, 5]);
   assert.equal(parseHash('#compare=4,5&entry=12').entry, 12);
+  // the baseline of a compare link, left out when it is the first run
+  assert.equal(parseHash('#compare=4,5,6&base=5&entry=12').base, 5);
+  assert.equal(formatHash({ compare: [4, 5, 6], base: 5, entry: 12 }),
+    '#compare=4,5,6&base=5&entry=12');
+  assert.equal(formatHash({ compare: [4, 5, 6], base: 4 }), '#compare=4,5,6');
   const bad = parseHash('#session=x&view=9,2&task=main&cursor=');
   assert.deepEqual([bad.session, bad.view, bad.task, bad.cursor], [null, null, null, null]);
   assert.equal(parseHash('').session, null);

@@ -411,6 +411,8 @@ class App {
     this.frameMs.push(ms);
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
+    const note = this.tl.finishedNote(); // how many lanes "Hide finished" leaves out
+    if ($('finished-count').textContent !== note) $('finished-count').textContent = note;
     const d = this.data;
     $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${this.marksPartial ? ', marks thinned to one per bucket: zoom in for all' : ''}`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
     if (this.mirrorDirty && !this.mirrorQueued) {

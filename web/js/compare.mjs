@@ -1,8 +1,10 @@
-// compare.mjs: the compare view (#compare=A,B,...): pick two or more sessions; their
+// compare.mjs: the compare view (#compare=A,B,...&base=B): pick two or more sessions; their
 // timelines stacked on one axis, each aligned at its own start (so a run's first record is at
 // 0 in every lane): in time, or in event order (orderaxis.mjs; one switch for all runs), where
-// step 0 is every run's first record; the ordering diff of the first against another as a
-// list whose entries jump the timelines to their place; the turnarounds of the runs and of
+// step 0 is every run's first record; one run the baseline (the first unless chosen by the
+// radio in a run's title), and against it: what differs in how the runs were made
+// (compareinfo.mjs: another program warned about), the ordering diff against another run as a
+// list whose entries jump the timelines to their place, the turnarounds of the runs and of
 // their tasks side by side; and, for several runs, how they group by ordering and by printed
 // output. It reads /api/diff and /api/orderings (docs/api.md, "Comparing runs") and draws each
 // timeline with the main view's own component (timeline.mjs), one canvas each.
@@ -16,6 +18,9 @@ import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
+import { compareNotes } from './compareinfo.mjs';
+import { wheelIntent, typing } from './interact.mjs';
+import { pressScrollbar, onScrollbar } from './scrollbar.mjs';
 
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
@@ -37,7 +42,9 @@ export class CompareView {
     this.view = [0, 1];      // the shared view, relative to each run's start (+ its shift)
     this.limit = 1;          // the longest run, relative
     this.order = false;      // x in event order (steps) rather than time (ns)
-    this.against = null;     // the session diffed against the first
+    this.base = null;        // the baseline: the session the others are diffed against
+    this.against = null;     // the session whose diff against the baseline is listed
+    this.diffCache = new Map(); // "a:b" -> /api/diff of a against b
     this.loadSeq = 0;
     this.pending = false;
     this.state = { ready: false, ids: [], jumps: 0 };
@@ -55,7 +62,10 @@ export class CompareView {
         state: s.state, at0: s.t0, at1: s.t1 ?? end, x0: r.vp.x(s.t0), x1: r.vp.x(s.t1 ?? end),
         ts0: r.axis.time(s.t0), ts1: r.axis.time(s.t1 ?? end),
       })) : null;
-      return { axis: r.axis.order ? 'order' : 'time', view: { from: r.vp.a, to: r.vp.b }, cursor: r.cursor, selected: r.selected, spans };
+      const lanes = r.lanes.map((l) => ({ key: l.key, y: r.vp.laneY(l), pinned: !!l.pinned }));
+      return { axis: r.axis.order ? 'order' : 'time', view: { from: r.vp.a, to: r.vp.b },
+        cursor: r.cursor, selected: r.selected, spans, lanes,
+        scroll: { y: r.vp.scrollY, max: r.vp.scrollMax, thumb: r.vp.thumb() } };
     };
   }
 
@@ -65,7 +75,9 @@ export class CompareView {
     this.mount();
     this.renderPicker(ids);
     const same = ids.length === this.ids.length && ids.every((x, i) => x === this.ids[i]);
+    const base = parseHash(location.hash).base;
     if (!same) this.load(ids);
+    else if (this.state.ready && ids.includes(base) && base !== this.base) this.setBase(base);
   }
 
   hide() {
@@ -89,6 +101,8 @@ export class CompareView {
   <span id="cmp-status" class="muted" data-testid="compare-status"></span>
 </div>
 <ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
+<ul id="cmp-notes" data-testid="compare-notes" hidden
+  aria-label="How the runs differ from the baseline"></ul>
 <div id="cmp-main">
   <div id="cmp-left">
     <div id="cmp-stack" data-testid="compare-stack" tabindex="0" aria-label="Timelines of the compared runs, aligned at their start: wheel zooms, drag pans, click places the cursor"></div>
@@ -106,7 +120,8 @@ export class CompareView {
     this.el = el;
     el.querySelector('#cmp-go').addEventListener('click', () => {
       const ids = [...el.querySelectorAll('#cmp-pick input:checked')].map((i) => Number(i.value));
-      location.hash = `#compare=${ids.join(',')}`;
+      // the baseline stays when it is still compared
+      location.hash = formatHash({ compare: ids, base: ids.includes(this.base) ? this.base : null });
     });
     el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
     el.querySelector('#cmp-order').addEventListener('change', (ev) => this.setOrder(ev.target.checked));
@@ -141,8 +156,12 @@ export class CompareView {
     this.ids = ids;
     this.state = { ready: false, ids, jumps: 0 };
     this.runs = [];
+    this.diffCache = new Map();
     this.stack.innerHTML = '';
-    for (const id of ['#cmp-groups', '#cmp-turn', '#cmp-first', '#cmp-diff']) this.el.querySelector(id).innerHTML = '';
+    for (const id of ['#cmp-groups', '#cmp-turn', '#cmp-first', '#cmp-diff', '#cmp-notes']) {
+      this.el.querySelector(id).innerHTML = '';
+    }
+    this.el.querySelector('#cmp-notes').hidden = true;
     if (ids.length < 2) {
       this.status(ids.length ? 'pick one more session' : '');
       this.stack.innerHTML = '<p class="muted">Tick two or more sessions above and press “Compare selected”: their timelines stack here on one time axis, with the diff of their orderings beside them.</p>';
@@ -167,37 +186,111 @@ export class CompareView {
       }
       this.measure();
       this.renderOrderToggle();
-      this.against = ids.includes(this.against) && this.against !== ids[0] ? this.against : ids[1];
-      const sel = this.el.querySelector('#cmp-against');
-      sel.innerHTML = ids.slice(1).map((id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>#${id} ${esc(sessionName(runs.find((r) => r.id === id).meta))}</option>`).join('');
-      this.el.querySelector('#cmp-against-box').hidden = ids.length < 3;
-      // the first against each other: turnarounds; all of them: groups
-      const [diffs, groups] = await Promise.all([
-        Promise.all(ids.slice(1).map((b) => getJSON(`/api/diff?a=${ids[0]}&b=${b}&max=2000`))),
+      const place = parseHash(location.hash);
+      const base = ids.includes(place.base) ? place.base : ids[0];
+      const [groups] = await Promise.all([
         getJSON(`/api/orderings?sessions=${ids.join(',')}`),
+        this.useBase(base, this.against),
       ]);
       if (seq !== this.loadSeq) return;
-      this.diffs = new Map(ids.slice(1).map((b, k) => [b, diffs[k]]));
       this.groups = groups;
       this.renderGroups();
-      this.renderTurnarounds();
-      this.renderDiff();
+      this.renderBase();
       this.resize();
       this.fit();
       this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
       // a link to a diff entry opens there
-      const entry = parseHash(location.hash).entry;
-      if (entry != null && this.diffs.get(this.against)?.entries[entry]) this.jump(entry);
+      if (place.entry != null && this.diffs.get(this.against)?.entries[place.entry]) {
+        this.jump(place.entry);
+      }
       this.state.ready = true;
     } catch (err) {
       if (seq === this.loadSeq) this.status(`could not compare: ${err.message}`);
     }
   }
 
+  // The diff of session a against b (read once).
+  async diff(a, b) {
+    const key = `${a}:${b}`;
+    if (!this.diffCache.has(key)) {
+      const d = await getJSON(`/api/diff?a=${a}&b=${b}&max=2000`);
+      this.diffCache.set(key, d);
+    }
+    return this.diffCache.get(key);
+  }
+
+  // Makes id the baseline: the diff of it against every other run (this.diffs, by the
+  // other's id), the run listed against it (want if it can be, else the first other). False
+  // when another baseline was asked for meanwhile (that one wins).
+  async useBase(id, want = null) {
+    const token = this.baseSeq = (this.baseSeq ?? 0) + 1;
+    const others = this.ids.filter((x) => x !== id);
+    const diffs = await Promise.all(others.map((b) => this.diff(id, b)));
+    if (token !== this.baseSeq) return false;
+    this.base = id;
+    this.diffs = new Map(others.map((b, k) => [b, diffs[k]]));
+    this.against = others.includes(want) ? want : others[0];
+    this.state.base = id;
+    return true;
+  }
+
+  // Swaps the baseline to id: what is relative to it is made again (the runs' notes, the
+  // diff list and its first divergence, the turnarounds' differences); the cursors go.
+  async setBase(id) {
+    if (!this.state.ready) { this.markBase(); return; } // until loaded, the link's holds
+    if (id === this.base || !this.ids.includes(id)) return;
+    const seq = this.loadSeq, old = this.base;
+    this.status('diffing against the new baseline…');
+    // the run listed against the old baseline stays, unless it is the new one: then the old
+    const won = await this.useBase(id, this.against === id ? old : this.against);
+    if (!won || seq !== this.loadSeq) return;
+    for (const r of this.runs) { r.cursor = null; r.selected = null; r.shift = 0; }
+    this.state.cursor = null;
+    this.renderBase();
+    history.replaceState(null, '', formatHash({ compare: this.ids, base: id }));
+    this.status(`${this.ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+    this.state.swaps = (this.state.swaps ?? 0) + 1;
+    this.changed();
+  }
+
+  // The baseline's radio checked, its title tinted.
+  markBase() {
+    for (const r of this.runs) {
+      const is = r.id === this.base;
+      r.block.classList.toggle('cmp-baseline', is);
+      r.block.querySelector('.cmp-base input').checked = is;
+    }
+  }
+
+  // Everything drawn relative to the baseline.
+  renderBase() {
+    this.markBase();
+    const sel = this.el.querySelector('#cmp-against');
+    const option = (id) => `<option value="${id}"${id === this.against ? ' selected' : ''}>`
+      + `#${id} ${esc(sessionName(this.runs.find((r) => r.id === id).meta))}</option>`;
+    sel.innerHTML = this.ids.filter((id) => id !== this.base).map(option).join('');
+    this.el.querySelector('#cmp-against-box').hidden = this.ids.length < 3;
+    this.renderNotes();
+    this.renderTurnarounds();
+    this.renderDiff();
+  }
+
+  // Under the picker: another program warned about, other arguments, clock or tasks noted.
+  renderNotes() {
+    const base = this.runs.find((r) => r.id === this.base);
+    const notes = compareNotes(base, this.runs.filter((r) => r !== base));
+    const ul = this.el.querySelector('#cmp-notes');
+    ul.hidden = !notes.length;
+    ul.innerHTML = notes.map((n) => `<li class="cmp-${n.level}" data-testid="compare-${n.level}"`
+      + ` data-session="${n.id}">${n.level === 'warn' ? '<b>⚠ Another program.</b> ' : ''}`
+      + `${esc(n.text)}</li>`).join('');
+    this.state.notes = notes.map((n) => ({ level: n.level, id: n.id, what: n.what, text: n.text }));
+  }
+
   async loadDiff() {
     const seq = this.loadSeq;
     if (!this.diffs.has(this.against)) {
-      const d = await getJSON(`/api/diff?a=${this.ids[0]}&b=${this.against}&max=2000`);
+      const d = await this.diff(this.base, this.against);
       if (seq !== this.loadSeq) return;
       this.diffs.set(this.against, d);
     }
@@ -215,7 +308,11 @@ export class CompareView {
     block.className = 'cmp-run';
     block.dataset.session = r.id;
     block.dataset.testid = 'compare-run';
-    block.innerHTML = `<div class="cmp-title"><i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    const radio = '<label class="cmp-base" title="The baseline: the run the others are diffed'
+      + ' against and their turnarounds measured from"><input type="radio" name="cmp-base"'
+      + ` value="${r.id}" data-testid="compare-base"> baseline</label>`;
+    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    block.querySelector('.cmp-base input').addEventListener('change', () => this.setBase(r.id));
     r.block = block;
     r.canvas = block.querySelector('canvas');
     r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
@@ -294,35 +391,45 @@ export class CompareView {
     this.state.groups = { orderings: g.distinct_orderings, outputs: g.distinct_outputs };
   }
 
-  // Runs as columns: the whole run, then each task matched by identity across the runs.
+  // Runs as columns: the whole run, then each task matched by identity across the runs; the
+  // differences from the baseline.
   renderTurnarounds() {
-    const first = this.runs[0];
+    const baseline = this.runs.find((r) => r.id === this.base);
     const cols = this.runs.map((r) => r.id);
     const rows = new Map([['', { task: 'whole run', cells: new Map() }]]);
-    rows.get('').cells.set(first.id, { turnaround: first.data.end - first.data.start });
+    rows.get('').cells.set(baseline.id, { turnaround: baseline.data.end - baseline.data.start });
     for (const [b, d] of this.diffs) {
-      rows.get('').cells.set(first.id, { turnaround: d.turnaround.a });
+      rows.get('').cells.set(baseline.id, { turnaround: d.turnaround.a });
       rows.get('').cells.set(b, { turnaround: d.turnaround.b });
       for (const t of d.turnaround.tasks) {
         if (!rows.has(t.ident)) rows.set(t.ident, { task: t.task, cells: new Map() });
         const row = rows.get(t.ident);
-        if (t.a) row.cells.set(first.id, t.a);
+        if (t.a) row.cells.set(baseline.id, t.a);
         if (t.b) row.cells.set(b, t.b);
       }
     }
-    const base = (row) => row.cells.get(first.id)?.turnaround;
+    const base = (row) => row.cells.get(baseline.id)?.turnaround;
     const cell = (row, id) => {
       const c = row.cells.get(id);
       if (!c) return '<td class="muted">—</td>';
       const t = c.turnaround;
-      const delta = id !== first.id && t != null && base(row) != null ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
+      const delta = id !== baseline.id && t != null && base(row) != null
+        ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
       const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
       return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
     };
-    this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map((id) => `<th class="num">#${id}</th>`).join('')}</tr></thead>
+    const colHead = (id) => (id === baseline.id
+      ? `<th class="num" title="the baseline">#${id} <span class="muted">(baseline)</span></th>`
+      : `<th class="num">#${id}</th>`);
+    this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map(colHead).join('')}</tr></thead>
 <tbody>${[...rows.values()].map((row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>${cols.map((id) => cell(row, id)).join('')}</tr>`).join('')}</tbody></table>
 <p class="muted">Under each task: busy · scheduled · waiting.</p>`;
-    this.state.turnarounds = [...rows.values()].map((row) => ({ task: row.task, ns: cols.map((id) => row.cells.get(id)?.turnaround ?? null) }));
+    const ns = (row, id) => row.cells.get(id)?.turnaround ?? null;
+    // each run's turnaround, and its difference from the baseline's (null where either lacks it)
+    this.state.turnarounds = [...rows.values()].map((row) => ({ task: row.task,
+      ns: cols.map((id) => ns(row, id)),
+      delta: cols.map((id) => (ns(row, id) != null && base(row) != null
+        ? ns(row, id) - base(row) : null)) }));
     this.state.runs = this.runs.map((r) => ({ id: r.id, label: sessionName(r.meta), turnaround: r.data.end - r.data.start, lanes: r.lanes.length }));
   }
 
@@ -330,7 +437,7 @@ export class CompareView {
     const d = this.diffs.get(this.against);
     const first = this.el.querySelector('#cmp-first');
     const ol = this.el.querySelector('#cmp-diff');
-    const a = this.ids[0], b = this.against;
+    const a = this.base, b = this.against;
     if (d.same) {
       first.innerHTML = `<p data-testid="compare-same">#${a} and #${b}: <b>the same ordering</b>, ${d.steps.a} steps.</p>`;
     } else {
@@ -359,11 +466,12 @@ export class CompareView {
   // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
   // the lane of the step's task selected, the view around both places.
   jump(k) {
-    history.replaceState(null, '', formatHash({ compare: this.ids, entry: k }));
+    history.replaceState(null, '', formatHash({ compare: this.ids, base: this.base, entry: k }));
     if (this.order) return this.jumpInOrder(k);
     const d = this.diffs.get(this.against);
     const e = d.entries[k];
-    const ra = this.runs[0], rb = this.runs.find((r) => r.id === this.against);
+    const ra = this.runs.find((r) => r.id === this.base);
+    const rb = this.runs.find((r) => r.id === this.against);
     ra.cursor = ra.data.start + e.ta;
     rb.cursor = rb.data.start + e.tb;
     // a step one run lacks: that run's lane is the one of its next step
@@ -385,7 +493,7 @@ export class CompareView {
 
   // In event order, entry k's step is a record in each run: every run's cursor goes on its
   // own record of that step (a run that lacks it: its next step; runs beyond the diffed pair
-  // by their own diff against the first), and every run is centred on it, the runs aligned
+  // by their own diff against the baseline), and every run is centred on it, the runs aligned
   // there instead of at step 0 (Fit aligns them at step 0 again).
   jumpInOrder(k) {
     const d = this.diffs.get(this.against);
@@ -393,9 +501,10 @@ export class CompareView {
     const next = (side) => d.entries.slice(k).find((x) => x[side] != null)?.[side] ?? null;
     const stepA = next('a');
     const places = [];
+    const ra = this.runs.find((r) => r.id === this.base);
     for (const r of this.runs) {
       let step;
-      if (r === this.runs[0]) step = stepA;
+      if (r === ra) step = stepA;
       else if (r.id === this.against) step = next('b');
       else step = stepA == null ? null : stepInOther(this.diffs.get(r.id), stepA);
       r.axis.sync();
@@ -407,7 +516,6 @@ export class CompareView {
       this.reveal(r, r.selected);
       places.push({ id: r.id, step, at, kind: rec?.kind ?? null, key: r.selected, ts: rec ? rec.time - r.data.start : null });
     }
-    const ra = this.runs[0];
     const c0 = ra.cursor ?? 0;
     for (const r of this.runs) r.shift = r.cursor == null ? 0 : r.cursor - c0;
     let span = this.view[1] - this.view[0];
@@ -453,8 +561,10 @@ export class CompareView {
 
   resize() {
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(200, this.stack.clientWidth - 2);
     for (const r of this.runs) {
+      // the canvas' own width (inside its block's border and the stack's padding): drawn at
+      // any other, it would be scaled, and the pointer miss what it points at
+      const w = Math.max(200, r.canvas.clientWidth);
       const h = Math.min(MAX_CANVAS_H, AXIS + r.vp.contentHeight + 6);
       r.canvas.style.height = `${h}px`;
       r.tl.size(w, h, dpr);
@@ -502,23 +612,38 @@ export class CompareView {
       const at = this.runAt(ev);
       if (!at) return;
       ev.preventDefault();
-      const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-      if (ev.shiftKey) { at.r.vp.scrollBy((ev.deltaY || ev.deltaX) * unit); this.changed(); return; }
+      // as in the main view (interact.mjs): over the lane names or the scrollbar, or with
+      // shift, the wheel scrolls that run's lanes; else it zooms or pans every run
+      const want = wheelIntent(ev, at.x, at.r.vp);
+      if (want.scroll != null) { at.r.vp.scrollBy(want.scroll); this.changed(); return; }
       const span = this.view[1] - this.view[0];
-      if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
-        const dt = (ev.deltaX * unit * span) / at.r.vp.plotW;
+      if (want.pan != null) {
+        const dt = (want.pan * span) / at.r.vp.plotW;
         this.setView(this.view[0] + dt, this.view[1] + dt);
         return;
       }
-      this.zoom(Math.exp(ev.deltaY * unit * 0.0025), this.relAt(at.r, at.x));
+      this.zoom(want.zoom, this.relAt(at.r, at.x));
     }, { passive: false });
     stack.addEventListener('mousedown', (ev) => {
       const at = this.runAt(ev);
       if (!at || ev.button !== 0) return;
-      drag = { ...at, x0: ev.clientX, y0: ev.clientY, view: this.view.slice(), scroll: at.r.vp.scrollY, moved: false };
       stack.focus();
+      const bar = pressScrollbar(at.r.vp, at.x, at.y);
+      if (bar) { // that run's scrollbar: its thumb follows the pointer
+        drag = { ...at, bar };
+        at.r.tl.barActive = true;
+        this.changed();
+        return;
+      }
+      drag = { ...at, x0: ev.clientX, y0: ev.clientY, view: this.view.slice(),
+        scroll: at.r.vp.scrollY, moved: false };
     });
     window.addEventListener('mousemove', (ev) => {
+      if (drag?.bar) {
+        drag.bar.move(ev.clientY - drag.r.canvas.getBoundingClientRect().top);
+        this.changed();
+        return;
+      }
       if (drag) {
         const dx = ev.clientX - drag.x0, dy = ev.clientY - drag.y0;
         if (!drag.moved && Math.hypot(dx, dy) < 4) return;
@@ -530,13 +655,17 @@ export class CompareView {
         return;
       }
       const at = this.visible && this.runAt(ev);
-      const t = at && at.x > GUTTER && at.y > AXIS ? this.relAt(at.r, at.x) : null;
+      const bar = !!at && onScrollbar(at.r.vp, at.x, at.y);
+      if (at) at.r.canvas.classList.toggle('on-scrollbar', bar);
+      if (at) this.hoverRun = at.r; // the run the arrow keys scroll
+      const t = at && !bar && at.x > GUTTER && at.y > AXIS ? this.relAt(at.r, at.x) : null;
       if (t !== this.hoverT) { this.hoverT = t; this.changed(); }
     });
     window.addEventListener('mouseup', () => {
       if (!drag) return;
-      const { r, x, moved } = drag;
+      const { r, x, moved, bar } = drag;
       drag = null;
+      if (bar) { r.tl.barActive = false; this.changed(); return; }
       if (moved || x <= GUTTER) return;
       // a click places the cursor at that time (relative) in every timeline
       const t = this.relAt(r, x);
@@ -546,7 +675,7 @@ export class CompareView {
     });
     document.addEventListener('keydown', (ev) => {
       if (!this.visible || !this.runs.length) return;
-      if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
+      if (typing(ev.target)) return;
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       const span = this.view[1] - this.view[0];
       switch (ev.key.toLowerCase()) {
@@ -555,6 +684,14 @@ export class CompareView {
         case 'a': this.setView(this.view[0] - span * 0.15, this.view[1] - span * 0.15); break;
         case 'd': this.setView(this.view[0] + span * 0.15, this.view[1] + span * 0.15); break;
         case 'f': this.fit(); break;
+        case 'arrowdown': case 'arrowup': case 'pagedown': case 'pageup': {
+          // the lanes of the run last under the pointer (the first, before any)
+          const r = this.runs.includes(this.hoverRun) ? this.hoverRun : this.runs[0];
+          const page = ev.key.startsWith('Page') ? r.vp.plotH * 0.8 : 40;
+          r.vp.scrollBy(ev.key.endsWith('Down') ? page : -page);
+          this.changed();
+          break;
+        }
         default: return;
       }
       ev.preventDefault();

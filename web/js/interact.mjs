@@ -1,10 +1,13 @@
 // interact.mjs: the timeline's inputs. Wheel zooms at the pointer (shift+wheel, or over the
-// lane names, scrolls the lanes; a sideways wheel pans); dragging pans in time and scrolls
-// the lanes, shift+drag selects a range; a click places the cursor and selects what is under
-// it; keys as in Perfetto: W/S zoom, A/D pan, F fit, arrow keys scroll, [ ] previous / next
-// event, P pin, / search, ? help (tools.mjs lists them); hovering shows details.
+// lane names or the scrollbar, scrolls the lanes; a sideways wheel pans); dragging pans in
+// time and scrolls the lanes, dragging the scrollbar (scrollbar.mjs) scrolls them, shift+drag
+// selects a range; a click places the cursor and selects what is under it; keys as in
+// Perfetto: W/S zoom, A/D pan, F fit, arrow keys scroll, [ ] previous / next event, P pin,
+// / search, ? help (tools.mjs lists them); hovering shows details. wheelIntent serves the
+// compare view's timelines too.
 
-import { GUTTER } from './viewport.mjs';
+import { GUTTER, SCROLLBAR } from './viewport.mjs';
+import { pressScrollbar, onScrollbar } from './scrollbar.mjs';
 
 const ZOOM_STEP = 0.8;
 
@@ -13,6 +16,18 @@ export function typing(el) {
   if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
   if (!(el instanceof HTMLInputElement)) return !!el?.isContentEditable;
   return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'color'].includes(el.type);
+}
+
+// What a wheel event at canvas x asks of a timeline whose view is vp: {scroll: dy} (px of
+// lanes: shift+wheel, or the wheel over the lane names or the scrollbar), {pan: dx} (px: a
+// sideways wheel) or {zoom: factor} (< 1 in) at the pointer.
+export function wheelIntent(ev, x, vp) {
+  const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+  if (ev.shiftKey || x < GUTTER || (x >= vp.width - SCROLLBAR && vp.thumb())) {
+    return { scroll: (ev.deltaY || ev.deltaX) * unit };
+  }
+  if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) return { pan: ev.deltaX * unit };
+  return { zoom: Math.exp(ev.deltaY * unit * 0.0025) };
 }
 
 export function attachInputs(canvas, app) {
@@ -26,20 +41,18 @@ export function attachInputs(canvas, app) {
     ev.preventDefault();
     const { x, y } = pos(ev);
     const vp = app.vp;
-    const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
-    // shift+wheel, or the wheel over the lane names, scrolls the lanes
-    if (ev.shiftKey || x < GUTTER) {
-      vp.scrollBy((ev.deltaY || ev.deltaX) * unit);
+    const want = wheelIntent(ev, x, vp);
+    if (want.scroll != null) {
+      vp.scrollBy(want.scroll);
       app.changed('scroll');
       return;
     }
-    if (Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
-      vp.pan((ev.deltaX * unit * vp.span) / vp.plotW);
+    if (want.pan != null) {
+      vp.pan((want.pan * vp.span) / vp.plotW);
       app.changed('pan', true);
       return;
     }
-    const t = vp.t(x);
-    vp.zoom(Math.exp(ev.deltaY * unit * 0.0025), t);
+    vp.zoom(want.zoom, vp.t(x));
     app.hoverAt(x, y);
     app.changed('zoom');
   }, { passive: false });
@@ -47,12 +60,24 @@ export function attachInputs(canvas, app) {
   canvas.addEventListener('mousedown', (ev) => {
     if (ev.button !== 0) return;
     const p = pos(ev);
+    canvas.focus();
+    const bar = pressScrollbar(app.vp, p.x, p.y);
+    if (bar) { // the scrollbar: its thumb follows the pointer until the button is let go
+      drag = { bar };
+      app.tl.barActive = true;
+      app.changed('scroll');
+      return;
+    }
     drag = { x0: p.x, y0: p.y, x: p.x, y: p.y, a: app.vp.a, scroll: app.vp.scrollY, moved: false,
       range: ev.shiftKey && p.x > GUTTER };
-    canvas.focus();
   });
   window.addEventListener('mousemove', (ev) => {
     const p = pos(ev);
+    if (drag?.bar) {
+      drag.bar.move(p.y);
+      app.changed('scroll');
+      return;
+    }
     if (drag) {
       const dx = p.x - drag.x0, dy = p.y - drag.y0;
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
@@ -72,13 +97,18 @@ export function attachInputs(canvas, app) {
       app.changed('pan', true);
       return;
     }
-    if (ev.target === canvas) app.hoverAt(p.x, p.y, ev);
+    if (ev.target === canvas) {
+      const bar = onScrollbar(app.vp, p.x, p.y);
+      canvas.classList.toggle('on-scrollbar', bar);
+      if (bar) app.hoverAt(null, null); else app.hoverAt(p.x, p.y, ev);
+    }
   });
   window.addEventListener('mouseup', (ev) => {
     if (!drag) return;
     const p = pos(ev);
-    const moved = drag.moved;
+    const { moved, bar } = drag;
     drag = null;
+    if (bar) { app.tl.barActive = false; app.changed('scroll'); return; }
     canvas.classList.remove('dragging');
     if (!moved) app.clickAt(p.x, p.y);
   });

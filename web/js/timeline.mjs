@@ -1,13 +1,17 @@
 // timeline.mjs: one timeline: a canvas showing one session's lanes along its axis, used by the
 // main view and by each run of the compare view. It owns the view (Viewport), the lanes as
 // the session's tasks, loops and workers give them (lanes.mjs), the scene a frame draws
-// (render.mjs: events of a window, or summaries), what is under a point (hit.mjs) and the
-// words' context (details.mjs). Where the data comes from is data.mjs's SessionData.
+// (render.mjs: events of a window, or summaries) with the lanes' scrollbar over it
+// (scrollbar.mjs), what is under a point (hit.mjs) and the words' context (details.mjs).
+// Where the data comes from is data.mjs's SessionData.
 
 import { buildLanes } from './lanes.mjs';
-import { Viewport } from './viewport.mjs';
+import { Viewport, AXIS } from './viewport.mjs';
 import { draw } from './render.mjs';
 import { hitTest } from './hit.mjs';
+import { drawScrollbar } from './scrollbar.mjs';
+import { FONT } from './tracks/draw.mjs';
+import { COLORS } from './palette.mjs';
 import { taskKey } from './model.mjs';
 
 export class Timeline {
@@ -38,6 +42,7 @@ export class Timeline {
     this.collapsed = new Set();
     this.hideFinished = false;
     this.filter = null; // task -> whether to show it
+    this.barActive = false; // the scrollbar's thumb is being dragged
   }
 
   // Shows data along axis (its clock, or its records' order).
@@ -118,7 +123,22 @@ export class Timeline {
     this.vp.contentHeight = height;
     this.vp.pinnedH = pinnedH;
     this.vp.scrollBy(0);
-    this.hiddenFor = this.hideFinished ? this.finishedBefore() : '';
+    this.hiddenFor = this.hideFinished ? this.finishedCount() : -1;
+  }
+
+  // How many tasks finished before the view starts: the lanes "Hide finished" leaves out
+  // (when on), or would (when off); counted again only when the view's start moved.
+  finishedCount() {
+    if (this.finishedAt?.a !== this.vp.a || this.finishedAt.tasks !== this.tasks) {
+      this.finishedAt = { a: this.vp.a, tasks: this.tasks, n: this.finishedBefore() };
+    }
+    return this.finishedAt.n;
+  }
+
+  // What the "Hide finished" switch says of them: "(31 hidden)", or "(31)" while it is off.
+  finishedNote() {
+    const n = this.finishedCount();
+    return !n ? '' : this.hideFinished ? `(${n} finished hidden)` : `(${n})`;
   }
 
   // A task left out: finished before the view starts (when asked), or not matching a search.
@@ -134,7 +154,7 @@ export class Timeline {
     for (const t of this.tasks) {
       if (t.finished_ns != null && this.axis.coord(t.finished_ns) < this.vp.a) n++;
     }
-    return String(n);
+    return n;
   }
 
   togglePin(key) {
@@ -170,12 +190,28 @@ export class Timeline {
   // Draws a frame; returns what render.mjs counted, and the time it took.
   draw() {
     const t0 = performance.now();
-    if (this.hideFinished && this.finishedBefore() !== this.hiddenFor) this.layout();
+    if (this.hideFinished && this.finishedCount() !== this.hiddenFor) this.layout();
     this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     const scene = this.scene();
     this.lastScene = scene;
     const stats = draw(this.ctx, scene);
+    drawScrollbar(this.ctx, this.vp, this.barActive);
+    this.drawHiddenNote();
     return { scene, stats, ms: performance.now() - t0 };
+  }
+
+  // Under the last lane, when "Hide finished" hides some: how many.
+  drawHiddenNote() {
+    const n = this.hideFinished ? this.finishedCount() : 0;
+    const y = AXIS + this.vp.contentHeight - this.vp.scrollY + 14;
+    this.noteDrawn = null; // what it said last, for the tests
+    if (!n || y > this.vp.height - 4) return;
+    this.noteDrawn = `${n} finished task${n === 1 ? '' : 's'} hidden (Hide finished)`;
+    const ctx = this.ctx;
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = COLORS.muted;
+    ctx.fillText(this.noteDrawn, 8, y);
   }
 
   // A white canvas when there is nothing to draw (a canvas without alpha starts black).

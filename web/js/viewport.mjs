@@ -1,9 +1,13 @@
 // viewport.mjs: the visible range and lane scroll, and the canvas geometry they map onto: a
-// gutter of lane names on the left, the axis on top, lanes below. The range is in the units
-// of the axis x runs along (orderaxis.mjs): ns of the session clock, or steps of its order.
+// gutter of lane names on the left, the axis on top, lanes below, the lanes' scrollbar over
+// the plot's right edge (scrollbar.mjs draws it; its thumb's place is here). The range is in
+// the units of the axis x runs along (orderaxis.mjs): ns of the session clock, or steps.
 
 export const GUTTER = 190;
 export const AXIS = 28;
+export const SCROLLBAR = 10; // the scrollbar's width, over the plot's right edge
+const MIN_THUMB = 24;
+const BOTTOM_ROOM = 8; // scrolled to the end, the last lane stands this far above the bottom
 
 export class Viewport {
   constructor() {
@@ -54,8 +58,32 @@ export class Viewport {
 
   pan(dt) { this.set(this.a + dt, this.b + dt); }
 
-  scrollBy(dy) {
-    const max = Math.max(0, this.contentHeight - this.plotH + 8);
-    this.scrollY = Math.max(0, Math.min(max, this.scrollY + dy));
+  // How far the lanes scroll: 0 when they all fit.
+  get scrollMax() {
+    return this.contentHeight > this.plotH ? this.contentHeight - this.plotH + BOTTOM_ROOM : 0;
+  }
+
+  scrollBy(dy) { this.scrollTo(this.scrollY + dy); }
+
+  scrollTo(y) { this.scrollY = Math.max(0, Math.min(this.scrollMax, y)); }
+
+  // The scrollbar's thumb on its track (canvas px): the track runs beside the scrolling lanes,
+  // from under the pinned ones to the bottom; the thumb is the share of them in sight, placed
+  // as far down as they are scrolled. Null when there is nothing to scroll (or no room).
+  thumb() {
+    const max = this.scrollMax, top = AXIS + this.pinnedH;
+    const track = this.height - top;
+    if (!max || track < MIN_THUMB) return null;
+    const h = Math.max(MIN_THUMB, Math.min(track, (track * track) / (track + max)));
+    const y = top + ((track - h) * this.scrollY) / max;
+    return { x: this.width - SCROLLBAR, w: SCROLLBAR, top, track, y, h };
+  }
+
+  // Scrolls so that the thumb's top is at y (canvas px).
+  scrollToThumb(y) {
+    const th = this.thumb();
+    if (!th) return;
+    const room = th.track - th.h;
+    this.scrollTo(room > 0 ? ((y - th.top) / room) * this.scrollMax : 0);
   }
 }
