@@ -1,8 +1,8 @@
 /* fuzz_store.c: any bytes as a producer's stream, decoded and stored (in pieces the input
  * chooses) in a real SQLite file, then the reads of it as the daemon's web thread makes them
  * from its own read-only store: the session list and row, tasks, windows of records (whole,
- * narrow), summaries, a diff against itself and against a seed session, orderings, and both
- * exports, each for a third of the inputs (the input picks which). Nothing may crash or
+ * narrow), summaries, a diff against itself and against a seed session, orderings, both
+ * exports, the lints and the await graph mid-session, each for a third of the inputs (the input picks which). Nothing may crash or
  * overflow; every read must answer valid UTF-8 JSON, or refuse the request; never fail on
  * what the store itself wrote. */
 #define _GNU_SOURCE
@@ -102,6 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ask("orderings", "{\"sessions\": \"%lld,%lld\"}", (long long)seed_session, (long long)id);
   MAYBE(10) export(id, true);
   MAYBE(11) export(id, false);
+  MAYBE(12) ask("lint", "{\"session\": %lld}", (long long)id);
+  MAYBE(13) ask("awaits", "{\"session\": %lld, \"at\": %lld}", (long long)id, (long long)mid);
 #undef MAYBE
   LT_FUZZ_ASSERT(ltc_store_session_delete(writer, id, &err) == 0, "delete: %s", err.msg);
   LT_FUZZ_ASSERT(ltc_store_commit(writer, &err) == 0, "commit: %s", err.msg);
