@@ -14,6 +14,7 @@ import { GUTTER, AXIS } from './viewport.mjs';
 import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
+import { runSpan, turnInEvents } from './cmpwords.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
 
@@ -184,7 +185,7 @@ export class CompareView {
       this.renderDiff();
       this.resize();
       this.fit();
-      this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+      this.status(`${ids.length} runs, aligned at their start${this.order ? ' (event #0)' : ''}`);
       // a link to a diff entry opens there
       const entry = parseHash(location.hash).entry;
       if (entry != null && this.diffs.get(this.against)?.entries[entry]) this.jump(entry);
@@ -215,7 +216,7 @@ export class CompareView {
     block.className = 'cmp-run';
     block.dataset.session = r.id;
     block.dataset.testid = 'compare-run';
-    block.innerHTML = `<div class="cmp-title"><i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    block.innerHTML = `<div class="cmp-title"><i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${runSpan(r.meta)}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
     r.block = block;
     r.canvas = block.querySelector('canvas');
     r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
@@ -247,7 +248,7 @@ export class CompareView {
     box.disabled = tiled.length > 0;
     this.el.querySelector('#cmp-order-box').title = tiled.length
       ? `Event order needs every run read whole: ${tiled.join(', ')} ${tiled.length === 1 ? 'is' : 'are'} too large, drawn from summaries, in time`
-      : 'x is the order of the records, one step each (step 0: every run\'s first record), instead of time';
+      : 'x is the order of the records, one place each (event #0: every run\'s first record), instead of time';
     this.state.axis = this.order ? 'order' : 'time';
   }
 
@@ -264,7 +265,7 @@ export class CompareView {
     this.hoverT = null;
     this.measure();
     this.renderOrderToggle();
-    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (event #0)' : ''}`);
     this.resize();
     this.fit();
   }
@@ -298,7 +299,7 @@ export class CompareView {
   renderTurnarounds() {
     const first = this.runs[0];
     const cols = this.runs.map((r) => r.id);
-    const rows = new Map([['', { task: 'whole run', cells: new Map() }]]);
+    const rows = new Map([['', { task: 'whole run', whole: true, cells: new Map() }]]);
     rows.get('').cells.set(first.id, { turnaround: first.data.end - first.data.start });
     for (const [b, d] of this.diffs) {
       rows.get('').cells.set(first.id, { turnaround: d.turnaround.a });
@@ -317,6 +318,8 @@ export class CompareView {
       const t = c.turnaround;
       const delta = id !== first.id && t != null && base(row) != null ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
       const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
+      const none = !c.busy && !c.scheduled && !c.waiting; // no time at all: no 0 ns · 0 ns
+      if (t === 0 && base(row) === 0) return turnInEvents(row, id, first, this.runs, none ? '' : parts);
       return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
     };
     this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map((id) => `<th class="num">#${id}</th>`).join('')}</tr></thead>

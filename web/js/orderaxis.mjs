@@ -1,7 +1,8 @@
 // orderaxis.mjs: what x runs along, and the mapping between it and the session clock.
 // TimeAxis: the clock itself (ns), as the timeline always drew. OrderAxis, for a session read
 // whole: the records' order. Record k (its rank in the order the model merges records: time,
-// then track, then seq) sits at step k, every record one equal step, so a virtual-clock
+// then track, then seq; the words call it "event #k", "step" is the compare view's
+// ordering step) sits at step k, every record one equal step, so a virtual-clock
 // session, whose records share a handful of timestamps, spreads out instead of stacking on
 // one pixel. Its `win` is the session's model rebuilt in steps (each record's ts replaced by
 // its rank), so spans run from the step of the record that opens them to the step of the one
@@ -13,6 +14,9 @@
 
 import { EventWindow } from './model.mjs';
 import { fmtDur, fmtTime, ticks } from './format.mjs';
+
+// The clock at a place, from the session's start: "t=0" there, else its duration.
+const clockWords = (t) => (t === 0 ? 't=0' : fmtDur(t));
 
 // x is the clock (ns); data: the SessionData (start, end), which live sessions move.
 export class TimeAxis {
@@ -121,17 +125,26 @@ export class OrderAxis {
   dur(c0, c1) { return this.time(c1) - this.time(c0); }
   steps(c0, c1) { return Math.round(c1 - c0); }
 
-  // Ticks at 1-2-5 step numbers, each with the clock at that step: [{at, label, sub}].
+  // Ticks at 1-2-5 event numbers, each with the clock there when it moved since the tick
+  // before (the first tick always has it): [{at, label, sub}]. A session whose records
+  // share one time reads "t=0" once, not "0 ns" under every tick.
   ticks(a, b, px) {
     const step = Math.max(1, Math.round(ticks(a, b, px).step));
     const out = [];
-    for (let c = Math.max(0, Math.ceil(a / step) * step); c <= Math.min(b, this.end) && out.length < 200; c += step)
-      out.push({ at: c, label: `${c}`, sub: fmtDur(this.time(c) - this.origin) });
+    let last = null;
+    const last0 = Math.min(b, this.end);
+    for (let c = Math.max(0, Math.ceil(a / step) * step); c <= last0 && out.length < 200; c += step) {
+      const t = this.time(c) - this.origin;
+      out.push({ at: c, label: `#${c}`, sub: t === last ? '' : clockWords(t) });
+      last = t;
+    }
     return out;
   }
 
-  spanLabel(a, b) { return `${Math.round(b - a)} steps in view`; }
-  cursorLabel(c) { return `step ${Math.floor(c)} · ${fmtDur(this.time(Math.floor(c)) - this.origin)}`; }
+  spanLabel(a, b) { return `${Math.round(b - a)} events in view`; }
+  cursorLabel(c) {
+    return `event #${Math.floor(c)} · ${clockWords(this.time(Math.floor(c)) - this.origin)}`;
+  }
 }
 
 function firstAtOrAfter(ts, t) {
