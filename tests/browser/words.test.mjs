@@ -76,6 +76,17 @@ test('a virtual-clock session that never moved: "all at t=0", its events, ticks 
   assert.match(tip, /\(\d+ events?\)/);
   assert.doesNotMatch(tip, /steps?\b/);
   await shot(page, 'virtual-all-at-0');
+  // in time (the switch off), where the records stack on one instant: no tick repeats a label
+  await page.uncheck('[data-testid=order]');
+  await page.waitForFunction(() => window.looptrace.state.axis === 'time');
+  const n2 = await frames(page);
+  await page.click('[data-testid=fit]');
+  await drawn(page, n2);
+  const labels = (await stats(page)).ticks.map((t) => t.label);
+  assert.ok(labels.length >= 1);
+  assert.equal(new Set(labels).size, labels.length, labels.join(' | '));
+  assert.ok(labels.every((l) => !/^0 ns$/.test(l)) || labels.length === 1, labels.join(' | '));
+  await shot(page, 'virtual-all-at-0-in-time');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

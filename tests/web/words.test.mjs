@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { COLORS, contrast, textOn, legend } from '../../web/js/palette.mjs';
 import { fmtClockSpan, fmtEvents } from '../../web/js/format.mjs';
 import { EventWindow } from '../../web/js/model.mjs';
-import { OrderAxis } from '../../web/js/orderaxis.mjs';
+import { OrderAxis, TimeAxis } from '../../web/js/orderaxis.mjs';
 import { EVENTS, T0 } from './records.mjs';
 
 test('contrast is WCAG\'s, and text on every colour of the timeline reads at 4.5:1 or more', () => {
@@ -55,4 +55,12 @@ test('event-order ticks: "#k", the clock under one only where it moved; the curs
   const subs = b.ticks(0, b.end, 2000).map((t) => t.sub);
   assert.equal(subs[0], 't=0');
   assert.ok(subs.slice(1).filter(Boolean).every((s) => s !== 't=0'));
+});
+
+test('in time, a session at one instant has one tick, "t=0"; ticks never repeat a label', () => {
+  const still = new TimeAxis({ start: T0, end: T0 + 1 });
+  assert.deepEqual(still.ticks(T0 - 25, T0 + 25, 1000), [{ at: T0, label: 't=0' }]);
+  const fine = new TimeAxis({ start: T0, end: T0 + 1e6 });
+  const labels = fine.ticks(T0, T0 + 3, 1000).map((t) => t.label);
+  assert.equal(new Set(labels).size, labels.length, labels.join(' | '));
 });

@@ -32,11 +32,19 @@ export class TimeAxis {
   steps() { return null; }
   sync() {}
 
-  // Ticks at 1-2-5 steps of time from the session's start: [{at, label}].
+  // Ticks at 1-2-5 steps of time from the session's start: [{at, label}], no two with one
+  // label (steps under a ns). A session whose records are all at one instant (a virtual
+  // clock that never moved) has one tick there, "t=0", not 0, 10, 20 ns of nothing.
   ticks(a, b, px) {
     const o = this.start;
+    if (this.end - o <= 1) return o >= a && o <= b ? [{ at: o, label: 't=0' }] : [];
     const tk = ticks(a - o, b - o, px);
-    return tk.list.map((t) => ({ at: t + o, label: fmtTime(t, tk.step) }));
+    const out = [];
+    for (const t of tk.list) {
+      const label = fmtTime(t, tk.step);
+      if (label !== out[out.length - 1]?.label) out.push({ at: t + o, label });
+    }
+    return out;
   }
 
   spanLabel(a, b) { return `${fmtDur(b - a)} in view`; }
