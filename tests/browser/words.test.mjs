@@ -19,7 +19,8 @@ const idOf = {};
 before(async () => {
   d = await Daemon.start();
   Object.assign(idOf, await d.recordAll([['demo_fifo', [], 'fifo'],
-    ['demo_fifo', [], 'fifo-shuffled', { LOOPTRACE_SHUFFLE: '2' }], ['seed_ordering', [], 'ordering']],
+    ['demo_fifo', [], 'fifo-shuffled', { LOOPTRACE_SHUFFLE: '2' }],
+    ['seed_ordering', [], 'ordering']],
   { LOOPTRACE_CLOCK: 'virtual' }));
   Object.assign(idOf, await d.recordAll([['seed_countdown', [], 'countdown']]));
   browser = await launch();
@@ -40,11 +41,17 @@ const stats = (page) => page.evaluate(() => window.looptrace.stats());
 const lanes = (page) => page.evaluate(() => window.looptrace.state.lanes);
 const events = async (label) =>
   (await d.get(`/api/sessions/${idOf[label]}/events?max=100000`)).body.events;
-const taskKeys = async (label) => Object.fromEntries((await d.get(`/api/sessions/${idOf[label]}/tasks`))
-  .body.tasks.map((t) => [t.name, `${t.track}:${t.task}`]));
+const taskKeys = async (label) => Object.fromEntries(
+  (await d.get(`/api/sessions/${idOf[label]}/tasks`)).body.tasks
+    .map((t) => [t.name, `${t.track}:${t.task}`]));
 // A frame drawn after what the page was asked (frames counted past n).
 const drawn = (page, n) => page.waitForFunction((k) => window.looptrace.state.frames > k, n);
 const frames = (page) => page.evaluate(() => window.looptrace.state.frames);
+async function setView(page, a, b) {
+  const n = await frames(page);
+  await page.evaluate(([x, y]) => window.looptrace.view.set(x, y), [a, b]);
+  await drawn(page, n);
+}
 async function tooltipAt(page, x, y) {
   const box = await page.locator('[data-testid=timeline]').boundingBox();
   await page.mouse.move(box.x + x, box.y + y);
@@ -52,7 +59,7 @@ async function tooltipAt(page, x, y) {
   return page.textContent('[data-testid=tooltip]');
 }
 
-test('a virtual-clock session that never moved: "all at t=0", its events, ticks that do not repeat 0 ns', async () => {
+test('a virtual clock that never moved: "all at t=0", no "0 ns" on every tick', async () => {
   const page = await open('fifo');
   const title = await page.textContent('[data-testid=session-title]');
   assert.match(title, /virtual clock · all at t=0 · \d+ events/);
@@ -66,11 +73,13 @@ test('a virtual-clock session that never moved: "all at t=0", its events, ticks 
   const n = await frames(page);
   await page.evaluate(() => window.looptrace.setCursor(5.5));
   await drawn(page, n);
-  await page.waitForFunction(() => /event #5\b/.test(document.querySelector('[data-testid=inspector]').textContent));
+  await page.waitForFunction(() =>
+    /event #5\b/.test(document.querySelector('[data-testid=inspector]').textContent));
   assert.doesNotMatch(await page.textContent('[data-testid=inspector]'), /\bstep\b/);
   // a slice's length: the clock's (0 ns) and the events it spans
   const key = (await lanes(page)).find((l) => l.kind === 'task' && l.name !== 'main').key;
-  const run = await page.evaluate((k) => window.looptrace.spans(k).find((x) => x.state === 'running'), key);
+  const run = await page.evaluate((k) =>
+    window.looptrace.spans(k).find((x) => x.state === 'running'), key);
   const y = await page.evaluate((k) => window.looptrace.view.laneY(k), key);
   const tip = await tooltipAt(page, (run.x0 + run.x1) / 2, y);
   assert.match(tip, /\(\d+ events?\)/);
@@ -91,14 +100,16 @@ test('a virtual-clock session that never moved: "all at t=0", its events, ticks 
   await page.close();
 });
 
-test('comparing runs that never moved: titles and turnarounds in events, "step" only for the diff', async () => {
+test('compare runs that never moved: turnarounds in events; "step" for the diff', async () => {
   const ids = [idOf.fifo, idOf['fifo-shuffled']];
-  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`, { width: 1600, height: 1000 });
+  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`,
+    { width: 1600, height: 1000 });
   await page.waitForFunction((want) => {
     const c = window.looptrace?.compare;
     return c?.ready && c.ids.join(',') === want && c.frames > 0;
   }, ids.join(','), { timeout: 20000 });
-  const titles = await page.$$eval('[data-testid=compare-stack] .cmp-title', (els) => els.map((e) => e.textContent));
+  const titles = await page.$$eval('[data-testid=compare-stack] .cmp-title',
+    (els) => els.map((e) => e.textContent));
   assert.equal(titles.length, 2);
   for (const t of titles) {
     assert.match(t, /virtual clock · all at t=0 · \d+ events/);
@@ -106,7 +117,8 @@ test('comparing runs that never moved: titles and turnarounds in events, "step" 
   }
   const turn = await page.textContent('[data-testid=compare-turnaround]');
   assert.doesNotMatch(turn, /\b0 ns\b/);
-  const whole = await page.$$eval('[data-testid=compare-turnaround-row]', (rows) => rows[0].textContent);
+  const whole = await page.$$eval('[data-testid=compare-turnaround-row]',
+    (rows) => rows[0].textContent);
   assert.match(whole, /t=0 · \d+ events/);
   assert.match(await page.textContent('#cmp-status'), /event #0/);
   // the diff's steps are ordering steps: they keep the word
@@ -120,11 +132,12 @@ test('comparing runs that never moved: titles and turnarounds in events, "step" 
 function onArrow(g, u) {
   const c = [Math.max(g.x0, g.x1) + 12, g.y0, g.x1 - 14, g.y1];
   const v = 1 - u;
-  const b = (p0, p1, p2, p3) => v * v * v * p0 + 3 * v * v * u * p1 + 3 * v * u * u * p2 + u * u * u * p3;
+  const b = (p0, p1, p2, p3) => v * v * v * p0 + 3 * v * v * u * p1 + 3 * v * u * u * p2
+    + u * u * u * p3;
   return [b(g.x0, c[0], c[2], g.x1), b(g.y0, c[1], c[3], g.y1)];
 }
 
-test('who woke it: the wait says, the arrow points at the ready moment, hovers and is bold when selected', async () => {
+test('who woke it: the wait says; the arrow hits the ready, hovers, is bold', async () => {
   // seed_ordering under the virtual clock, in event order: a task made ready and resumed at
   // the same time still has two records, two places on the axis
   const page = await open('ordering');
@@ -138,14 +151,14 @@ test('who woke it: the wait says, the arrow points at the ready moment, hovers a
   const kOf = (e) => `${e.track}:${e.task}`;
   const wakes = ev.map((e, rank) => ({ e, rank }))
     .filter(({ e }) => e.kind === 'ready' && e.cause === 'wakeup' && e.waker === 'task')
-    .map((w) => ({ ...w, resume: ev.findIndex((r, k) => k > w.rank && r.kind === 'resume' && kOf(r) === kOf(w.e)) }));
-  const { e: ready, rank, resume } = wakes.reduce((a, b) => (b.resume - b.rank > a.resume - a.rank ? b : a));
+    .map((w) => ({ ...w, resume: ev.findIndex((r, k) => k > w.rank && r.kind === 'resume'
+      && kOf(r) === kOf(w.e)) }));
+  const longest = (a, b) => (b.resume - b.rank > a.resume - a.rank ? b : a);
+  const { e: ready, rank, resume } = wakes.reduce(longest);
   const woken = kOf(ready), waker = `${ready.track}:${ready.args[0]}`;
   const [wokenName, wakerName] = [nameOf[woken], nameOf[waker]];
   assert.ok(resume - rank >= 2, `resumed ${resume - rank} events after it became ready`);
-  let n = await frames(page);
-  await page.evaluate(([a, b]) => window.looptrace.view.set(a, b), [rank - 12, resume + 12]);
-  await drawn(page, n);
+  await setView(page, rank - 12, resume + 12);
   // the wait's tooltip: what ended it, and when
   const wait = await page.evaluate(([k, t]) => window.looptrace.spans(k)
     .find((s) => s.state === 'waiting' && s.at1 === t), [woken, rank]);
@@ -170,7 +183,7 @@ test('who woke it: the wait says, the arrow points at the ready moment, hovers a
   assert.match(wtip, /ready at .*ran at .*scheduled/);
   await shot(page, 'wake-hover');
   // selecting the waker (its lane, away from the arrow) draws its wakes bold
-  n = await frames(page);
+  const n = await frames(page);
   const box = await page.locator('[data-testid=timeline]').boundingBox();
   await page.mouse.click(box.x + 60, box.y + arrow.y0);
   await page.waitForFunction(() => window.looptrace.state.selected != null);
@@ -231,11 +244,12 @@ async function checkLabels(page, what, some = true) {
   }
 }
 
-test('colours mean one thing each; lane words never collide; the last tick and the status fit', async () => {
+test('a colour means one thing; lane words never collide; tick and status fit', async () => {
   const page = await open('countdown');
   // the legend: I/O wait, lateness and the cursor in three colours; the timers' in it
-  const legend = await page.$$eval('#legend span', (ss) => ss.filter((s) => s.querySelector('i')).map((s) => ({
-    text: s.textContent, color: getComputedStyle(s.querySelector('i')).backgroundColor })));
+  const legend = await page.$$eval('#legend span', (ss) => ss.filter((s) => s.querySelector('i'))
+    .map((s) => ({ text: s.textContent,
+      color: getComputedStyle(s.querySelector('i')).backgroundColor })));
   const colorOf = (re) => legend.find((l) => re.test(l.text))?.color;
   const io = colorOf(/I\/O/), late = colorOf(/timer late/), cursor = colorOf(/^cursor/);
   assert.ok(io && late && cursor && colorOf(/timer armed/), JSON.stringify(legend));
@@ -249,25 +263,24 @@ test('colours mean one thing each; lane words never collide; the last tick and t
   const s = await stats(page);
   await checkLabels(page, 'fit');
   assert.ok(s.ticks.length >= 3);
-  for (const t of s.ticks) assert.ok(t.x + t.w <= canvas.width, `tick ${t.label} cut: ${JSON.stringify(t)}`);
+  for (const t of s.ticks) {
+    assert.ok(t.x + t.w <= canvas.width, `tick ${t.label} cut: ${JSON.stringify(t)}`);
+  }
   const view = await page.evaluate(() => window.looptrace.view.get());
   for (const f of [0.02, 0.1, 0.3]) {
-    const n = await frames(page);
     const a = view.from + (view.to - view.from) * f;
-    await page.evaluate(([x, y]) => window.looptrace.view.set(x, y), [a, a + (view.to - view.from) * f]);
-    await drawn(page, n);
+    await setView(page, a, a + (view.to - view.from) * f);
     await checkLabels(page, `zoom ${f}`);
   }
   // an iteration that began left of the view: its label has the rest of its busy part, not
   // the idle grey after it ("#1 ·#2 cb", white on light grey, before)
   const ev = await events('countdown');
-  const iters = ev.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'iter').map(({ e, i }) => ({
-    t0: e.ts, t1: ev.slice(i + 1).find((x) => x.kind === 'poll' && x.track === e.track)?.ts }));
+  const iters = ev.map((e, i) => ({ e, i })).filter(({ e }) => e.kind === 'iter')
+    .map(({ e, i }) => ({ t0: e.ts,
+      t1: ev.slice(i + 1).find((x) => x.kind === 'poll' && x.track === e.track)?.ts }));
   const it = iters.filter((x) => x.t1).reduce((a, b) => (b.t1 - b.t0 > a.t1 - a.t0 ? b : a));
   const len = it.t1 - it.t0;
-  const n1 = await frames(page);
-  await page.evaluate(([x, y]) => window.looptrace.view.set(x, y), [it.t0 + 0.7 * len, it.t0 + 15 * len]);
-  await drawn(page, n1);
+  await setView(page, it.t0 + 0.7 * len, it.t0 + 15 * len);
   await checkLabels(page, 'an iteration begun left of the view', false);
   await shot(page, 'loop-label-edge');
   // the status line: under the canvas, not over its lanes

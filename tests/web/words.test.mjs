@@ -37,7 +37,7 @@ test('a virtual clock that never moved says so, not "0 ns"', () => {
   assert.equal(fmtEvents(1200), '1,200 events');
 });
 
-test('event-order ticks: "#k", the clock under one only where it moved; the cursor "event #k"', () => {
+test('event-order ticks "#k", the clock only where it moved; the cursor "event #k"', () => {
   // every record at one time: the clock reads t=0 under the first tick and nowhere else
   const same = EVENTS.map((e) => ({ ...e, ts: T0 }));
   const w = new EventWindow(T0, T0 + 1);

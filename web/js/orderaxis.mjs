@@ -140,8 +140,8 @@ export class OrderAxis {
     const step = Math.max(1, Math.round(ticks(a, b, px).step));
     const out = [];
     let last = null;
-    const last0 = Math.min(b, this.end);
-    for (let c = Math.max(0, Math.ceil(a / step) * step); c <= last0 && out.length < 200; c += step) {
+    const c0 = Math.max(0, Math.ceil(a / step) * step), c1 = Math.min(b, this.end);
+    for (let c = c0; c <= c1 && out.length < 200; c += step) {
       const t = this.time(c) - this.origin;
       out.push({ at: c, label: `#${c}`, sub: t === last ? '' : clockWords(t) });
       last = t;

@@ -60,7 +60,8 @@ function drawSpan(ctx, scene, lane, s, x0, x1, y) {
 
 // A tick per mark, kept 4 px apart (denser marks, as thinned summaries give, stay ticks
 // rather than a solid bar), with a head where they stand apart, and the text where it fits
-// before the next mark (whole, or cut when at least 14 px of it shows).
+// before the next mark (whole, or cut when at least 14 px of it shows; the last one, at the
+// right edge, left of its tick).
 export function drawMarks(ctx, scene, lane, marks, stats) {
   if (!marks || !marks.length) return;
   const { vp } = scene;
@@ -87,8 +88,14 @@ export function drawMarks(ctx, scene, lane, marks, stats) {
     }
     const tw = textW(ctx, m.text);
     if (x + 4 > labelEnd && (next - x > tw + 10 || next - x > 60)) {
-      const lx = Math.max(x + 4, GUTTER + 2);
-      const w = Math.min(tw, Math.max(0, Math.min(next - 6, vp.width - 2) - lx));
+      // right of its tick; at the canvas' right edge, where it would be cut, left of it when
+      // the room there is free of labels and ticks
+      const prev = i > 0 ? vp.x(marks[i - 1].ts) : -Infinity;
+      const right = Math.min(next - 6, vp.width - 2) - Math.max(x + 4, GUTTER + 2);
+      const left = x - 6 - Math.max(labelEnd, prev + 4, GUTTER + 2);
+      const edge = next >= vp.width && right < tw && left > right;
+      const lx = edge ? x - 4 - Math.min(tw, left) : Math.max(x + 4, GUTTER + 2);
+      const w = Math.min(tw, Math.max(0, edge ? left : right));
       if ((w >= tw || w > 14) && lx < vp.width) {
         ctx.fillStyle = 'rgba(255,255,255,0.92)';
         ctx.fillRect(lx - 2, y + 4, w + 4, lane.h - 8);
