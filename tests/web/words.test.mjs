@@ -60,7 +60,9 @@ test('event-order ticks "#k", the clock only where it moved; the cursor "event #
 test('in time, a session at one instant has one tick, "t=0"; ticks never repeat a label', () => {
   const still = new TimeAxis({ start: T0, end: T0 + 1 });
   assert.deepEqual(still.ticks(T0 - 25, T0 + 25, 1000), [{ at: T0, label: 't=0' }]);
+  assert.equal(still.cursorLabel(T0 + 0.3, 0.05), 't=0');
   const fine = new TimeAxis({ start: T0, end: T0 + 1e6 });
   const labels = fine.ticks(T0, T0 + 3, 1000).map((t) => t.label);
+  assert.equal(fine.cursorLabel(T0 + 2, 0.01), '2 ns', 'not 2.00 ns: no finer than a ns');
   assert.equal(new Set(labels).size, labels.length, labels.join(' | '));
 });

@@ -48,7 +48,11 @@ export class TimeAxis {
   }
 
   spanLabel(a, b) { return `${fmtDur(b - a)} in view`; }
-  cursorLabel(c, perPx) { return fmtTime(c - this.start, perPx); }
+  // the clock at the cursor, to no finer than a ns ("t=0" where every record is)
+  cursorLabel(c, perPx) {
+    if (this.end - this.start <= 1) return 't=0';
+    return fmtTime(c - this.start, Math.max(1, perPx));
+  }
 }
 
 // x is the records' order; full: the session's EventWindow (read whole), start: its start.
