@@ -3,8 +3,9 @@
 // sleep on one timestamp: in event order each record is a step, so main's first step and
 // T1, T3, T2's run left to right at their records' ranks, wide enough to see, where the time
 // axis stacks them on one pixel; the words keep the clock's units (a 200 ms sleep reads 200
-// ms, with its steps); the inspector replays to a step; the switch defaults to the session's
-// clock and is off, saying why, for a session too large to read whole.
+// ms, with the events it spans); the inspector replays to an event (event #k); the switch
+// defaults to the session's clock and is off, saying why, for a session too large to read
+// whole.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ test('a virtual-clock session opens in event order: main, T1, T3, T2 run left to
   await page.evaluate((c) => window.looptrace.setCursor(c + 0.5), mainSuspend);
   await page.waitForFunction(() => window.looptrace.state.inspector?.ready.length > 0);
   assert.deepEqual((await page.evaluate(() => window.looptrace.state.inspector)).ready, ['T1', 'T3', 'T2']);
-  assert.match(await page.textContent('[data-testid=inspector]'), new RegExp(`step ${mainSuspend}\\b`));
+  assert.match(await page.textContent('[data-testid=inspector]'), new RegExp(`event #${mainSuspend}\\b`));
 
   // in time, the same slices collapse onto one place
   await page.click('[data-testid=order]');
@@ -100,7 +101,7 @@ test('a virtual-clock session opens in event order: main, T1, T3, T2 run left to
   await page.close();
 });
 
-test('in event order, hover tells the clock\'s durations and the steps they take', async () => {
+test('in event order, hover tells the clock\'s durations and the events they span', async () => {
   const page = await open('virtual');
   const key = await keys('virtual');
   const sleep = await page.evaluate((k) => window.looptrace.spans(k).find((s) => s.reason === 'sleep'), key.T1);
@@ -110,7 +111,7 @@ test('in event order, hover tells the clock\'s durations and the steps they take
   await page.mouse.move(box.x + (sleep.x0 + sleep.x1) / 2, box.y + y);
   await page.waitForSelector('[data-testid=tooltip]:not([hidden])');
   const tip = await page.textContent('[data-testid=tooltip]');
-  assert.match(tip, new RegExp(`T1 waiting for 200 ms \\(${sleep.at1 - sleep.at0} steps\\): sleeping on a timer`));
+  assert.match(tip, new RegExp(`T1 waiting for 200 ms \\(${sleep.at1 - sleep.at0} events\\): sleeping on a timer`));
   assert.match(tip, /sleep 200 ms/);
   await shot(page, 'order-hover-sleep');
   assert.deepEqual(page.errors, []);

@@ -16,7 +16,7 @@ import { tooltipHTML, taskPanelHTML, inspectorHTML } from './details.mjs';
 import { renderSessionList, sessionName } from './sessions.mjs';
 import { attachInputs } from './interact.mjs';
 import { legend } from './palette.mjs';
-import { fmtDur, fmtCount, esc } from './format.mjs';
+import { fmtCount, fmtClockSpan, fmtEvents, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { linkRole } from './tracks/awaitlinks.mjs';
 import { CompareView, compareIds } from './compare.mjs';
@@ -298,7 +298,7 @@ class App {
 
   renderTitle() {
     const s = this.data.meta;
-    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtDur(s.end_ns - s.start_ns)} · ${fmtCount(s.events)} events · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
+    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtClockSpan(s.clock, s.end_ns - s.start_ns)} · ${fmtEvents(s.events)} · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
   }
 
   subscribe() {
@@ -510,7 +510,7 @@ class App {
     $('order').checked = this.axis.order;
     $('order').disabled = !d.full;
     $('order-box').title = d.full
-      ? 'x is the order of the records, one step each, instead of time: for sessions whose records share timestamps (the virtual clock)'
+      ? 'x is the order of the records, one place each (event #0, #1, …), instead of time: for sessions whose records share timestamps (the virtual clock)'
       : `Event order needs the whole session read: this one has ${fmtCount(d.meta.events)} records, more than the ${fmtCount(d.fullLimit)} read whole, so it is drawn from summaries, in time`;
   }
 

@@ -16,6 +16,7 @@ import { GUTTER, AXIS } from './viewport.mjs';
 import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
+import { runSpan, turnInEvents } from './cmpwords.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
 import { compareNotes } from './compareinfo.mjs';
@@ -198,7 +199,7 @@ export class CompareView {
       this.renderBase();
       this.resize();
       this.fit();
-      this.status(`${ids.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+      this.status(`${ids.length} runs, aligned at their start${this.order ? ' (event #0)' : ''}`);
       // a link to a diff entry opens there
       if (place.entry != null && this.diffs.get(this.against)?.entries[place.entry]) {
         this.jump(place.entry);
@@ -311,7 +312,7 @@ export class CompareView {
     const radio = '<label class="cmp-base" title="The baseline: the run the others are diffed'
       + ' against and their turnarounds measured from"><input type="radio" name="cmp-base"'
       + ` value="${r.id}" data-testid="compare-base"> baseline</label>`;
-    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${fmtDur(d.end - d.start)}${r.meta.clock === 'virtual' ? ' · virtual clock' : ''}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${runSpan(r.meta)}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
     block.querySelector('.cmp-base input').addEventListener('change', () => this.setBase(r.id));
     r.block = block;
     r.canvas = block.querySelector('canvas');
@@ -344,7 +345,7 @@ export class CompareView {
     box.disabled = tiled.length > 0;
     this.el.querySelector('#cmp-order-box').title = tiled.length
       ? `Event order needs every run read whole: ${tiled.join(', ')} ${tiled.length === 1 ? 'is' : 'are'} too large, drawn from summaries, in time`
-      : 'x is the order of the records, one step each (step 0: every run\'s first record), instead of time';
+      : 'x is the order of the records, one place each (event #0: every run\'s first record), instead of time';
     this.state.axis = this.order ? 'order' : 'time';
   }
 
@@ -361,7 +362,7 @@ export class CompareView {
     this.hoverT = null;
     this.measure();
     this.renderOrderToggle();
-    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (step 0)' : ''}`);
+    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (event #0)' : ''}`);
     this.resize();
     this.fit();
   }
@@ -396,7 +397,7 @@ export class CompareView {
   renderTurnarounds() {
     const baseline = this.runs.find((r) => r.id === this.base);
     const cols = this.runs.map((r) => r.id);
-    const rows = new Map([['', { task: 'whole run', cells: new Map() }]]);
+    const rows = new Map([['', { task: 'whole run', whole: true, cells: new Map() }]]);
     rows.get('').cells.set(baseline.id, { turnaround: baseline.data.end - baseline.data.start });
     for (const [b, d] of this.diffs) {
       rows.get('').cells.set(baseline.id, { turnaround: d.turnaround.a });
@@ -416,6 +417,8 @@ export class CompareView {
       const delta = id !== baseline.id && t != null && base(row) != null
         ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
       const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
+      const none = !c.busy && !c.scheduled && !c.waiting; // no time at all: no 0 ns · 0 ns
+      if (t === 0 && base(row) === 0) return turnInEvents(row, id, baseline, this.runs, none ? '' : parts);
       return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
     };
     const colHead = (id) => (id === baseline.id

@@ -1,18 +1,20 @@
 // details.mjs: the words around the canvas: the hover tooltip (each lane kind's own, from
 // tracks/), the selected task's panel (busy / scheduled / waiting totals, its records) and
 // the loop-state inspector's panel. Positions come in the
-// axis' units (ns, or steps of the records' order); the words are always the clock's, with
-// the number of steps added on the order axis.
+// axis' units (ns, or ranks in the records' order); the words are always the clock's, with
+// the event's number (#k, its rank) added on the order axis.
 
 import { fmtDur, fmtTime, fmtSite, esc } from './format.mjs';
 import { reasonColor, COLORS } from './palette.mjs';
 import { waitLabel } from './tracks/task.mjs';
 import { TRACKS } from './tracks/index.mjs';
+import { wakeTooltip } from './tracks/wakes.mjs';
 
 // ctx: {nameOf(track, task), rel(c) -> ns from the start, dur(c0, c1) -> ns, time(c) -> ns,
 // steps(c0, c1) (on the order axis, else null), start (ns), end (axis units)}
 export function tooltipHTML(hit, ctx) {
   if (!hit || !hit.item) return '';
+  if (hit.item.type === 'wake') return wakeTooltip(hit.item, ctx);
   return TRACKS[hit.lane.kind].tooltip(hit.item, hit.lane, ctx);
 }
 
@@ -43,7 +45,7 @@ export function taskPanelHTML(lane, info, totals, events, ctx) {
   const atClock = (t) => fmtTime(t - ctx.start, 1000);
   const parent = info?.parent ? ctx.nameOf(lane.track, info.parent) : '(top level)';
   const rows = (events ?? []).slice(0, 400).map((e) =>
-    `<tr>${ctx.steps ? `<td class="num muted" title="step">#${e.ts}</td>` : ''}<td class="num">${at(e.ts)}</td><td>${describe(e, ctx.nameOf, ctx.time)}</td></tr>`).join('');
+    `<tr>${ctx.steps ? `<td class="num muted" title="event number (rank in the records' order)">#${e.ts}</td>` : ''}<td class="num">${at(e.ts)}</td><td>${describe(e, ctx.nameOf, ctx.time)}</td></tr>`).join('');
   const more = events && events.length > 400 ? `<p class="muted">… and ${events.length - 400} more</p>` : '';
   return `<h2 data-testid="selected-name">${esc(lane.name)}</h2>
 <dl class="facts">
@@ -73,7 +75,7 @@ export function inspectorHTML(st, ctx, error = null) {
     return `<li data-key="${w.key}">${name(w.key)}: <b>${esc(what)}</b> <span class="muted">since ${at(w.since)}${w.site ? ` at ${esc(fmtSite(w.site))}` : ''}</span></li>`;
   }).join('');
   const loop = st.iter ? (st.iter.polling ? `polling for I/O / timers (iteration #${st.iter.n ?? '?'})` : `iteration #${st.iter.n}: ${st.iter.cbs} callbacks ready`) : 'not started';
-  const step = ctx.steps ? ` (step ${Math.floor(st.t)})` : '';
+  const step = ctx.steps ? ` (event #${Math.floor(st.t)})` : '';
   return `<p>At <b data-testid="inspector-time">${at(st.t)}</b>${step}: ${esc(loop)}</p>
 <h3>Running</h3><p data-testid="inspector-running">${st.running ? name(st.running.key) : '<span class="muted">no task (the loop itself)</span>'}</p>
 <h3>Ready queue <span class="muted">(runs in this order)</span></h3>

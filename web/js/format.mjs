@@ -63,3 +63,16 @@ export function fmtCount(n) {
 export function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
+
+// How long a session ran, as its clock says: "1.2 s"; under the virtual clock (whose time
+// moves only when a timer fires) "200 ms · virtual clock", or, when every record is at its
+// first time, "virtual clock · all at t=0" rather than a length of 0 ns.
+export function fmtClockSpan(clock, ns) {
+  if (clock !== 'virtual') return fmtDur(ns);
+  return ns > 0 ? `${fmtDur(ns)} · virtual clock` : 'virtual clock · all at t=0';
+}
+
+// A count of events: "1 event", "1,200 events".
+export function fmtEvents(n) {
+  return `${fmtCount(n)} event${n === 1 ? '' : 's'}`;
+}

@@ -1,9 +1,11 @@
-// hit.mjs: what is under the pointer: the lane at y, and at x what its kind (tracks/) finds
-// there at event level, or the states summed under a few pixels (summary).
+// hit.mjs: what is under the pointer: the lane at y, and at x a wake-up arrow
+// (tracks/wakes.mjs) or what its kind (tracks/) finds there at event level, or the states
+// summed under a few pixels (summary).
 
 import { AXIS, GUTTER } from './viewport.mjs';
 import { TRACKS } from './tracks/index.mjs';
 import { sumsAt } from './tracks/summary.mjs';
+import { hitWake } from './tracks/wakes.mjs';
 
 export { sumsAt };
 
@@ -34,5 +36,6 @@ export function hitTest(scene, x, y) {
       ?? { type: 'bucket', ...sumsAt(scene, lane, t - 2 * px, t + 2 * px) };
     return { lane, t, item };
   }
-  return { lane, t, item: track.hit(scene, lane, t, y) };
+  // a wake-up arrow, drawn over the lanes, before what is under it
+  return { lane, t, item: hitWake(scene, x, y) ?? track.hit(scene, lane, t, y) };
 }

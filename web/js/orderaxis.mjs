@@ -1,7 +1,8 @@
 // orderaxis.mjs: what x runs along, and the mapping between it and the session clock.
 // TimeAxis: the clock itself (ns), as the timeline always drew. OrderAxis, for a session read
 // whole: the records' order. Record k (its rank in the order the model merges records: time,
-// then track, then seq) sits at step k, every record one equal step, so a virtual-clock
+// then track, then seq; the words call it "event #k", "step" is the compare view's
+// ordering step) sits at step k, every record one equal step, so a virtual-clock
 // session, whose records share a handful of timestamps, spreads out instead of stacking on
 // one pixel. Its `win` is the session's model rebuilt in steps (each record's ts replaced by
 // its rank), so spans run from the step of the record that opens them to the step of the one
@@ -13,6 +14,9 @@
 
 import { EventWindow } from './model.mjs';
 import { fmtDur, fmtTime, ticks } from './format.mjs';
+
+// The clock at a place, from the session's start: "t=0" there, else its duration.
+const clockWords = (t) => (t === 0 ? 't=0' : fmtDur(t));
 
 // x is the clock (ns); data: the SessionData (start, end), which live sessions move.
 export class TimeAxis {
@@ -28,15 +32,27 @@ export class TimeAxis {
   steps() { return null; }
   sync() {}
 
-  // Ticks at 1-2-5 steps of time from the session's start: [{at, label}].
+  // Ticks at 1-2-5 steps of time from the session's start: [{at, label}], no two with one
+  // label (steps under a ns). A session whose records are all at one instant (a virtual
+  // clock that never moved) has one tick there, "t=0", not 0, 10, 20 ns of nothing.
   ticks(a, b, px) {
     const o = this.start;
+    if (this.end - o <= 1) return o >= a && o <= b ? [{ at: o, label: 't=0' }] : [];
     const tk = ticks(a - o, b - o, px);
-    return tk.list.map((t) => ({ at: t + o, label: fmtTime(t, tk.step) }));
+    const out = [];
+    for (const t of tk.list) {
+      const label = fmtTime(t, tk.step);
+      if (label !== out[out.length - 1]?.label) out.push({ at: t + o, label });
+    }
+    return out;
   }
 
   spanLabel(a, b) { return `${fmtDur(b - a)} in view`; }
-  cursorLabel(c, perPx) { return fmtTime(c - this.start, perPx); }
+  // the clock at the cursor, to no finer than a ns ("t=0" where every record is)
+  cursorLabel(c, perPx) {
+    if (this.end - this.start <= 1) return 't=0';
+    return fmtTime(c - this.start, Math.max(1, perPx));
+  }
 }
 
 // x is the records' order; full: the session's EventWindow (read whole), start: its start.
@@ -121,17 +137,26 @@ export class OrderAxis {
   dur(c0, c1) { return this.time(c1) - this.time(c0); }
   steps(c0, c1) { return Math.round(c1 - c0); }
 
-  // Ticks at 1-2-5 step numbers, each with the clock at that step: [{at, label, sub}].
+  // Ticks at 1-2-5 event numbers, each with the clock there when it moved since the tick
+  // before (the first tick always has it): [{at, label, sub}]. A session whose records
+  // share one time reads "t=0" once, not "0 ns" under every tick.
   ticks(a, b, px) {
     const step = Math.max(1, Math.round(ticks(a, b, px).step));
     const out = [];
-    for (let c = Math.max(0, Math.ceil(a / step) * step); c <= Math.min(b, this.end) && out.length < 200; c += step)
-      out.push({ at: c, label: `${c}`, sub: fmtDur(this.time(c) - this.origin) });
+    let last = null;
+    const c0 = Math.max(0, Math.ceil(a / step) * step), c1 = Math.min(b, this.end);
+    for (let c = c0; c <= c1 && out.length < 200; c += step) {
+      const t = this.time(c) - this.origin;
+      out.push({ at: c, label: `#${c}`, sub: t === last ? '' : clockWords(t) });
+      last = t;
+    }
     return out;
   }
 
-  spanLabel(a, b) { return `${Math.round(b - a)} steps in view`; }
-  cursorLabel(c) { return `step ${Math.floor(c)} · ${fmtDur(this.time(Math.floor(c)) - this.origin)}`; }
+  spanLabel(a, b) { return `${Math.round(b - a)} events in view`; }
+  cursorLabel(c) {
+    return `event #${Math.floor(c)} · ${clockWords(this.time(Math.floor(c)) - this.origin)}`;
+  }
 }
 
 function firstAtOrAfter(ts, t) {

@@ -1,23 +1,26 @@
 // render.mjs: draws one frame of the timeline on a canvas: the axis, then each lane in view
 // by its kind (tracks/: loop, timers, task, worker), from an EventWindow at event level or
-// from the collector's per-bucket summaries zoomed out, then the wake-up arrows, the marks,
-// the selected task's await edges (tracks/awaitlinks.mjs) and the cursors. Only the lanes
+// from the collector's per-bucket summaries zoomed out, the marks, the lanes' words (placed
+// apart: tracks/labels.mjs), then the wake-up arrows (tracks/wakes.mjs), the selected
+// task's await edges (tracks/awaitlinks.mjs) and the cursors. Only the lanes
 // and the range in view are visited, so a frame costs what is on screen. Positions are in
 // the units of scene.axis (orderaxis.mjs: ns, or steps of the records' order); the words
 // drawn (tick labels, durations) ask it for the clock's time.
 
-import { COLORS } from './palette.mjs';
+import { COLORS, textOn } from './palette.mjs';
 import { GUTTER, AXIS } from './viewport.mjs';
 import { TRACKS } from './tracks/index.mjs';
 import { FONT, SMALL, textW } from './tracks/draw.mjs';
-import { firstStartingAt } from './model.mjs';
 import { drawLinkEdges } from './tracks/awaitlinks.mjs';
+import { drawWakes } from './tracks/wakes.mjs';
+import { drawLabels } from './tracks/labels.mjs';
 
 export { waitLabel } from './tracks/task.mjs';
 
 export function draw(ctx, scene) {
   const { vp } = scene;
-  const stats = { spans: 0, marks: 0, arrows: 0, buckets: 0, lanes: 0, labels: [] };
+  const stats = { spans: 0, marks: 0, arrows: 0, buckets: 0, lanes: 0, labels: [], boxes: [],
+    ticks: [] };
   ctx.save();
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, vp.width, vp.height);
@@ -38,11 +41,11 @@ export function draw(ctx, scene) {
   ctx.beginPath();
   ctx.rect(GUTTER, AXIS, vp.plotW, vp.plotH);
   ctx.clip();
-  if (scene.mode === 'events' && scene.opts.arrows) drawArrows(ctx, scene, stats);
+  if (scene.mode === 'events' && scene.opts.arrows) drawWakes(ctx, scene, stats);
   drawLinkEdges(ctx, scene);
   drawCursors(ctx, scene);
   ctx.restore();
-  drawAxis(ctx, scene, tk);
+  drawAxis(ctx, scene, tk, stats);
   ctx.restore();
   return stats;
 }
@@ -74,6 +77,7 @@ function drawRegion(ctx, scene, lanes, y0, y1, stats) {
     else track.drawSummary(ctx, scene, lane, stats);
   }
   for (const lane of visible) TRACKS[lane.kind].drawOver?.(ctx, scene, lane, stats);
+  drawLabels(ctx, scene, stats);
   ctx.restore();
   for (const lane of visible) drawLaneName(ctx, scene, lane);
   ctx.restore();
@@ -127,83 +131,6 @@ function drawLaneName(ctx, scene, lane) {
 // The width of a lane's collapse toggle at the right end of the gutter.
 export const TOGGLE_W = 16;
 
-function laneCenter(scene, key) {
-  const lane = scene.laneByKey.get(key);
-  return lane ? scene.vp.laneY(lane) + lane.h / 2 : null;
-}
-
-// Wake-up arrows from waker to woken. Only the wakes near the view are visited (they are in
-// time order, and a wake's arrow is short: from becoming ready to resuming); dense ones
-// (zoomed out) are faded, straight, and at most one per pixel column of their heads, so
-// that the lanes stay readable and a frame costs the screen, not the records.
-function drawArrows(ctx, scene, stats) {
-  const { vp, win } = scene;
-  const wakes = win.wakes;
-  const i0 = firstStartingAt(wakes, vp.a - vp.span, 'ts');
-  let inView = 0;
-  for (let i = i0; i < wakes.length && wakes[i].ts <= vp.b; i++) {
-    if ((wakes[i].resume ?? wakes[i].ts) >= vp.a && ++inView > 4000) break;
-  }
-  const dense = inView * 12 > vp.plotW;
-  ctx.strokeStyle = COLORS.arrow;
-  ctx.fillStyle = COLORS.arrow;
-  ctx.lineWidth = 1.2;
-  ctx.globalAlpha = dense ? 0.3 : 1;
-  let n = 0, lastHead = -1;
-  for (let i = i0; i < wakes.length; i++) {
-    const w = wakes[i];
-    if (w.ts > vp.b) break;
-    const tEnd = w.resume ?? w.ts;
-    if (tEnd < vp.a) continue;
-    const x1 = vp.x(tEnd);
-    if (dense && Math.round(x1) === lastHead) continue;
-    const src = wakeSource(scene, w);
-    const ty = laneCenter(scene, w.key);
-    if (!src || ty == null) continue;
-    const x0 = vp.x(src.t);
-    const y0 = src.y;
-    if ((y0 < AXIS && ty < AXIS) || (y0 > vp.height && ty > vp.height)) continue;
-    lastHead = Math.round(x1);
-    ctx.beginPath();
-    ctx.moveTo(x0, y0);
-    if (dense) ctx.lineTo(x1, ty);
-    else ctx.bezierCurveTo(Math.max(x0, x1) + 12, y0, x1 - 14, ty, x1, ty);
-    ctx.stroke();
-    const dir = Math.sign(ty - y0) || 1;
-    ctx.beginPath();
-    ctx.moveTo(x1, ty);
-    ctx.lineTo(x1 - 7, ty - 4 * dir + (dir > 0 ? -1 : 1));
-    ctx.lineTo(x1 - 7, ty + 3 * dir);
-    ctx.fill();
-    if (++n > 4000) break;
-  }
-  ctx.globalAlpha = 1;
-  stats.arrows = n;
-}
-
-// Where a wake-up comes from: a task's lane, the timer that fired, a worker, or the loop.
-export function wakeSource(scene, w) {
-  if (w.waker === 'task') {
-    const y = laneCenter(scene, `${w.track}:${w.wakerId}`);
-    return y == null ? null : { t: w.ts, y };
-  }
-  if (w.waker === 'timer') {
-    const t = scene.win.timers.get(`${w.track}:${w.wakerId}`);
-    const lane = scene.laneByKey.get(`timers:${w.track}`);
-    if (t && lane && scene.opts.timers) {
-      return { t: t.fire ?? w.ts, y: TRACKS.timers.rowY(scene, lane, t) };
-    }
-  }
-  if (w.waker === 'thread') {
-    for (const [track] of scene.win.workers) {
-      const y = laneCenter(scene, `worker:${track}`);
-      if (y != null) return { t: w.ts, y };
-    }
-  }
-  const y = laneCenter(scene, `loop:${w.track}`);
-  return y == null ? null : { t: w.ts, y };
-}
-
 function drawCursors(ctx, scene) {
   const { vp } = scene;
   if (scene.range) {
@@ -225,7 +152,7 @@ function drawCursors(ctx, scene) {
   }
 }
 
-function drawAxis(ctx, scene, tk) {
+function drawAxis(ctx, scene, tk, stats) {
   const { vp } = scene;
   ctx.fillStyle = '#fafafa';
   ctx.fillRect(0, 0, vp.width, AXIS);
@@ -238,12 +165,16 @@ function drawAxis(ctx, scene, tk) {
     const x = vp.x(t.at);
     if (x < GUTTER) continue;
     ctx.fillRect(Math.round(x), AXIS - 7, 1, 6);
-    ctx.fillText(t.label, Math.round(x) + 3, t.sub ? 8 : 10);
+    // a label that would run past the right edge ends at it instead (the last one after Fit)
+    const w = Math.max(textW(ctx, t.label), t.sub ? textW(ctx, t.sub) * 0.9 : 0);
+    const lx = Math.min(Math.round(x) + 3, vp.width - w - 3);
+    ctx.fillText(t.label, lx, t.sub ? 8 : 10);
+    stats.ticks.push({ x: lx, w, label: t.label, sub: t.sub ?? null });
     if (t.sub) {
-      // the clock at that step, under its number
+      // the clock at that event, under its number
       ctx.font = SMALL;
       ctx.fillStyle = COLORS.muted;
-      ctx.fillText(t.sub, Math.round(x) + 3, 20);
+      ctx.fillText(t.sub, lx, 20);
       ctx.font = FONT;
       ctx.fillStyle = COLORS.text;
     }
@@ -252,7 +183,7 @@ function drawAxis(ctx, scene, tk) {
   ctx.fillRect(0, 0, GUTTER - 1, AXIS - 1);
   ctx.fillStyle = COLORS.muted;
   ctx.fillText(scene.axis.spanLabel(vp.a, vp.b), 8, 10);
-  const how = scene.axis.order ? 'event order: a step per record'
+  const how = scene.axis.order ? 'event order: one record each'
     : scene.mode === 'events' ? 'every event' : 'summarised';
   ctx.fillText(how, 8, 21);
   if (scene.cursor != null) {
@@ -262,7 +193,7 @@ function drawAxis(ctx, scene, tk) {
       const w = textW(ctx, label) + 8;
       ctx.fillStyle = COLORS.cursor;
       ctx.fillRect(x - w / 2, AXIS - 12, w, 12);
-      ctx.fillStyle = '#ffffff';
+      ctx.fillStyle = textOn(COLORS.cursor);
       ctx.fillText(label, x - w / 2 + 4, AXIS - 6);
     }
   }

@@ -9,6 +9,7 @@ import { GUTTER } from '../viewport.mjs';
 import { SMALL, textW, fillSpans, within } from './draw.mjs';
 import { columns, runs } from './summary.mjs';
 import { length, at, plural } from './words.mjs';
+import { queueLabel } from './labels.mjs';
 
 // Busy (bar height: the share of time) over idle (a light band) per pixel column: the loop's
 // summary, and a worker thread's with its job colour.
@@ -63,22 +64,28 @@ export const loop = {
       if (x0 - lastX < 2) continue;
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(x0, y + 6, 1, lane.h - 12);
-      const x1 = vp.x(it.t1 ?? end);
+      // the label on the iteration's busy part (light text on dark), or, where that is too
+      // narrow, on a light backing: never light text over the idle grey
+      const x1 = Math.min(vp.width, vp.x(it.t1 ?? end));
+      const lx = Math.max(x0, GUTTER) + 3;
       const label = `#${it.n} · ${it.cbs} cb`;
-      if (x1 - x0 > textW(ctx, label) + 6) {
-        ctx.fillStyle = '#ffffff';
-        ctx.fillText(label, Math.max(x0, GUTTER) + 3, y + lane.h / 2);
-      }
+      const busy = within(l.busy, it.t0, end, 0);
+      const bx1 = busy ? Math.min(x1, vp.x(busy.t1 ?? end)) : lx;
+      const onBusy = bx1 - lx >= textW(ctx, label) + 3;
+      queueLabel(scene, lane, { x: lx, y: y + lane.h / 2, text: label,
+        maxX: onBusy ? bx1 - 3 : x1 - 3, on: onBusy ? COLORS.loopBusy : null });
       lastX = x0;
     }
     const idle = l.idle;
     let k = firstEndingAfter(idle, vp.a, end);
-    ctx.fillStyle = '#555555';
     for (; k < idle.length && idle[k].t0 <= vp.b; k++) {
       const s = idle[k];
       const x0 = Math.max(GUTTER, vp.x(s.t0)), x1 = Math.min(vp.width, vp.x(s.t1 ?? end));
       const label = `idle ${fmtDur(scene.axis.dur(s.t0, s.t1 ?? end))}`;
-      if (x1 - x0 > textW(ctx, label) + 8) ctx.fillText(label, x0 + 4, y + lane.h / 2);
+      if (x1 - x0 > textW(ctx, label) + 8) {
+        queueLabel(scene, lane, { x: x0 + 4, y: y + lane.h / 2, text: label, maxX: x1 - 4,
+          on: COLORS.loopIdle });
+      }
     }
   },
 

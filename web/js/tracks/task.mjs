@@ -11,6 +11,8 @@ import { SMALL, textW, hatchPattern, clampX, within } from './draw.mjs';
 import { columns, runs } from './summary.mjs';
 import { length, at } from './words.mjs';
 import { drawLinkTint } from './awaitlinks.mjs';
+import { queueLabel, claim } from './labels.mjs';
+import { wakeEnd, wakerWords, endedByHTML } from './wakes.mjs';
 
 // The label a waiting span shows: what it waits for. timeOf: the clock at the span's start
 // (the axis' time(), for spans placed in steps).
@@ -36,9 +38,10 @@ function drawSpan(ctx, scene, lane, s, x0, x1, y) {
   if (s.state === 'running') {
     ctx.fillStyle = COLORS.running;
     ctx.fillRect(x0, y + 2, w, h - 4);
-    if (w > 40 && textW(ctx, lane.name) + 8 < w) {
-      ctx.fillStyle = '#ffffff';
-      ctx.fillText(lane.name, x0 + 4, y + h / 2);
+    if (w > 30) {
+      const lx = Math.max(x0, GUTTER) + 4;
+      queueLabel(scene, lane, { x: lx, y: y + h / 2, text: lane.name, maxX: x1 - 4,
+        on: COLORS.running });
     }
   } else if (s.state === 'ready') {
     ctx.fillStyle = hatchPattern(ctx);
@@ -50,19 +53,15 @@ function drawSpan(ctx, scene, lane, s, x0, x1, y) {
     const label = waitLabel({ ...s, track: lane.track }, scene.nameOf, (t) => scene.axis.time(t));
     const tw = textW(ctx, label);
     const vx0 = Math.max(x0, GUTTER), vx1 = Math.min(x1, vp.width);
-    if (tw + 8 < vx1 - vx0) {
-      const lx = (vx0 + vx1) / 2 - tw / 2;
-      ctx.fillStyle = 'rgba(255,255,255,0.85)';
-      ctx.fillRect(lx - 2, y + h * 0.3, tw + 4, h * 0.4);
-      ctx.fillStyle = COLORS.text;
-      ctx.fillText(label, lx, y + h / 2);
-    }
+    const lx = Math.max(vx0 + 4, (vx0 + vx1) / 2 - tw / 2);
+    queueLabel(scene, lane, { x: lx, y: y + h / 2, text: label, maxX: vx1 - 4 });
   }
 }
 
 // A tick per mark, kept 4 px apart (denser marks, as thinned summaries give, stay ticks
 // rather than a solid bar), with a head where they stand apart, and the text where it fits
-// before the next mark (whole, or cut when at least 14 px of it shows).
+// before the next mark (whole, or cut when at least 14 px of it shows; the last one, at the
+// right edge, left of its tick).
 export function drawMarks(ctx, scene, lane, marks, stats) {
   if (!marks || !marks.length) return;
   const { vp } = scene;
@@ -84,12 +83,19 @@ export function drawMarks(ctx, scene, lane, marks, stats) {
         ctx.fill();
       }
       lastTick = x;
+      claim(scene, lane, x - 2, x + 2);
       stats.marks++;
     }
     const tw = textW(ctx, m.text);
     if (x + 4 > labelEnd && (next - x > tw + 10 || next - x > 60)) {
-      const lx = Math.max(x + 4, GUTTER + 2);
-      const w = Math.min(tw, Math.max(0, next - lx - 6));
+      // right of its tick; at the canvas' right edge, where it would be cut, left of it when
+      // the room there is free of labels and ticks
+      const prev = i > 0 ? vp.x(marks[i - 1].ts) : -Infinity;
+      const right = Math.min(next - 6, vp.width - 2) - Math.max(x + 4, GUTTER + 2);
+      const left = x - 6 - Math.max(labelEnd, prev + 4, GUTTER + 2);
+      const edge = next >= vp.width && right < tw && left > right;
+      const lx = edge ? x - 4 - Math.min(tw, left) : Math.max(x + 4, GUTTER + 2);
+      const w = Math.min(tw, Math.max(0, edge ? left : right));
       if ((w >= tw || w > 14) && lx < vp.width) {
         ctx.fillStyle = 'rgba(255,255,255,0.92)';
         ctx.fillRect(lx - 2, y + 4, w + 4, lane.h - 8);
@@ -101,6 +107,7 @@ export function drawMarks(ctx, scene, lane, marks, stats) {
         ctx.fillText(m.text, lx, y + lane.h / 2 + 0.5);
         ctx.restore();
         labelEnd = lx + w + 4;
+        claim(scene, lane, lx - 2, lx + w + 2, m.text, stats);
         if (stats.labels.length < 500) stats.labels.push(m.text);
       }
     }
@@ -159,7 +166,8 @@ function drawSummary(ctx, scene, lane, stats) {
   });
 }
 
-function spanHTML(s, lane, ctx) {
+// woke: what ended a wait (the wake-up after it: tracks/wakes.mjs wakeEnd), or made it ready.
+function spanHTML(s, lane, ctx, woke) {
   const name = esc(lane.name);
   const end = s.t1 ?? ctx.end;
   const when = `${at(ctx, s.t0)} → ${at(ctx, end)}`;
@@ -175,8 +183,7 @@ function spanHTML(s, lane, ctx) {
     const why = s.cause === 'yield' ? 'yielded (sleep 0), back in the ready queue'
       : s.cause === 'spawn'
         ? `created${s.waker === 'task' ? ` by ${by(s.wakerId)}` : ''}, waiting for its first step`
-        : s.waker === 'task' ? `woken by ${by(s.wakerId)}`
-          : s.waker ? `woken by ${esc(s.waker)}${s.waker === 'timer' ? ` #${s.wakerId}` : ''}` : '';
+        : woke ? `woken by ${wakerWords(woke, ctx)}` : '';
     return `<b>${name}</b> scheduled (ready, not yet running) for <b>${dur}</b><br>`
       + `${why}<br>${when}`;
   }
@@ -184,8 +191,9 @@ function spanHTML(s, lane, ctx) {
   const site = s.site ? `<br>await at <code>${esc(fmtSite(s.site))}</code>`
     : s.initial ? '<br>(the wait began before the records loaded here)' : '';
   const family = esc(FAMILY_LABEL[reasonFamily(s.reason)] ?? s.reason);
+  const ended = woke ? `<br>${endedByHTML(woke, ctx)}` : '';
   return `<b>${name}</b> waiting for <b>${dur}</b>: ${family}<br>`
-    + `on <b>${esc(label)}</b>${site}<br>${when}`;
+    + `on <b>${esc(label)}</b>${site}<br>${when}${ended}`;
 }
 
 function bucketHTML(item, lane, ctx) {
@@ -279,8 +287,13 @@ export const task = {
     const px = scene.vp.nsPerPx;
     const m = nearMark(scene.win.marksByTask.get(lane.key), t, 4 * px);
     if (m) return { type: 'mark', mark: m };
-    const s = within(scene.win.spans.get(lane.key) ?? [], t, scene.end, 2 * px);
-    return s ? { type: 'span', span: s } : null;
+    const spans = scene.win.spans.get(lane.key) ?? [];
+    const s = within(spans, t, scene.end, 2 * px);
+    if (!s) return null;
+    // what ended a wait: the wake-up that made the task ready after it
+    const next = s.state === 'waiting' && s.t1 != null ? spans[spans.indexOf(s) + 1] : null;
+    const ready = s.state === 'ready' ? s : next?.state === 'ready' ? next : null;
+    return { type: 'span', span: s, end: ready && wakeEnd(scene, ready, lane.track) };
   },
 
   hitSummary(scene, lane, t) {
@@ -295,7 +308,7 @@ export const task = {
         const who = esc(ctx.nameOf(m.track, m.task));
         return `<b>mark</b> “${esc(m.text)}”<br>printed by <b>${who}</b> at ${at(ctx, m.ts)}`;
       }
-      case 'span': return spanHTML(item.span, lane, ctx);
+      case 'span': return spanHTML(item.span, lane, ctx, item.end);
       case 'bucket': return bucketHTML(item, lane, ctx);
       default: return '';
     }

@@ -8,6 +8,7 @@ import { SMALL, textW, fillSpans, within } from './draw.mjs';
 import { firstEndingAfter } from '../model.mjs';
 import { drawBusySummary, busyBucketHTML } from './loop.mjs';
 import { length, at } from './words.mjs';
+import { queueLabel } from './labels.mjs';
 
 export const worker = {
   kind: 'worker',
@@ -30,9 +31,8 @@ export const worker = {
       ctx.strokeRect(x0 + 0.5, y + 3.5, Math.max(1, x1 - x0), lane.h - 7);
       const label = `job #${j.job}`;
       if (x1 - x0 > textW(ctx, label) + 6) {
-        ctx.fillStyle = '#000';
-        ctx.fillText(label, Math.max(GUTTER, x0) + 3, y + lane.h / 2);
-        ctx.fillStyle = COLORS.job;
+        queueLabel(scene, lane, { x: Math.max(GUTTER, x0) + 3, y: y + lane.h / 2, text: label,
+          maxX: Math.min(vp.width, x1) - 3, on: COLORS.job });
       }
     }
   },
