@@ -16,7 +16,7 @@ import { tooltipHTML, taskPanelHTML, inspectorHTML } from './details.mjs';
 import { renderSessionList, sessionName } from './sessions.mjs';
 import { attachInputs } from './interact.mjs';
 import { legend } from './palette.mjs';
-import { fmtDur, fmtCount, esc } from './format.mjs';
+import { fmtDur, groupDigits, esc } from './format.mjs';
 import { updateMirror } from './mirror.mjs';
 import { linkRole } from './tracks/awaitlinks.mjs';
 import { CompareView, compareIds } from './compare.mjs';
@@ -28,7 +28,14 @@ import { TOGGLE_W } from './render.mjs';
 import { StoreBanner } from './storebanner.mjs';
 
 const $ = (id) => document.getElementById(id);
+// Live frames: at most LIVE_FPS a second, and spaced so that drawing takes at most LIVE_SHARE
+// of the time (a frame of a big session's whole run costs 20-150 ms of a core the traced
+// program shares); none while the page is hidden or when what came is out of view.
 const LIVE_FPS = 10;
+const LIVE_SHARE = 0.05;
+const LIVE_GAP_MAX = 1000; // ms: however slow its frames, a followed view moves every second
+// records that change the lanes (a task, a loop or worker, a timer's row)
+const LANE_KINDS = new Set(['create', 'done', 'track', 'timer-arm']);
 // The note over the timeline when there is no session to draw (null: none).
 function notice(text) {
   const el = $('notice');
@@ -56,6 +63,9 @@ class App {
     this.pending = false;
     this.openSeq = 0;
     this.state = { ready: false, session: null, frames: 0 };
+    this.lastLive = -Infinity;   // when the last live frame was drawn (performance.now())
+    this.liveDrawMs = 0;         // and what it took
+    this.liveDirty = null;       // what came live since: {lo, lanes} (lo: the earliest ts)
     window.looptrace = this.hook();
     this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
     this.findings = new Findings(this);   // lints and the await graph: findings.mjs
@@ -114,6 +124,9 @@ class App {
       $('toggle-sessions').setAttribute('aria-expanded', String(!hidden));
     });
     window.addEventListener('hashchange', () => this.route());
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && this.liveDirty) this.liveChanged(); // what came while hidden
+    });
     this.route();
   }
 
@@ -165,6 +178,7 @@ class App {
       this.sessions.delete(m.session);
       this.renderSessions();
     } else if (m.type === 'events' && this.data && m.session === this.data.id) {
+      this.state.pushes = (this.state.pushes ?? 0) + 1;
       this.liveEvents(m.events);
     } else if (m.type === 'resync' && this.data && m.session === this.data.id) {
       this.resubscribe(true);
@@ -176,7 +190,9 @@ class App {
     const seq = ++this.openSeq;
     this.openingId = id;
     const t0 = performance.now();
-    this.state = { ready: false, session: id, frames: 0 };
+    this.state = { ready: false, session: id, frames: 0, liveFrames: 0, liveSkipped: 0,
+      pushes: 0 };
+    this.liveDirty = null;
     $('status').textContent = 'loading…';
     // what was under the pointer belongs to the session shown until now
     this.hover = null;
@@ -298,7 +314,7 @@ class App {
 
   renderTitle() {
     const s = this.data.meta;
-    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtDur(s.end_ns - s.start_ns)} · ${fmtCount(s.events)} events · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
+    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtDur(s.end_ns - s.start_ns)} · ${groupDigits(s.events)} events · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
   }
 
   subscribe() {
@@ -312,36 +328,65 @@ class App {
 
   resubscribe() { if (this.data?.meta.status === 'live') this.subscribe(); }
 
+  // Live records: applied to the model at once (appended), drawn by the next live frame.
   liveEvents(events) {
-    const d = this.data;
-    d.addLive(events);
-    if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
-    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, this.vp.limits[1]));
-    if (this.opts.follow) this.followNow();
+    this.data.addLive(events);
+    const lv = this.liveDirty ??= { lo: Infinity, lanes: false };
+    for (const e of events) {
+      if (e.ts < lv.lo) lv.lo = e.ts;
+      if (LANE_KINDS.has(e.kind)) lv.lanes = true;
+    }
     this.liveChanged();
   }
 
-  // Live records drew a frame each batch (12-26 ms of a 2-core machine the traced program
-  // shares): at most LIVE_FPS frames a second instead, and the words around at most every 2 s.
+  // Something came live: a live frame when its time comes (see LIVE_FPS), none while hidden.
   liveChanged() {
-    if (this.liveQueued) return;
-    const wait = Math.max(0, this.lastLive + 1000 / LIVE_FPS - performance.now());
+    this.liveDirty ??= { lo: Infinity, lanes: false };
+    if (this.liveQueued || document.hidden) return;
+    const gap = Math.min(LIVE_GAP_MAX, Math.max(1000 / LIVE_FPS, this.liveDrawMs / LIVE_SHARE));
+    const wait = Math.max(0, this.lastLive + gap - performance.now());
     this.liveQueued = true;
-    setTimeout(() => {
-      this.liveQueued = false;
-      this.lastLive = performance.now();
+    setTimeout(() => { this.liveQueued = false; this.liveFrame(); }, wait);
+  }
+
+  // What came live since the last live frame, laid out once (lanes, the view following the
+  // newest records); drawn only when some of it is in view: the records from the earliest
+  // that came, and what was open at the previous end, drawn to the new end.
+  liveFrame() {
+    const lv = this.liveDirty, d = this.data;
+    if (!lv || !d || document.hidden) return;
+    this.liveDirty = null;
+    if (d.meta.status !== 'live') this.mirrorDirty = true; // its last records: all listed
+    const vp = this.vp, axis = this.axis;
+    // a timer armed, a task begun or ended: laid out again, drawn if that changed the lanes
+    const shape = () => `${this.lanes.length}:${vp.contentHeight}`;
+    const was = shape();
+    if (lv.lanes) this.rebuildLanes();
+    const relaid = shape() !== was;
+    vp.setLimits(axis.start, Math.max(axis.end, vp.limits[1]));
+    const [a, b] = [vp.a, vp.b];
+    if (this.opts.follow) this.followNow();
+    const from = Math.min(lv.lo === Infinity ? Infinity : axis.coord(lv.lo), this.liveEnd ?? Infinity);
+    this.liveEnd = axis.end;
+    if (relaid || vp.a !== a || vp.b !== b || (from <= vp.b && axis.end >= vp.a)) {
+      this.liveDrawing = true;
       this.changed('live');
-    }, Number.isFinite(wait) ? wait : 0);
+    } else this.state.liveSkipped++;
   }
 
   sessionProgress(row) {
     const d = this.data;
     const wasLive = d.meta.status === 'live';
     d.extend(row);
-    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
-    if (d.tiled && !d.full) this.rebuildLanes();
-    if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
+    if (wasLive && row.status === 'live') {
+      // the end moved (and a summarised session's lanes may have): the next live frame
+      this.liveChanged();
+      if (d.tiled) this.liveDirty.lanes = true;
+      return;
+    }
+    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
+    if (d.tiled) this.rebuildLanes();
     if (wasLive && row.status !== 'live') {
       // the run ended: unless the user chose a view, show all of it
       if (this.liveFit) { this.vp.setLimits(this.axis.start, this.axis.end); this.fit(false); }
@@ -404,11 +449,19 @@ class App {
 
   frame() {
     if (!this.data) { this.blank(); return; }
+    if (this.opts.follow) this.followNow(); // records that came since the live frame's turn
     const { scene, stats, ms } = this.tl.draw();
     this.marksPartial = this.tl.marksPartial;
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
     if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
     this.frameMs.push(ms);
+    if (this.liveDrawing) {
+      this.liveDrawing = false;
+      this.lastLive = performance.now();
+      // smoothed: one slow frame (a collection, a first draw) does not stall the view
+      this.liveDrawMs = this.state.liveFrames ? (this.liveDrawMs + ms) / 2 : ms;
+      this.state.liveFrames++;
+    }
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
     const d = this.data;
@@ -509,7 +562,7 @@ class App {
     $('order').disabled = !d.full;
     $('order-box').title = d.full
       ? 'x is the order of the records, one step each, instead of time: for sessions whose records share timestamps (the virtual clock)'
-      : `Event order needs the whole session read: this one has ${fmtCount(d.meta.events)} records, more than the ${fmtCount(d.fullLimit)} read whole, so it is drawn from summaries, in time`;
+      : `Event order needs the whole session read: this one has ${groupDigits(d.meta.events)} records, more than the ${groupDigits(d.fullLimit)} read whole, so it is drawn from summaries, in time`;
   }
 
   // Switches x between time and the records' order, keeping what was in view (or the whole
