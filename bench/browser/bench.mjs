@@ -244,7 +244,9 @@ async function lateness(d, browser, label, follow) {
   const late = [];
   let from = s.start_ns;
   for (;;) {
-    const w = (await d.get(`/api/sessions/${s.id}/events?from=${from}&to=${s.end_ns}&max=100000`)).body;
+    const path = `/api/sessions/${s.id}/events?from=${from}&to=${s.end_ns}&max=100000`;
+    // once more if a kept-alive connection was closed under it (seen on a loaded machine)
+    const w = (await d.get(path).catch(() => d.get(path))).body;
     for (const e of w.events) if (e.kind === 'timer-fire') late.push(e.args[1]);
     if (w.complete) break;
     from = w.next_from;

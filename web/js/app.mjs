@@ -33,7 +33,7 @@ const $ = (id) => document.getElementById(id);
 // program shares); none while the page is hidden or when what came is out of view.
 const LIVE_FPS = 10;
 const LIVE_SHARE = 0.05;
-const LIVE_GAP_MAX = 1000; // ms: however slow its frames, a followed view moves every second
+const LIVE_GAP_MAX = 2000; // ms: however slow its frames, a followed view moves every 2 s
 // records that change the lanes (a task, a loop or worker, a timer's row)
 const LANE_KINDS = new Set(['create', 'done', 'track', 'timer-arm']);
 // The note over the timeline when there is no session to draw (null: none).
@@ -330,6 +330,12 @@ class App {
 
   // Live records: applied to the model at once (appended), drawn by the next live frame.
   liveEvents(events) {
+    const full = this.data.full;
+    // a subscription's backlog repeats what was read, with the `track` records reads leave
+    // out: one of a track already known is dropped (it came before the rest: it would have
+    // the whole window rebuilt in time order, 100-300 ms at 100k records)
+    if (full) events = events.filter((e) => e.kind !== 'track' || !(full.loops.has(e.track)
+      || full.workers.has(e.track)));
     this.data.addLive(events);
     const lv = this.liveDirty ??= { lo: Infinity, lanes: false };
     for (const e of events) {
@@ -441,7 +447,10 @@ class App {
     this.findings.changed(why);
     if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
     if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
-    if (why === 'live' && !(performance.now() - this.toolsAt < 2000)) this.toolsDirty = true;
+    // while live, the marks list and analyses at most every 2 s, and so that they take at
+    // most LIVE_SHARE of the time (they read the whole session: 0.1-0.5 s at 300k records)
+    const toolsGap = Math.max(2000, (this.toolsMs ?? 0) / LIVE_SHARE);
+    if (why === 'live' && !(performance.now() - this.toolsAt < toolsGap)) this.toolsDirty = true;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
@@ -488,6 +497,7 @@ class App {
         this.toolsAt = performance.now();
         this.tools.refresh();
         if (this.tools.range) this.tools.renderRange();
+        this.toolsMs = performance.now() - this.toolsAt;
       }, 250);
     }
     this.state.frames++;
