@@ -207,7 +207,10 @@ function cpuSample(daemonPid) {
     let cmd = '';
     try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
     if (!/chrom/.test(cmd.split('\0')[0]) || !under(pid)) continue;
-    out.set(pid, [/--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser', c.s]);
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+    out.set(pid, [type, c.s]);
+    // a renderer's main thread (its tid is its pid): where the page's JS and drawing run
+    if (type === 'renderer') out.set(`${pid}/main`, ['main', cpuOf(`${pid}/task/${pid}`)?.s ?? 0]);
   }
   return out;
 }
@@ -307,14 +310,14 @@ else {
     row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
   }
   console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-  console.log('| run | timers | p50 | p99 | max | page | CPU s: daemon / renderer / browser + other |');
+  console.log('| run | timers | p50 | p99 | max | page | CPU s: daemon / renderer (its main thread) / browser + other |');
   console.log('|---|---|---|---|---|---|---|');
   for (const l of results.live) {
-    const c = l.cpu, other = Object.entries(c).filter(([k]) => k !== 'daemon' && k !== 'renderer')
+    const c = l.cpu, other = Object.entries(c).filter(([k]) => !['daemon', 'renderer', 'main'].includes(k))
       .reduce((n, [, v]) => n + v, 0);
     const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
       ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
-    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${pg} | ${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} / ${f(other, 2)} |`);
+    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${pg} | ${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / ${f(other, 2)} |`);
   }
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }
