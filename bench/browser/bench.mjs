@@ -200,7 +200,9 @@ function cpuSample(daemonPid) {
     if (c) procs.set(Number(name), c);
   }
   const under = (pid) => {
-    for (let p = pid, n = 0; p > 1 && n < 20; p = procs.get(p)?.ppid, n++) if (p === process.pid) return true;
+    for (let p = pid, n = 0; p > 1 && n < 20; p = procs.get(p)?.ppid, n++) {
+      if (p === process.pid) return true;
+    }
     return false;
   };
   for (const [pid, c] of procs) {
@@ -268,7 +270,8 @@ async function peerDaemon(root) {
   const saved = process.env.LT_DAEMON_LAUNCHER;
   process.env.LT_DAEMON_LAUNCHER = sh; // the launcher runs ROOT's binary instead of ours
   try { return await Daemon.start(); } finally {
-    if (saved == null) delete process.env.LT_DAEMON_LAUNCHER; else process.env.LT_DAEMON_LAUNCHER = saved;
+    if (saved == null) delete process.env.LT_DAEMON_LAUNCHER;
+    else process.env.LT_DAEMON_LAUNCHER = saved;
   }
 }
 
@@ -278,7 +281,9 @@ let browser;
 const results = { sessions: [], live: [] };
 try {
   browser = await launch();
-  if (!LIVE_ONLY) for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
+  if (!LIVE_ONLY) {
+    for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
+  }
   // alternate: the machine's load drifts
   for (let k = 0; k < LIVE_RUNS; k++) {
     results.live.push(await lateness(d, browser, `none ${k}`, false));
@@ -310,14 +315,18 @@ else {
     row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
   }
   console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-  console.log('| run | timers | p50 | p99 | max | page | CPU s: daemon / renderer (its main thread) / browser + other |');
+  console.log('| run | timers | p50 | p99 | max | page '
+    + '| CPU s: daemon / renderer (its main thread) / browser + other |');
   console.log('|---|---|---|---|---|---|---|');
   for (const l of results.live) {
-    const c = l.cpu, other = Object.entries(c).filter(([k]) => !['daemon', 'renderer', 'main'].includes(k))
-      .reduce((n, [, v]) => n + v, 0);
+    const c = l.cpu, other = Object.entries(c)
+      .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
     const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
       ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
-    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${pg} | ${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / ${f(other, 2)} |`);
+    const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
+      + f(other, 2);
+    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
+      + `| ${pg} | ${cpu} |`);
   }
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }

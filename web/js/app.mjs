@@ -193,6 +193,7 @@ class App {
     this.state = { ready: false, session: id, frames: 0, liveFrames: 0, liveSkipped: 0,
       pushes: 0 };
     this.liveDirty = null;
+    this.liveEnd = undefined; // the end the last live frame saw
     $('status').textContent = 'loading…';
     // what was under the pointer belongs to the session shown until now
     this.hover = null;
@@ -372,7 +373,8 @@ class App {
     vp.setLimits(axis.start, Math.max(axis.end, vp.limits[1]));
     const [a, b] = [vp.a, vp.b];
     if (this.opts.follow) this.followNow();
-    const from = Math.min(lv.lo === Infinity ? Infinity : axis.coord(lv.lo), this.liveEnd ?? Infinity);
+    const lo = lv.lo === Infinity ? Infinity : axis.coord(lv.lo);
+    const from = Math.min(lo, this.liveEnd ?? Infinity);
     this.liveEnd = axis.end;
     if (relaid || vp.a !== a || vp.b !== b || (from <= vp.b && axis.end >= vp.a)) {
       this.liveDrawing = true;
