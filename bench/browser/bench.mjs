@@ -11,9 +11,12 @@
 // and the traced program's own timer lateness (its 1 ms sleeps, from the timer-fire records)
 // while a page follows it live, against the same run with no browser (paced collector_load).
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
-//        [--live-rate R] [--json]    (needs build/). Not part of ctest: it prints tables.
+//        [--live-rate R] [--live-runs N] [--live-only] [--peer ROOT] [--json]
+// (needs build/; --peer: ROOT's build follows too, in turn). Not part of ctest: it prints tables.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 process.env.LT_BIN_DIR ??= join(root, 'build/bin');
@@ -29,6 +32,9 @@ const SIZES = arg('sizes', '1000000,10000000').split(',').map(Number);
 const LIVE_RECORDS = Number(arg('live-records', 300000));
 const LIVE_RATE = Number(arg('live-rate', 30000));
 const json = process.argv.includes('--json');
+const LIVE_ONLY = process.argv.includes('--live-only');
+const LIVE_RUNS = Number(arg('live-runs', 2));
+const PEER = arg('peer', null);
 const W = 1600, H = 1000;
 
 const pct = (xs, p) => {
@@ -176,8 +182,51 @@ async function sessionBench(browser, d, size) {
   return { size, span, session, dur, recordMs, opens, wheelFirst: wheelOut.first, wheelOut, wheelIn, panOut, panIn, mode5, spans5, longest, heap, errors };
 }
 
-// The load program paced, traced to d: its timer lateness (ns) from the timer-fire records.
+// CPU seconds (user + system) of a process and of each kind of chromium process this one
+// started (browser, renderer, gpu-process, utility: the --type= of its command line).
+const TICK = 100; // clock ticks a second (USER_HZ)
+function cpuOf(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { ppid: Number(f[1]), s: (Number(f[11]) + Number(f[12])) / TICK };
+  } catch { return null; }
+}
+// pid -> [what, CPU s] of the daemon and of the chromium processes under this one
+function cpuSample(daemonPid) {
+  const out = new Map([[daemonPid, ['daemon', cpuOf(daemonPid)?.s ?? 0]]]);
+  const procs = new Map();
+  for (const name of readdirSync('/proc')) {
+    const c = /^\d+$/.test(name) && cpuOf(name);
+    if (c) procs.set(Number(name), c);
+  }
+  const under = (pid) => {
+    for (let p = pid, n = 0; p > 1 && n < 20; p = procs.get(p)?.ppid, n++) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  for (const [pid, c] of procs) {
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+    if (!/chrom/.test(cmd.split('\0')[0]) || !under(pid)) continue;
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
+    out.set(pid, [type, c.s]);
+    // a renderer's main thread (its tid is its pid): where the page's JS and drawing run
+    if (type === 'renderer') out.set(`${pid}/main`, ['main', cpuOf(`${pid}/task/${pid}`)?.s ?? 0]);
+  }
+  return out;
+}
+// CPU s by what, between two samples (a process that started meanwhile: all of its own)
+function cpuDiff(a, b) {
+  const out = {};
+  for (const [pid, [what, s]] of b) out[what] = (out[what] ?? 0) + s - (a.get(pid)?.[1] ?? 0);
+  return out;
+}
+
+// The load program paced, traced to d: its timer lateness (ns) from the timer-fire records,
+// and what the daemon and chromium's processes spent meanwhile (CPU s).
 async function lateness(d, browser, label, follow) {
+  const cpu0 = cpuSample(d.proc.pid);
   const prog = d.run('collector_load', [String(LIVE_RECORDS), String(LIVE_RATE)], { LOOPTRACE_LABEL: label });
   let page = null;
   if (follow) {
@@ -187,65 +236,97 @@ async function lateness(d, browser, label, follow) {
     await page.waitForFunction(() => window.looptrace?.state.ready, null, { timeout: 30000 });
   }
   const r = await prog.done;
+  const cpu = cpuDiff(cpu0, cpuSample(d.proc.pid));
   if (r.code !== 0) throw new Error(`collector_load exited ${r.code}`);
   const s = await until(async () => {
     const x = (await d.get('/api/sessions')).body.sessions.find((y) => y.label === label);
     return x?.status === 'complete' && x;
   }, 'the session to complete', 60000);
   const followed = page ? await page.evaluate(() => ({ status: window.looptrace.state.status,
-    frames: window.looptrace.state.frames, mode: window.looptrace.state.mode })) : null;
+    frames: window.looptrace.state.frames, mode: window.looptrace.state.mode,
+    pushes: window.looptrace.state.pushes ?? null })) : null;
   if (page) await page.close();
   const late = [];
   let from = s.start_ns;
   for (;;) {
-    const w = (await d.get(`/api/sessions/${s.id}/events?from=${from}&to=${s.end_ns}&max=100000`)).body;
+    const path = `/api/sessions/${s.id}/events?from=${from}&to=${s.end_ns}&max=100000`;
+    // once more if a kept-alive connection was closed under it (seen on a loaded machine)
+    const w = (await d.get(path).catch(() => d.get(path))).body;
     for (const e of w.events) if (e.kind === 'timer-fire') late.push(e.args[1]);
     if (w.complete) break;
     from = w.next_from;
   }
   return { label, n: late.length, p50: median(late) / 1e6, p99: pct(late, 0.99) / 1e6, max: Math.max(...late) / 1e6,
-    followed };
+    followed, cpu };
+}
+
+// --peer ROOT: a second daemon, ROOT's build of `looptrace` serving ROOT's web/, whose page
+// follows the same program in turn (a branch against main in the same run).
+async function peerDaemon(root) {
+  const dir = mkdtempSync(join(tmpdir(), 'lt-peer-'));
+  const sh = join(dir, 'serve.sh');
+  writeFileSync(sh, `#!/bin/sh\nshift\nexec ${join(root, 'build/bin/looptrace')} "$@"\n`);
+  chmodSync(sh, 0o755);
+  const saved = process.env.LT_DAEMON_LAUNCHER;
+  process.env.LT_DAEMON_LAUNCHER = sh; // the launcher runs ROOT's binary instead of ours
+  try { return await Daemon.start(); } finally {
+    if (saved == null) delete process.env.LT_DAEMON_LAUNCHER;
+    else process.env.LT_DAEMON_LAUNCHER = saved;
+  }
 }
 
 const d = await Daemon.start();
+const peer = PEER ? await peerDaemon(PEER) : null;
 let browser;
 const results = { sessions: [], live: [] };
 try {
   browser = await launch();
-  for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
-  // alternate, twice each: the machine's load drifts
-  for (let k = 0; k < 2; k++) {
+  if (!LIVE_ONLY) {
+    for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
+  }
+  // alternate: the machine's load drifts
+  for (let k = 0; k < LIVE_RUNS; k++) {
     results.live.push(await lateness(d, browser, `none ${k}`, false));
     results.live.push(await lateness(d, browser, `follow ${k}`, true));
+    if (peer) results.live.push(await lateness(peer, browser, `peer follow ${k}`, true));
   }
 } finally {
   await browser?.close();
-  await d.stop();
-  d.cleanup();
+  for (const x of [d, peer]) if (x) { await x.stop(); x.cleanup(); }
 }
 
 if (json) console.log(JSON.stringify(results));
 else {
   console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores)\n`);
-  console.log('| | target | ' + results.sessions.map((s) => `${(s.session.events / 1e6).toFixed(1)}M records`).join(' | ') + ' |');
-  console.log('|---|---|' + results.sessions.map(() => '---').join('|') + '|');
-  const row = (what, target, fn) => console.log(`| ${what} | ${target} | ${results.sessions.map(fn).join(' | ')} |`);
-  row('recorded in (session length)', '', (s) => `${f(s.recordMs / 1000)} s (${f(s.dur, 0)} ms)`);
-  row('open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => `${f(median(s.opens), 0)} ms (${s.opens.map((x) => x.toFixed(0)).join(', ')})`);
-  row('wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelOut), 0)} / ${f(pct(s.wheelOut, 0.95), 0)} ms`);
-  row('wheel notch → first frame, whole view, p50 / p95', '', (s) => `${f(median(s.wheelFirst), 0)} / ${f(pct(s.wheelFirst, 0.95), 0)} ms`);
-  row('wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
-  row('drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panOut.draw))} / ${f(pct(s.panOut.draw, 0.95))} ms`);
-  row('drag-pan, whole view: frame interval p50 / p95', '', (s) => `${f(median(s.panOut.iv))} / ${f(pct(s.panOut.iv, 0.95))} ms`);
-  row('drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
-  row('drag-pan, event-level view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
-  row('longest main-thread task', '≤ 50 ms', (s) => `${f(s.longest, 0)} ms`);
-  row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
+  if (results.sessions.length) {
+    console.log('| | target | ' + results.sessions.map((s) => `${(s.session.events / 1e6).toFixed(1)}M records`).join(' | ') + ' |');
+    console.log('|---|---|' + results.sessions.map(() => '---').join('|') + '|');
+    const row = (what, target, fn) => console.log(`| ${what} | ${target} | ${results.sessions.map(fn).join(' | ')} |`);
+    row('recorded in (session length)', '', (s) => `${f(s.recordMs / 1000)} s (${f(s.dur, 0)} ms)`);
+    row('open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => `${f(median(s.opens), 0)} ms (${s.opens.map((x) => x.toFixed(0)).join(', ')})`);
+    row('wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelOut), 0)} / ${f(pct(s.wheelOut, 0.95), 0)} ms`);
+    row('wheel notch → first frame, whole view, p50 / p95', '', (s) => `${f(median(s.wheelFirst), 0)} / ${f(pct(s.wheelFirst, 0.95), 0)} ms`);
+    row('wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
+    row('drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panOut.draw))} / ${f(pct(s.panOut.draw, 0.95))} ms`);
+    row('drag-pan, whole view: frame interval p50 / p95', '', (s) => `${f(median(s.panOut.iv))} / ${f(pct(s.panOut.iv, 0.95))} ms`);
+    row('drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
+    row('drag-pan, event-level view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
+    row('longest main-thread task', '≤ 50 ms', (s) => `${f(s.longest, 0)} ms`);
+    row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
+  }
   console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-  console.log('| run | timers | p50 | p99 | max | page |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| run | timers | p50 | p99 | max | page '
+    + '| CPU s: daemon / renderer (its main thread) / browser + other |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const l of results.live) {
-    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${l.followed ? `${l.followed.frames} frames, ${l.followed.mode}` : 'none'} |`);
+    const c = l.cpu, other = Object.entries(c)
+      .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
+    const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
+      ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
+    const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
+      + f(other, 2);
+    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
+      + `| ${pg} | ${cpu} |`);
   }
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }

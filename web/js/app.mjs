@@ -28,7 +28,14 @@ import { TOGGLE_W } from './render.mjs';
 import { StoreBanner } from './storebanner.mjs';
 
 const $ = (id) => document.getElementById(id);
+// Live frames: at most LIVE_FPS a second, and spaced so that drawing takes at most LIVE_SHARE
+// of the time (a frame of a big session's whole run costs 20-150 ms of a core the traced
+// program shares); none while the page is hidden or when what came is out of view.
 const LIVE_FPS = 10;
+const LIVE_SHARE = 0.05;
+const LIVE_GAP_MAX = 2000; // ms: however slow its frames, a followed view moves every 2 s
+// records that change the lanes (a task, a loop or worker, a timer's row)
+const LANE_KINDS = new Set(['create', 'done', 'track', 'timer-arm']);
 // The note over the timeline when there is no session to draw (null: none).
 function notice(text) {
   const el = $('notice');
@@ -56,6 +63,9 @@ class App {
     this.pending = false;
     this.openSeq = 0;
     this.state = { ready: false, session: null, frames: 0 };
+    this.lastLive = -Infinity;   // when the last live frame was drawn (performance.now())
+    this.liveDrawMs = 0;         // and what it took
+    this.liveDirty = null;       // what came live since: {lo, lanes} (lo: the earliest ts)
     window.looptrace = this.hook();
     this.compare = new CompareView(this); // #compare=A,B,...: compare.mjs
     this.findings = new Findings(this);   // lints and the await graph: findings.mjs
@@ -114,6 +124,9 @@ class App {
       $('toggle-sessions').setAttribute('aria-expanded', String(!hidden));
     });
     window.addEventListener('hashchange', () => this.route());
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden && this.liveDirty) this.liveChanged(); // what came while hidden
+    });
     this.route();
   }
 
@@ -165,6 +178,7 @@ class App {
       this.sessions.delete(m.session);
       this.renderSessions();
     } else if (m.type === 'events' && this.data && m.session === this.data.id) {
+      this.state.pushes = (this.state.pushes ?? 0) + 1;
       this.liveEvents(m.events);
     } else if (m.type === 'resync' && this.data && m.session === this.data.id) {
       this.resubscribe(true);
@@ -176,7 +190,10 @@ class App {
     const seq = ++this.openSeq;
     this.openingId = id;
     const t0 = performance.now();
-    this.state = { ready: false, session: id, frames: 0 };
+    this.state = { ready: false, session: id, frames: 0, liveFrames: 0, liveSkipped: 0,
+      pushes: 0 };
+    this.liveDirty = null;
+    this.liveEnd = undefined; // the end the last live frame saw
     $('status').textContent = 'loading…';
     // what was under the pointer belongs to the session shown until now
     this.hover = null;
@@ -312,36 +329,72 @@ class App {
 
   resubscribe() { if (this.data?.meta.status === 'live') this.subscribe(); }
 
+  // Live records: applied to the model at once (appended), drawn by the next live frame.
   liveEvents(events) {
-    const d = this.data;
-    d.addLive(events);
-    if (events.some((e) => e.kind === 'create' || e.kind === 'done' || e.kind === 'track' || e.kind === 'timer-arm')) this.rebuildLanes();
-    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, this.vp.limits[1]));
-    if (this.opts.follow) this.followNow();
+    const full = this.data.full;
+    // a subscription's backlog repeats what was read, with the `track` records reads leave
+    // out: one of a track already known is dropped (it came before the rest: it would have
+    // the whole window rebuilt in time order, 100-300 ms at 100k records)
+    if (full) events = events.filter((e) => e.kind !== 'track' || !(full.loops.has(e.track)
+      || full.workers.has(e.track)));
+    this.data.addLive(events);
+    const lv = this.liveDirty ??= { lo: Infinity, lanes: false };
+    for (const e of events) {
+      if (e.ts < lv.lo) lv.lo = e.ts;
+      if (LANE_KINDS.has(e.kind)) lv.lanes = true;
+    }
     this.liveChanged();
   }
 
-  // Live records drew a frame each batch (12-26 ms of a 2-core machine the traced program
-  // shares): at most LIVE_FPS frames a second instead, and the words around at most every 2 s.
+  // Something came live: a live frame when its time comes (see LIVE_FPS), none while hidden.
   liveChanged() {
-    if (this.liveQueued) return;
-    const wait = Math.max(0, this.lastLive + 1000 / LIVE_FPS - performance.now());
+    this.liveDirty ??= { lo: Infinity, lanes: false };
+    if (this.liveQueued || document.hidden) return;
+    const gap = Math.min(LIVE_GAP_MAX, Math.max(1000 / LIVE_FPS, this.liveDrawMs / LIVE_SHARE));
+    const wait = Math.max(0, this.lastLive + gap - performance.now());
     this.liveQueued = true;
-    setTimeout(() => {
-      this.liveQueued = false;
-      this.lastLive = performance.now();
+    setTimeout(() => { this.liveQueued = false; this.liveFrame(); }, wait);
+  }
+
+  // What came live since the last live frame, laid out once (lanes, the view following the
+  // newest records); drawn only when some of it is in view: the records from the earliest
+  // that came, and what was open at the previous end, drawn to the new end.
+  liveFrame() {
+    const lv = this.liveDirty, d = this.data;
+    if (!lv || !d || document.hidden) return;
+    this.liveDirty = null;
+    if (d.meta.status !== 'live') this.mirrorDirty = true; // its last records: all listed
+    const vp = this.vp, axis = this.axis;
+    // a timer armed, a task begun or ended: laid out again, drawn if that changed the lanes
+    const shape = () => `${this.lanes.length}:${vp.contentHeight}`;
+    const was = shape();
+    if (lv.lanes) this.rebuildLanes();
+    const relaid = shape() !== was;
+    vp.setLimits(axis.start, Math.max(axis.end, vp.limits[1]));
+    const [a, b] = [vp.a, vp.b];
+    if (this.opts.follow) this.followNow();
+    const lo = lv.lo === Infinity ? Infinity : axis.coord(lv.lo);
+    const from = Math.min(lo, this.liveEnd ?? Infinity);
+    this.liveEnd = axis.end;
+    if (relaid || vp.a !== a || vp.b !== b || (from <= vp.b && axis.end >= vp.a)) {
+      this.liveDrawing = true;
       this.changed('live');
-    }, Number.isFinite(wait) ? wait : 0);
+    } else this.state.liveSkipped++;
   }
 
   sessionProgress(row) {
     const d = this.data;
     const wasLive = d.meta.status === 'live';
     d.extend(row);
-    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
-    if (d.tiled && !d.full) this.rebuildLanes();
-    if (this.opts.follow && wasLive) this.followNow();
     this.renderTitle();
+    if (wasLive && row.status === 'live') {
+      // the end moved (and a summarised session's lanes may have): the next live frame
+      this.liveChanged();
+      if (d.tiled) this.liveDirty.lanes = true;
+      return;
+    }
+    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
+    if (d.tiled) this.rebuildLanes();
     if (wasLive && row.status !== 'live') {
       // the run ended: unless the user chose a view, show all of it
       if (this.liveFit) { this.vp.setLimits(this.axis.start, this.axis.end); this.fit(false); }
@@ -396,7 +449,10 @@ class App {
     this.findings.changed(why);
     if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
     if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
-    if (why === 'live' && !(performance.now() - this.toolsAt < 2000)) this.toolsDirty = true;
+    // while live, the marks list and analyses at most every 2 s, and so that they take at
+    // most LIVE_SHARE of the time (they read the whole session: 0.1-0.5 s at 300k records)
+    const toolsGap = Math.max(2000, (this.toolsMs ?? 0) / LIVE_SHARE);
+    if (why === 'live' && !(performance.now() - this.toolsAt < toolsGap)) this.toolsDirty = true;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
@@ -404,11 +460,19 @@ class App {
 
   frame() {
     if (!this.data) { this.blank(); return; }
+    if (this.opts.follow) this.followNow(); // records that came since the live frame's turn
     const { scene, stats, ms } = this.tl.draw();
     this.marksPartial = this.tl.marksPartial;
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
     if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
     this.frameMs.push(ms);
+    if (this.liveDrawing) {
+      this.liveDrawing = false;
+      this.lastLive = performance.now();
+      // smoothed: one slow frame (a collection, a first draw) does not stall the view
+      this.liveDrawMs = this.state.liveFrames ? (this.liveDrawMs + ms) / 2 : ms;
+      this.state.liveFrames++;
+    }
     if (this.frameMs.length > 2000) this.frameMs.splice(0, 1000);
     this.lastStats = { ...stats, ms, mode: scene.mode };
     const note = this.tl.finishedNote(); // how many lanes "Hide finished" leaves out
@@ -437,6 +501,7 @@ class App {
         this.toolsAt = performance.now();
         this.tools.refresh();
         if (this.tools.range) this.tools.renderRange();
+        this.toolsMs = performance.now() - this.toolsAt;
       }, 250);
     }
     this.state.frames++;

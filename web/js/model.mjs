@@ -80,7 +80,7 @@ export class EventWindow {
   add(events) {
     const fresh = [];
     for (const e of events) {
-      const id = `${e.track}/${e.seq}`;
+      const id = e.track * 4294967296 + e.seq; // a number: no string made per record
       if (this.seen.has(id)) continue;
       this.seen.add(id);
       fresh.push(e);

@@ -1,7 +1,7 @@
 // sessions.mjs: the session list: every stored session, newest first, live ones marked and
 // updated from the websocket's `session` pushes as they run; a click opens one (#session=N).
 
-import { fmtDur, fmtCount, esc } from './format.mjs';
+import { fmtDur, fmtCount, fmtClock, esc } from './format.mjs';
 
 export function sessionName(s) {
   if (s.label) return s.label;
@@ -38,7 +38,7 @@ export function renderSessionList(ol, empty, sessions, openId) {
 
 function itemHTML(s) {
   const started = new Date(Number(BigInt(s.started_wall_ns) / 1000000n));
-  const when = started.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const when = fmtClock(started);
   const dur = s.end_ns > s.start_ns ? fmtDur(s.end_ns - s.start_ns) : '';
   return `<span class="name">${esc(sessionName(s))}</span>
 <span class="meta">#${s.id} · ${esc(when)} · ${dur ? `${dur} · ` : ''}${fmtCount(s.events)} events · ${s.tasks} tasks
