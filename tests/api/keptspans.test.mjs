@@ -1,0 +1,31 @@
+// keptspans.test.mjs: a large session's summary spans are kept when it ends, in the
+// background, not on its first view (GET /api/status counts them); small sessions (the UI
+// reads them whole) are not kept. (That summaries from kept spans equal a replay's is
+// test_query's.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Daemon, until } from './daemon.mjs';
+
+const summaries = async (d) => (await d.get('/api/status')).body.summaries;
+
+test('a large session\'s spans are kept when it ends, before anyone asks', async (t) => {
+  const d = await Daemon.start();
+  t.after(() => d.finish());
+  assert.deepEqual(await summaries(d), { kept_at_end: 0, keeping: 0, from_kept: 0 });
+  const ids = await d.recordAll([['collector_load', ['250000'], 'big'],
+    ['collector_load', ['20000'], 'small']]);
+  // nobody has asked for a summary: the big one is kept all the same, the small one not
+  const st = await until(async () => {
+    const s = await summaries(d);
+    return s.kept_at_end >= 1 && s.keeping === 0 && s;
+  }, 'the big session\'s spans to be kept', 60000);
+  assert.equal(st.kept_at_end, 1, 'only the session past the UI\'s read-whole limit');
+  assert.equal(st.from_kept, 0);
+  // its first summary is summed from the kept spans, and answers what a replay does
+  const s = (await d.get(`/api/sessions/${ids.big}`)).body.session;
+  const q = `from=${s.start_ns}&to=${s.end_ns}&buckets=700`;
+  const kept = (await d.get(`/api/sessions/${ids.big}/summary?${q}`)).body;
+  assert.equal((await summaries(d)).from_kept, 1);
+  assert.equal((await summaries(d)).kept_at_end, 1, 'kept once');
+  assert.ok(kept.lanes[0].buckets.reduce((n, r) => n + r[3], 0) >= 250000);
+});
