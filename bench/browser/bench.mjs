@@ -11,7 +11,10 @@
 // and the traced program's own timer lateness (its 1 ms sleeps, from the timer-fire records)
 // while a page follows it live, against the same run with no browser (paced collector_load).
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
-//        [--live-rate R] [--json]    (needs build/). Not part of ctest: it prints tables.
+//        [--live-rate R] [--no-live] [--runs N] [--builds NAME=BINDIR,NAME=BINDIR] [--json]
+// (needs build/). --builds measures each build (its daemon serves its own web/) on the same
+// machine in the same run, alternating, --runs times; the tables then give the medians of
+// the runs side by side. Not part of ctest: it prints tables.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -29,6 +32,12 @@ const SIZES = arg('sizes', '1000000,10000000').split(',').map(Number);
 const LIVE_RECORDS = Number(arg('live-records', 300000));
 const LIVE_RATE = Number(arg('live-rate', 30000));
 const json = process.argv.includes('--json');
+const NO_LIVE = process.argv.includes('--no-live');
+const RUNS = Number(arg('runs', 1));
+const BUILDS = arg('builds', `this=${process.env.LT_BIN_DIR}`).split(',').map((x) => {
+  const [name, bin] = x.split('=');
+  return { name, bin };
+});
 const W = 1600, H = 1000;
 
 const pct = (xs, p) => {
@@ -45,12 +54,18 @@ async function record(d, args, label) {
   return { session: s, recordMs: Date.now() - t0 };
 }
 
-// Long tasks and settled frames, watched from the page's start.
+// Long tasks, watched from the page's start; __phase names the part of the bench a task fell
+// in (open, wheel out, pan out, wheel in, pan in).
 const WATCH = () => {
   window.__long = [];
-  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
-    .observe({ type: 'longtask', buffered: true });
+  window.__phase = 'open';
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) window.__long.push([e.duration, window.__phase]);
+  }).observe({ type: 'longtask', buffered: true });
 };
+const phase = (page, name) => page.evaluate((n) => { window.__phase = n; }, name);
+const longest = (page, name) => page.evaluate((n) => Math.max(0,
+  ...window.__long.filter((x) => !n || x[1] === n).map((x) => x[0])), name);
 
 async function open(browser, d, id) {
   const page = await openPage(browser, 'about:blank', { width: W, height: H });
@@ -145,7 +160,11 @@ async function sessionBench(browser, d, size) {
     if (i < 2) await o.page.close(); else page = o.page;
   }
   await settle(page);
+  const longOpen = await longest(page, 'open');
+  await phase(page, 'wheel out');
   const wheelOut = await wheel(page);
+  const longWheelOut = await longest(page, 'wheel out');
+  await phase(page, 'pan out');
   const dur = (session.end_ns - session.start_ns) / 1e6;
   await viewSet(page, session.start_ns, session.end_ns);
   const panOut = await drag(page);
@@ -166,14 +185,18 @@ async function sessionBench(browser, d, size) {
   }
   const mode5 = await page.evaluate(() => window.looptrace.state.mode);
   const spans5 = await page.evaluate(() => window.looptrace.stats().spans);
+  await phase(page, 'wheel in');
   const wheelIn = await wheel(page, 12);
   await viewSet(page, mid, mid + span);
+  await phase(page, 'pan in');
   const panIn = await drag(page);
-  const longest = await page.evaluate(() => Math.max(0, ...window.__long));
+  const long = await longest(page);
+  const longs = await page.evaluate(() => window.__long);
   const heap = await heapMB(page);
   const errors = page.errors.slice();
   await page.close();
-  return { size, span, session, dur, recordMs, opens, wheelFirst: wheelOut.first, wheelOut, wheelIn, panOut, panIn, mode5, spans5, longest, heap, errors };
+  return { size, span, session, dur, recordMs, opens, wheelFirst: wheelOut.first, wheelOut, wheelIn, panOut, panIn, mode5, spans5, longest: long,
+    longOpen, longWheelOut, longs, heap, errors };
 }
 
 // The load program paced, traced to d: its timer lateness (ns) from the timer-fire records.
@@ -207,6 +230,71 @@ async function lateness(d, browser, label, follow) {
     followed };
 }
 
+// Each build's own run, in a child process (its daemon serves its own web/): the
+// results as JSON.
+async function child(bin, sizes) {
+  const { spawn } = await import('node:child_process');
+  const argv = [fileURLToPath(import.meta.url), '--json', '--no-live', '--sizes', sizes.join(',')];
+  const p = spawn(process.execPath, argv, { env: { ...process.env, LT_BIN_DIR: bin },
+    stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (b) => { out += b; });
+  const code = await new Promise((r) => p.on('exit', r));
+  if (code !== 0) throw new Error(`the run of ${bin} exited ${code}`);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// One figure per run and session, the median over runs.
+const ROWS = [
+  ['recorded in (session length)', '', (s) => [s.recordMs / 1000, s.dur], (v) => `${f(v[0])} s (${f(v[1], 0)} ms)`],
+  ['open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => [median(s.opens)], (v) => `${f(v[0], 0)} ms`],
+  ['wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => [median(s.wheelOut), pct(s.wheelOut, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['wheel notch → first frame, whole view, p50 / p95', '', (s) => [median(s.wheelFirst), pct(s.wheelFirst, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => [median(s.wheelIn), pct(s.wheelIn, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => [median(s.panOut.draw), pct(s.panOut.draw, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['drag-pan, whole view: frame interval p50 / p95', '', (s) => [median(s.panOut.iv), pct(s.panOut.iv, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => [median(s.panIn.draw), pct(s.panIn.draw, 0.95), s.span / 1e6, s.spans5], (v) => `${f(v[0])} / ${f(v[1])} ms (${f(v[2], 2)} ms view, ${f(v[3], 0)} spans)`],
+  ['drag-pan, event-level view: frame interval p50 / p95', '', (s) => [median(s.panIn.iv), pct(s.panIn.iv, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['longest main-thread task: open / whole-view wheel / all', '≤ 50 ms', (s) => [s.longOpen, s.longWheelOut, s.longest], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} / ${f(v[2], 0)} ms`],
+  ['JS heap after GC', '≤ 300 MB (10M)', (s) => [s.heap], (v) => `${f(v[0])} MB`],
+];
+
+function table(cols) { // cols: [{head, runs: [session result of each run]}]
+  console.log('| | target | ' + cols.map((c) => c.head).join(' | ') + ' |');
+  console.log('|---|---|' + cols.map(() => '---').join('|') + '|');
+  for (const [what, target, fig, show] of ROWS) {
+    const cells = cols.map((c) => {
+      const per = c.runs.map(fig);
+      return show(per[0].map((_, i) => median(per.map((x) => x[i]))));
+    });
+    console.log(`| ${what} | ${target} | ${cells.join(' | ')} |`);
+  }
+}
+
+if (BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
+  const by = new Map(BUILDS.map((b) => [b.name, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const b of BUILDS) {
+      const res = await child(b.bin, SIZES);
+      by.get(b.name).push(res);
+      console.error(`run ${r + 1}/${RUNS} ${b.name}: done`);
+    }
+  }
+  if (json) console.log(JSON.stringify(Object.fromEntries(by)));
+  else {
+    console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores), medians of ${RUNS} run(s), builds alternated\n`);
+    const cols = [];
+    for (let i = 0; i < SIZES.length; i++) {
+      for (const b of BUILDS) {
+        const runs = by.get(b.name).map((x) => x.sessions[i]);
+        cols.push({ head: `${b.name} ${(runs[0].session.events / 1e6).toFixed(1)}M`, runs });
+      }
+    }
+    table(cols);
+  }
+  process.exit(0);
+}
+
 const d = await Daemon.start();
 let browser;
 const results = { sessions: [], live: [] };
@@ -214,7 +302,7 @@ try {
   browser = await launch();
   for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
   // alternate, twice each: the machine's load drifts
-  for (let k = 0; k < 2; k++) {
+  for (let k = 0; k < 2 && !NO_LIVE; k++) {
     results.live.push(await lateness(d, browser, `none ${k}`, false));
     results.live.push(await lateness(d, browser, `follow ${k}`, true));
   }
@@ -227,25 +315,14 @@ try {
 if (json) console.log(JSON.stringify(results));
 else {
   console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores)\n`);
-  console.log('| | target | ' + results.sessions.map((s) => `${(s.session.events / 1e6).toFixed(1)}M records`).join(' | ') + ' |');
-  console.log('|---|---|' + results.sessions.map(() => '---').join('|') + '|');
-  const row = (what, target, fn) => console.log(`| ${what} | ${target} | ${results.sessions.map(fn).join(' | ')} |`);
-  row('recorded in (session length)', '', (s) => `${f(s.recordMs / 1000)} s (${f(s.dur, 0)} ms)`);
-  row('open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => `${f(median(s.opens), 0)} ms (${s.opens.map((x) => x.toFixed(0)).join(', ')})`);
-  row('wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelOut), 0)} / ${f(pct(s.wheelOut, 0.95), 0)} ms`);
-  row('wheel notch → first frame, whole view, p50 / p95', '', (s) => `${f(median(s.wheelFirst), 0)} / ${f(pct(s.wheelFirst, 0.95), 0)} ms`);
-  row('wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
-  row('drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panOut.draw))} / ${f(pct(s.panOut.draw, 0.95))} ms`);
-  row('drag-pan, whole view: frame interval p50 / p95', '', (s) => `${f(median(s.panOut.iv))} / ${f(pct(s.panOut.iv, 0.95))} ms`);
-  row('drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
-  row('drag-pan, event-level view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
-  row('longest main-thread task', '≤ 50 ms', (s) => `${f(s.longest, 0)} ms`);
-  row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
-  console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-  console.log('| run | timers | p50 | p99 | max | page |');
-  console.log('|---|---|---|---|---|---|');
-  for (const l of results.live) {
-    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${l.followed ? `${l.followed.frames} frames, ${l.followed.mode}` : 'none'} |`);
+  table(results.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`, runs: [s] })));
+  if (results.live.length) {
+    console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
+    console.log('| run | timers | p50 | p99 | max | page |');
+    console.log('|---|---|---|---|---|---|');
+    for (const l of results.live) {
+      console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms | ${l.followed ? `${l.followed.frames} frames, ${l.followed.mode}` : 'none'} |`);
+    }
   }
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }
