@@ -11,10 +11,12 @@
 // and the traced program's own timer lateness (its 1 ms sleeps, from the timer-fire records)
 // while a page follows it live, against the same run with no browser (paced collector_load).
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
-//        [--live-rate R] [--no-live] [--runs N] [--builds NAME=BINDIR,NAME=BINDIR] [--json]
-// (needs build/). --builds measures each build (its daemon serves its own web/) on the same
-// machine in the same run, alternating, --runs times; the tables then give the medians of
-// the runs side by side. Not part of ctest: it prints tables.
+//        [--live-rate R] [--no-live] [--runs N] [--builds NAME=BINDIR[:WEBDIR],...] [--json]
+//        [--table SAVED.json]
+// (needs build/). --builds measures each build (its daemon serves its own web/, or WEBDIR)
+// on the same machine in the same run, alternating, --runs times; the tables then give the
+// medians of the runs side by side (--table prints them again from the --json output).
+// Not part of ctest: it prints tables.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -35,9 +37,11 @@ const json = process.argv.includes('--json');
 const NO_LIVE = process.argv.includes('--no-live');
 const RUNS = Number(arg('runs', 1));
 const BUILDS = arg('builds', `this=${process.env.LT_BIN_DIR}`).split(',').map((x) => {
-  const [name, bin] = x.split('=');
-  return { name, bin };
+  const [name, dirs] = x.split('=');
+  const [bin, web] = dirs.split(':');
+  return { name, bin, web };
 });
+const TABLE = arg('table', null);
 const W = 1600, H = 1000;
 
 const pct = (xs, p) => {
@@ -232,10 +236,11 @@ async function lateness(d, browser, label, follow) {
 
 // Each build's own run, in a child process (its daemon serves its own web/): the
 // results as JSON.
-async function child(bin, sizes) {
+async function child({ bin, web }, sizes) {
   const { spawn } = await import('node:child_process');
   const argv = [fileURLToPath(import.meta.url), '--json', '--no-live', '--sizes', sizes.join(',')];
-  const p = spawn(process.execPath, argv, { env: { ...process.env, LT_BIN_DIR: bin },
+  const env = { ...process.env, LT_BIN_DIR: bin, ...(web ? { LOOPTRACE_WEB: web } : {}) };
+  const p = spawn(process.execPath, argv, { env,
     stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (b) => { out += b; });
@@ -271,23 +276,30 @@ function table(cols) { // cols: [{head, runs: [session result of each run]}]
   }
 }
 
-if (BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
+if (TABLE || BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
   const by = new Map(BUILDS.map((b) => [b.name, []]));
-  for (let r = 0; r < RUNS; r++) {
+  if (TABLE) { // or the tables of an earlier --json run of them
+    const saved = JSON.parse((await import('node:fs')).readFileSync(TABLE, 'utf8'));
+    by.clear();
+    for (const [k, v] of Object.entries(saved)) by.set(k, v);
+  }
+  const names = [...by.keys()];
+  for (let r = 0; r < RUNS && !TABLE; r++) {
     for (const b of BUILDS) {
-      const res = await child(b.bin, SIZES);
+      const res = await child(b, SIZES);
       by.get(b.name).push(res);
       console.error(`run ${r + 1}/${RUNS} ${b.name}: done`);
     }
   }
   if (json) console.log(JSON.stringify(Object.fromEntries(by)));
   else {
-    console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores), medians of ${RUNS} run(s), builds alternated\n`);
+    const runs0 = by.get(names[0]);
+    console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores), medians of ${runs0.length} run(s), builds alternated\n`);
     const cols = [];
-    for (let i = 0; i < SIZES.length; i++) {
-      for (const b of BUILDS) {
-        const runs = by.get(b.name).map((x) => x.sessions[i]);
-        cols.push({ head: `${b.name} ${(runs[0].session.events / 1e6).toFixed(1)}M`, runs });
+    for (let i = 0; i < runs0[0].sessions.length; i++) {
+      for (const name of names) {
+        const runs = by.get(name).map((x) => x.sessions[i]);
+        cols.push({ head: `${name} ${(runs[0].session.events / 1e6).toFixed(1)}M`, runs });
       }
     }
     table(cols);

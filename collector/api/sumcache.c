@@ -403,7 +403,7 @@ int ltc_sumcache_warm(ltc_store *s, int64_t session, ltc_err *err) {
   ltc_session_row row;
   int rc = ltc_store_session_row(s, session, &row, err);
   if (rc < 0) return rc;
-  if (!keepable(&row) || row.events < ltc_sumcache_warm_min) return 1;
+  if (!keepable(&row) || row.events <= ltc_sumcache_warm_min) return 1;
   pthread_mutex_lock(&lock);
   ltc_sumcache_warming++;
   kept *k = take(s, &row, err, &rc);
@@ -412,6 +412,15 @@ int ltc_sumcache_warm(ltc_store *s, int64_t session, ltc_err *err) {
   else if (k) rc = 1;
   pthread_mutex_unlock(&lock);
   return rc;
+}
+
+bool ltc_sumcache_kept(int64_t session) {
+  pthread_mutex_lock(&lock);
+  bool yes = false;
+  for (int i = 0; i < KEEP && !yes; i++)
+    yes = cache[i] && cache[i]->id == session && !cache[i]->unusable;
+  pthread_mutex_unlock(&lock);
+  return yes;
 }
 
 void ltc_sumcache_counts(uint64_t *warmed, uint64_t *warming, uint64_t *answered) {

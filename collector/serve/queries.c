@@ -65,8 +65,14 @@ static void append(ltc_query_job **list, ltc_query_job *job) {
   *list = job;
 }
 
-/* A read that may take long: it reads records (a window, a summary, orderings, an export). */
+/* A read that may take long: it reads records (a window, a summary, orderings, an export).
+ * A summary of a session whose spans are kept is quick (sumcache.c): it never waits behind a
+ * lint's or a window's replay, so a view's tiles come at once whatever else is read. */
 static bool heavy(const ltc_query_job *job) {
+  if (strcmp(job->op, "summary") == 0) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(job->args, "session");
+    return !cJSON_IsNumber(id) || !ltc_sumcache_kept((int64_t)id->valuedouble);
+  }
   return job->export_chrome || job->export_jsonl ||
          (strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
           strcmp(job->op, "tasks") != 0);
