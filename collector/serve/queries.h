@@ -3,8 +3,8 @@
  * export) never holds up the replies to the others. Fair: a client has at most one read
  * running at a time, the rest of its reads wait their turn behind other clients'; and reads
  * that may take long (records: windows, summaries, diffs, exports) take all threads but one,
- * which is always free for the quick ones (sessions, tasks, summaries from kept spans). One more thread keeps the summary
- * spans of sessions as they end (ltc_queries_warm). */
+ * which is always free for the quick ones (sessions, tasks, summaries from kept spans). One
+ * more thread keeps the summary spans of sessions as they end (ltc_queries_warm). */
 #ifndef LTC_QUERIES_H
 #define LTC_QUERIES_H
 

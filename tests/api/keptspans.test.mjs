@@ -1,8 +1,8 @@
 // keptspans.test.mjs: a large session's summary spans are kept when it ends, in the
 // background, not on its first view (GET /api/status counts them); small sessions (the UI
 // reads them whole) are not kept. A summary from kept spans is a quick read: it does not
-// wait behind long ones (diffs, lints) of other clients. (That summaries from kept spans equal a replay's is
-// test_query's.)
+// wait behind long ones (diffs, lints) of other clients. (That summaries from kept spans
+// equal a replay's is test_query's.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Daemon, until } from './daemon.mjs';
