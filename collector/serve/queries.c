@@ -69,13 +69,13 @@ static void append(ltc_query_job **list, ltc_query_job *job) {
  * A summary of a session whose spans are kept is quick (sumcache.c): it never waits behind a
  * lint's or a window's replay, so a view's tiles come at once whatever else is read. */
 static bool heavy(const ltc_query_job *job) {
+  if (job->export_chrome || job->export_jsonl) return true; /* (an export has no op) */
   if (strcmp(job->op, "summary") == 0) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(job->args, "session");
     return !cJSON_IsNumber(id) || !ltc_sumcache_kept((int64_t)id->valuedouble);
   }
-  return job->export_chrome || job->export_jsonl ||
-         (strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
-          strcmp(job->op, "tasks") != 0);
+  return strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
+         strcmp(job->op, "tasks") != 0;
 }
 
 /* The first waiting job whose owner has none running (one at a time each: fairness), and that
