@@ -11,8 +11,12 @@
 // and the traced program's own timer lateness (its 1 ms sleeps, from the timer-fire records)
 // while a page follows it live, against the same run with no browser (paced collector_load).
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
-//        [--live-rate R] [--live-runs N] [--live-only] [--peer ROOT] [--json]
-// (needs build/; --peer: ROOT's build follows too, in turn). Not part of ctest: it prints tables.
+//        [--live-rate R] [--live-runs N] [--live-only] [--no-live] [--peer ROOT] [--runs N]
+//        [--builds NAME=BINDIR[:WEBDIR],...] [--json] [--table SAVED.json] [--after-lints]
+// (needs build/). --peer: ROOT's build follows live too, in turn. --builds measures each build
+// (its daemon serves its own web/, or WEBDIR) on the same machine in the same run,
+// alternating, --runs times; the tables then give the medians of the runs side by side
+// (--table prints them again from the --json output). Not part of ctest: it prints tables.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +39,16 @@ const json = process.argv.includes('--json');
 const LIVE_ONLY = process.argv.includes('--live-only');
 const LIVE_RUNS = Number(arg('live-runs', 2));
 const PEER = arg('peer', null);
+const NO_LIVE = process.argv.includes('--no-live');
+// the wheel notches begin once the page's lints are in (its one long read of the session)
+const AFTER_LINTS = process.argv.includes('--after-lints');
+const RUNS = Number(arg('runs', 1));
+const BUILDS = arg('builds', `this=${process.env.LT_BIN_DIR}`).split(',').map((x) => {
+  const [name, dirs] = x.split('=');
+  const [bin, web] = dirs.split(':');
+  return { name, bin, web };
+});
+const TABLE = arg('table', null);
 const W = 1600, H = 1000;
 
 const pct = (xs, p) => {
@@ -51,12 +65,18 @@ async function record(d, args, label) {
   return { session: s, recordMs: Date.now() - t0 };
 }
 
-// Long tasks and settled frames, watched from the page's start.
+// Long tasks, watched from the page's start; __phase names the part of the bench a task fell
+// in (open, wheel out, pan out, wheel in, pan in).
 const WATCH = () => {
   window.__long = [];
-  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
-    .observe({ type: 'longtask', buffered: true });
+  window.__phase = 'open';
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) window.__long.push([e.duration, window.__phase]);
+  }).observe({ type: 'longtask', buffered: true });
 };
+const phase = (page, name) => page.evaluate((n) => { window.__phase = n; }, name);
+const longest = (page, name) => page.evaluate((n) => Math.max(0,
+  ...window.__long.filter((x) => !n || x[1] === n).map((x) => x[0])), name);
 
 async function open(browser, d, id) {
   const page = await openPage(browser, 'about:blank', { width: W, height: H });
@@ -151,7 +171,12 @@ async function sessionBench(browser, d, size) {
     if (i < 2) await o.page.close(); else page = o.page;
   }
   await settle(page);
+  if (AFTER_LINTS) await page.waitForFunction(() => window.looptrace.state.lints, null, { timeout: 120000 });
+  const longOpen = await longest(page, 'open');
+  await phase(page, 'wheel out');
   const wheelOut = await wheel(page);
+  const longWheelOut = await longest(page, 'wheel out');
+  await phase(page, 'pan out');
   const dur = (session.end_ns - session.start_ns) / 1e6;
   await viewSet(page, session.start_ns, session.end_ns);
   const panOut = await drag(page);
@@ -172,14 +197,18 @@ async function sessionBench(browser, d, size) {
   }
   const mode5 = await page.evaluate(() => window.looptrace.state.mode);
   const spans5 = await page.evaluate(() => window.looptrace.stats().spans);
+  await phase(page, 'wheel in');
   const wheelIn = await wheel(page, 12);
   await viewSet(page, mid, mid + span);
+  await phase(page, 'pan in');
   const panIn = await drag(page);
-  const longest = await page.evaluate(() => Math.max(0, ...window.__long));
+  const long = await longest(page);
+  const longs = await page.evaluate(() => window.__long);
   const heap = await heapMB(page);
   const errors = page.errors.slice();
   await page.close();
-  return { size, span, session, dur, recordMs, opens, wheelFirst: wheelOut.first, wheelOut, wheelIn, panOut, panIn, mode5, spans5, longest, heap, errors };
+  return { size, span, session, dur, recordMs, opens, wheelFirst: wheelOut.first, wheelOut, wheelIn, panOut, panIn, mode5, spans5, longest: long,
+    longOpen, longWheelOut, longs, heap, errors };
 }
 
 // CPU seconds (user + system) of a process and of each kind of chromium process this one
@@ -275,6 +304,86 @@ async function peerDaemon(root) {
   }
 }
 
+// Each build's own run, in a child process (its daemon serves its own web/): the
+// results as JSON.
+async function child({ bin, web }, sizes) {
+  const { spawn } = await import('node:child_process');
+  const argv = [fileURLToPath(import.meta.url), '--json', '--no-live', '--sizes', sizes.join(','),
+    ...(AFTER_LINTS ? ['--after-lints'] : [])];
+  const env = { ...process.env, LT_BIN_DIR: bin, ...(web ? { LOOPTRACE_WEB: web } : {}) };
+  const p = spawn(process.execPath, argv, { env,
+    stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (b) => { out += b; });
+  const code = await new Promise((r) => p.on('exit', r));
+  if (code !== 0) throw new Error(`the run of ${bin} exited ${code}`);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// One figure per run and session, the median over runs.
+const ROWS = [
+  ['recorded in (session length)', '', (s) => [s.recordMs / 1000, s.dur], (v) => `${f(v[0])} s (${f(v[1], 0)} ms)`],
+  ['open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => [median(s.opens)], (v) => `${f(v[0], 0)} ms`],
+  ['wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => [median(s.wheelOut), pct(s.wheelOut, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['  the same, the first notch after opening / the other 19 (p95)', '', (s) => [s.wheelOut[0], pct(s.wheelOut.slice(1), 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['wheel notch → first frame, whole view, p50 / p95', '', (s) => [median(s.wheelFirst), pct(s.wheelFirst, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => [median(s.wheelIn), pct(s.wheelIn, 0.95)], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} ms`],
+  ['drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => [median(s.panOut.draw), pct(s.panOut.draw, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['drag-pan, whole view: frame interval p50 / p95', '', (s) => [median(s.panOut.iv), pct(s.panOut.iv, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => [median(s.panIn.draw), pct(s.panIn.draw, 0.95), s.span / 1e6, s.spans5], (v) => `${f(v[0])} / ${f(v[1])} ms (${f(v[2], 2)} ms view, ${f(v[3], 0)} spans)`],
+  ['drag-pan, event-level view: frame interval p50 / p95', '', (s) => [median(s.panIn.iv), pct(s.panIn.iv, 0.95)], (v) => `${f(v[0])} / ${f(v[1])} ms`],
+  ['longest main-thread task: open / whole-view wheel / all', '≤ 50 ms', (s) => [s.longOpen, s.longWheelOut, s.longest], (v) => `${f(v[0], 0)} / ${f(v[1], 0)} / ${f(v[2], 0)} ms`],
+  ['JS heap after GC', '≤ 300 MB (10M)', (s) => [s.heap], (v) => `${f(v[0])} MB`],
+];
+
+const mid = (xs) => { // the median of the runs' figures
+  const s = [...xs].sort((a, b) => a - b), n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+function table(cols) { // cols: [{head, runs: [session result of each run]}]
+  console.log('| | target | ' + cols.map((c) => c.head).join(' | ') + ' |');
+  console.log('|---|---|' + cols.map(() => '---').join('|') + '|');
+  for (const [what, target, fig, show] of ROWS) {
+    const cells = cols.map((c) => {
+      const per = c.runs.map(fig);
+      return show(per[0].map((_, i) => mid(per.map((x) => x[i]))));
+    });
+    console.log(`| ${what} | ${target} | ${cells.join(' | ')} |`);
+  }
+}
+
+if (TABLE || BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
+  const by = new Map(BUILDS.map((b) => [b.name, []]));
+  if (TABLE) { // or the tables of an earlier --json run of them
+    const saved = JSON.parse((await import('node:fs')).readFileSync(TABLE, 'utf8'));
+    by.clear();
+    for (const [k, v] of Object.entries(saved)) by.set(k, v);
+  }
+  const names = [...by.keys()];
+  for (let r = 0; r < RUNS && !TABLE; r++) {
+    for (const b of BUILDS) {
+      const res = await child(b, SIZES);
+      by.get(b.name).push(res);
+      console.error(`run ${r + 1}/${RUNS} ${b.name}: done`);
+    }
+  }
+  if (json) console.log(JSON.stringify(Object.fromEntries(by)));
+  else {
+    const runs0 = by.get(names[0]);
+    console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores), medians of ${runs0.length} run(s), builds alternated\n`);
+    const cols = [];
+    for (let i = 0; i < runs0[0].sessions.length; i++) {
+      for (const name of names) {
+        const runs = by.get(name).map((x) => x.sessions[i]);
+        cols.push({ head: `${name} ${(runs[0].session.events / 1e6).toFixed(1)}M`, runs });
+      }
+    }
+    table(cols);
+  }
+  process.exit(0);
+}
+
 const d = await Daemon.start();
 const peer = PEER ? await peerDaemon(PEER) : null;
 let browser;
@@ -285,7 +394,7 @@ try {
     for (const size of SIZES) results.sessions.push(await sessionBench(browser, d, size));
   }
   // alternate: the machine's load drifts
-  for (let k = 0; k < LIVE_RUNS; k++) {
+  for (let k = 0; k < LIVE_RUNS && !NO_LIVE; k++) {
     results.live.push(await lateness(d, browser, `none ${k}`, false));
     results.live.push(await lateness(d, browser, `follow ${k}`, true));
     if (peer) results.live.push(await lateness(peer, browser, `peer follow ${k}`, true));
@@ -299,34 +408,24 @@ if (json) console.log(JSON.stringify(results));
 else {
   console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores)\n`);
   if (results.sessions.length) {
-    console.log('| | target | ' + results.sessions.map((s) => `${(s.session.events / 1e6).toFixed(1)}M records`).join(' | ') + ' |');
-    console.log('|---|---|' + results.sessions.map(() => '---').join('|') + '|');
-    const row = (what, target, fn) => console.log(`| ${what} | ${target} | ${results.sessions.map(fn).join(' | ')} |`);
-    row('recorded in (session length)', '', (s) => `${f(s.recordMs / 1000)} s (${f(s.dur, 0)} ms)`);
-    row('open: navigation → first frame (median of 3)', '≤ 1 s (1M), ≤ 2 s (10M)', (s) => `${f(median(s.opens), 0)} ms (${s.opens.map((x) => x.toFixed(0)).join(', ')})`);
-    row('wheel notch → settled frame, whole view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelOut), 0)} / ${f(pct(s.wheelOut, 0.95), 0)} ms`);
-    row('wheel notch → first frame, whole view, p50 / p95', '', (s) => `${f(median(s.wheelFirst), 0)} / ${f(pct(s.wheelFirst, 0.95), 0)} ms`);
-    row('wheel notch → settled frame, event-level view, p50 / p95', '≤ 50 ms p95', (s) => `${f(median(s.wheelIn), 0)} / ${f(pct(s.wheelIn, 0.95), 0)} ms`);
-    row('drag-pan, whole view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panOut.draw))} / ${f(pct(s.panOut.draw, 0.95))} ms`);
-    row('drag-pan, whole view: frame interval p50 / p95', '', (s) => `${f(median(s.panOut.iv))} / ${f(pct(s.panOut.iv, 0.95))} ms`);
-    row('drag-pan, event-level view: draw p50 / p95', '≤ 16 ms p95', (s) => `${f(median(s.panIn.draw))} / ${f(pct(s.panIn.draw, 0.95))} ms (${f(s.span / 1e6, 2)} ms view, ${s.mode5}, ${s.spans5} spans)`);
-    row('drag-pan, event-level view: frame interval p50 / p95', '', (s) => `${f(median(s.panIn.iv))} / ${f(pct(s.panIn.iv, 0.95))} ms`);
-    row('longest main-thread task', '≤ 50 ms', (s) => `${f(s.longest, 0)} ms`);
-    row('JS heap after GC', '≤ 300 MB (10M)', (s) => `${f(s.heap)} MB`);
+    table(results.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
+      runs: [s] })));
   }
-  console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-  console.log('| run | timers | p50 | p99 | max | page '
-    + '| CPU s: daemon / renderer (its main thread) / browser + other |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const l of results.live) {
-    const c = l.cpu, other = Object.entries(c)
-      .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
-    const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
-      ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
-    const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
-      + f(other, 2);
-    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
-      + `| ${pg} | ${cpu} |`);
+  if (results.live.length) {
+    console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
+    console.log('| run | timers | p50 | p99 | max | page '
+      + '| CPU s: daemon / renderer (its main thread) / browser + other |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const l of results.live) {
+      const c = l.cpu, other = Object.entries(c)
+        .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
+      const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
+        ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
+      const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
+        + f(other, 2);
+      console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
+        + `| ${pg} | ${cpu} |`);
+    }
   }
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }

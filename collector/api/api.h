@@ -39,6 +39,17 @@ cJSON *ltc_api_summary(ltc_store *s, const cJSON *args, ltc_err *err);  /* summa
  * how many summaries were answered so. Variables for tests. */
 extern size_t ltc_sumcache_max_bytes;
 extern uint64_t ltc_sumcache_answered;
+/* Keeps the spans of finished session (its row read from s) now, when it has more than
+ * ltc_sumcache_warm_min records (the UI reads the others whole): the daemon calls it on a
+ * background thread when a session ends, so that its first view is not a replay. 0 kept, 1
+ * not kept (live, too small, too big), or the replay's error. */
+extern int64_t ltc_sumcache_warm_min;
+int ltc_sumcache_warm(ltc_store *s, int64_t session, ltc_err *err);
+/* Whether spans of session are kept (its summaries are quick: queries.c). */
+bool ltc_sumcache_kept(int64_t session);
+/* Sessions whose spans were kept by ltc_sumcache_warm, those being kept now, and the
+ * summaries answered from kept spans (GET /api/status). */
+void ltc_sumcache_counts(uint64_t *warmed, uint64_t *warming, uint64_t *answered);
 cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
 cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
 cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err);      /* lint.c */

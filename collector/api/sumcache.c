@@ -10,10 +10,12 @@
 #include "api/summary-int.h"
 #include "model/replay.h"
 
-enum { BLOCK = 64, KEEP = 4 };
+enum { BLOCK = 64, KEEP = 4, MAX_BUILDING = 32 };
 
 size_t ltc_sumcache_max_bytes = (size_t)1 << 30;
+int64_t ltc_sumcache_warm_min = 200000;
 uint64_t ltc_sumcache_answered;
+static uint64_t ltc_sumcache_warmed, ltc_sumcache_warming;
 
 typedef struct col {   /* one state's spans [a, b) of a task or lane, in time order */
   int64_t *a, *b;
@@ -49,7 +51,10 @@ typedef struct kept { /* a session, known by its row (the query threads' stores 
 } kept;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t built = PTHREAD_COND_INITIALIZER; /* a replay below ended */
 static kept *cache[KEEP]; /* most recently used first */
+static int64_t building[MAX_BUILDING]; /* the sessions being replayed (outside the lock) */
+static int nbuilding;
 
 static void col_free(col *c) {
   free(c->a), free(c->b), free(c->pre), free(c->bmax), free(c->why);
@@ -327,34 +332,101 @@ static void fill(const kept *k, ltc__summary *m) {
   }
 }
 
-int ltc__sumcache_fill(ltc_store *s, const ltc_session_row *row, ltc__summary *m,
-                       ltc_err *err) {
-  if (!ltc_sumcache_max_bytes || strcmp(row->status, "live") == 0) return 1;
-  /* Kept spans subtract raw stamps: a session (or a grid) beyond +-2^62 ns, which only a
-   * hand-made stream has, is replayed, whose arithmetic saturates (base/clock.h). */
-  const int64_t far = INT64_C(1) << 62;
-  if (row->start_ns < -far || row->end_ns > far || m->lo < -far || m->hi > far) return 1;
-  pthread_mutex_lock(&lock);
-  int at = -1, rc = 0;
+/* Whether row's spans may be kept: finished, and within +-2^62 ns. Kept spans subtract raw
+ * stamps: a session (or a grid) beyond, which only a hand-made stream has, is replayed, whose
+ * arithmetic saturates (base/clock.h). */
+static const int64_t far = INT64_C(1) << 62;
+static bool keepable(const ltc_session_row *row) {
+  return ltc_sumcache_max_bytes && strcmp(row->status, "live") != 0 && row->start_ns >= -far &&
+         row->end_ns <= far;
+}
+
+static int find(const ltc_session_row *row) {
   for (int i = 0; i < KEEP; i++)
     if (cache[i] && cache[i]->id == row->id && cache[i]->events == row->events &&
         cache[i]->start_ns == row->start_ns && cache[i]->end_ns == row->end_ns &&
         cache[i]->wall_ns == row->started_wall_ns && cache[i]->pid == row->pid &&
         cache[i]->ntask_row == row->tasks)
-      at = i;
-  kept *k = at >= 0 ? cache[at] : build(s, row, err, &rc);
-  if (k) { /* to the front; the least recently used falls out */
-    if (at < 0) at = KEEP - 1, kept_free(cache[at]);
-    memmove(cache + 1, cache, (size_t)at * sizeof *cache);
-    cache[0] = k;
-    size_t total = 0;
-    for (int i = 0; i < KEEP; i++) {
-      if (cache[i] && (total += cache[i]->bytes) > ltc_sumcache_max_bytes && i)
-        kept_free(cache[i]), cache[i] = NULL;
-    }
-    if (k->unusable) rc = 1;
-    else fill(k, m), ltc_sumcache_answered++;
+      return i;
+  return -1;
+}
+
+/* Moves cache[at] (or, at < 0, k in place of the least recently used) to the front, then
+ * drops what passes the bound. */
+static void to_front(int at, kept *k) {
+  if (at < 0) at = KEEP - 1, kept_free(cache[at]);
+  else k = cache[at];
+  memmove(cache + 1, cache, (size_t)at * sizeof *cache);
+  cache[0] = k;
+  size_t total = 0;
+  for (int i = 0; i < KEEP; i++)
+    if (cache[i] && (total += cache[i]->bytes) > ltc_sumcache_max_bytes && i)
+      kept_free(cache[i]), cache[i] = NULL;
+}
+
+/* With the lock held: row's kept spans, at the front of the cache. Made when missing by a
+ * replay run outside the lock (summaries of other sessions go on meanwhile; a second ask for
+ * the same session waits for the first's). NULL when the replay failed (*rc). */
+static kept *take(ltc_store *s, const ltc_session_row *row, ltc_err *err, int *rc) {
+  for (;;) {
+    int at = find(row);
+    if (at >= 0) return to_front(at, NULL), cache[0];
+    bool busy = false;
+    for (int i = 0; i < nbuilding && !busy; i++) busy = building[i] == row->id;
+    if (!busy && nbuilding < MAX_BUILDING) break;
+    pthread_cond_wait(&built, &lock);
   }
+  building[nbuilding++] = row->id;
+  pthread_mutex_unlock(&lock);
+  kept *k = build(s, row, err, rc);
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < nbuilding; i++)
+    if (building[i] == row->id) building[i] = building[--nbuilding];
+  pthread_cond_broadcast(&built);
+  if (k) to_front(-1, k);
+  return k;
+}
+
+int ltc__sumcache_fill(ltc_store *s, const ltc_session_row *row, ltc__summary *m,
+                       ltc_err *err) {
+  if (!keepable(row) || m->lo < -far || m->hi > far) return 1;
+  pthread_mutex_lock(&lock);
+  int rc = 0;
+  kept *k = take(s, row, err, &rc);
+  if (k && k->unusable) rc = 1;
+  else if (k) fill(k, m), ltc_sumcache_answered++;
   pthread_mutex_unlock(&lock);
   return rc;
+}
+
+int ltc_sumcache_warm(ltc_store *s, int64_t session, ltc_err *err) {
+  ltc_session_row row;
+  int rc = ltc_store_session_row(s, session, &row, err);
+  if (rc < 0) return rc;
+  if (!keepable(&row) || row.events <= ltc_sumcache_warm_min) return 1;
+  pthread_mutex_lock(&lock);
+  ltc_sumcache_warming++;
+  kept *k = take(s, &row, err, &rc);
+  ltc_sumcache_warming--;
+  if (k && !k->unusable) ltc_sumcache_warmed++;
+  else if (k) rc = 1;
+  pthread_mutex_unlock(&lock);
+  return rc;
+}
+
+bool ltc_sumcache_kept(int64_t session) {
+  pthread_mutex_lock(&lock);
+  bool yes = false;
+  for (int i = 0; i < KEEP && !yes; i++)
+    yes = cache[i] && cache[i]->id == session && !cache[i]->unusable;
+  pthread_mutex_unlock(&lock);
+  return yes;
+}
+
+void ltc_sumcache_counts(uint64_t *warmed, uint64_t *warming, uint64_t *answered) {
+  pthread_mutex_lock(&lock);
+  *warmed = ltc_sumcache_warmed;
+  *warming = ltc_sumcache_warming;
+  *answered = ltc_sumcache_answered;
+  pthread_mutex_unlock(&lock);
 }

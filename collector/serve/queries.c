@@ -27,12 +27,24 @@ typedef struct worker {
   bool forgotten;   /* ...who has gone meanwhile */
 } worker;
 
+/* The thread that keeps the summary spans of sessions as they end (ltc_queries_warm). */
+typedef struct warmer {
+  pthread_t thread;
+  ltc_store *store;
+  bool started;
+  int64_t queue[64]; /* sessions to warm, oldest first */
+  int n;
+  int64_t done[256]; /* sessions warmed already (a ring): an ended session is warmed once */
+  unsigned ndone;
+} warmer;
+
 struct ltc_queries {
   pthread_mutex_t lock;
   pthread_cond_t cv;
   ltc_query_job *waiting, *done; /* lists, oldest first */
   worker workers[MAX_WORKERS];
   int n;
+  warmer warm;
   bool stop;
   void (*wake)(void *user);
   void *user;
@@ -53,11 +65,17 @@ static void append(ltc_query_job **list, ltc_query_job *job) {
   *list = job;
 }
 
-/* A read that may take long: it reads records (a window, a summary, orderings, an export). */
+/* A read that may take long: it reads records (a window, a summary, orderings, an export).
+ * A summary of a session whose spans are kept is quick (sumcache.c): it never waits behind a
+ * lint's or a window's replay, so a view's tiles come at once whatever else is read. */
 static bool heavy(const ltc_query_job *job) {
-  return job->export_chrome || job->export_jsonl ||
-         (strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
-          strcmp(job->op, "tasks") != 0);
+  if (job->export_chrome || job->export_jsonl) return true; /* (an export has no op) */
+  if (strcmp(job->op, "summary") == 0) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(job->args, "session");
+    return !cJSON_IsNumber(id) || !ltc_sumcache_kept((int64_t)id->valuedouble);
+  }
+  return strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
+         strcmp(job->op, "tasks") != 0;
 }
 
 /* The first waiting job whose owner has none running (one at a time each: fairness), and that
@@ -162,6 +180,41 @@ static void *run(void *arg) {
   return NULL;
 }
 
+static void *warm_run(void *arg) {
+  ltc_queries *q = arg;
+  pthread_mutex_lock(&q->lock);
+  while (!q->stop) {
+    if (!q->warm.n) {
+      pthread_cond_wait(&q->cv, &q->lock);
+      continue;
+    }
+    int64_t id = q->warm.queue[0];
+    memmove(q->warm.queue, q->warm.queue + 1, (size_t)--q->warm.n * sizeof *q->warm.queue);
+    pthread_mutex_unlock(&q->lock);
+    ltc_err err = {0};
+    if (ltc_sumcache_warm(q->warm.store, id, &err) < 0 && err.code != -ENOENT)
+      fprintf(stderr, "looptrace serve: keeping the summary spans of session %lld: %s\n",
+              (long long)id, err.msg);
+    pthread_mutex_lock(&q->lock);
+  }
+  pthread_mutex_unlock(&q->lock);
+  return NULL;
+}
+
+void ltc_queries_warm(ltc_queries *q, int64_t session) {
+  if (!q || !q->warm.started) return;
+  pthread_mutex_lock(&q->lock);
+  bool seen = false;
+  for (unsigned i = 0; i < q->warm.ndone && i < 256 && !seen; i++)
+    seen = q->warm.done[i] == session;
+  if (!seen && q->warm.n < 64) {
+    q->warm.done[q->warm.ndone++ % 256] = session;
+    q->warm.queue[q->warm.n++] = session;
+    pthread_cond_broadcast(&q->cv);
+  }
+  pthread_mutex_unlock(&q->lock);
+}
+
 int ltc_queries_start(const char *db, int n, void (*wake)(void *user), void *user,
                       ltc_queries **out, ltc_err *err) {
   if (n < 1 || n > MAX_WORKERS)
@@ -183,6 +236,13 @@ int ltc_queries_start(const char *db, int n, void (*wake)(void *user), void *use
     }
     if (rc == 0) q->n++;
   }
+  if (rc == 0) rc = ltc_store_open_reader(db, &q->warm.store, err);
+  if (rc == 0 && pthread_create(&q->warm.thread, NULL, warm_run, q) != 0) {
+    ltc_store_close(q->warm.store);
+    q->warm.store = NULL;
+    rc = ltc_fail(err, -EAGAIN, "cannot start a query thread");
+  }
+  q->warm.started = rc == 0;
   if (rc < 0) {
     ltc_queries_stop(q);
     return rc;
@@ -198,7 +258,7 @@ int ltc_queries_submit(ltc_queries *q, ltc_query_job *job) {
   int rc = waiting < LTC_QUERIES_MAX_WAITING ? 0 : -EAGAIN;
   if (rc == 0) {
     append(&q->waiting, job);
-    pthread_cond_signal(&q->cv);
+    pthread_cond_broadcast(&q->cv); /* not a signal: the warmer waits on it too */
   }
   pthread_mutex_unlock(&q->lock);
   return rc;
@@ -244,6 +304,10 @@ void ltc_queries_stop(ltc_queries *q) {
   for (int i = 0; i < q->n; i++) {
     pthread_join(q->workers[i].thread, NULL);
     ltc_store_close(q->workers[i].store);
+  }
+  if (q->warm.started) {
+    pthread_join(q->warm.thread, NULL);
+    ltc_store_close(q->warm.store);
   }
   for (ltc_query_job *l = q->waiting; l;) {
     ltc_query_job *next = l->next;

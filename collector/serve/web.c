@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "base/addr.h"
 #include "base/clock.h"
 #include "serve/web-int.h"
@@ -64,6 +65,12 @@ cJSON *ltc_web_status(ltc_web *w) {
   cJSON_AddNumberToObject(wr, "other_user", (double)w->access.refused_user);
   cJSON_AddNumberToObject(wr, "host", (double)w->access.refused_host);
   cJSON_AddNumberToObject(wr, "origin", (double)w->access.refused_origin);
+  uint64_t warmed, warming, answered;
+  ltc_sumcache_counts(&warmed, &warming, &answered);
+  cJSON *sum = cJSON_AddObjectToObject(o, "summaries");
+  cJSON_AddNumberToObject(sum, "kept_at_end", (double)warmed);
+  cJSON_AddNumberToObject(sum, "keeping", (double)warming);
+  cJSON_AddNumberToObject(sum, "from_kept", (double)answered);
   return o;
 }
 

@@ -423,6 +423,7 @@ void ltc_ws_wake(ltc_web *w) {
       char *raw = NULL;
       const char *type = "session_deleted";
       if (ltc_store_session_row(w->store, ids[i], &row, NULL) == 0) {
+        if (strcmp(row.status, "live") != 0) ltc_queries_warm(w->queries, ids[i]);
         cJSON *o = ltc_session_json(&row);
         raw = ltc_json_print(o);
         cJSON_Delete(o);

@@ -31,12 +31,18 @@ export async function getJSON(path, signal) {
 
 const qs = (o) => Object.entries(o).filter(([, v]) => v != null).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 
+// The paths of the reads that may be large (fetchworker.mjs reads them off the main thread).
+export const paths = {
+  events: (id, from, to, max) => `/api/sessions/${id}/events?${qs({ from, to, max })}`,
+  summary: (id, from, to, buckets) => `/api/sessions/${id}/summary?${qs({ from, to, buckets })}`,
+};
+
 export const api = {
   sessions: () => getJSON('/api/sessions'),
   session: (id) => getJSON(`/api/sessions/${id}`),
   tasks: (id) => getJSON(`/api/sessions/${id}/tasks`),
-  events: (id, from, to, max, signal) => getJSON(`/api/sessions/${id}/events?${qs({ from, to, max })}`, signal),
-  summary: (id, from, to, buckets, signal) => getJSON(`/api/sessions/${id}/summary?${qs({ from, to, buckets })}`, signal),
+  events: (id, from, to, max, signal) => getJSON(paths.events(id, from, to, max), signal),
+  summary: (id, from, to, buckets, signal) => getJSON(paths.summary(id, from, to, buckets), signal),
 };
 
 // All records of [from, to] (paged by `max`), with the window's initial states.

@@ -7,11 +7,13 @@
 // records (counted from the summaries), the records of the view and half a view either side
 // are fetched as an EventWindow, a page of records at a time. Frames never wait for the
 // network: they draw what is here and the fetches refine it, one request at a time,
-// dropping those the view no longer needs.
+// dropping those the view no longer needs; tiles and records are parsed off the main
+// thread (fetchworker.mjs).
 // What x runs along is the session's axis: its clock, or (read whole) its records' order.
 
-import { api, allEvents } from './api.mjs';
-import { EventWindow, taskKey, firstStartingAt } from './model.mjs';
+import { allEvents, paths } from './api.mjs';
+import { offThread } from './fetchworker.mjs';
+import { EventWindow, firstStartingAt } from './model.mjs';
 import { TimeAxis, OrderAxis } from './orderaxis.mjs';
 
 export const TILE_BUCKETS = 1000;
@@ -19,15 +21,6 @@ const MAX_LEVEL = 40;
 const MAX_WINDOWS = 6;
 const PAGE = 20000;        // records a read of a window brings
 const WINDOW_MAX = 100000; // records a window holds at most
-
-function parseSummary(r) {
-  const tile = { from: r.from, to: r.to, bw: r.bucket_ns, lanes: new Map(), tasks: new Map(), marks: r.marks, marksTotal: r.marks_total };
-  // each bucket's first mark (and how many it holds): what a tile with too many marks shows
-  tile.markBuckets = (r.mark_buckets ?? []).map(([, count, track, seq, ts, task, text]) => ({ track, seq, ts, task, text, count }));
-  for (const l of r.lanes) tile.lanes.set(l.track, l.buckets);
-  for (const t of r.tasks) tile.tasks.set(taskKey(t.track, t.task), t.buckets);
-  return tile;
-}
 
 export class SessionData {
   constructor(meta, tasks, { fullLimit = 200000, eventLimit = 40000, onChange = () => {} } = {}) {
@@ -84,8 +77,7 @@ export class SessionData {
     let m = this.levels.get(level);
     if (!m) this.levels.set(level, (m = new Map()));
     this.fetches++;
-    const r = await api.summary(this.id, from, to, TILE_BUCKETS, signal);
-    const tile = parseSummary(r);
+    const tile = await offThread(paths.summary(this.id, from, to, TILE_BUCKETS), 'summary', signal);
     tile.level = level;
     tile.k = k;
     m.set(k, tile);
@@ -179,25 +171,28 @@ export class SessionData {
     });
   }
 
-  // The records of the view and half a view either side, read a page at a time (a page is
-  // parsed and applied between frames: one whole window at once blocked the page for
-  // 100-250 ms), at most WINDOW_MAX of them; the window is used once complete.
+  // The records of the view and half a view either side, read a page at a time, parsed off
+  // the main thread and applied a slice per task (fetchworker.mjs: one page parsed and
+  // applied at once blocked the page for 150-450 ms), at most WINDOW_MAX of them; the window
+  // is used once complete.
   async loadWindow(a, b, signal) {
     const span = b - a;
     const from = Math.max(this.start, Math.floor(a - span / 2));
     const to = Math.min(this.end, Math.ceil(b + span / 2));
     this.fetches++;
-    let r = await api.events(this.id, from, to, PAGE, signal);
-    const w = new EventWindow(from, to, r.initial, r.timers);
-    let n = 0;
+    let w = null;
+    const onSlice = (events, head) => {
+      w ??= new EventWindow(from, to, head.initial, head.timers);
+      if (!signal?.aborted) w.add(events);
+    };
+    let n = 0, at = from;
     for (;;) {
-      const events = r.complete ? r.events : r.events.filter((e) => e.ts < r.next_from);
-      w.add(events);
-      n += events.length;
+      const r = await offThread(paths.events(this.id, at, to, PAGE), 'events', signal, onSlice);
+      w ??= new EventWindow(from, to, r.initial, r.timers);
+      n += r.kept;
       if (r.complete) break;
       if (n >= WINDOW_MAX) { w.to = r.next_from - 1; break; }
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      r = await api.events(this.id, r.next_from, to, PAGE, signal);
+      at = r.next_from;
     }
     this.windows.unshift(w);
     if (this.windows.length > MAX_WINDOWS) this.windows.pop();

@@ -1,8 +1,21 @@
 // tracks/summary.mjs: reading the collector's summary tiles for a lane: per pixel column the
 // share of each state in the buckets under it, runs of equal columns, and the sums of a
-// range (what the tooltip of a summarised lane says).
+// range (what the tooltip of a summarised lane says); and a tile made of the API's summary.
 
-import { firstStartingAt } from '../model.mjs';
+import { firstStartingAt, taskKey } from '../model.mjs';
+
+// A summary tile of the API's summary r (made where it is read: fetchworker.mjs): its lanes'
+// and tasks' bucket rows by track and task key, its marks.
+export function tileOf(r) {
+  const tile = { from: r.from, to: r.to, bw: r.bucket_ns, lanes: new Map(), tasks: new Map(),
+    marks: r.marks, marksTotal: r.marks_total };
+  // each bucket's first mark (and how many it holds): what a tile with too many marks shows
+  tile.markBuckets = (r.mark_buckets ?? []).map(([, count, track, seq, ts, task, text]) =>
+    ({ track, seq, ts, task, text, count }));
+  for (const l of r.lanes) tile.lanes.set(l.track, l.buckets);
+  for (const t of r.tasks) tile.tasks.set(taskKey(t.track, t.task), t.buckets);
+  return tile;
+}
 
 // Per pixel column, the share of each state (row columns cols) in the buckets under it.
 export function columns(scene, rowsOf, cols, ncol) {
