@@ -192,6 +192,16 @@ test('8. a live session that ends is fitted to its length', async () => {
   const v = await view(page);
   assert.ok(v.from <= meta.start_ns && v.to >= meta.end_ns, 'the whole run in view');
   await shot(page, 'bug8-live-ended-fit');
+  // records pushed after the row that said the run ended (as the websocket may deliver
+  // them): drawn, and the fitted view takes them in
+  const evs = (await empty.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  const mark = evs.filter((e) => e.kind === 'mark').pop();
+  const late = { ...mark, seq: Math.max(...evs.filter((e) => e.track === mark.track)
+    .map((e) => e.seq)) + 1, ts: meta.end_ns + 50e6, text: 'a late line' };
+  await page.evaluate((e) => window.looptrace.app.liveEvents([e]), late);
+  await page.waitForFunction((ts) => window.looptrace.view.get().to >= ts
+    && window.looptrace.state.marks.some((m) => m.text === 'a late line'), late.ts,
+    { timeout: 5000 });
   assert.deepEqual(page.errors, []);
   await page.close();
 });

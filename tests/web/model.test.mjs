@@ -60,3 +60,18 @@ test('the inspector at a moment: running task, ready queue in order, timers, wai
   assert.deepEqual(at100095.ready.map((r) => [r.key, r.waker]), [['1:2', 'timer']]);
   assert.equal(at100095.iter.polling, false);
 });
+
+test('a late track record of a known track goes in its place without a rebuild', () => {
+  const w = whole();
+  const n = w.events.length;
+  const late = { track: 1, seq: 1000, ts: T0 - 5, kind: 'track', flags: 0, task: 0,
+    args: [1, 7, 0] };
+  assert.equal(w.add([late]), true, 'not rebuilt');
+  assert.equal(w.events.length, n + 1, 'kept: a record the API has is not lost');
+  assert.equal(w.events[0], late, 'first: it sorts before every other record');
+  assert.equal(w.byTask.get('1:0')[0], late);
+  assert.deepEqual(w.spans.get('1:2'), whole().spans.get('1:2'));
+  // a track not known yet is a record like any other: the window is rebuilt with it
+  assert.equal(w.add([{ ...late, track: 9, seq: 0 }]), false);
+  assert.ok(w.loops.has(9));
+});

@@ -331,12 +331,8 @@ class App {
 
   // Live records: applied to the model at once (appended), drawn by the next live frame.
   liveEvents(events) {
-    const full = this.data.full;
-    // a subscription's backlog repeats what was read, with the `track` records reads leave
-    // out: one of a track already known is dropped (it came before the rest: it would have
-    // the whole window rebuilt in time order, 100-300 ms at 100k records)
-    if (full) events = events.filter((e) => e.kind !== 'track' || !(full.loops.has(e.track)
-      || full.workers.has(e.track)));
+    // (a subscription's backlog repeats what was read, with `track` records a read may have
+    // left out: the model puts those in place without rebuilding, EventWindow.add)
     this.data.addLive(events);
     const lv = this.liveDirty ??= { lo: Infinity, lanes: false };
     for (const e of events) {
@@ -363,20 +359,24 @@ class App {
     const lv = this.liveDirty, d = this.data;
     if (!lv || !d || document.hidden) return;
     this.liveDirty = null;
-    if (d.meta.status !== 'live') this.mirrorDirty = true; // its last records: all listed
+    // records that come after the session row saying the run ended: its last ones, all listed
+    // and drawn, and the view refit to take them in (unless the user chose a view)
+    const ended = d.meta.status !== 'live';
+    if (ended) this.mirrorDirty = true;
     const vp = this.vp, axis = this.axis;
     // a timer armed, a task begun or ended: laid out again, drawn if that changed the lanes
     const shape = () => `${this.lanes.length}:${vp.contentHeight}`;
     const was = shape();
     if (lv.lanes) this.rebuildLanes();
     const relaid = shape() !== was;
-    vp.setLimits(axis.start, Math.max(axis.end, vp.limits[1]));
+    vp.setLimits(axis.start, ended ? axis.end : Math.max(axis.end, vp.limits[1]));
     const [a, b] = [vp.a, vp.b];
     if (this.opts.follow) this.followNow();
+    if (ended && this.liveFit) this.fit(false);
     const lo = lv.lo === Infinity ? Infinity : axis.coord(lv.lo);
     const from = Math.min(lo, this.liveEnd ?? Infinity);
     this.liveEnd = axis.end;
-    if (relaid || vp.a !== a || vp.b !== b || (from <= vp.b && axis.end >= vp.a)) {
+    if (ended || relaid || vp.a !== a || vp.b !== b || (from <= vp.b && axis.end >= vp.a)) {
       this.liveDrawing = true;
       this.changed('live');
     } else this.state.liveSkipped++;

@@ -87,6 +87,12 @@ export class EventWindow {
     }
     if (!fresh.length) return true;
     fresh.sort(byTime);
+    // a late `track` record of a track already known (a subscription's backlog carries them
+    // where a read left them out) only names it: put in its place, not the window rebuilt
+    while (fresh.length && fresh[0].ts < this.lastTs && this.known(fresh[0])) {
+      this.insertTrack(fresh.shift());
+    }
+    if (!fresh.length) return true;
     if (fresh[0].ts < this.lastTs) {
       const all = this.events.concat(fresh).sort(byTime);
       const seen = this.seen;
@@ -97,6 +103,28 @@ export class EventWindow {
     }
     for (const e of fresh) this.apply(e);
     return true;
+  }
+
+  known(e) {
+    return e.kind === 'track' && (e.args[0] === 2 ? this.workers.has(e.track)
+      : this.loops.has(e.track));
+  }
+
+  insertTrack(e) {
+    const at = (list) => { // the first index whose record sorts after e
+      let lo = 0, hi = list.length;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (byTime(list[m], e) <= 0) lo = m + 1; else hi = m;
+      }
+      return lo;
+    };
+    this.events.splice(at(this.events), 0, e);
+    const key = taskKey(e.track, e.task);
+    let list = this.byTask.get(key);
+    if (!list) this.byTask.set(key, (list = []));
+    list.splice(at(list), 0, e);
+    if (e.args[0] === 2) this.worker(e.track).loop = e.args[2];
   }
 
   apply(e) {
