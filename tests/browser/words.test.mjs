@@ -84,6 +84,10 @@ test('a virtual clock that never moved: "all at t=0", no "0 ns" on every tick', 
   const tip = await tooltipAt(page, (run.x0 + run.x1) / 2, y);
   assert.match(tip, /\(\d+ events?\)/);
   assert.doesNotMatch(tip, /steps?\b/);
+  // the marks list puts each line at the clock's words too: t=0, not "0 µs"
+  const marks = await page.$$eval('[data-testid=marks-item] .when',
+    (xs) => xs.map((x) => x.textContent));
+  assert.ok(marks.length >= 5 && marks.every((m) => m === 't=0'), marks.join(' | '));
   await shot(page, 'virtual-all-at-0');
   // in time (the switch off), where the records stack on one instant: no tick repeats a label
   await page.uncheck('[data-testid=order]');

@@ -112,7 +112,11 @@ export class Tools {
     const shown = all.filter((m) => !this.query || matches(this.query, m.text)
       || matches(this.query, app.nameOf(m.track, m.task)));
     this.markRows = shown.slice(0, MAX_MARKS);
-    const at = (c) => fmtTime(app.axis.time(c) - d.start, 1000);
+    // the session's start is t=0 (as on the axis), not "0 µs"
+    const at = (c) => {
+      const t = app.axis.time(c) - d.start;
+      return t ? fmtTime(t, 1000) : 't=0';
+    };
     $('marks-count').textContent = `${shown.length}${win ? '' : ' (in view)'}`;
     const item = (m, i) => `<li><button data-i="${i}" data-testid="marks-item">`
       + `<span class="when">${esc(at(m.ts))}</span> `
