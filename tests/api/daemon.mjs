@@ -177,3 +177,30 @@ export class Client {
 
   close() { this.ws.close(); return this.closed; }
 }
+
+// What a quick read waits beside long ones: times one long read (a diff of session id against
+// itself) alone, then keeps one in flight on each of the heavy clients while ask(k) (a quick
+// read, k = 0, 1, ...) is made again and again, for three long reads' time (2 s at least).
+// Returns { long, waits } in ms; the long read must be long enough to tell the two apart.
+export async function besideLongReads(heavy, id, ask) {
+  const assert = (await import('node:assert/strict')).default;
+  let t0 = Date.now();
+  const one = await heavy[0].ask('diff', { a: id, b: id });
+  assert.equal(one.ok, true, one.error);
+  const long = Date.now() - t0;
+  assert.ok(long > 100, `a diff of ${long} ms is too quick to tell anything apart`);
+  let going = true;
+  const loops = heavy.map(async (c) => { while (going) await c.ask('diff', { a: id, b: id }); });
+  await new Promise((r) => setTimeout(r, 50)); // the long reads under way
+  const waits = [];
+  const end = Date.now() + Math.max(3 * long, 2000);
+  for (let k = 0; Date.now() < end; k++) {
+    t0 = Date.now();
+    const r = await ask(k);
+    assert.equal(r.ok, true, r.error);
+    waits.push(Date.now() - t0);
+  }
+  going = false;
+  await Promise.all(loops);
+  return { long, waits };
+}

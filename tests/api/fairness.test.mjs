@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Client, Daemon, until } from './daemon.mjs';
+import { Client, Daemon, until, besideLongReads } from './daemon.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
@@ -22,26 +22,8 @@ test('clients looping long reads do not hold up another client\'s quick ones', a
   const probe = await Client.open(d);
   t.after(async () => { for (const c of [...heavy, probe]) await c.close(); await d.finish(); });
   const id = await bigSession(d);
-  // how long one long read takes, alone
-  let t0 = Date.now();
-  const one = await heavy[0].ask('diff', { a: id, b: id });
-  assert.equal(one.ok, true, one.error);
-  const long = Date.now() - t0;
-  assert.ok(long > 100, `a diff of ${long} ms is too quick to tell anything apart`);
-  // two clients keep a long read each in flight...
-  let going = true;
-  const loops = heavy.map(async (c) => { while (going) await c.ask('diff', { a: id, b: id }); });
-  await new Promise((r) => setTimeout(r, 50));
-  // ...while the probe asks for the session list, time and again
-  const waits = [];
-  const until_ = Date.now() + Math.max(3 * long, 2000);
-  while (Date.now() < until_) {
-    t0 = Date.now();
-    assert.equal((await probe.ask('sessions')).ok, true);
-    waits.push(Date.now() - t0);
-  }
-  going = false;
-  await Promise.all(loops);
+  // two clients keep a long read each in flight while the probe asks for the session list
+  const { long, waits } = await besideLongReads(heavy, id, () => probe.ask('sessions'));
   assert.ok(median(waits) < long / 4, `the probe waited ${median(waits)} ms (median) beside ` +
     `reads of ${long} ms`);
   assert.ok(Math.max(...waits) < long, `the probe waited up to ${Math.max(...waits)} ms`);

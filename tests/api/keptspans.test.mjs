@@ -5,7 +5,7 @@
 // equal a replay's is test_query's.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, Daemon, until } from './daemon.mjs';
+import { Client, Daemon, until, besideLongReads } from './daemon.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summaries = async (d) => (await d.get('/api/status')).body.summaries;
@@ -40,26 +40,12 @@ test('a summary from kept spans does not wait behind other clients\' long reads'
   const id = (await d.recordAll([['collector_load', ['250000'], 'big']])).big;
   await until(async () => (await summaries(d)).kept_at_end === 1, 'the spans to be kept', 60000);
   const s = (await d.get(`/api/sessions/${id}`)).body.session;
-  let t0 = Date.now();
-  assert.equal((await heavy[0].ask('diff', { a: id, b: id })).ok, true);
-  const long = Date.now() - t0;
-  assert.ok(long > 100, `a diff of ${long} ms is too quick to tell anything apart`);
-  // two clients keep a long read each in flight (as many as the daemon runs at once)...
-  let going = true;
-  const loops = heavy.map(async (c) => { while (going) await c.ask('diff', { a: id, b: id }); });
-  await new Promise((r) => setTimeout(r, 50));
-  // ...while the probe asks for summary tiles of the session, time and again
-  const waits = [];
-  const end = Date.now() + Math.max(3 * long, 2000);
-  for (let k = 0; Date.now() < end; k++) {
+  // two clients keep a long read each in flight (as many as the daemon runs at once) while
+  // the probe asks for summary tiles of the session
+  const { long, waits } = await besideLongReads(heavy, id, (k) => {
     const from = s.start_ns + (k % 8) * Math.floor((s.end_ns - s.start_ns) / 8);
-    t0 = Date.now();
-    const r = await probe.ask('summary', { session: id, from, to: from + 1000000, buckets: 1000 });
-    assert.equal(r.ok, true, r.error);
-    waits.push(Date.now() - t0);
-  }
-  going = false;
-  await Promise.all(loops);
+    return probe.ask('summary', { session: id, from, to: from + 1000000, buckets: 1000 });
+  });
   assert.ok(median(waits) < long / 4, `a tile waited ${median(waits)} ms (median) beside ` +
     `reads of ${long} ms`);
 });

@@ -3,6 +3,7 @@
 // background networking; pages of the UI served by a real daemon (tests/api/daemon.mjs);
 // helpers to wait on the page's own state (window.looptrace) instead of sleeping, and to
 // save a screenshot per test into LT_SCREENSHOT_DIR.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,24 @@ export async function launch() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   return browser;
+}
+
+// The daemon and the browser a test file's tests share: started before the first test
+// (the daemon first, then `setup(d)`, say to record the sessions the tests open), stopped
+// after the last; h.d and h.browser are there once the tests run.
+export function harness(setup) {
+  const h = { d: null, browser: null };
+  before(async () => {
+    const { Daemon } = await import('../api/daemon.mjs');
+    h.d = await Daemon.start();
+    await setup?.(h.d);
+    h.browser = await launch();
+  });
+  after(async () => {
+    await h.browser?.close();
+    await h.d?.finish();
+  });
+  return h;
 }
 
 // A page of the UI at url, laptop-sized, with console errors collected in page.errors.

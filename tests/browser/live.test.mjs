@@ -2,22 +2,11 @@
 // the list marked live, opens, and grows as the program goes (new marks and lanes), the view
 // following the newest events; when the program ends the session reads complete and holds
 // every line it printed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Daemon } from '../api/daemon.mjs';
-import { launch, openPage, settled, shot } from './browser.mjs';
+import { harness, openPage, settled, shot } from './browser.mjs';
 
-let d, browser;
-
-before(async () => {
-  d = await Daemon.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await d.finish();
-});
+const h = harness();
 
 const state = (page) => page.evaluate(() => {
   const s = window.looptrace.state;
@@ -25,11 +14,11 @@ const state = (page) => page.evaluate(() => {
 });
 
 test('a running program: its session is marked live, grows while it runs and the view follows it', async () => {
-  const page = await openPage(browser, d.url);
+  const page = await openPage(h.browser, h.d.url);
   await page.waitForSelector('#sessions-empty:not([hidden])'); // no sessions yet, and it says so
   // 3 workers ticking every ~40 ms, 100 times: about 4 s, time enough for a loaded machine
   // to open the page and see it grow while it runs
-  const prog = d.run('demo_ticker', ['100', '40', '3'], { LOOPTRACE_LABEL: 'ticker' });
+  const prog = h.d.run('demo_ticker', ['100', '40', '3'], { LOOPTRACE_LABEL: 'ticker' });
   const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
   assert.match(await item.textContent(), /ticker/);
   assert.match(await item.textContent(), /live/);
@@ -66,8 +55,8 @@ test('a running program: its session is marked live, grows while it runs and the
 });
 
 test('a live session in event order: a step per record as they come, the view following the newest', async () => {
-  const page = await openPage(browser, d.url);
-  const prog = d.run('demo_ticker', ['120', '40', '2'], { LOOPTRACE_LABEL: 'ticker in order' }); // ~5 s: still live once the page is up, under load too
+  const page = await openPage(h.browser, h.d.url);
+  const prog = h.d.run('demo_ticker', ['120', '40', '2'], { LOOPTRACE_LABEL: 'ticker in order' }); // ~5 s: still live once the page is up, under load too
   const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
   const id = Number(await item.getAttribute('data-session'));
   await page.click(`[data-testid=session-item][data-session="${id}"]`);
@@ -85,7 +74,7 @@ test('a live session in event order: a step per record as they come, the view fo
   assert.equal(r.code, 0);
   await page.waitForFunction(() => window.looptrace.state.status === 'complete', null, { timeout: 10000 });
   // in the end, one step per record of the session, and every printed line
-  const all = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  const all = (await h.d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
   await page.waitForFunction((n) => window.looptrace.state.end === n - 1, all.length);
   const lines = r.out.trimEnd().split('\n');
   await page.waitForFunction((n) => window.looptrace.state.marks.length === n, lines.length);

@@ -2,22 +2,12 @@
 // beside it): a live frame only when something in view changed, none while the page is
 // hidden, and the view still moving with the newest records when they are in view. Frames
 // are counted from the page's own state (window.looptrace.state.frames), never timed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Daemon, until } from '../api/daemon.mjs';
-import { launch, openPage, settled, shot } from './browser.mjs';
+import { until } from '../api/daemon.mjs';
+import { harness, openPage, settled, shot } from './browser.mjs';
 
-let d, browser;
-
-before(async () => {
-  d = await Daemon.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await d.finish();
-});
+const h = harness();
 
 const st = (page) => page.evaluate(() => {
   const s = window.looptrace.state;
@@ -47,11 +37,11 @@ const setHidden = (page, hidden) => page.evaluate((hidden) => {
 test('following a live session: frames only for what is in view, none while hidden', async () => {
   // paced: a 1 ms sleep between bursts, 10,000 records a second for up to 20 s (a timer
   // armed in every batch); stopped once the test has seen what it needs
-  const prog = d.run('collector_load', ['200000', '10000'], { LOOPTRACE_LABEL: 'live cost' });
+  const prog = h.d.run('collector_load', ['200000', '10000'], { LOOPTRACE_LABEL: 'live cost' });
   try {
-    const id = await until(async () => (await d.get('/api/sessions')).body.sessions
+    const id = await until(async () => (await h.d.get('/api/sessions')).body.sessions
       .find((s) => s.label === 'live cost')?.id, 'the live session', 20000);
-    const page = await openPage(browser, `${d.url}#session=${id}`, { width: 1400, height: 800 });
+    const page = await openPage(h.browser, `${h.d.url}#session=${id}`, { width: 1400, height: 800 });
     await settled(page, id);
     const s0 = await st(page);
     assert.equal(s0.status, 'live');
