@@ -266,6 +266,12 @@ test('waits by await site and the ready → running delays of the session', asyn
   assert.equal(a.delays.n, resumes);
   assert.equal(a.delays.bins.reduce((n, b) => n + b.count, 0), a.delays.n);
   assert.equal(await page.locator('[data-testid=delay-bin]').count(), a.delays.bins.length);
+  // the sites' table fits the side bar: a long file:line wraps, no column is cut off
+  const fit = await page.$eval('#wait-sites', (el) => {
+    const t = el.querySelector('table');
+    return { table: t.getBoundingClientRect().right, box: el.getBoundingClientRect().right };
+  });
+  assert.ok(fit.table <= fit.box + 0.5, JSON.stringify(fit));
   await page.locator('[data-testid=delay-histogram]').scrollIntoViewIfNeeded();
   await shot(page, 'tools-analysis');
   assert.deepEqual(page.errors, []);
