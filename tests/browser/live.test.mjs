@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, openPage, settled, shot } from './browser.mjs';
+import { contrast } from '../../web/js/palette.mjs';
 
 const h = harness();
 
@@ -22,6 +23,18 @@ test('a running program: its session is marked live, grows while it runs and the
   const item = await page.waitForSelector('[data-testid=session-item][data-status=live]');
   assert.match(await item.textContent(), /ticker/);
   assert.match(await item.textContent(), /live/);
+  // the live badge is legible: WCAG contrast of its text on its colour at least 4.5
+  const hex = (rgb) => `#${rgb.match(/\d+/g).slice(0, 3)
+    .map((x) => Number(x).toString(16).padStart(2, '0')).join('')}`;
+  // (read from the list as it is now, once styled: the list is drawn again as rows come, and
+  // a badge caught between has no computed style yet)
+  const badge = await page.waitForFunction(() => {
+    const b = document.querySelector('[data-testid=session-item] .badge.live');
+    const c = b && getComputedStyle(b);
+    return c?.color && c.backgroundColor ? [c.color, c.backgroundColor] : false;
+  }).then((j) => j.jsonValue());
+  const ratio = contrast(hex(badge[0]), hex(badge[1]));
+  assert.ok(ratio >= 4.5, `live badge ${badge.join(' on ')}: contrast ${ratio.toFixed(2)}`);
   const id = Number(await item.getAttribute('data-session'));
   await page.click(`[data-testid=session-item][data-session="${id}"]`);
   await settled(page, id);
