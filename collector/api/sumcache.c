@@ -381,7 +381,7 @@ static kept *take(ltc_store *s, const ltc_session_row *row, ltc_err *err, int *r
   kept *k = build(s, row, err, rc);
   pthread_mutex_lock(&lock);
   for (int i = 0; i < nbuilding; i++)
-    if (building[i] == row->id) building[i] = building[--nbuilding];
+    if (building[i] == row->id) { building[i] = building[--nbuilding]; break; } /* one each */
   pthread_cond_broadcast(&built);
   if (k) to_front(-1, k);
   return k;

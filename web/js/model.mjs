@@ -7,6 +7,16 @@
 
 export const taskKey = (track, task) => `${track}:${task}`;
 
+// The first index of a list sorted so that before(x) holds for a prefix: where it stops.
+function firstNot(list, before) {
+  let lo = 0, hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(list[mid])) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 function byTime(a, b) { return a.ts - b.ts || a.track - b.track || a.seq - b.seq; }
 
 export class EventWindow {
@@ -111,14 +121,7 @@ export class EventWindow {
   }
 
   insertTrack(e) {
-    const at = (list) => { // the first index whose record sorts after e
-      let lo = 0, hi = list.length;
-      while (lo < hi) {
-        const m = (lo + hi) >> 1;
-        if (byTime(list[m], e) <= 0) lo = m + 1; else hi = m;
-      }
-      return lo;
-    };
+    const at = (list) => firstNot(list, (x) => byTime(x, e) <= 0); // the first after e
     this.events.splice(at(this.events), 0, e);
     const key = taskKey(e.track, e.task);
     let list = this.byTask.get(key);
@@ -300,20 +303,10 @@ export class EventWindow {
 
 // Index of the first span (sorted, not overlapping) that ends after t; open spans end at `end`.
 export function firstEndingAfter(list, t, end) {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((list[mid].t1 ?? end) < t) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return firstNot(list, (x) => (x.t1 ?? end) < t);
 }
 
 // Index of the first item with t0 >= t (items sorted by t0).
 export function firstStartingAt(list, t, field = 't0') {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid][field] < t) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return firstNot(list, (x) => x[field] < t);
 }
