@@ -227,6 +227,42 @@ test('wake-up arrows and timers can be switched off', async () => {
   await page.close();
 });
 
+// issue 14: the first wheel notch after opening a large session waited 90-150 ms for the
+// finer level's tiles, read one at a time once it asked; they are read ahead now
+test('a wheel notch on a summarised session finds its tiles read ahead', async () => {
+  const page = await openSession('seed_taskgroup', '?fullLimit=10&eventLimit=5');
+  const data = () => page.evaluate(() => {
+    const a = window.looptrace.app, d = a.data;
+    return { fetches: d.fetches, ahead: d.prefetches, reading: d.loads.size,
+      want: d.levelFor(a.vp.span / a.vp.plotW), drawn: a.tl.lastScene.tiles.map((t) => t.level),
+      mode: window.looptrace.state.mode, loading: window.looptrace.state.loading };
+  });
+  // the page idle once it read ahead (5 s at most: without reads ahead, the assert below says)
+  await page.waitForFunction(() => window.looptrace.app.data.prefetches > 0
+    && window.looptrace.app.data.loads.size === 0 && !window.looptrace.state.loading,
+  null, { timeout: 5000 }).catch(() => {});
+  const before = await data();
+  assert.equal(before.mode, 'summary');
+  assert.ok(before.ahead > 0, 'tiles were read ahead once the view had its own');
+  const box = await (await page.$('[data-testid=timeline]')).boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + 120);
+  // notches in (each 0.78 of the view) until the view wants the finer level
+  let after = before;
+  for (let i = 0; i < 4 && after.want === before.want; i++) {
+    const frames = await page.evaluate(() => window.looptrace.state.frames);
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction((n) => window.looptrace.state.frames > n, frames);
+    after = await data();
+  }
+  assert.ok(after.want > before.want, `a finer level (${before.want} -> ${after.want})`);
+  assert.equal(after.fetches, before.fetches, 'the notch needed no read');
+  assert.equal(after.loading, false);
+  assert.ok(after.drawn.length && after.drawn.every((L) => L === after.want),
+    `drawn from level ${after.want} itself: ${after.drawn}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a session too large to read whole is drawn from summaries, and from events once zoomed in', async () => {
   const seed = 'seed_taskgroup';
   const page = await openSession(seed, '?fullLimit=10&eventLimit=20');

@@ -6,14 +6,18 @@
 // for a tile not loaded yet; zoomed in far enough that the view holds at most `eventLimit`
 // records (counted from the summaries), the records of the view and half a view either side
 // are fetched as an EventWindow, a page of records at a time. Frames never wait for the
-// network: they draw what is here and the fetches refine it, one request at a time,
-// dropping those the view no longer needs; tiles and records are parsed off the main
-// thread (fetchworker.mjs).
+// network: they draw what is here and the fetches refine it, dropping those the view no
+// longer needs. The view's missing tiles are read together; once the view has all its own,
+// the tiles a next wheel notch or pan would want are read ahead (prefetch: the finer level
+// over the view, this level half a view either side, the coarser one a view either side),
+// so that the notch finds them here. Tiles and records are parsed off the main thread
+// (fetchworker.mjs).
 // What x runs along is the session's axis: its clock, or (read whole) its records' order.
 
 import { allEvents, paths } from './api.mjs';
 import { offThread } from './fetchworker.mjs';
-import { EventWindow, firstStartingAt } from './model.mjs';
+import { EventWindow } from './model.mjs';
+import { firstRow } from './tracks/summary.mjs';
 import { TimeAxis, OrderAxis } from './orderaxis.mjs';
 
 export const TILE_BUCKETS = 1000;
@@ -21,6 +25,11 @@ const MAX_LEVEL = 40;
 const MAX_WINDOWS = 6;
 const PAGE = 20000;        // records a read of a window brings
 const WINDOW_MAX = 100000; // records a window holds at most
+const AHEAD = 8;           // tiles read ahead at once, at most (a view holds 2-4 of a level)
+const tileKey = (level, k) => `${level}:${k}`;
+// fn once the page is idle (at most 200 ms on); at once where there is no such thing (node)
+const whenIdle = (fn) => (typeof requestIdleCallback === 'function'
+  ? requestIdleCallback(fn, { timeout: 200 }) : fn());
 
 export class SessionData {
   constructor(meta, tasks, { fullLimit = 200000, eventLimit = 40000, onChange = () => {} } = {}) {
@@ -32,8 +41,18 @@ export class SessionData {
     this.full = null;
     this.levels = new Map();
     this.windows = [];
-    this.inflight = null;
-    this.fetches = 0;
+    this.loads = new Map();  // tiles being read, by tileKey: {level, k, ctl, ahead}
+    this.job = null;         // the events window being read: {a, b, ctl}
+    this.ahead = null;       // the view the tiles read ahead are for: {a, b, level}
+    this.fetches = 0;        // reads the view needed
+    this.prefetches = 0;     // tiles read ahead of need
+  }
+
+  // Something the view needs is being read (a frame drawn now is not the last for it).
+  get inflight() {
+    if (this.job) return true;
+    for (const l of this.loads.values()) if (!l.ahead) return true;
+    return false;
   }
 
   get id() { return this.meta.id; }
@@ -58,13 +77,17 @@ export class SessionData {
       this.full.add(r.events);
     } else {
       this.geometry();
-      await this.loadTile(0, 0);
+      await this.loadTile(0, 0).done;
     }
   }
 
+  // The tiles' grid, for the session's extent now: what was read for another is dropped.
   geometry() {
     this.D = Math.max(1, this.meta.end_ns - this.start);
     this.levels = new Map();
+    for (const l of this.loads.values()) l.ctl.abort();
+    this.loads.clear();
+    this.ahead = null;
   }
 
   tileRange(level, k) {
@@ -72,16 +95,76 @@ export class SessionData {
     return [this.start + Math.round(k * T), this.start + Math.round((k + 1) * T)];
   }
 
-  async loadTile(level, k, signal) {
+  // Reads tile k of level unless it is here or being read; ahead: read ahead of need (a
+  // later need makes it needed: one read serves both). The load, or null.
+  loadTile(level, k, ahead = false) {
+    if (this.tile(level, k)) return null;
+    const key = tileKey(level, k);
+    const busy = this.loads.get(key);
+    if (busy) { if (!ahead) busy.ahead = false; return busy; }
     const [from, to] = this.tileRange(level, k);
-    let m = this.levels.get(level);
-    if (!m) this.levels.set(level, (m = new Map()));
-    this.fetches++;
-    const tile = await offThread(paths.summary(this.id, from, to, TILE_BUCKETS), 'summary', signal);
-    tile.level = level;
-    tile.k = k;
-    m.set(k, tile);
-    return tile;
+    const l = { level, k, ctl: new AbortController(), ahead };
+    if (ahead) this.prefetches++; else this.fetches++;
+    this.loads.set(key, l);
+    const levels = this.levels;
+    l.done = offThread(paths.summary(this.id, from, to, TILE_BUCKETS), 'summary', l.ctl.signal)
+      .then((tile) => {
+        tile.level = level;
+        tile.k = k;
+        let m = levels.get(level);
+        if (!m) levels.set(level, (m = new Map()));
+        m.set(k, tile);
+        return tile;
+      }).finally(() => { if (this.loads.get(key) === l) this.loads.delete(key); });
+    return l;
+  }
+
+  // Reads the tiles ks of level together (or ahead of need).
+  loadTiles(level, ks, ahead = false) {
+    for (const k of ks) {
+      const l = this.loadTile(level, k, ahead);
+      if (l) this.watch(l);
+    }
+  }
+
+  // Once a load ends: a needed tile redraws (or says why it failed); one read ahead reads on.
+  watch(l) {
+    if (l.watched) return;
+    l.watched = true;
+    l.done.then(() => (l.ahead ? this.readAhead() : this.onChange()), (err) => {
+      if (err.name === 'AbortError' || l.ahead) return;
+      console.warn('looptrace: fetch failed', err);
+      this.onChange(err);
+    });
+  }
+
+  // Tiles of level over [a, b] not here.
+  missingOf(a, b, level) {
+    if (level < 0 || level > MAX_LEVEL) return [];
+    const T = this.D / 2 ** level;
+    const k0 = Math.max(0, Math.floor((a - this.start) / T));
+    const k1 = Math.min(2 ** level - 1, Math.floor((b - this.start) / T));
+    const out = [];
+    for (let k = k0; k <= k1; k++) if (!this.tile(level, k)) out.push(k);
+    return out;
+  }
+
+  // Reads ahead for the view {a, b, level} (the last frame's, once it had all it needed): a
+  // batch at a time, at most AHEAD tiles, finer level first; a tile the view came to need
+  // meanwhile is needed now and no longer read ahead.
+  readAhead(view = this.ahead) {
+    this.ahead = view;
+    if (!view) return;
+    for (const l of this.loads.values()) if (l.ahead) return; // one batch at a time
+    const { a, b, level } = view, span = b - a;
+    const want = [[level + 1, a, b], [level, a - span / 2, b + span / 2],
+      [level - 1, a - span, b + span]];
+    for (const [L, lo, hi] of want) {
+      const ks = this.missingOf(lo, hi, L).slice(0, AHEAD);
+      if (!ks.length) continue;
+      this.loadTiles(L, ks, true);
+      return;
+    }
   }
 
   tile(level, k) { return this.levels.get(level)?.get(k) ?? null; }
@@ -118,7 +201,8 @@ export class SessionData {
       if (hi < lo) continue;
       const b0 = Math.floor((lo - t.from) / t.bw), b1 = Math.floor((hi - t.from) / t.bw);
       for (const rows of t.lanes.values())
-        for (let i = firstStartingAt(rows, b0, 0); i < rows.length && rows[i][0] <= b1; i++) n += rows[i][3];
+        for (let i = firstRow(rows, b0); i < rows.n && rows.v[i * rows.s] <= b1; i++)
+          n += rows.v[i * rows.s + 3];
     }
     return n;
   }
@@ -142,32 +226,46 @@ export class SessionData {
     const win = this.windowFor(a, b);
     if (win) return { mode: 'events', win, tiles };
     const est = this.estimate(tiles, a, b);
-    let want = null;
-    if (est <= this.eventLimit) want = { kind: 'events', a, b };
-    else if (missing.length) want = { kind: 'tile', level, k: missing[Math.floor(missing.length / 2)] };
-    this.request(want);
+    if (est <= this.eventLimit) this.need({ kind: 'events', a, b });
+    else this.need(missing.length ? { kind: 'tiles', level, ks: missing } : null);
+    // all of the view is here: read ahead what its next notch or pan would want, once the
+    // page is idle (the frame drawn: its reads and parsing must not take the frame's core)
+    if (est > this.eventLimit && !missing.length) {
+      this.ahead = { a, b, level };
+      if (!this.aheadQueued) {
+        this.aheadQueued = true;
+        whenIdle(() => { this.aheadQueued = false; this.readAhead(); });
+      }
+    } else this.ahead = null;
     return { mode: 'summary', tiles, level, estimate: est };
   }
 
-  request(want) {
-    const same = (x, y) => x && y && x.kind === y.kind && (x.kind === 'tile' ? x.level === y.level && x.k === y.k : true);
-    if (this.inflight) {
-      if (same(this.inflight.want, want)) return;
-      if (this.inflight.want.kind === 'tile' && want?.kind === 'tile' && this.inflight.want.level === want.level) return;
-      this.inflight.ctl.abort();
-      this.inflight = null;
+  // What the view needs read (null: nothing): the reads it no longer needs are dropped (tiles
+  // of other levels, an events window), those read ahead for a view gone too.
+  need(want) {
+    const keep = (l) => want?.kind === 'tiles' && (l.level === want.level
+      || (l.ahead && Math.abs(l.level - want.level) <= 1));
+    for (const [key, l] of this.loads) {
+      if (want?.kind === 'events' || (!keep(l) && (want || !l.ahead))) {
+        l.ctl.abort();
+        this.loads.delete(key);
+      }
     }
+    if (this.job && !(want?.kind === 'events')) { this.job.ctl.abort(); this.job = null; }
     if (!want) return;
-    const ctl = new AbortController();
-    const job = { want, ctl };
-    this.inflight = job;
-    const run = want.kind === 'tile' ? this.loadTile(want.level, want.k, ctl.signal) : this.loadWindow(want.a, want.b, ctl.signal);
-    run.then(() => {
-      if (this.inflight === job) this.inflight = null;
+    if (want.kind === 'tiles') { this.loadTiles(want.level, want.ks); return; }
+    if (this.job) return; // one window at a time: it is for about this view
+    const job = { ctl: new AbortController() };
+    this.job = job;
+    this.fetches++;
+    this.loadWindow(want.a, want.b, job.ctl.signal).then(() => {
+      if (this.job === job) this.job = null;
       this.onChange();
     }, (err) => {
-      if (this.inflight === job) this.inflight = null;
-      if (err.name !== 'AbortError') { console.warn('looptrace: fetch failed', err); this.onChange(err); }
+      if (this.job === job) this.job = null;
+      if (err.name === 'AbortError') return;
+      console.warn('looptrace: fetch failed', err);
+      this.onChange(err);
     });
   }
 
@@ -179,7 +277,6 @@ export class SessionData {
     const span = b - a;
     const from = Math.max(this.start, Math.floor(a - span / 2));
     const to = Math.min(this.end, Math.ceil(b + span / 2));
-    this.fetches++;
     let w = null;
     const onSlice = (events, head) => {
       w ??= new EventWindow(from, to, head.initial, head.timers);
@@ -212,15 +309,17 @@ export class SessionData {
     this.lastRegrid = now;
     this.geometry();
     this.windows = [];
-    this.loadTile(0, 0).then(() => this.onChange(), () => {});
+    this.loadTiles(0, [0]);
   }
 
   // A task's time running / scheduled / waiting over the whole session.
   totals(key) {
     if (this.full) return this.full.totals(key, this.start, this.end);
     const out = { running: 0, ready: 0, waiting: 0 };
-    for (const r of this.tile(0, 0)?.tasks.get(key) ?? []) {
-      out.running += r[1]; out.ready += r[2]; out.waiting += r[3];
+    const rows = this.tile(0, 0)?.tasks.get(key);
+    for (let i = 0; i < (rows?.n ?? 0); i++) {
+      out.running += rows.v[i * 4 + 1]; out.ready += rows.v[i * 4 + 2];
+      out.waiting += rows.v[i * 4 + 3];
     }
     return out;
   }

@@ -20,10 +20,14 @@ export function kept(r) {
   return r.complete ? r.events : r.events.filter((e) => e.ts < r.next_from);
 }
 
-// What a read answers, as messages (the same work the page does when it has no worker).
+// What a read answers, as messages (the same work the page does when it has no worker);
+// post(message, buffers): the buffers it may move rather than copy.
 export async function answer(url, as, signal, post) {
   const r = await getJSON(url, signal);
-  if (as === 'summary') return post({ body: tileOf(r) });
+  if (as === 'summary') {
+    const { tile, buffers } = tileOf(r);
+    return post({ body: tile }, buffers);
+  }
   if (as !== 'events') return post({ body: r });
   const events = kept(r);
   const slices = Math.ceil(events.length / SLICE);
@@ -99,7 +103,8 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
     const ctl = new AbortController();
     running.set(id, ctl);
     try {
-      await answer(data.url, data.as, ctl.signal, (m) => self.postMessage({ id, ...m }));
+      await answer(data.url, data.as, ctl.signal,
+        (m, buffers = []) => self.postMessage({ id, ...m }, buffers));
     } catch (err) {
       self.postMessage({ id, error: { name: err.name, message: err.message, status: err.status,
         offline: err.offline } });
