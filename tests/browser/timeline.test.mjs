@@ -27,8 +27,8 @@ after(async () => {
   await d.finish();
 });
 
-async function openSession(seed, query = '') {
-  const page = await openPage(browser, `${d.url}${query}#session=${idOf[seed]}`);
+async function openSession(seed, query = '', size = undefined) {
+  const page = await openPage(browser, `${d.url}${query}#session=${idOf[seed]}`, size);
   await settled(page, idOf[seed]);
   return page;
 }
@@ -121,6 +121,41 @@ test('hover tells the wait, its duration and the await line; a click selects the
   assert.match(await page.textContent('[data-testid=totals]'), /busy \(running\).*scheduled \(ready\).*waiting/s);
   await shot(page, 'selected-T1');
   assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+// the tooltip is placed without measuring it (that forced the page's layout on every hover):
+// beside the pointer, on the side of it where it fits
+test('a tooltip near any edge of the timeline stays inside it', async () => {
+  const page = await openSession('seed_ordering', '', { width: 1366, height: 500 });
+  const box = await (await page.$('[data-testid=timeline]')).boundingBox();
+  // main's lane (it lives the whole run) near the left and the right edge
+  const { y, left, right } = await page.evaluate(() => {
+    const v = window.looptrace.view, s = window.looptrace.state;
+    return { y: v.laneY('1:1') + 8, left: v.x(s.view.from) + 8, right: v.x(s.view.to) - 8 };
+  });
+  for (const x of [box.x + left, box.x + right]) {
+    await page.mouse.move(x, box.y + y);
+    await page.waitForFunction(() => document.querySelector('[data-testid=tooltip]').hidden === false);
+    const tip = await (await page.$('[data-testid=tooltip]')).boundingBox();
+    assert.ok(tip.x >= box.x && tip.x + tip.width <= box.x + box.width + 1
+      && tip.y >= box.y && tip.y + tip.height <= box.y + box.height + 1,
+    `the tooltip at x ${x} is inside: ${JSON.stringify(tip)} in ${JSON.stringify(box)}`);
+    // as wide as the same tooltip at the box's left edge (it was squeezed to ~80 px there)
+    const natural = await page.evaluate(() => {
+      const tip = document.querySelector('[data-testid=tooltip]');
+      const c = tip.cloneNode(true);
+      Object.assign(c.style, { left: '0px', right: 'auto', top: '0px', bottom: 'auto',
+        visibility: 'hidden' });
+      tip.parentElement.appendChild(c);
+      const w = c.getBoundingClientRect().width;
+      c.remove();
+      return w;
+    });
+    assert.ok(tip.width >= natural - 1, `it keeps its width: ${tip.width} px of ${natural}`);
+    await page.mouse.move(box.x + 5, box.y + 2); // off the lanes: hidden again
+  }
+  await shot(page, 'tooltip-right-edge');
   await page.close();
 });
 

@@ -542,10 +542,14 @@ class App {
     else {
       tip.innerHTML = html;
       tip.hidden = false;
-      const box = $('canvas-box');
-      const w = tip.offsetWidth, h = tip.offsetHeight;
-      tip.style.left = `${Math.min(x + 14, box.clientWidth - w - 4)}px`;
-      tip.style.top = `${y + 16 + h > box.clientHeight ? y - h - 8 : y + 16}px`;
+      // beside the pointer, right of and below it, or left of / above it in the canvas's
+      // right / lower half; never measured (that forced the page's layout on every hover)
+      // (anchored by its right / bottom edge there, so that it keeps its width)
+      const left = x > this.vp.width / 2, up = y > this.vp.height / 2;
+      tip.style.left = left ? 'auto' : `${x + 14}px`;
+      tip.style.right = left ? `${this.vp.width - x + 14}px` : 'auto';
+      tip.style.top = up ? 'auto' : `${y + 16}px`;
+      tip.style.bottom = up ? `${this.vp.height - y + 8}px` : 'auto';
     }
     this.state.hover = hit?.item ? { lane: hit.lane.key, type: hit.item.type, text: tip.textContent } : null;
     this.changed('hover');
