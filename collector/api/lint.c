@@ -79,11 +79,11 @@ cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err) {
     return NULL;
   if (against && ltc_store_session_row(s, against, &row, err) < 0) return NULL;
   ltc_lint a, b;
-  if (ltc__lint_of(s, id, &a, err, true) < 0) return NULL;
+  if (ltc__lint_of(s, id, &a, err) < 0) return NULL;
   cJSON *o = ltc_lint_json(id, &a);
   if (against) {
     ltc_lint_regress r;
-    int rc = ltc__lint_of(s, against, &b, err, true);
+    int rc = ltc__lint_of(s, against, &b, err);
     if (rc == 0 && (rc = ltc_lint_against(&a, &b, (int)tol, LTC_LINT_TOL_NS, &r)) < 0)
       ltc_fail(err, rc, "comparing lints: out of memory");
     if (rc < 0) {

@@ -95,20 +95,25 @@ static bool is_building(int64_t id) {
   return false;
 }
 
-int ltc__lint_of(ltc_store *s, int64_t session, ltc_lint *out, ltc_err *err, bool count) {
+int ltc__lint_of(ltc_store *s, int64_t session, ltc_lint *out, ltc_err *err) {
+  ltc_lint own;
+  bool warm = !out; /* the warmer's: kept, not copied out, not counted */
+  if (warm) out = &own;
   memset(out, 0, sizeof *out); /* freeing it is safe whatever fails */
   ltc_session_row row;
   int rc = ltc_store_session_row(s, session, &row, err);
   if (rc < 0) return rc;
-  if (strcmp(row.status, "live") == 0) return ltc_lint_session(s, session, NULL, out, err);
+  bool live = strcmp(row.status, "live") == 0;
+  if (warm && (live || row.events <= ltc_sumcache_warm_min)) return 1;
+  if (live) return ltc_lint_session(s, session, NULL, out, err);
   entry key = key_of(&row);
   pthread_mutex_lock(&lock);
   for (;;) { /* a second read of a session being linted waits for the first's lint */
     int at = find(&key);
     if (at >= 0) {
       to_front(at, NULL);
-      rc = copy(&cache[0]->lint, out);
-      if (rc == 0 && count) answered++;
+      rc = warm ? 0 : copy(&cache[0]->lint, out);
+      if (rc == 0 && !warm) answered++;
       pthread_mutex_unlock(&lock);
       return rc < 0 ? ltc_fail(err, rc, "linting: out of memory") : 0;
     }
@@ -130,18 +135,12 @@ int ltc__lint_of(ltc_store *s, int64_t session, ltc_lint *out, ltc_err *err, boo
   if (e && forgets == epoch && find(&key) < 0) to_front(-1, e);
   else entry_free(e);
   pthread_mutex_unlock(&lock);
+  if (warm) ltc_lint_free(out);
   return rc;
 }
 
 int ltc_lintcache_warm(ltc_store *s, int64_t session, ltc_err *err) {
-  ltc_session_row row;
-  int rc = ltc_store_session_row(s, session, &row, err);
-  if (rc < 0) return rc;
-  if (strcmp(row.status, "live") == 0 || row.events <= ltc_sumcache_warm_min) return 1;
-  ltc_lint l;
-  rc = ltc__lint_of(s, session, &l, err, false);
-  if (rc == 0) ltc_lint_free(&l);
-  return rc;
+  return ltc__lint_of(s, session, NULL, err);
 }
 
 bool ltc_lintcache_kept(int64_t session) {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { BIN, Client, Daemon, until, besideLongReads } from './daemon.mjs';
+import { BIN, Client, Daemon, until, besideLongReads, longReadsSetUp } from './daemon.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const lints = async (d) => (await d.get('/api/status')).body.lints;
@@ -49,12 +49,8 @@ test('a large session\'s lint is kept when it ends and answers what a fresh lint
   });
 
 test('a kept lint is a quick read beside other clients\' long reads', async (t) => {
-  const d = await Daemon.start();
-  const heavy = [await Client.open(d), await Client.open(d)];
-  const probe = await Client.open(d);
-  t.after(async () => { for (const c of [...heavy, probe]) await c.close(); await d.finish(); });
-  const id = (await d.recordAll([['collector_load', ['250000'], 'big']])).big;
-  await until(async () => (await lints(d)).kept === 1, 'the lint to be kept', 60000);
+  const { d, heavy, probe, id } = await longReadsSetUp(t,
+    async (dd) => (await lints(dd)).kept === 1, 'the lint to be kept');
   // two clients keep a long read each in flight (as many as the daemon runs at once) while
   // the probe asks for the session's lint, as the UI does when it opens it
   const { long, waits } = await besideLongReads(heavy, id,

@@ -1,7 +1,7 @@
 /* test_lintcache.c: the kept lints (collector/api/lintcache.c) on real recorded sessions: a
  * kept lint is the fresh one; at most 16 are kept, the least recently read going first; a
  * forgotten (deleted) session's goes; a session whose row is no longer the one linted, and a
- * live one, are linted afresh; and query threads reading and forgetting at once agree with
+ * live one, are linted afresh; the warmer keeps large ended sessions' only; and query threads reading and forgetting at once agree with
  * fresh lints (run under ASan by scripts/test). */
 #define _GNU_SOURCE /* rand_r */
 #include <errno.h>
@@ -39,7 +39,7 @@ static void assert_same_lint(const ltc_lint *a, const ltc_lint *b) {
 /* Session id's lint through the cache equals a fresh one. */
 static void check(ltc_store *s, int64_t id) {
   ltc_lint kept, fresh;
-  assert_int_equal(ltc__lint_of(s, id, &kept, NULL, true), 0);
+  assert_int_equal(ltc__lint_of(s, id, &kept, NULL), 0);
   assert_int_equal(ltc_lint_session(s, id, NULL, &fresh, NULL), 0);
   assert_same_lint(&kept, &fresh);
   ltc_lint_free(&kept);
@@ -110,9 +110,32 @@ static void test_forgotten_and_changed_sessions_are_linted_afresh(void **state) 
   /* an unknown session: its error, nothing kept */
   ltc_lint l;
   ltc_err err = {0};
-  assert_int_equal(ltc__lint_of(s, 999, &l, &err, true), -ENOENT);
+  assert_int_equal(ltc__lint_of(s, 999, &l, &err), -ENOENT);
   ltc_lint_free(&l);
   assert_int_equal(kept_now(), k);
+  ltc_lintcache_clear();
+}
+
+static void test_the_warmer_keeps_large_ended_sessions_only(void **state) {
+  ltc_store *s = *state;
+  ltc_lintcache_clear();
+  assert_int_equal(ltc_lintcache_warm(s, 1, NULL), 1); /* under ltc_sumcache_warm_min */
+  assert_int_equal(kept_now(), 0);
+  int64_t min = ltc_sumcache_warm_min;
+  ltc_sumcache_warm_min = 0;
+  uint64_t a = answered_now();
+  assert_int_equal(ltc_lintcache_warm(s, 1, NULL), 0);
+  assert_int_equal(ltc_lintcache_warm(s, 1, NULL), 0); /* kept once */
+  assert_int_equal(kept_now(), 1);
+  assert_int_equal(answered_now(), a); /* the warmer's are not reads */
+  check(s, 1);
+  assert_int_equal(answered_now(), a + 1);
+  db_int(scratch_db, "UPDATE sessions SET status = 'live' WHERE id = 2");
+  assert_int_equal(ltc_lintcache_warm(s, 2, NULL), 1);
+  db_int(scratch_db, "UPDATE sessions SET status = 'complete' WHERE id = 2");
+  assert_int_equal(kept_now(), 1);
+  assert_int_equal(ltc_lintcache_warm(s, 999, NULL), -ENOENT);
+  ltc_sumcache_warm_min = min;
   ltc_lintcache_clear();
 }
 
@@ -132,7 +155,7 @@ static void *read_many(void *arg) {
   for (int i = 0; i < 300 && !r->bad; i++) {
     int64_t id = 1 + rand_r(&r->seed) % SESSIONS;
     ltc_lint l;
-    if (ltc__lint_of(s, id, &l, NULL, true) < 0) {
+    if (ltc__lint_of(s, id, &l, NULL) < 0) {
       r->bad = 1;
       break;
     }
@@ -185,6 +208,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bound_and_least_recently_read_first),
       cmocka_unit_test(test_forgotten_and_changed_sessions_are_linted_afresh),
+      cmocka_unit_test(test_the_warmer_keeps_large_ended_sessions_only),
       cmocka_unit_test(test_threads_reading_and_forgetting_at_once),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
