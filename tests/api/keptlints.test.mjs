@@ -1,7 +1,8 @@
 // keptlints.test.mjs: a large session's lint is kept when it ends, beside its summary spans
 // (GET /api/status counts it), and its lint read is then a quick read, answered from memory
 // with exactly what `looptrace lint N --json` computes afresh from the database; a smaller
-// ended session's lint is kept by its first read; a deleted session's lint goes with it.
+// ended session's lint is kept by its first read; a deleted session's lint goes with it; the
+// daemon stops at once after keeping one (its warmer woken).
 // (Session ids are never made again: lintcache.c knows a session by its whole row all the
 // same.)
 import { test } from 'node:test';
@@ -23,7 +24,7 @@ const cli = (d, ...args) => new Promise((resolve, reject) => {
 test('a large session\'s lint is kept when it ends and answers what a fresh lint does',
   async (t) => {
     const d = await Daemon.start();
-    t.after(() => d.finish());
+    t.after(() => d.cleanup());
     assert.deepEqual(await lints(d), { kept: 0, answered: 0 });
     const ids = await d.recordAll([['collector_load', ['250000'], 'big'],
       ['collector_load', ['20000'], 'small']]);
@@ -46,6 +47,12 @@ test('a large session\'s lint is kept when it ends and answers what a fresh lint
     assert.deepEqual(await lints(d), { kept: 2, answered: 4 });
     assert.deepEqual(vs, await cli(d, ids.big, '--against', ids.small));
     assert.equal(vs.against.session, ids.small);
+    // and it stops at once: the warmer, asleep on a condition of its own, is woken to go
+    const hung = new Promise((r) => setTimeout(() => r('hung'), 10000).unref());
+    const stopped = await Promise.race([d.stop(), hung]);
+    if (stopped === 'hung') d.proc.kill('SIGKILL');
+    assert.notEqual(stopped, 'hung', 'the daemon did not stop within 10 s of SIGTERM');
+    assert.equal(stopped.code, 0, d.err);
   });
 
 test('a kept lint is a quick read beside other clients\' long reads', async (t) => {
