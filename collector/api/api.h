@@ -53,6 +53,19 @@ void ltc_sumcache_counts(uint64_t *warmed, uint64_t *warming, uint64_t *answered
 cJSON *ltc_api_diff(ltc_store *s, const cJSON *args, ltc_err *err);     /* compare.c */
 cJSON *ltc_api_orderings(ltc_store *s, const cJSON *args, ltc_err *err); /* compare.c */
 cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err);      /* lint.c */
+/* An ended session's lint is kept in memory once made (lintcache.c; a few, the most recently
+ * read), so a lint read of it is quick after the first. The daemon keeps the lint of a session
+ * of more than ltc_sumcache_warm_min records as it ends (beside its spans), read from s: 0
+ * kept, 1 not (live, too small), or the lint's error. */
+int ltc_lintcache_warm(ltc_store *s, int64_t session, ltc_err *err);
+/* Whether a lint of session is kept (its lint read is quick: queries.c). */
+bool ltc_lintcache_kept(int64_t session);
+/* Session was deleted: its lint goes, and one being made now is not kept. */
+void ltc_lintcache_forget(int64_t session);
+/* Every kept lint goes (the daemon stops). */
+void ltc_lintcache_clear(void);
+/* The lints kept now, and the lint reads answered from kept ones (GET /api/status). */
+void ltc_lintcache_counts(uint64_t *kept, uint64_t *answered);
 cJSON *ltc_api_awaits(ltc_store *s, const cJSON *args, ltc_err *err);    /* awaits.c */
 
 #endif

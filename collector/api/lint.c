@@ -3,7 +3,6 @@
  * that session to this one. The `looptrace lint --json` object is this one. */
 #include "api/lint.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -70,7 +69,7 @@ cJSON *ltc_lint_regress_json(const ltc_lint_regress *r) {
 }
 
 /* {session, against?, tolerance?}: the lint of session; against B adds "against": what got
- * worse from B to it. */
+ * worse from B to it. An ended session's lint is the one kept (lintcache.c) once made. */
 cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err) {
   ltc_session_row row;
   if (ltc_arg_session(s, args, &row, err) < 0) return NULL;
@@ -80,17 +79,17 @@ cJSON *ltc_api_lint(ltc_store *s, const cJSON *args, ltc_err *err) {
     return NULL;
   if (against && ltc_store_session_row(s, against, &row, err) < 0) return NULL;
   ltc_lint a, b;
-  if (ltc_lint_session(s, id, NULL, &a, err) < 0) return NULL;
+  if (ltc__lint_of(s, id, &a, err) < 0) return NULL;
   cJSON *o = ltc_lint_json(id, &a);
   if (against) {
     ltc_lint_regress r;
-    int rc = ltc_lint_session(s, against, NULL, &b, err);
+    int rc = ltc__lint_of(s, against, &b, err);
     if (rc == 0 && (rc = ltc_lint_against(&a, &b, (int)tol, LTC_LINT_TOL_NS, &r)) < 0)
       ltc_fail(err, rc, "comparing lints: out of memory");
     if (rc < 0) {
       cJSON_Delete(o);
       ltc_lint_free(&a);
-      if (rc != -ENOMEM) ltc_lint_free(&b);
+      ltc_lint_free(&b); /* (empty when its lint failed) */
       return NULL;
     }
     cJSON *j = ltc_lint_regress_json(&r);

@@ -94,6 +94,7 @@ static void run_command(daemon_state *d, const ltc_hub_cmd *cmd) {
       break;
     case LTC_CMD_DELETE:
       rc = ltc_store_session_delete(d->store, cmd->session, &err);
+      if (rc == 0) ltc_lintcache_forget(cmd->session); /* (its memory) */
       if (rc == 0) ltc_hub_changed(d->hub, cmd->session);
       break;
   }

@@ -27,10 +27,13 @@ typedef struct worker {
   bool forgotten;   /* ...who has gone meanwhile */
 } worker;
 
-/* The thread that keeps the summary spans of sessions as they end (ltc_queries_warm). */
+/* The thread that keeps the summary spans and the lint of sessions as they end
+ * (ltc_queries_warm). It waits on a condition of its own: the workers' is signalled for one
+ * job at a time, which would wake the warmer instead of a worker. */
 typedef struct warmer {
   pthread_t thread;
   ltc_store *store;
+  pthread_cond_t cv; /* a session was queued, or stop */
   bool started;
   int64_t queue[64]; /* sessions to warm, oldest first */
   int n;
@@ -40,7 +43,7 @@ typedef struct warmer {
 
 struct ltc_queries {
   pthread_mutex_t lock;
-  pthread_cond_t cv;
+  pthread_cond_t cv; /* the workers': a job was submitted, one finished, or stop */
   ltc_query_job *waiting, *done; /* lists, oldest first */
   worker workers[MAX_WORKERS];
   int n;
@@ -65,15 +68,26 @@ static void append(ltc_query_job **list, ltc_query_job *job) {
   *list = job;
 }
 
+/* Whether session field of job's arguments is absent (if may_miss) or names a session with
+ * kept(id). */
+static bool kept_arg(const ltc_query_job *job, const char *field, bool may_miss,
+                     bool (*kept)(int64_t)) {
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(job->args, field);
+  if (!id) return may_miss;
+  return cJSON_IsNumber(id) && kept((int64_t)id->valuedouble);
+}
+
 /* A read that may take long: it reads records (a window, a summary, orderings, an export).
- * A summary of a session whose spans are kept is quick (sumcache.c): it never waits behind a
- * lint's or a window's replay, so a view's tiles come at once whatever else is read. */
+ * A summary of a session whose spans are kept is quick (sumcache.c), and so is the lint of a
+ * session (and of the one it is compared against) whose lint is kept (lintcache.c): they never
+ * wait behind a diff's or a window's replay, so a view's tiles and its lints come at once
+ * whatever else is read. */
 static bool heavy(const ltc_query_job *job) {
   if (job->export_chrome || job->export_jsonl) return true; /* (an export has no op) */
-  if (strcmp(job->op, "summary") == 0) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(job->args, "session");
-    return !cJSON_IsNumber(id) || !ltc_sumcache_kept((int64_t)id->valuedouble);
-  }
+  if (strcmp(job->op, "summary") == 0) return !kept_arg(job, "session", false, ltc_sumcache_kept);
+  if (strcmp(job->op, "lint") == 0)
+    return !kept_arg(job, "session", false, ltc_lintcache_kept) ||
+           !kept_arg(job, "against", true, ltc_lintcache_kept);
   return strcmp(job->op, "sessions") != 0 && strcmp(job->op, "session") != 0 &&
          strcmp(job->op, "tasks") != 0;
 }
@@ -185,7 +199,7 @@ static void *warm_run(void *arg) {
   pthread_mutex_lock(&q->lock);
   while (!q->stop) {
     if (!q->warm.n) {
-      pthread_cond_wait(&q->cv, &q->lock);
+      pthread_cond_wait(&q->warm.cv, &q->lock);
       continue;
     }
     int64_t id = q->warm.queue[0];
@@ -195,6 +209,10 @@ static void *warm_run(void *arg) {
     if (ltc_sumcache_warm(q->warm.store, id, &err) < 0 && err.code != -ENOENT)
       fprintf(stderr, "looptrace serve: keeping the summary spans of session %lld: %s\n",
               (long long)id, err.msg);
+    err = (ltc_err){0};
+    if (ltc_lintcache_warm(q->warm.store, id, &err) < 0 && err.code != -ENOENT)
+      fprintf(stderr, "looptrace serve: keeping the lint of session %lld: %s\n", (long long)id,
+              err.msg);
     pthread_mutex_lock(&q->lock);
   }
   pthread_mutex_unlock(&q->lock);
@@ -210,7 +228,7 @@ void ltc_queries_warm(ltc_queries *q, int64_t session) {
   if (!seen && q->warm.n < 64) {
     q->warm.done[q->warm.ndone++ % 256] = session;
     q->warm.queue[q->warm.n++] = session;
-    pthread_cond_broadcast(&q->cv);
+    pthread_cond_signal(&q->warm.cv);
   }
   pthread_mutex_unlock(&q->lock);
 }
@@ -223,6 +241,7 @@ int ltc_queries_start(const char *db, int n, void (*wake)(void *user), void *use
   if (!q) return ltc_fail(err, -ENOMEM, "out of memory");
   pthread_mutex_init(&q->lock, NULL);
   pthread_cond_init(&q->cv, NULL);
+  pthread_cond_init(&q->warm.cv, NULL);
   q->wake = wake;
   q->user = user;
   int rc = 0;
@@ -258,7 +277,9 @@ int ltc_queries_submit(ltc_queries *q, ltc_query_job *job) {
   int rc = waiting < LTC_QUERIES_MAX_WAITING ? 0 : -EAGAIN;
   if (rc == 0) {
     append(&q->waiting, job);
-    pthread_cond_broadcast(&q->cv); /* not a signal: the warmer waits on it too */
+    /* One worker is enough: whichever wakes picks the same job (next_job is the same for all),
+     * and one that cannot take it now leaves it to the next job's end, which broadcasts. */
+    pthread_cond_signal(&q->cv);
   }
   pthread_mutex_unlock(&q->lock);
   return rc;
@@ -300,6 +321,7 @@ void ltc_queries_stop(ltc_queries *q) {
   pthread_mutex_lock(&q->lock);
   q->stop = true;
   pthread_cond_broadcast(&q->cv);
+  pthread_cond_signal(&q->warm.cv); /* (its own: it would sleep through the workers') */
   pthread_mutex_unlock(&q->lock);
   for (int i = 0; i < q->n; i++) {
     pthread_join(q->workers[i].thread, NULL);
@@ -321,5 +343,7 @@ void ltc_queries_stop(ltc_queries *q) {
   }
   pthread_mutex_destroy(&q->lock);
   pthread_cond_destroy(&q->cv);
+  pthread_cond_destroy(&q->warm.cv);
   free(q);
+  ltc_lintcache_clear(); /* no thread reads them now */
 }

@@ -3,8 +3,9 @@
  * export) never holds up the replies to the others. Fair: a client has at most one read
  * running at a time, the rest of its reads wait their turn behind other clients'; and reads
  * that may take long (records: windows, summaries, diffs, exports) take all threads but one,
- * which is always free for the quick ones (sessions, tasks, summaries from kept spans). One
- * more thread keeps the summary spans of sessions as they end (ltc_queries_warm). */
+ * which is always free for the quick ones (sessions, tasks, summaries from kept spans, kept
+ * lints). One more thread keeps the summary spans and lints of sessions as they end
+ * (ltc_queries_warm). */
 #ifndef LTC_QUERIES_H
 #define LTC_QUERIES_H
 
@@ -44,8 +45,9 @@ ltc_query_job *ltc_queries_take(ltc_queries *q);
 /* The owner is gone: its jobs not begun are dropped, its answers to come are freed. */
 void ltc_queries_forget(ltc_queries *q, uint64_t owner);
 void ltc_query_job_free(ltc_query_job *job);
-/* Session has ended: its summary spans are kept now (ltc_sumcache_warm), on a thread of
- * their own with its own store, so that its first view is not a replay; once per session. */
+/* Session has ended: its summary spans and its lint are kept now (ltc_sumcache_warm,
+ * ltc_lintcache_warm), on a thread of their own with its own store, so that its first view is
+ * not a replay; once per session. Kept lints are freed by ltc_queries_stop. */
 void ltc_queries_warm(ltc_queries *q, int64_t session);
 void ltc_queries_stop(ltc_queries *q);
 

@@ -71,6 +71,11 @@ cJSON *ltc_web_status(ltc_web *w) {
   cJSON_AddNumberToObject(sum, "kept_at_end", (double)warmed);
   cJSON_AddNumberToObject(sum, "keeping", (double)warming);
   cJSON_AddNumberToObject(sum, "from_kept", (double)answered);
+  uint64_t lints_kept, lints_answered;
+  ltc_lintcache_counts(&lints_kept, &lints_answered);
+  cJSON *lints = cJSON_AddObjectToObject(o, "lints");
+  cJSON_AddNumberToObject(lints, "kept", (double)lints_kept);
+  cJSON_AddNumberToObject(lints, "answered", (double)lints_answered);
   return o;
 }
 

@@ -178,6 +178,19 @@ export class Client {
   close() { this.ws.close(); return this.closed; }
 }
 
+// For a quick read beside long ones: a daemon, two clients to keep long reads going and a
+// probe (all closed when test t ends), and a session of 250k records (collector_load) recorded
+// to its end, once ready(d) holds (what the daemon keeps as it ends: waiting for what).
+export async function longReadsSetUp(t, ready, what) {
+  const d = await Daemon.start();
+  const heavy = [await Client.open(d), await Client.open(d)];
+  const probe = await Client.open(d);
+  t.after(async () => { for (const c of [...heavy, probe]) await c.close(); await d.finish(); });
+  const id = (await d.recordAll([['collector_load', ['250000'], 'big']])).big;
+  await until(() => ready(d), what, 60000);
+  return { d, heavy, probe, id };
+}
+
 // What a quick read waits beside long ones: times one long read (a diff of session id against
 // itself) alone, then keeps one in flight on each of the heavy clients while ask(k) (a quick
 // read, k = 0, 1, ...) is made again and again, for three long reads' time (2 s at least).

@@ -5,7 +5,7 @@
 // equal a replay's is test_query's.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, Daemon, until, besideLongReads } from './daemon.mjs';
+import { Daemon, until, besideLongReads, longReadsSetUp } from './daemon.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summaries = async (d) => (await d.get('/api/status')).body.summaries;
@@ -33,12 +33,8 @@ test('a large session\'s spans are kept when it ends, before anyone asks', async
 });
 
 test('a summary from kept spans does not wait behind other clients\' long reads', async (t) => {
-  const d = await Daemon.start();
-  const heavy = [await Client.open(d), await Client.open(d)];
-  const probe = await Client.open(d);
-  t.after(async () => { for (const c of [...heavy, probe]) await c.close(); await d.finish(); });
-  const id = (await d.recordAll([['collector_load', ['250000'], 'big']])).big;
-  await until(async () => (await summaries(d)).kept_at_end === 1, 'the spans to be kept', 60000);
+  const { d, heavy, probe, id } = await longReadsSetUp(t,
+    async (dd) => (await summaries(dd)).kept_at_end === 1, 'the spans to be kept');
   const s = (await d.get(`/api/sessions/${id}`)).body.session;
   // two clients keep a long read each in flight (as many as the daemon runs at once) while
   // the probe asks for summary tiles of the session
