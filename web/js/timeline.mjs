@@ -10,7 +10,7 @@ import { Viewport, AXIS } from './viewport.mjs';
 import { draw } from './render.mjs';
 import { hitTest } from './hit.mjs';
 import { drawScrollbar } from './scrollbar.mjs';
-import { FONT } from './tracks/draw.mjs';
+import { FONT, warmUp } from './tracks/draw.mjs';
 import { COLORS } from './palette.mjs';
 import { taskKey } from './model.mjs';
 
@@ -214,11 +214,13 @@ export class Timeline {
     ctx.fillText(this.noteDrawn, 8, y);
   }
 
-  // A white canvas when there is nothing to draw (a canvas without alpha starts black).
+  // A white canvas when there is nothing to draw (a canvas without alpha starts black); the
+  // fonts made ready meanwhile (tracks/draw.mjs warmUp).
   blank() {
     this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.ctx.fillStyle = '#ffffff';
     this.ctx.fillRect(0, 0, this.vp.width, this.vp.height);
+    warmUp(this.ctx);
   }
 
   hit(x, y) { return hitTest(this.lastScene ?? this.scene(), x, y); }

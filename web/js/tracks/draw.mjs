@@ -19,6 +19,44 @@ export function textW(ctx, s) {
   return w;
 }
 
+// The fonts and the hatch, made ready while the page has nothing to draw (it waits for a
+// session's data): the first use of each font took 5-25 ms (loading it), the hatch a canvas
+// of its own, and the first frame with data paid for all of them at once. Once a page.
+let warm = false;
+export function warmUp(ctx) {
+  if (warm) return;
+  warm = true;
+  ctx.save();
+  for (const font of [FONT, SMALL, `600 ${FONT}`]) {
+    ctx.font = font;
+    ctx.measureText('main 0123456789 µs ms · …');
+  }
+  ctx.restore();
+  hatchPattern(ctx);
+}
+
+// Rectangles gathered by fill style, then drawn with one fill each (draw): a summarised lane
+// is up to three rectangles per pixel column, and a fillRect each, setting its style each
+// time, was most of the cost of a frame drawn from summaries. A style keeps its alpha.
+export function fills() {
+  const paths = new Map(); // style -> [Path2D, alpha]
+  return {
+    rect(style, x, y, w, h, alpha = 1) {
+      let p = paths.get(style);
+      if (!p) paths.set(style, (p = [new Path2D(), alpha]));
+      p[0].rect(x, y, w, h);
+    },
+    draw(ctx) {
+      for (const [style, [path, alpha]] of paths) {
+        ctx.globalAlpha = alpha;
+        ctx.fillStyle = style;
+        ctx.fill(path);
+      }
+      ctx.globalAlpha = 1;
+    },
+  };
+}
+
 let hatch = null;
 export function hatchPattern(ctx) {
   if (hatch) return hatch;

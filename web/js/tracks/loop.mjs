@@ -6,7 +6,7 @@ import { COLORS } from '../palette.mjs';
 import { fmtDur, esc } from '../format.mjs';
 import { firstEndingAfter } from '../model.mjs';
 import { GUTTER } from '../viewport.mjs';
-import { SMALL, textW, fillSpans, within } from './draw.mjs';
+import { SMALL, textW, fillSpans, within, fills } from './draw.mjs';
 import { columns, runs } from './summary.mjs';
 import { length, at, plural } from './words.mjs';
 import { queueLabel } from './labels.mjs';
@@ -18,17 +18,17 @@ export function drawBusySummary(ctx, scene, lane, stats, busyColor) {
   const c = columns(scene, (t) => t.lanes.get(lane.track), [1, 2], 2);
   if (!c) return;
   stats.buckets += c.W;
+  const idle = fills(), busy = fills(); // idle under busy
   runs(c.W, (x) => Math.round(c.acc[x * 2 + 1] * 8), (x0, x1, q) => {
-    if (!q) return;
-    ctx.fillStyle = COLORS.loopIdle;
-    ctx.fillRect(GUTTER + x0, y + 3, x1 - x0, lane.h - 6);
+    if (q) idle.rect(COLORS.loopIdle, GUTTER + x0, y + 3, x1 - x0, lane.h - 6);
   });
   runs(c.W, (x) => Math.round(Math.min(1, c.acc[x * 2]) * 12), (x0, x1, q) => {
     if (!q) return;
-    ctx.fillStyle = busyColor;
     const bh = Math.max(2, ((lane.h - 12) * q) / 12);
-    ctx.fillRect(GUTTER + x0, y + lane.h / 2 - bh / 2, x1 - x0, bh);
+    busy.rect(busyColor, GUTTER + x0, y + lane.h / 2 - bh / 2, x1 - x0, bh);
   });
+  idle.draw(ctx);
+  busy.draw(ctx);
 }
 
 // What a summarised loop or worker lane holds around the pointer.

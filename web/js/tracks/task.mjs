@@ -7,7 +7,7 @@ import { COLORS, FAMILY_LABEL, reasonColor, reasonFamily } from '../palette.mjs'
 import { fmtDur, fmtSite, esc } from '../format.mjs';
 import { firstEndingAfter, firstStartingAt } from '../model.mjs';
 import { GUTTER } from '../viewport.mjs';
-import { SMALL, textW, hatchPattern, clampX, within } from './draw.mjs';
+import { SMALL, textW, hatchPattern, clampX, within, fills } from './draw.mjs';
 import { columns, runs } from './summary.mjs';
 import { length, at } from './words.mjs';
 import { drawLinkTint } from './awaitlinks.mjs';
@@ -144,26 +144,23 @@ function drawSummary(ctx, scene, lane, stats) {
     }
     return ((qb * 17 + qr) * 17 + qw) * 64 + ri;
   };
+  const out = fills(), hatch = hatchPattern(ctx);
   runs(c.W, q, (x0, x1, key) => {
     const ri = key % 64, qw = Math.floor(key / 64) % 17;
     const qr = Math.floor(key / (64 * 17)) % 17, qb = Math.floor(key / (64 * 17 * 17));
     let yy = y + 2 + h;
-    const seg = (n, style) => {
+    const seg = (n, style, alpha) => {
       if (n <= 0) return;
       const hh = (h * n) / Q;
       yy -= hh;
-      ctx.fillStyle = style;
-      ctx.fillRect(GUTTER + x0, yy, x1 - x0, hh);
+      out.rect(style, GUTTER + x0, yy, x1 - x0, hh, alpha);
     };
-    seg(qb, COLORS.running);
-    seg(qr, hatchPattern(ctx));
-    if (qw) {
-      ctx.globalAlpha = 0.6;
-      seg(qw, reasonColor(reasons[ri]));
-      ctx.globalAlpha = 1;
-    }
+    seg(qb, COLORS.running, 1);
+    seg(qr, hatch, 1);
+    if (qw) seg(qw, reasonColor(reasons[ri]), 0.6);
     stats.spans++;
   });
+  out.draw(ctx);
 }
 
 // woke: what ended a wait (the wake-up after it: tracks/wakes.mjs wakeEnd), or made it ready.
