@@ -1,10 +1,12 @@
 // keptspans.test.mjs: a large session's summary spans are kept when it ends, in the
 // background, not on its first view (GET /api/status counts them); small sessions (the UI
 // reads them whole) are not kept. A summary from kept spans is a quick read: it does not
-// wait behind long ones (diffs, lints) of other clients. (That summaries from kept spans
-// equal a replay's is test_query's.)
+// wait behind long ones (diffs, lints) of other clients. The thread that keeps them runs at a
+// lower priority than the rest. (That summaries from kept spans equal a replay's is
+// test_query's.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Daemon, until, besideLongReads, longReadsSetUp } from './daemon.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -44,4 +46,23 @@ test('a summary from kept spans does not wait behind other clients\' long reads'
   });
   assert.ok(median(waits) < long / 4, `a tile waited ${median(waits)} ms (median) beside ` +
     `reads of ${long} ms`);
+});
+
+// The nice value of each of a process's threads (/proc/PID/task/TID/stat, field 19).
+function nices(pid) {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+test('the thread that keeps spans and lints runs below the others\' priority', {
+  skip: process.env.LT_DAEMON_LAUNCHER ? 'the daemon runs under a launcher' : false,
+}, async (t) => {
+  const d = await Daemon.start();
+  t.after(() => d.finish());
+  const n = await until(() => nices(d.proc.pid).filter((x) => x === 10).length || null,
+    'a thread at nice 10', 10000);
+  assert.equal(n, 1, 'the warmer, alone');
+  assert.ok(nices(d.proc.pid).filter((x) => x === 0).length >= 3, 'the rest at nice 0');
 });
