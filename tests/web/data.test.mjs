@@ -145,3 +145,15 @@ test('tiles of a session that grew are read on its new grid', async () => {
   await answerAll();
   assert.equal(d.tile(0, 0).to, 2 * D);
 });
+
+test('a live session is not read ahead: its tiles are made again as it grows', async () => {
+  const d = new SessionData({ id: 7, start_ns: 0, end_ns: D, events: 1e6, status: 'live' },
+    [], { fullLimit: 1000, eventLimit: 1000 });
+  const p = d.open();
+  await settle();
+  await answerAll();
+  await p;
+  d.frame(0, D, PX);
+  assert.equal(pending().length, 0, 'nothing read ahead');
+  assert.equal(d.prefetches, 0);
+});

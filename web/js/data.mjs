@@ -229,8 +229,10 @@ export class SessionData {
     if (est <= this.eventLimit) this.need({ kind: 'events', a, b });
     else this.need(missing.length ? { kind: 'tiles', level, ks: missing } : null);
     // all of the view is here: read ahead what its next notch or pan would want, once the
-    // page is idle (the frame drawn: its reads and parsing must not take the frame's core)
-    if (est > this.eventLimit && !missing.length) {
+    // page is idle (the frame drawn: its reads and parsing must not take the frame's core);
+    // not while live (its tiles are made again as it grows: the reads would be for nothing,
+    // and a live session's summaries are replays, beside the traced program on its cores)
+    if (est > this.eventLimit && !missing.length && this.meta.status !== 'live') {
       this.ahead = { a, b, level };
       if (!this.aheadQueued) {
         this.aheadQueued = true;
