@@ -72,8 +72,10 @@ export class SessionData {
 
   async open() {
     if (this.meta.events <= this.fullLimit) {
-      const r = await allEvents(this.id, this.start, this.meta.status === 'live' ? null : this.meta.end_ns);
-      this.full = new EventWindow(this.start, Math.max(this.meta.end_ns, this.start), r.initial, r.timers);
+      const live = this.meta.status === 'live';
+      const r = await allEvents(this.id, this.start, live ? null : this.meta.end_ns);
+      this.full = new EventWindow(this.start, Math.max(this.meta.end_ns, this.start), r.initial,
+        r.timers);
       this.full.add(r.events);
     } else {
       this.geometry();
@@ -138,12 +140,17 @@ export class SessionData {
     });
   }
 
+  // The first and last tile of level over [a, b].
+  tilesOver(a, b, level) {
+    const T = this.D / 2 ** level;
+    return [Math.max(0, Math.floor((a - this.start) / T)),
+      Math.min(2 ** level - 1, Math.floor((b - this.start) / T))];
+  }
+
   // Tiles of level over [a, b] not here.
   missingOf(a, b, level) {
     if (level < 0 || level > MAX_LEVEL) return [];
-    const T = this.D / 2 ** level;
-    const k0 = Math.max(0, Math.floor((a - this.start) / T));
-    const k1 = Math.min(2 ** level - 1, Math.floor((b - this.start) / T));
+    const [k0, k1] = this.tilesOver(a, b, level);
     const out = [];
     for (let k = k0; k <= k1; k++) if (!this.tile(level, k)) out.push(k);
     return out;
@@ -176,17 +183,16 @@ export class SessionData {
 
   // The summary tiles to draw [a, b] with, each clipped to the part it stands for.
   summaryTiles(a, b, level) {
-    const T = this.D / 2 ** level;
     const out = [];
-    const k0 = Math.max(0, Math.floor((a - this.start) / T));
-    const k1 = Math.min(2 ** level - 1, Math.floor((b - this.start) / T));
+    const [k0, k1] = this.tilesOver(a, b, level);
     const missing = [];
     for (let k = k0; k <= k1; k++) {
       const [from, to] = this.tileRange(level, k);
       let tile = this.tile(level, k);
       if (!tile) {
         missing.push(k);
-        for (let L = level - 1; L >= 0 && !tile; L--) tile = this.tile(L, Math.floor(k / 2 ** (level - L)));
+        for (let L = level - 1; L >= 0 && !tile; L--)
+          tile = this.tile(L, Math.floor(k / 2 ** (level - L)));
       }
       if (tile) out.push({ ...tile, clipFrom: from, clipTo: to });
     }
