@@ -2,10 +2,11 @@
 // answers when the test says: a view's missing tiles are read together; once the view has
 // all it needs, the finer level is read ahead and is not counted as loading; a wheel notch
 // finds those tiles here; a tile the view comes to need while it is read ahead is read once;
-// a view gone to another level drops the reads of the old one.
+// a view gone to another level drops the reads of the old one; a task's totals from the tiles.
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionData, TILE_BUCKETS } from '../../web/js/data.mjs';
+import { tileOf } from '../../web/js/tracks/summary.mjs';
 
 const D = 1_000_000_000; // the session: 1 s, 1M records spread evenly
 const PX = 1000;         // the plot's width: the whole view is level 0
@@ -156,4 +157,17 @@ test('a live session is not read ahead: its tiles are made again as it grows', a
   d.frame(0, D, PX);
   assert.equal(pending().length, 0, 'nothing read ahead');
   assert.equal(d.prefetches, 0);
+});
+
+test('a summarised session\'s task totals are the sums of its whole-session tile', () => {
+  const d = new SessionData({ id: 7, start_ns: 0, end_ns: 1000, events: 1e6,
+    status: 'complete' }, [], { fullLimit: 1 });
+  d.geometry();
+  const { tile } = tileOf({ from: 0, to: 1000, bucket_ns: 100, marks: [], marks_total: 0,
+    mark_buckets: [], lanes: [], tasks: [{ track: 1, task: 3,
+      buckets: [[0, 100, 0, 0, ''], [2, 0, 20, 80, 'lock']] }] });
+  assert.deepEqual(d.totals('1:3'), { running: 0, ready: 0, waiting: 0 }, 'no tile yet');
+  d.levels.set(0, new Map([[0, tile]]));
+  assert.deepEqual(d.totals('1:3'), { running: 100, ready: 20, waiting: 80 });
+  assert.deepEqual(d.totals('1:9'), { running: 0, ready: 0, waiting: 0 });
 });

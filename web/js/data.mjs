@@ -17,7 +17,7 @@
 import { allEvents, paths } from './api.mjs';
 import { offThread } from './fetchworker.mjs';
 import { EventWindow } from './model.mjs';
-import { firstRow } from './tracks/summary.mjs';
+import { firstRow, sumsAt } from './tracks/summary.mjs';
 import { TimeAxis, OrderAxis } from './orderaxis.mjs';
 
 export const TILE_BUCKETS = 1000;
@@ -156,11 +156,11 @@ export class SessionData {
     return out;
   }
 
-  // Reads ahead for the view {a, b, level} (the last frame's, once it had all it needed): a
-  // batch at a time, at most AHEAD tiles, finer level first; a tile the view came to need
-  // meanwhile is needed now and no longer read ahead.
-  readAhead(view = this.ahead) {
-    this.ahead = view;
+  // Reads ahead for this.ahead, the view {a, b, level} of the last frame that had all it
+  // needed: a batch at a time, at most AHEAD tiles, finer level first; a tile the view came to
+  // need meanwhile is needed now and no longer read ahead.
+  readAhead() {
+    const view = this.ahead;
     if (!view) return;
     for (const l of this.loads.values()) if (l.ahead) return; // one batch at a time
     const { a, b, level } = view, span = b - a;
@@ -323,12 +323,10 @@ export class SessionData {
   // A task's time running / scheduled / waiting over the whole session.
   totals(key) {
     if (this.full) return this.full.totals(key, this.start, this.end);
-    const out = { running: 0, ready: 0, waiting: 0 };
-    const rows = this.tile(0, 0)?.tasks.get(key);
-    for (let i = 0; i < (rows?.n ?? 0); i++) {
-      out.running += rows.v[i * 4 + 1]; out.ready += rows.v[i * 4 + 2];
-      out.waiting += rows.v[i * 4 + 3];
-    }
-    return out;
+    const tile = this.tile(0, 0);
+    if (!tile) return { running: 0, ready: 0, waiting: 0 };
+    const { running, ready, waiting } = sumsAt({ tiles: [{ ...tile, clipFrom: tile.from,
+      clipTo: tile.to }] }, { kind: 'task', key }, tile.from, tile.to);
+    return { running, ready, waiting };
   }
 }

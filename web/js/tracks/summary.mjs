@@ -7,11 +7,12 @@
 import { taskKey } from '../model.mjs';
 
 // A lane's (bucket, busy, idle, records) or a task's (bucket, running, ready, waiting) rows
-// of the API, packed: row i's column c is v[i * s + c]; a task row's main waiting reason is
-// reasons[why[i]] (why -1: none).
-export function packRows(rows, s, reasons) {
+// of the API, packed: row i's column c is v[i * s + c] (s = 4); a task row's main waiting
+// reason is reasons[why[i]] (why -1: none; no why at all for a lane's rows, which have none).
+export function packRows(rows, reasons) {
+  const s = 4;
   const v = new Float64Array(rows.length * s);
-  const why = s === 4 && rows.some((r) => r.length > 4) ? new Int16Array(rows.length) : null;
+  const why = rows.some((r) => r.length > s) ? new Int16Array(rows.length) : null;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     for (let c = 0; c < s; c++) v[i * s + c] = r[c];
@@ -48,9 +49,9 @@ export function tileOf(r) {
   tile.markBuckets = (r.mark_buckets ?? []).map(([, count, track, seq, ts, task, text]) =>
     ({ track, seq, ts, task, text, count }));
   const reasons = [];
-  for (const l of r.lanes) tile.lanes.set(l.track, packRows(l.buckets, 4, reasons));
+  for (const l of r.lanes) tile.lanes.set(l.track, packRows(l.buckets, reasons));
   for (const t of r.tasks)
-    tile.tasks.set(taskKey(t.track, t.task), packRows(t.buckets, 4, reasons));
+    tile.tasks.set(taskKey(t.track, t.task), packRows(t.buckets, reasons));
   const buffers = [];
   for (const m of [tile.lanes, tile.tasks])
     for (const x of m.values()) { buffers.push(x.v.buffer); if (x.why) buffers.push(x.why.buffer); }
