@@ -30,6 +30,9 @@
 #define MAX_LISTENERS 8
 #define RETRY_EVERY_NS 1000000000 /* a commit that failed is tried again this often */
 #define RESERVE_BYTES (1u << 20)
+/* records waiting to be stored that make a commit now: reading stops at a full disk within
+ * about this many (commits otherwise come every LTC_COMMIT_EVERY_NS) */
+#define COMMIT_RECORDS 65536
 
 typedef enum { TAG_SIGNAL = 1, TAG_LISTENER, TAG_CONN, TAG_COMMAND } tag;
 
@@ -244,7 +247,7 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
   }
   fflush(stdout);
 
-  int64_t last_commit_ns = ltc_now_ns();
+  int64_t last_commit_ns = ltc_now_ns(), last_tick_ns = last_commit_ns;
   bool stop = status != 0;
   while (!stop) {
     struct epoll_event evs[64];
@@ -267,10 +270,16 @@ int ltc_daemon_run(const ltc_daemon_config *cfg) {
       }
     }
     int64_t now = ltc_now_ns();
-    if (now - last_commit_ns >= (d.status.store_ok ? LTC_COMMIT_EVERY_NS : RETRY_EVERY_NS)) {
+    /* a commit every 100 ms, and sooner once COMMIT_RECORDS wait: a fast program could
+     * otherwise send all it has before the commit that finds the disk full */
+    bool due = now - last_commit_ns >= (d.status.store_ok ? LTC_COMMIT_EVERY_NS : RETRY_EVERY_NS);
+    if (due || (d.status.store_ok && ltc_store_waiting(store) >= COMMIT_RECORDS)) {
       commit(&d, now);
-      ltc_producers_tick(d.producers, now);
       last_commit_ns = now;
+    }
+    if (now - last_tick_ns >= LTC_COMMIT_EVERY_NS) { /* timeouts, and progress for browsers */
+      ltc_producers_tick(d.producers, now);
+      last_tick_ns = now;
     }
     ltc_hub_flush(hub);
   }
