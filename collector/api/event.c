@@ -43,15 +43,14 @@ void ltc_event_text_of(const ltc_resolver *r, const ltc_event *e, ltc_event_text
     t->file = t->func = NULL;
 }
 
-void ltc_event_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t) {
-  ltc_jsonbuf_printf(b, "{\"track\":%u,\"seq\":%llu,\"ts\":%lld,\"kind\":\"%s\",\"flags\":%u,"
-                        "\"task\":%u,\"args\":[",
-                     e->track, (unsigned long long)e->seq, (long long)e->ts,
-                     ltc_kind_name(e->kind), e->flags, e->task);
-  uint32_t nargs = e->kind == LT_EV_STRING ? 1 : e->nargs; /* a STRING's text: see "text" */
-  for (uint32_t i = 0; i < nargs && i < 8; i++)
-    ltc_jsonbuf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)e->a[i]);
-  ltc_jsonbuf_put(b, "]", 1);
+/* The args a record's object lists: a STRING's one (its text: see "text"), at most 8. */
+static uint32_t listed_args(const ltc_event *e) {
+  uint32_t n = e->kind == LT_EV_STRING ? 1 : e->nargs;
+  return n < 8 ? n : 8;
+}
+
+/* What an object says of e beyond its numbers, each field with its leading comma. */
+static void words_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t) {
   if (e->kind == LT_EV_TASK_SUSPEND)
     ltc_jsonbuf_printf(b, ",\"reason\":\"%s\"", ltc_reason_name(e->flags));
   if (e->kind == LT_EV_TASK_READY)
@@ -72,7 +71,27 @@ void ltc_event_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t)
     ltc_jsonbuf_string(b, t->func, SIZE_MAX);
     ltc_jsonbuf_printf(b, ",\"line\":%lld}", (long long)t->line);
   }
+}
+
+void ltc_event_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t) {
+  ltc_jsonbuf_printf(b, "{\"track\":%u,\"seq\":%llu,\"ts\":%lld,\"kind\":\"%s\",\"flags\":%u,"
+                        "\"task\":%u,\"args\":[",
+                     e->track, (unsigned long long)e->seq, (long long)e->ts,
+                     ltc_kind_name(e->kind), e->flags, e->task);
+  uint32_t nargs = listed_args(e);
+  for (uint32_t i = 0; i < nargs; i++)
+    ltc_jsonbuf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)e->a[i]);
+  ltc_jsonbuf_put(b, "]", 1);
+  words_json(b, e, t);
   ltc_jsonbuf_put(b, "}", 1);
+}
+
+uint32_t ltc_event_shape_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t) {
+  uint32_t nargs = listed_args(e);
+  ltc_jsonbuf_printf(b, "{\"kind\":\"%s\",\"n\":%u", ltc_kind_name(e->kind), nargs);
+  words_json(b, e, t);
+  ltc_jsonbuf_put(b, "}", 1);
+  return nargs;
 }
 
 cJSON *ltc_session_json(const ltc_session_row *row) {

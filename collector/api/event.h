@@ -32,6 +32,9 @@ ltc_resolver ltc_resolver_of_reader(const ltc_reader *reader);
 void ltc_event_text_of(const ltc_resolver *r, const ltc_event *e, ltc_event_text *t);
 /* Appends record e as the API's event object. */
 void ltc_event_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t);
+/* Appends e's shape in the rows form (rows.h): its object without its numbers (kind, the
+ * count of its args as "n", reason, site, text...). Returns that count. */
+uint32_t ltc_event_shape_json(ltc_jsonbuf *b, const ltc_event *e, const ltc_event_text *t);
 
 /* One session row as the API's session object. */
 cJSON *ltc_session_json(const ltc_session_row *row);

@@ -49,6 +49,20 @@ void ltc_jsonbuf_printf(ltc_jsonbuf *b, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
+void ltc_jsonbuf_u64(ltc_jsonbuf *b, uint64_t v) {
+  char digits[20];
+  size_t n = 0;
+  do {
+    digits[sizeof digits - ++n] = (char)('0' + v % 10);
+  } while ((v /= 10) != 0);
+  ltc_jsonbuf_put(b, digits + sizeof digits - n, n);
+}
+
+void ltc_jsonbuf_i64(ltc_jsonbuf *b, int64_t v) {
+  if (v < 0) ltc_jsonbuf_put(b, "-", 1);
+  ltc_jsonbuf_u64(b, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
 /* Text from traced programs is bytes: what is not UTF-8 becomes U+FFFD, since browsers drop a
  * websocket that sends invalid UTF-8. */
 void ltc_jsonbuf_string(ltc_jsonbuf *b, const char *text, size_t n) {

@@ -20,6 +20,9 @@ void ltc_jsonbuf_put(ltc_jsonbuf *b, const char *text, size_t n);
 void ltc_jsonbuf_puts(ltc_jsonbuf *b, const char *text);
 void ltc_jsonbuf_printf(ltc_jsonbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A whole number, written without printf (a live push writes ~10 for each record). */
+void ltc_jsonbuf_u64(ltc_jsonbuf *b, uint64_t v);
+void ltc_jsonbuf_i64(ltc_jsonbuf *b, int64_t v);
 /* A JSON string literal of text (n bytes, or up to its NUL when n is SIZE_MAX). */
 void ltc_jsonbuf_string(ltc_jsonbuf *b, const char *text, size_t n);
 /* NUL-terminates and returns the text (NULL when failed); the buffer keeps owning it. */

@@ -76,6 +76,7 @@ static int subscribe(daemon_state *d, const ltc_hub_cmd *cmd, ltc_err *err) {
   it->request = cmd->request;
   it->from_seq = cmd->from_seq;
   it->from_ts = cmd->from_ts;
+  it->rows = cmd->rows;
   ltc_hub_subscribe(d->hub, cmd->client, cmd->session, true, it);
   return 0;
 }

@@ -10,8 +10,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "api/rows.h"
+
+
 typedef struct subscription {
   int64_t session;
+  bool rows; /* its records in the rows form */
   struct subscription *next;
 } subscription;
 
@@ -185,6 +189,7 @@ void ltc_hub_batch_unref(ltc_hub_batch *b) {
   free(b->tx);
   free(b->arena);
   free(b->json);
+  free(b->rows);
   free(b);
 }
 
@@ -262,6 +267,9 @@ void ltc_hub_subscribe(ltc_hub *h, uint64_t id, int64_t session, bool on, ltc_hu
     s->next = c->subs;
     c->subs = s;
   }
+  if (c && on && item)
+    for (subscription *x = c->subs; x; x = x->next)
+      if (x->session == session) x->rows = item->rows; /* as the latest subscribe asked */
   if (c && !on) unsubscribe(c, session);
   if (c && item)
     enqueue(h, c, item);
@@ -354,6 +362,8 @@ void ltc_hub_publish(ltc_hub *h, ltc_hub_batch *b) {
       continue;
     }
     it->kind = LTC_ITEM_BATCH;
+    for (subscription *s = c->subs; s; s = s->next)
+      if (s->session == b->session) it->rows = s->rows;
     __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
     it->batch = b;
     enqueue(h, c, it);
@@ -461,4 +471,19 @@ const char *ltc_hub_batch_json(ltc_hub_batch *b) {
   }
   ltc_jsonbuf_free(&j);
   return NULL;
+}
+
+const char *ltc_hub_batch_rows(ltc_hub_batch *b) {
+  if (b->rows) return b->rows;
+  ltc_rows r = {0};
+  for (size_t i = 0; i < b->n; i++) {
+    ltc_event_text t = {at(b, b->tx[i].text), at(b, b->tx[i].file), at(b, b->tx[i].func),
+                        b->tx[i].line};
+    ltc_rows_add(&r, &b->ev[i], &t);
+  }
+  ltc_jsonbuf j = {0};
+  if (ltc_rows_write(&r, &j) == 0 && ltc_jsonbuf_text(&j)) b->rows = j.data;
+  else ltc_jsonbuf_free(&j);
+  ltc_rows_free(&r);
+  return b->rows;
 }

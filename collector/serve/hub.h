@@ -27,6 +27,7 @@ typedef struct ltc_hub_batch {
   char *arena;
   size_t arena_len, arena_cap;
   char *json; /* the records as a JSON array, once encoded */
+  char *rows; /* ...and in the rows form (api/rows.h), its push's fields */
 } ltc_hub_batch;
 
 /* What a client's queue holds, in order. */
@@ -50,6 +51,7 @@ typedef struct ltc_hub_item {
   uint32_t ntracks;      /* stored); a track not listed comes all live */
   uint32_t *tracks;      /* malloc'd, freed with the item */
   uint64_t *until;
+  bool rows;             /* SUBSCRIBED, BATCH: the records in the rows form (api/rows.h) */
 } ltc_hub_item;
 
 /* Commands, web thread to ingest thread. */
@@ -67,6 +69,7 @@ typedef struct ltc_hub_cmd {
   bool internal;            /* the web thread's own (no client asked): not answered */
   uint64_t from_seq;
   int64_t from_ts; /* INT64_MIN: from the start */
+  bool rows;       /* subscribe: the records in the rows form */
   char *label;
   struct ltc_hub_cmd *next;
 } ltc_hub_cmd;
@@ -145,5 +148,7 @@ ltc_hub_batch *ltc_hub_batch_new(int64_t session);
 int ltc_hub_batch_add(ltc_hub_batch *b, const ltc_event *e, const ltc_event_text *t);
 /* The batch's records as a JSON array of event objects (made once; web thread only). */
 const char *ltc_hub_batch_json(ltc_hub_batch *b);
+/* ...and in the rows form, as a push's `"shapes":[...],"rows":[...]` (made once). */
+const char *ltc_hub_batch_rows(ltc_hub_batch *b);
 
 #endif

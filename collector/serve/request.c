@@ -32,6 +32,7 @@ static int command(ltc_store *s, const char *op, const cJSON *msg, ltc_hub_cmd *
   const cJSON *label = cJSON_GetObjectItemCaseSensitive(msg, "label");
   const cJSON *from = cJSON_GetObjectItemCaseSensitive(msg, "from_seq");
   const cJSON *from_ts = cJSON_GetObjectItemCaseSensitive(msg, "from_ts");
+  const cJSON *form = cJSON_GetObjectItemCaseSensitive(msg, "form");
   ltc_session_row row;
   if (!cJSON_IsNumber(session) || ltc_arg_whole(session, 1, INT64_MAX / 2, &cmd->session) < 0)
     return ltc_fail(err, -EINVAL, "which session? ('session' must be a number)");
@@ -44,12 +45,16 @@ static int command(ltc_store *s, const char *op, const cJSON *msg, ltc_hub_cmd *
     return ltc_fail(err, -EINVAL, "'from_seq' must be a whole number from 0 to 2^53");
   if (from_ts && ltc_arg_whole(from_ts, INT64_MIN / 2, INT64_MAX / 2, &ts) < 0)
     return ltc_fail(err, -EINVAL, "'from_ts' must be a whole number of ns within +-2^62");
+  bool rows = form && cJSON_IsString(form) && strcmp(form->valuestring, "rows") == 0;
+  if (form && !rows && !(cJSON_IsString(form) && strcmp(form->valuestring, "events") == 0))
+    return ltc_fail(err, -EINVAL, "'form' is \"events\" (the default) or \"rows\"");
   cmd->kind = strcmp(op, "subscribe") == 0     ? LTC_CMD_SUBSCRIBE
               : strcmp(op, "unsubscribe") == 0 ? LTC_CMD_UNSUBSCRIBE
               : strcmp(op, "label") == 0       ? LTC_CMD_LABEL
                                                : LTC_CMD_DELETE;
   cmd->from_seq = (uint64_t)seq;
   cmd->from_ts = ts;
+  cmd->rows = rows;
   cmd->label = cJSON_IsString(label) ? label->valuestring : NULL;
   return 0;
 }

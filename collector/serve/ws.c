@@ -13,6 +13,7 @@
 #include "api/args.h"
 #include "api/event.h"
 #include "api/jsonbuf.h"
+#include "api/rows.h"
 #include "ingest/ring.h"
 #include "serve/request.h"
 #include "serve/web-int.h"
@@ -87,12 +88,29 @@ static void ws_send_row(conn *c, char *text, int64_t session_row) {
 
 static void ws_send(conn *c, char *text) { ws_send_row(c, text, 0); }
 
+/* {"type": TYPE, "session": N, RAW_NAME: RAW}; with no RAW_NAME, RAW is fields ("a":1,"b":2). */
 static char *push_text(const char *type, int64_t session, const char *raw_name, const char *raw) {
   ltc_jsonbuf b = {0};
   ltc_jsonbuf_printf(&b, "{\"type\":\"%s\",\"session\":%lld", type, (long long)session);
-  if (raw) ltc_jsonbuf_printf(&b, ",\"%s\":", raw_name), ltc_jsonbuf_puts(&b, raw);
+  if (raw) {
+    if (raw_name)
+      ltc_jsonbuf_printf(&b, ",\"%s\":", raw_name);
+    else
+      ltc_jsonbuf_put(&b, ",", 1);
+    ltc_jsonbuf_puts(&b, raw);
+  }
   ltc_jsonbuf_put(&b, "}", 1);
   char *text = ltc_jsonbuf_text(&b) ? strdup(b.data) : NULL;
+  ltc_jsonbuf_free(&b);
+  return text;
+}
+
+/* An events push of r's records in the rows form (NULL without memory). */
+static char *rows_push(int64_t session, const ltc_rows *r) {
+  ltc_jsonbuf b = {0};
+  char *text = ltc_rows_write(r, &b) == 0 && ltc_jsonbuf_text(&b)
+                   ? push_text("events", session, NULL, b.data)
+                   : NULL;
   ltc_jsonbuf_free(&b);
   return text;
 }
@@ -107,7 +125,8 @@ struct backlog {
   ltc_hub_item *sub;        /* what was asked for */
   ltc_session_strings *strings;
   ltc_resolver resolve;
-  ltc_jsonbuf b;
+  ltc_jsonbuf b;             /* the message's records: an events array, or... */
+  ltc_rows rows;             /* ...the rows form (the subscription asked for it) */
   size_t in_message, total, sent_in_turn;
   bool counting;            /* the first pass: only count */
   bool more;                /* a turn stopped before the end */
@@ -129,9 +148,14 @@ static bool wanted(const backlog *k, const ltc_event *e) {
 
 static void backlog_flush(backlog *k) {
   if (!k->in_message) return;
-  ltc_jsonbuf_put(&k->b, "]", 1);
-  ws_send(k->c, push_text("events", k->sub->session, "events", ltc_jsonbuf_text(&k->b)));
-  ltc_jsonbuf_free(&k->b);
+  if (k->sub->rows) {
+    ws_send(k->c, rows_push(k->sub->session, &k->rows));
+    ltc_rows_reset(&k->rows);
+  } else {
+    ltc_jsonbuf_put(&k->b, "]", 1);
+    ws_send(k->c, push_text("events", k->sub->session, "events", ltc_jsonbuf_text(&k->b)));
+    ltc_jsonbuf_free(&k->b);
+  }
   k->in_message = 0;
 }
 
@@ -142,8 +166,12 @@ static void backlog_event(void *user, const ltc_event *e) {
   if (k->counting) return;
   ltc_event_text t;
   ltc_event_text_of(&k->resolve, e, &t);
-  ltc_jsonbuf_put(&k->b, k->in_message ? "," : "[", 1);
-  ltc_event_json(&k->b, e, &t);
+  if (k->sub->rows) {
+    ltc_rows_add(&k->rows, e, &t);
+  } else {
+    ltc_jsonbuf_put(&k->b, k->in_message ? "," : "[", 1);
+    ltc_event_json(&k->b, e, &t);
+  }
   k->sent_in_turn++;
   if (++k->in_message == BACKLOG_MESSAGE) backlog_flush(k);
 }
@@ -162,6 +190,7 @@ static int backlog_block(void *user, uint32_t track, int64_t start_ns, uint64_t 
 static void backlog_free(backlog *k) {
   if (!k) return;
   ltc_jsonbuf_free(&k->b);
+  ltc_rows_free(&k->rows);
   ltc_strings_free(k->strings);
   ltc_hub_item_free(k->sub);
   free(k);
@@ -237,9 +266,10 @@ static bool pull(ltc_web *w, conn *c) {
       ws_send(c, it->text);
       it->text = NULL;
       break;
-    case LTC_ITEM_BATCH: {
-      const char *json = ltc_hub_batch_json(it->batch);
-      if (json) ws_send(c, push_text("events", it->batch->session, "events", json));
+    case LTC_ITEM_BATCH: { /* in the form its subscription asked for */
+      ltc_hub_batch *b = it->batch;
+      const char *text = it->rows ? ltc_hub_batch_rows(b) : ltc_hub_batch_json(b);
+      if (text) ws_send(c, push_text("events", b->session, it->rows ? NULL : "events", text));
       break;
     }
     case LTC_ITEM_SUBSCRIBED: subscribed(w, c, it); return true; /* it took the item */

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Daemon, Client, until } from './daemon.mjs';
+import { rowsToEvents } from '../../web/js/api.mjs';
 
 const key = (e) => `${e.track}:${e.seq}`;
 const liveSession = (c) => c.push((m) => m.type === 'session' && m.row.status === 'live',
@@ -116,6 +117,40 @@ test('a live subscription to a session of 71 tracks misses nothing on any of the
   const { got } = await allPushed(c, d, id);
   assert.equal(new Set(got.map(key)).size, got.length, 'a record arrived twice');
   assert.deepEqual(got.map(key).sort(), stored.events.map(key).sort());
+});
+
+test('the rows form carries what the events form does, in half the bytes or less', async (t) => {
+  const [d, objects, rows] = await daemonWith(t, 2);
+  const p = d.run('demo_ticker', ['20', '50', '3']); // about a second
+  const id = (await liveSession(objects)).session;
+  await objects.push((m) => m.type === 'session' && m.session === id && m.row.events > 50,
+    'some records to be stored');
+  const bad = await rows.ask('subscribe', { session: id, form: 'xml' });
+  assert.equal(bad.ok, false);
+  assert.match(bad.error, /'form' is "events" \(the default\) or "rows"/);
+  // both clients subscribed mid-run: each gets a backlog, then live records
+  for (const [c, form] of [[objects, undefined], [rows, 'rows']]) {
+    const sub = await c.ask('subscribe', { session: id, form });
+    assert.equal(sub.ok, true, sub.error);
+    assert.equal(sub.result.live, true);
+  }
+  assert.equal((await p.done).code, 0);
+  const stored = (await d.get(`/api/sessions/${id}/events?max=100000`)).body.events;
+  const pushes = (c) => eventPushes(c, id);
+  const inRows = () => pushes(rows).flatMap((m) => rowsToEvents(m));
+  await until(() => inRows().length >= stored.length && pushedCount(objects, id) >= stored.length,
+    'every record to be pushed to both', 30000);
+  assert.ok(pushes(rows).every((m) => m.events === undefined), 'a rows push with events');
+  assert.ok(pushes(rows).length > 1, 'a backlog and live pushes');
+  const all = inRows();
+  const byKey = (es) => [...es].sort((a, b) => a.track - b.track || a.seq - b.seq);
+  assert.deepEqual(byKey(all), byKey(stored));
+  assert.ok(all.some((e) => e.kind === 'mark' && e.text) && all.some((e) => e.site?.file),
+    'marks and sites among them');
+  const bytes = (c) => pushes(c).reduce((n, m) => n + JSON.stringify(m).length, 0);
+  // (a slow program's pushes are small, each with its own shapes: the load program's are a
+  // third of the bytes)
+  assert.ok(bytes(rows) * 2 < bytes(objects), `rows ${bytes(rows)} B, events ${bytes(objects)} B`);
 });
 
 test('subscribing from a seq or a time sends only what follows it', async () => {

@@ -58,6 +58,23 @@ export async function allEvents(id, from, to, signal, page = 100000) {
   return { from: r.from ?? from, to, initial, timers, events };
 }
 
+// The records of an `events` push in the rows form (docs/api.md): each row is track, seq,
+// ts, flags, task, its shape's index, then the shape's n args; the shape gives the rest of
+// the event object (kind, reason, site...), its site shared by the records of that shape.
+export function rowsToEvents({ shapes, rows }) {
+  const extra = shapes.map((s) => Object.keys(s).filter((k) => k !== 'kind' && k !== 'n'));
+  const events = [];
+  for (let i = 0; i < rows.length;) {
+    const s = rows[i + 5], shape = shapes[s], n = shape.n;
+    const e = { track: rows[i], seq: rows[i + 1], ts: rows[i + 2], kind: shape.kind,
+      flags: rows[i + 3], task: rows[i + 4], args: rows.slice(i + 6, i + 6 + n) };
+    for (const k of extra[s]) e[k] = shape[k];
+    events.push(e);
+    i += 6 + n;
+  }
+  return events;
+}
+
 export class Socket {
   constructor() {
     this.listeners = new Set();
@@ -77,6 +94,7 @@ export class Socket {
     this.ws.addEventListener('message', (m) => {
       let msg;
       try { msg = JSON.parse(m.data); } catch { return; }
+      if (msg.rows) { msg.events = rowsToEvents(msg); msg.rows = msg.shapes = undefined; }
       if (msg.type) for (const f of this.listeners) f(msg);
       else if (this.pending.has(msg.id)) {
         this.pending.get(msg.id)(msg);

@@ -322,7 +322,8 @@ class App {
     const d = this.data;
     if (!d || d.meta.status !== 'live' || !d.full) return;
     const fromSeq = 0;
-    this.socket.ask('subscribe', { session: d.id, from_seq: fromSeq }).then((r) => {
+    // the rows form: a third of the bytes, and numbers to parse (api.mjs rowsToEvents)
+    this.socket.ask('subscribe', { session: d.id, from_seq: fromSeq, form: 'rows' }).then((r) => {
       if (!r.ok) console.warn('looptrace: subscribe failed', r.error);
     });
   }
