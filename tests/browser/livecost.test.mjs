@@ -1,6 +1,6 @@
 // livecost.test.mjs: what following a live session costs the page (and so the traced program
 // beside it): a live frame only when something in view changed, none while the page is
-// hidden, and the view still moving with the newest records when they are in view. Frames
+// hidden, the title and session list rewritten with its progress at most once a second, and the view still moving with the newest records when they are in view. Frames
 // are counted from the page's own state (window.looptrace.state.frames), never timed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,10 +53,22 @@ test('following a live session: frames only for what is in view, none while hidd
     const start = await page.evaluate(() => window.looptrace.app.data.start);
     await page.evaluate((a) => window.looptrace.view.set(a, a + 2e6), start);
     await page.waitForFunction((a) => window.looptrace.state.view.from === a, start);
+    // (and the title and session list, rewritten from the progress pushed every 100 ms:
+    // each rewrite is a frame of the page's own, so at most one a second)
+    await page.evaluate(() => {
+      const w = window.lt_dom = { writes: 0, t0: performance.now() };
+      const o = new MutationObserver(() => { w.writes++; });
+      for (const id of ['title', 'session-list'])
+        o.observe(document.getElementById(id), { childList: true, subtree: true, characterData: true });
+    });
     const a0 = await st(page);
     await morePushes(page, a0, 8);
     await moreTime(page, a0);
     const a1 = await st(page);
+    const dom = await page.evaluate(() => ({ writes: window.lt_dom.writes,
+      s: (performance.now() - window.lt_dom.t0) / 1000 }));
+    assert.ok(dom.writes <= Math.ceil(dom.s) + 1,
+      `the title and list were rewritten ${dom.writes} times in ${dom.s.toFixed(1)} s`);
     assert.ok(a1.has > a0.has, 'the session grew');
     assert.ok(a1.frames - a0.frames <= 1, `${a1.frames - a0.frames} frames drawn for `
       + `${a1.pushes - a0.pushes} pushes of records out of view`);

@@ -33,6 +33,8 @@ const $ = (id) => document.getElementById(id);
 // program shares); none while the page is hidden or when what came is out of view.
 const LIVE_FPS = 10;
 const LIVE_SHARE = 0.05;
+// ms: a live session's progress in the title and the session list is at most this late
+const PROGRESS_GAP = 1000;
 const LIVE_GAP_MAX = 2000; // ms: however slow its frames, a followed view moves every 2 s
 // records that change the lanes (a task, a loop or worker, a timer's row)
 const LANE_KINDS = new Set(['create', 'done', 'track', 'timer-arm']);
@@ -140,7 +142,35 @@ class App {
     if (row) this.sessionProgress(row);
   }
 
+  // A session's row, from a `session` push: the list rewritten at once when a session began,
+  // ended or was renamed, and a live one's progress (a push every 100 ms) with the next frame
+  // or within a second: every DOM change costs the page a frame of its own (style, layout,
+  // paint and a commit), which 10 a second made more work than drawing a followed run.
+  sessionRow(id, row) {
+    const was = this.sessions.get(id);
+    this.sessions.set(id, row);
+    if (!was || was.status !== row.status || was.label !== row.label) this.renderSessions();
+    else this.later('list');
+  }
+
+  // DOM text that may wait for the next frame, or PROGRESS_GAP at the latest: 'list', 'title'.
+  later(what) {
+    (this.domDirty ??= new Set()).add(what);
+    if (this.domTimer) return;
+    this.domTimer = setTimeout(() => this.flushDom(), PROGRESS_GAP);
+  }
+
+  flushDom() {
+    clearTimeout(this.domTimer);
+    this.domTimer = null;
+    const dirty = this.domDirty;
+    this.domDirty = null;
+    if (dirty?.has('list')) this.renderSessions();
+    if (dirty?.has('title') && this.data) this.renderTitle();
+  }
+
   renderSessions() {
+    this.domDirty?.delete('list');
     renderSessionList($('session-list'), $('sessions-empty'), this.sessions, this.data?.id);
     this.storeBanner?.sessions(this.sessions);
     this.compare.sessionsChanged();
@@ -170,8 +200,7 @@ class App {
 
   onPush(m) {
     if (m.type === 'session') {
-      this.sessions.set(m.session, m.row);
-      this.renderSessions();
+      this.sessionRow(m.session, m.row);
       if (this.data && m.session === this.data.id) this.sessionProgress(m.row);
       else if (!this.data && !/session=/.test(location.hash)) this.route();
     } else if (m.type === 'session_deleted') {
@@ -314,6 +343,7 @@ class App {
   }
 
   renderTitle() {
+    this.domDirty?.delete('title');
     const s = this.data.meta;
     $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtClockSpan(s.clock, s.end_ns - s.start_ns)} · ${fmtEvents(s.events)} · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
   }
@@ -387,13 +417,14 @@ class App {
     const d = this.data;
     const wasLive = d.meta.status === 'live';
     d.extend(row);
-    this.renderTitle();
     if (wasLive && row.status === 'live') {
+      this.later('title');
       // the end moved (and a summarised session's lanes may have): the next live frame
       this.liveChanged();
       if (d.tiled) this.liveDirty.lanes = true;
       return;
     }
+    this.renderTitle();
     this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
     if (d.tiled) this.rebuildLanes();
     if (wasLive && row.status !== 'live') {
@@ -467,6 +498,7 @@ class App {
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
     if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
     this.frameMs.push(ms);
+    if (this.domDirty?.size) this.flushDom(); // in this frame, not one of its own
     if (this.liveDrawing) {
       this.liveDrawing = false;
       this.lastLive = performance.now();
