@@ -40,6 +40,10 @@ static size_t intern(ltc_rows *r) {
 void ltc_rows_add(ltc_rows *r, const ltc_event *e, const ltc_event_text *t) {
   r->shape.len = 0;
   uint32_t nargs = ltc_event_shape_json(&r->shape, e, t);
+  if (r->shape.failed) { /* out of memory: nothing to intern */
+    r->failed = true;
+    return;
+  }
   size_t shape = intern(r);
   ltc_jsonbuf *b = &r->rows;
   if (r->n) ltc_jsonbuf_put(b, ",", 1);

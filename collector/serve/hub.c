@@ -12,7 +12,6 @@
 
 #include "api/rows.h"
 
-
 typedef struct subscription {
   int64_t session;
   bool rows; /* its records in the rows form */

@@ -65,7 +65,9 @@ export function rowsToEvents({ shapes, rows }) {
   const extra = shapes.map((s) => Object.keys(s).filter((k) => k !== 'kind' && k !== 'n'));
   const events = [];
   for (let i = 0; i < rows.length;) {
-    const s = rows[i + 5], shape = shapes[s], n = shape.n;
+    const s = rows[i + 5], shape = shapes[s];
+    if (!shape) throw new Error(`a rows push with no shape ${s}`);
+    const n = shape.n;
     const e = { track: rows[i], seq: rows[i + 1], ts: rows[i + 2], kind: shape.kind,
       flags: rows[i + 3], task: rows[i + 4], args: rows.slice(i + 6, i + 6 + n) };
     for (const k of extra[s]) e[k] = shape[k];
@@ -93,8 +95,13 @@ export class Socket {
     this.ws.addEventListener('open', () => { for (const f of this.onopen) f(); });
     this.ws.addEventListener('message', (m) => {
       let msg;
-      try { msg = JSON.parse(m.data); } catch { return; }
-      if (msg.rows) { msg.events = rowsToEvents(msg); msg.rows = msg.shapes = undefined; }
+      try {
+        msg = JSON.parse(m.data);
+        if (msg.rows) { msg.events = rowsToEvents(msg); msg.rows = msg.shapes = undefined; }
+      } catch (err) {
+        console.warn('looptrace: a push that cannot be read', err);
+        return;
+      }
       if (msg.type) for (const f of this.listeners) f(msg);
       else if (this.pending.has(msg.id)) {
         this.pending.get(msg.id)(msg);
