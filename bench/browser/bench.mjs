@@ -13,6 +13,7 @@
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
 //        [--live-rate R] [--live-runs N] [--live-only] [--no-live] [--peer ROOT] [--runs N]
 //        [--builds NAME=BINDIR[:WEBDIR],...] [--json] [--table SAVED.json] [--after-lints]
+//        [--cpu-slowdown N]
 // (needs build/). --peer: ROOT's build follows live too, in turn. --builds measures each build
 // (its daemon serves its own web/, or WEBDIR) on the same machine in the same run,
 // alternating, --runs times; the tables then give the medians of the runs side by side
@@ -49,6 +50,9 @@ const BUILDS = arg('builds', `this=${process.env.LT_BIN_DIR}`).split(',').map((x
   return { name, bin, web };
 });
 const TABLE = arg('table', null);
+// the page's main thread slowed N times (CDP Emulation.setCPUThrottlingRate): how the long
+// tasks of a slower machine than this one look
+const SLOWDOWN = Number(arg('cpu-slowdown', 1));
 const W = 1600, H = 1000;
 
 const pct = (xs, p) => {
@@ -80,6 +84,10 @@ const longest = (page, name) => page.evaluate((n) => Math.max(0,
 
 async function open(browser, d, id) {
   const page = await openPage(browser, 'about:blank', { width: W, height: H });
+  if (SLOWDOWN > 1) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: SLOWDOWN });
+  }
   await page.addInitScript(WATCH);
   await page.goto(`${d.url}#session=${id}`);
   await page.waitForFunction((id) => window.looptrace?.state.ready && window.looptrace.state.session === id,
@@ -324,7 +332,7 @@ async function peerDaemon(root) {
 async function child({ bin, web }, sizes) {
   const { spawn } = await import('node:child_process');
   const argv = [fileURLToPath(import.meta.url), '--json', '--no-live', '--sizes', sizes.join(','),
-    ...(AFTER_LINTS ? ['--after-lints'] : [])];
+    ...(AFTER_LINTS ? ['--after-lints'] : []), '--cpu-slowdown', String(SLOWDOWN)];
   const env = { ...process.env, LT_BIN_DIR: bin, ...(web ? { LOOPTRACE_WEB: web } : {}) };
   const p = spawn(process.execPath, argv, { env,
     stdio: ['ignore', 'pipe', 'inherit'] });
@@ -366,6 +374,32 @@ function table(cols) { // cols: [{head, runs: [session result of each run]}]
       return show(per[0].map((_, i) => mid(per.map((x) => x[i]))));
     });
     console.log(`| ${what} | ${target} | ${cells.join(' | ')} |`);
+  }
+}
+
+// The live rows: each run's lateness and what the processes spent meanwhile.
+function liveTable(live) {
+  console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
+  console.log('| run | timers | p50 | p99 | max | page '
+    + '| CPU s: daemon / renderer (its main thread) / browser + other |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const l of live) {
+    const c = l.cpu, other = Object.entries(c)
+      .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
+    const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
+      ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
+    const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
+      + f(other, 2);
+    console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
+      + `| ${pg} | ${cpu} |`);
+  }
+}
+
+if (TABLE) { // a --json run of the live rows (--live-only) is printed as it would have been
+  const saved = JSON.parse((await import('node:fs')).readFileSync(TABLE, 'utf8'));
+  if (Array.isArray(saved.live) && !saved.sessions?.length) {
+    liveTable(saved.live);
+    process.exit(0);
   }
 }
 
@@ -427,21 +461,6 @@ else {
     table(results.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
       runs: [s] })));
   }
-  if (results.live.length) {
-    console.log(`\ntimer lateness of collector_load ${LIVE_RECORDS} ${LIVE_RATE} (1 ms sleeps; target: following ≤ 2× none at p99)\n`);
-    console.log('| run | timers | p50 | p99 | max | page '
-      + '| CPU s: daemon / renderer (its main thread) / browser + other |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const l of results.live) {
-      const c = l.cpu, other = Object.entries(c)
-        .filter(([k]) => !['daemon', 'renderer', 'main'].includes(k)).reduce((n, [, v]) => n + v, 0);
-      const pg = l.followed ? `${l.followed.frames} frames${l.followed.pushes != null
-        ? `, ${l.followed.pushes} pushes` : ''}, ${l.followed.mode}` : 'none';
-      const cpu = `${f(c.daemon, 2)} / ${f(c.renderer ?? 0, 2)} (${f(c.main ?? 0, 2)}) / `
-        + f(other, 2);
-      console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
-        + `| ${pg} | ${cpu} |`);
-    }
-  }
+  if (results.live.length) liveTable(results.live);
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }
