@@ -81,12 +81,24 @@ export async function openPage(browser, url, { width = 1366, height = 768 } = {}
   return page;
 }
 
-// Waits until the page has drawn the session (and any fetch it started has landed).
+// Waits until the page has drawn the session (and any fetch it started has landed). A
+// timeout says what the page was at (its state, hash and errors): a flake can be read.
 export async function settled(page, session, timeout = 20000) {
-  await page.waitForFunction((id) => {
-    const s = window.looptrace?.state;
-    return s && s.ready && s.session === id && !s.loading;
-  }, session, { timeout });
+  try {
+    await page.waitForFunction((id) => {
+      const s = window.looptrace?.state;
+      return s && s.ready && s.session === id && !s.loading;
+    }, session, { timeout });
+  } catch (err) {
+    const at = await page.evaluate(() => {
+      const s = window.looptrace?.state ?? {};
+      return { hash: location.hash, session: s.session, ready: s.ready, loading: s.loading,
+        error: s.error, frames: s.frames, open: window.looptrace?.app?.data?.id ?? null };
+    }).catch((e) => ({ unreadable: e.message }));
+    err.message += ` (waiting for session ${session}: ${JSON.stringify(at)}; page errors: `
+      + `${JSON.stringify(page.errors ?? [])})`;
+    throw err;
+  }
 }
 
 export async function shot(page, name) {
