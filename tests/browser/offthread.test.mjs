@@ -1,7 +1,8 @@
 // offthread.test.mjs: a large session's summary tiles and pages of records are fetched and
 // parsed off the page's main thread (web/js/fetchworker.mjs): none of those reads is the
 // page's own (its resource timing lists none), and what the worker hands over, a slice at
-// a time, is every record of the window, as the API has it.
+// a time, is every record of the window, as the API has it. A worker that cannot load leaves
+// the page reading for itself, and the session drawn all the same.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Daemon } from '../api/daemon.mjs';
@@ -52,5 +53,24 @@ test('summary tiles and pages of records are read off the main thread', async ()
   assert.equal(win.n, api.events.length, 'every record of the window');
   await shot(page, 'offthread-events-window');
   assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a worker that cannot load: the page reads for itself, and draws the session', async () => {
+  const page = await openPage(browser, 'about:blank');
+  // the first fetch of the module is the page's import; the second is the worker's script
+  let fetches = 0;
+  await page.route('**/js/fetchworker.mjs', (route) => (++fetches === 2 ? route.abort()
+    : route.continue()));
+  await page.goto(`${d.url}?fullLimit=1000#session=${id}`);
+  await settled(page, id);
+  assert.equal(fetches, 2, 'the worker asked for its script');
+  assert.equal(await page.evaluate(() => window.looptrace.state.mode), 'summary');
+  assert.ok(await page.evaluate(() => window.looptrace.app.data.tile(0, 0)?.lanes.size > 0),
+    'the first tile is in');
+  assert.ok((await ownReads(page, '/summary?')).length > 0, 'the page read the tiles itself');
+  // the worker's failed load is all the console says
+  assert.ok(page.errors.every((e) => /Failed to load resource|net::ERR_FAILED/.test(e)),
+    JSON.stringify(page.errors));
   await page.close();
 });
