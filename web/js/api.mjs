@@ -29,7 +29,8 @@ export async function getJSON(path, signal) {
   return body;
 }
 
-const qs = (o) => Object.entries(o).filter(([, v]) => v != null).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+const qs = (o) => Object.entries(o).filter(([, v]) => v != null)
+  .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 
 // The paths of the reads that may be large (fetchworker.mjs reads them off the main thread).
 export const paths = {
@@ -91,7 +92,8 @@ export class Socket {
   connect() {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
     this.ws = new WebSocket(url, 'looptrace.v1');
-    this.ready = new Promise((resolve) => this.ws.addEventListener('open', resolve, { once: true }));
+    this.ready = new Promise((resolve) =>
+      this.ws.addEventListener('open', resolve, { once: true }));
     this.ws.addEventListener('open', () => { for (const f of this.onopen) f(); });
     this.ws.addEventListener('message', (m) => {
       let msg;

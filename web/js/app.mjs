@@ -88,8 +88,11 @@ class App {
   // ---- the session list ----
   async start() {
     $('legend').innerHTML = legend().map((l) =>
-      `<span><i class="${l.style === 'hatch' ? 'hatch' : l.style}" style="${l.style === 'hatch' ? '' : `background:${l.color}`}"></i>${esc(l.label)}</span>`).join('')
-      + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span><span>→ wake-up (waker to woken)</span>';
+      `<span><i class="${l.style === 'hatch' ? 'hatch' : l.style}" `
+      + `style="${l.style === 'hatch' ? '' : `background:${l.color}`}"></i>${esc(l.label)}</span>`)
+      .join('')
+      + '<span><i style="background:#000;width:2px"></i>mark (a printed line)</span>'
+      + '<span>→ wake-up (waker to woken)</span>';
     this.socket = new Socket();
     this.storeBanner = new StoreBanner(this.socket); // a full disk, records lost
     this.socket.on((m) => this.onPush(m));
@@ -117,7 +120,9 @@ class App {
       });
     }
     $('order').addEventListener('change', () => this.setOrder($('order').checked));
-    $('compare-open').addEventListener('click', () => { location.hash = `#compare=${this.data?.id ?? ''}`; });
+    $('compare-open').addEventListener('click', () => {
+      location.hash = `#compare=${this.data?.id ?? ''}`;
+    });
     $('fit').addEventListener('click', () => this.fit());
     $('zoom-in').addEventListener('click', () => { this.vp.zoom(0.6); this.changed('zoom'); });
     $('zoom-out').addEventListener('click', () => { this.vp.zoom(1 / 0.6); this.changed('zoom'); });
@@ -251,7 +256,8 @@ class App {
       this.fit(false);
       this.liveFit = session.status === 'live';
       if (this.opts.follow) this.followNow();
-      $('details').innerHTML = '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
+      $('details').innerHTML =
+        '<p class="muted">Click a task\'s lane to see its totals and events.</p>';
       this.applyPlace(parseHash(location.hash), id);
       this.renderTitle();
       this.renderSessions();
@@ -313,7 +319,9 @@ class App {
     const vp = this.vp;
     if (lane.pinned) return;
     const top = vp.scrollY + vp.pinnedH, bottom = vp.scrollY + vp.plotH;
-    if (lane.y < top || lane.y + lane.h > bottom) vp.scrollBy(lane.y - top - (vp.plotH - vp.pinnedH) / 3);
+    if (lane.y < top || lane.y + lane.h > bottom) {
+      vp.scrollBy(lane.y - top - (vp.plotH - vp.pinnedH) / 3);
+    }
   }
 
   // [ and ]: the cursor to the previous / next record of the selected task (of any task when
@@ -345,7 +353,10 @@ class App {
   renderTitle() {
     this.domDirty?.delete('title');
     const s = this.data.meta;
-    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · ${fmtClockSpan(s.clock, s.end_ns - s.start_ns)} · ${fmtEvents(s.events)} · ${s.tasks} tasks</span><span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
+    const span = fmtClockSpan(s.clock, s.end_ns - s.start_ns);
+    $('title').innerHTML = `<b>${esc(sessionName(s))}</b> <span class="muted">#${s.id} · `
+      + `${span} · ${fmtEvents(s.events)} · ${s.tasks} tasks</span>`
+      + `<span class="badge ${esc(s.status)}">${esc(s.status)}</span>`;
   }
 
   subscribe() {
@@ -425,12 +436,17 @@ class App {
       return;
     }
     this.renderTitle();
-    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, row.status === 'live' ? this.vp.limits[1] : 0));
+    const limit = row.status === 'live' ? this.vp.limits[1] : 0;
+    this.vp.setLimits(this.axis.start, Math.max(this.axis.end, limit));
     if (d.tiled) this.rebuildLanes();
     if (wasLive && row.status !== 'live') {
       // the run ended: unless the user chose a view, show all of it
       if (this.liveFit) { this.vp.setLimits(this.axis.start, this.axis.end); this.fit(false); }
-      api.tasks(d.id).then(({ tasks }) => { d.tasks = tasks; this.rebuildLanes(); this.changed('data'); });
+      api.tasks(d.id).then(({ tasks }) => {
+        d.tasks = tasks;
+        this.rebuildLanes();
+        this.changed('data');
+      });
     }
     this.changed('live');
   }
@@ -442,7 +458,8 @@ class App {
     const d = this.data;
     if (!d || d.meta.status !== 'live') return;
     const { start, end, followSpan: [least, most] } = this.axis;
-    const span = this.liveFit ? Math.min(most, Math.max(least, (end - start) * 1.05)) : this.vp.span;
+    const span = this.liveFit ? Math.min(most, Math.max(least, (end - start) * 1.05))
+      : this.vp.span;
     this.vp.setLimits(start, Math.max(end, start + span));
     if (end - start <= span * 0.97) this.vp.set(start - span * 0.01, start + span * 0.99);
     else this.vp.set(end - span * 0.97, end + span * 0.03);
@@ -480,7 +497,7 @@ class App {
     if (why !== 'scroll' && why !== 'opts' && why !== 'hover') this.inspectorDirty = true;
     this.findings.changed(why);
     if (why !== 'hover' && why !== 'scroll' && why !== 'live' && why !== 'resize') this.syncHash();
-    if (why !== 'hover' && why !== 'cursor' && why !== 'select' && why !== 'live') this.toolsDirty = true;
+    if (!['hover', 'cursor', 'select', 'live'].includes(why)) this.toolsDirty = true;
     // while live, the marks list and analyses at most every 2 s, and so that they take at
     // most LIVE_SHARE of the time (they read the whole session: 0.1-0.5 s at 300k records)
     const toolsGap = Math.max(2000, (this.toolsMs ?? 0) / LIVE_SHARE);
@@ -496,7 +513,10 @@ class App {
     const { scene, stats, ms } = this.tl.draw();
     this.marksPartial = this.tl.marksPartial;
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
-    if (this.tl.laidOut !== this.mirrorLayout) { this.mirrorLayout = this.tl.laidOut; this.mirrorDirty = true; }
+    if (this.tl.laidOut !== this.mirrorLayout) {
+      this.mirrorLayout = this.tl.laidOut;
+      this.mirrorDirty = true;
+    }
     this.frameMs.push(ms);
     if (this.domDirty?.size) this.flushDom(); // in this frame, not one of its own
     if (this.liveDrawing) {
@@ -511,7 +531,11 @@ class App {
     const note = this.tl.finishedNote(); // how many lanes "Hide finished" leaves out
     if ($('finished-count').textContent !== note) $('finished-count').textContent = note;
     const d = this.data;
-    $('status').textContent = `${scene.mode === 'events' ? 'every event' : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${this.marksPartial ? ', marks thinned to one per bucket: zoom in for all' : ''}`} · ${stats.spans} drawn in ${ms.toFixed(1)} ms${d.inflight ? ' · loading…' : ''}`;
+    const thinned = this.marksPartial ? ', marks thinned to one per bucket: zoom in for all' : '';
+    const from = scene.mode === 'events' ? 'every event'
+      : `summaries (level ${scene.tiles?.[0]?.level ?? 0})${thinned}`;
+    $('status').textContent = `${from} · ${stats.spans} drawn in ${ms.toFixed(1)} ms`
+      + `${d.inflight ? ' · loading…' : ''}`;
     if (this.mirrorDirty && !this.mirrorQueued) {
       // the text mirror is rewritten after the frame, off the drawing path
       this.mirrorQueued = true;
@@ -555,17 +579,25 @@ class App {
   }
 
   updateMirror(scene) {
-    const marks = scene.mode === 'events' ? scene.win.sortedMarks() : [...(scene.summaryMarks?.values() ?? [])].flat().sort((a, b) => a.ts - b.ts || a.track - b.track || a.seq - b.seq);
+    const marks = scene.mode === 'events' ? scene.win.sortedMarks()
+      : [...(scene.summaryMarks?.values() ?? [])].flat()
+        .sort((a, b) => a.ts - b.ts || a.track - b.track || a.seq - b.seq);
     const lanes = this.lanes.map((l) => ({ key: l.key, kind: l.kind, name: l.name, depth: l.depth,
       await: linkRole(this.tl.links, l.key) }));
     this.state.lanes = lanes;
-    this.state.marks = marks.map((m) => ({ text: m.text, ts: this.axis.time(m.ts), at: m.ts, task: taskKey(m.track, m.task) }));
+    this.state.marks = marks.map((m) => ({ text: m.text, ts: this.axis.time(m.ts), at: m.ts,
+      task: taskKey(m.track, m.task) }));
     updateMirror($('lane-list'), $('mark-list'), lanes, marks, this, this.axis);
   }
 
   // ---- pointer ----
   hoverAt(x, y) {
-    if (!this.data || x == null) { this.hoverT = null; this.hideTooltip(); this.changed('hover'); return; }
+    if (!this.data || x == null) {
+      this.hoverT = null;
+      this.hideTooltip();
+      this.changed('hover');
+      return;
+    }
     const hit = this.tl.hit(x, y);
     this.hoverT = x > GUTTER && y > AXIS ? this.vp.t(x) : null;
     this.hover = hit;
@@ -584,7 +616,8 @@ class App {
       tip.style.top = up ? 'auto' : `${y + 16}px`;
       tip.style.bottom = up ? `${this.vp.height - y + 8}px` : 'auto';
     }
-    this.state.hover = hit?.item ? { lane: hit.lane.key, type: hit.item.type, text: tip.textContent } : null;
+    this.state.hover = hit?.item
+      ? { lane: hit.lane.key, type: hit.item.type, text: tip.textContent } : null;
     this.changed('hover');
   }
 
@@ -612,8 +645,11 @@ class App {
     $('order').checked = this.axis.order;
     $('order').disabled = !d.full;
     $('order-box').title = d.full
-      ? 'x is the order of the records, one place each (event #0, #1, …), instead of time: for sessions whose records share timestamps (the virtual clock)'
-      : `Event order needs the whole session read: this one has ${fmtCount(d.meta.events)} records, more than the ${fmtCount(d.fullLimit)} read whole, so it is drawn from summaries, in time`;
+      ? 'x is the order of the records, one place each (event #0, #1, …), instead of time: '
+        + 'for sessions whose records share timestamps (the virtual clock)'
+      : `Event order needs the whole session read: this one has ${fmtCount(d.meta.events)} `
+        + `records, more than the ${fmtCount(d.fullLimit)} read whole, so it is drawn from `
+        + 'summaries, in time';
   }
 
   // Switches x between time and the records' order, keeping what was in view (or the whole
@@ -652,7 +688,8 @@ class App {
       const totals = d.totals(lane.key);
       const win = this.axis.order ? this.axis.win : d.full ?? this.lastScene?.win;
       const events = win ? (win.byTask.get(lane.key) ?? []) : null;
-      details.innerHTML = taskPanelHTML(lane, this.taskByKey.get(lane.key), totals, events, this.textCtx());
+      details.innerHTML = taskPanelHTML(lane, this.taskByKey.get(lane.key), totals, events,
+        this.textCtx());
       this.state.selected = { key: lane.key, name: lane.name, totals };
     }
     this.changed('select');
@@ -667,7 +704,11 @@ class App {
   async updateInspector() {
     const body = $('inspector-body');
     const d = this.data;
-    if (this.cursor == null || !d) { body.innerHTML = inspectorHTML(null); this.state.inspector = null; return; }
+    if (this.cursor == null || !d) {
+      body.innerHTML = inspectorHTML(null);
+      this.state.inspector = null;
+      return;
+    }
     const t = this.cursor;
     let win = this.axis.order ? this.axis.win : d.full;
     if (!win) {
@@ -681,7 +722,8 @@ class App {
           win.add(r.events.filter((e) => e.ts <= at));
         } catch (err) {
           if (this.cursor !== t) return;
-          body.innerHTML = inspectorHTML(null, null, `could not read the state there: ${err.message}`);
+          body.innerHTML = inspectorHTML(null, null,
+            `could not read the state there: ${err.message}`);
           this.state.inspector = { t, error: err.message };
           return;
         }
@@ -721,7 +763,8 @@ class App {
         const end = scene.end;
         return (scene.win.spans.get(key) ?? []).map((s) => ({
           state: s.state, reason: s.reason ?? null, at0: s.t0, at1: s.t1 ?? end,
-          x0: app.vp.x(s.t0), x1: app.vp.x(s.t1 ?? end), ts0: app.axis.time(s.t0), ts1: app.axis.time(s.t1 ?? end),
+          x0: app.vp.x(s.t0), x1: app.vp.x(s.t1 ?? end),
+          ts0: app.axis.time(s.t0), ts1: app.axis.time(s.t1 ?? end),
         }));
       },
       view: {
@@ -730,7 +773,10 @@ class App {
         fit: () => app.fit(),
         // canvas x (CSS px, relative to the canvas) of time t, and the y of a lane's middle
         x: (t) => app.vp.x(t),
-        laneY: (key) => { const l = app.laneByKey.get(key); return l ? app.vp.laneY(l) + l.h / 2 : null; },
+        laneY: (key) => {
+          const l = app.laneByKey.get(key);
+          return l ? app.vp.laneY(l) + l.h / 2 : null;
+        },
       },
       setCursor: (t) => app.setCursor(t),
       frameTimes: () => app.frameMs.slice(),
