@@ -73,7 +73,8 @@ export class Findings {
         : `<ol>${r.findings.map((f, i) => `<li><button data-i="${i}" data-testid="finding">`
           + `<b>${esc(f.lint)}</b> ${esc(f.name)} `
           + `${f.file ? `<code>${esc(f.file)}:${f.line}</code> ` : ''}`
-          + `${f.percent != null ? `${f.percent}% self` : fmtDur(f.ns)}</button></li>`).join('')}</ol>`;
+          + `${f.percent != null ? `${f.percent}% self` : fmtDur(f.ns)}</button></li>`)
+          .join('')}</ol>`;
       for (const b of this.lints.querySelectorAll('button'))
         b.onclick = () => this.jump(this.list[Number(b.dataset.i)]);
     } catch (err) {
@@ -119,7 +120,8 @@ export class Findings {
         const kids = (n.awaits ?? []).map(node).join('');
         return `<li data-testid="await-node" data-key="${taskKey(n.track, n.task)}">`
           + `${n.via ? `<span class="muted">${esc(n.via)}</span> ` : ''}`
-          + `<button class="task">${esc(n.name)}</button> ${what}${n.cycle ? ' <b>(cycle)</b>' : ''}`
+          + `<button class="task">${esc(n.name)}</button> ${what}`
+          + `${n.cycle ? ' <b>(cycle)</b>' : ''}`
           + `${kids ? `<ul>${kids}</ul>` : ''}</li>`;
       };
       const cycles = g.cycles.map((c) => c.map((m) => esc(m.name)).join(' → ')).join('; ');

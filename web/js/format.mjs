@@ -64,9 +64,10 @@ export function fmtCount(n) {
   return v < 0 ? `-${d}` : d;
 }
 
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 // HTML-escapes text for innerHTML use.
 export function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 // How long a session ran, as its clock says: "1.2 s"; under the virtual clock (whose time

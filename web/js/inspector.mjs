@@ -18,12 +18,14 @@ export function loopStateAt(win, t) {
     if (s.state === 'ready') ready.push({ key, since: s.since });
     else if (s.state === 'running') running = { key, since: s.since };
     else if (s.state === 'waiting') {
-      waiting.set(key, { reason: s.reason, obj: s.obj, detail: s.detail, site: s.site, since: s.since,
-        track: s.track, partial: s.obj === undefined });
+      waiting.set(key, { reason: s.reason, obj: s.obj, detail: s.detail, site: s.site,
+        since: s.since, track: s.track, partial: s.obj === undefined });
     }
   }
-  for (const tm of win.initialTimers ?? [])
-    timers.set(`${tm.track}:${tm.id}`, { id: tm.id, track: tm.track, task: tm.task, deadline: tm.deadline, arm: tm.armed });
+  for (const tm of win.initialTimers ?? []) {
+    timers.set(`${tm.track}:${tm.id}`, { id: tm.id, track: tm.track, task: tm.task,
+      deadline: tm.deadline, arm: tm.armed });
+  }
   const dequeue = (key) => {
     const i = ready.findIndex((r) => r.key === key);
     if (i >= 0) ready.splice(i, 1);
@@ -44,7 +46,10 @@ export function loopStateAt(win, t) {
       case 'suspend':
         if (running?.key === key) running = null;
         if (e.reason === 'yield') ready.push({ key, since: e.ts, cause: 'yield' });
-        else waiting.set(key, { reason: e.reason, obj: e.args[0], detail: e.args[2], site: e.site, since: e.ts, track: e.track });
+        else {
+          waiting.set(key, { reason: e.reason, obj: e.args[0], detail: e.args[2], site: e.site,
+            since: e.ts, track: e.track });
+        }
         break;
       case 'done':
         if (running?.key === key) running = null;
@@ -55,7 +60,8 @@ export function loopStateAt(win, t) {
       case 'poll': iter = { ...(iter ?? {}), polling: true, timeout: e.args[0], ts: e.ts }; break;
       case 'poll-end': if (iter) iter.polling = false; break;
       case 'timer-arm':
-        timers.set(`${e.track}:${e.args[0]}`, { id: e.args[0], track: e.track, task: e.task, deadline: e.args[1], arm: e.ts });
+        timers.set(`${e.track}:${e.args[0]}`, { id: e.args[0], track: e.track, task: e.task,
+          deadline: e.args[1], arm: e.ts });
         break;
       case 'timer-fire': case 'timer-cancel': timers.delete(`${e.track}:${e.args[0]}`); break;
       default: break;
@@ -64,8 +70,10 @@ export function loopStateAt(win, t) {
   return {
     t, running, iter, ready,
     timers: [...timers.values()].sort((x, y) => x.deadline - y.deadline),
-    waiting: [...waiting.entries()].map(([key, w]) => ({ key, ...w })).sort((x, y) => x.since - y.since),
+    waiting: [...waiting.entries()].map(([key, w]) => ({ key, ...w }))
+      .sort((x, y) => x.since - y.since),
     // older collectors gave neither the objects of waits nor the timers pending
-    partial: win.initialTimers === undefined || win.initial.some((s) => s.state === 'waiting' && s.obj === undefined),
+    partial: win.initialTimers === undefined
+      || win.initial.some((s) => s.state === 'waiting' && s.obj === undefined),
   };
 }

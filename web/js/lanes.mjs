@@ -19,7 +19,8 @@ export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1,
   for (const track of [...tracks].sort((a, b) => a - b)) {
     if (workers.some((w) => w.track === track)) continue;
     const multi = tracks.size > 1;
-    lanes.push({ kind: 'loop', track, key: `loop:${track}`, name: multi ? `event loop ${track}` : 'event loop', depth: 0 });
+    lanes.push({ kind: 'loop', track, key: `loop:${track}`,
+      name: multi ? `event loop ${track}` : 'event loop', depth: 0 });
     const rows = timerRows(track);
     lanes.push({ kind: 'timers', track, key: `timers:${track}`, name: 'timers', depth: 0, rows });
     const mine = tasks.filter((t) => t.track === track);
@@ -44,10 +45,12 @@ export function buildLanes(tasks, loopTracks, workers = [], timerRows = () => 1,
     };
     visit(0, 0);
     for (const w of workers.filter((x) => x.loop === track || !tracks.has(x.loop)))
-      lanes.push({ kind: 'worker', track: w.track, key: `worker:${w.track}`, name: `worker thread ${w.track}`, depth: 0 });
+      lanes.push({ kind: 'worker', track: w.track, key: `worker:${w.track}`,
+        name: `worker thread ${w.track}`, depth: 0 });
   }
   // pinned lanes first, in their order, then the others
-  const ordered = [...lanes.filter((l) => pinned.has(l.key)), ...lanes.filter((l) => !pinned.has(l.key))];
+  const ordered = [...lanes.filter((l) => pinned.has(l.key)),
+    ...lanes.filter((l) => !pinned.has(l.key))];
   let y = 0, pinnedH = 0;
   for (const l of ordered) {
     l.pinned = pinned.has(l.key);

@@ -13,6 +13,8 @@ export function updateMirror(laneList, markList, lanes, marks, app, axis) {
   const origin = app.data?.start ?? 0;
   markList.innerHTML = marks.slice(0, 5000).map((m) => {
     const ts = axis.time(m.ts);
-    return `<li data-ts="${ts}" data-at="${m.ts}" data-task="${m.track}:${m.task}"><span class="text">${esc(m.text)}</span> <span class="where">(${esc(app.nameOf(m.track, m.task))}, ${fmtTime(ts - origin, 1000)})</span></li>`;
+    const where = `${esc(app.nameOf(m.track, m.task))}, ${fmtTime(ts - origin, 1000)}`;
+    return `<li data-ts="${ts}" data-at="${m.ts}" data-task="${m.track}:${m.task}">`
+      + `<span class="text">${esc(m.text)}</span> <span class="where">(${where})</span></li>`;
   }).join('');
 }

@@ -19,6 +19,12 @@ function firstNot(list, before) {
 
 function byTime(a, b) { return a.ts - b.ts || a.track - b.track || a.seq - b.seq; }
 
+// A loop's current iteration ends at ts (if it has not already).
+function endIter(l, ts) {
+  const p = l.iters[l.iters.length - 1];
+  if (p && p.t1 == null) p.t1 = ts;
+}
+
 export class EventWindow {
   // from/to: ns on the session clock; initial / initialTimers: the API's `initial` and
   // `timers` for `from` (what each task was doing then, and the timers pending).
@@ -75,7 +81,10 @@ export class EventWindow {
 
   loop(track) {
     let l = this.loops.get(track);
-    if (!l) this.loops.set(track, (l = { iters: [], busy: [], idle: [], openBusy: null, openIdle: null }));
+    if (!l) {
+      l = { iters: [], busy: [], idle: [], openBusy: null, openIdle: null };
+      this.loops.set(track, l);
+    }
     return l;
   }
 
@@ -144,10 +153,12 @@ export class EventWindow {
       case 'create': this.created.set(key, e); break;
       case 'ready': {
         this.closeSpan(key, e.ts);
-        const span = { t0: e.ts, t1: null, state: 'ready', cause: e.cause, waker: e.waker, wakerId: a[0], ev: e };
+        const span = { t0: e.ts, t1: null, state: 'ready', cause: e.cause, waker: e.waker,
+          wakerId: a[0], ev: e };
         this.pushSpan(key, span);
         if (e.cause === 'wakeup') {
-          const w = { ts: e.ts, track: e.track, waker: e.waker, wakerId: a[0], obj: a[1], key, resume: null };
+          const w = { ts: e.ts, track: e.track, waker: e.waker, wakerId: a[0], obj: a[1], key,
+            resume: null };
           this.wakes.push(w);
           this.pendingWake.set(key, w);
         }
@@ -166,8 +177,12 @@ export class EventWindow {
       case 'suspend': {
         const run = this.closeSpan(key, e.ts);
         if (run) run.endEv = e;
-        if (e.reason === 'yield') this.pushSpan(key, { t0: e.ts, t1: null, state: 'ready', cause: 'yield', ev: e });
-        else this.pushSpan(key, { t0: e.ts, t1: null, state: 'waiting', reason: e.reason, obj: a[0], detail: a[2], site: e.site, ev: e });
+        if (e.reason === 'yield') {
+          this.pushSpan(key, { t0: e.ts, t1: null, state: 'ready', cause: 'yield', ev: e });
+        } else {
+          this.pushSpan(key, { t0: e.ts, t1: null, state: 'waiting', reason: e.reason, obj: a[0],
+            detail: a[2], site: e.site, ev: e });
+        }
         break;
       }
       case 'done': {
@@ -192,14 +207,14 @@ export class EventWindow {
       }
       case 'iter': {
         const l = this.loop(e.track);
-        if (l.iters.length) { const p = l.iters[l.iters.length - 1]; if (p.t1 == null) p.t1 = e.ts; }
+        endIter(l, e.ts);
         l.iters.push({ t0: e.ts, t1: null, n: a[0], cbs: a[1] });
         if (!l.openBusy) { l.openBusy = { t0: e.ts, t1: null }; l.busy.push(l.openBusy); }
         break;
       }
       case 'poll': {
         const l = this.loop(e.track);
-        if (l.iters.length) { const p = l.iters[l.iters.length - 1]; if (p.t1 == null) p.t1 = e.ts; }
+        endIter(l, e.ts);
         if (l.openBusy) { l.openBusy.t1 = e.ts; l.openBusy = null; }
         l.openIdle = { t0: e.ts, t1: null, timeout: a[0] };
         l.idle.push(l.openIdle);
@@ -214,7 +229,7 @@ export class EventWindow {
       }
       case 'loop-stop': {
         const l = this.loop(e.track);
-        if (l.iters.length) { const p = l.iters[l.iters.length - 1]; if (p.t1 == null) p.t1 = e.ts; }
+        endIter(l, e.ts);
         if (l.openBusy) { l.openBusy.t1 = e.ts; l.openBusy = null; }
         if (l.openIdle) { l.openIdle.t1 = e.ts; l.openIdle = null; }
         l.stopped = e.ts;
@@ -239,7 +254,8 @@ export class EventWindow {
         break;
       }
       case 'timer-arm': {
-        const t = { id: a[0], track: e.track, task: e.task, arm: e.ts, deadline: a[1], fire: null, late: null, cancel: null };
+        const t = { id: a[0], track: e.track, task: e.task, arm: e.ts, deadline: a[1], fire: null,
+          late: null, cancel: null };
         this.timers.set(`${e.track}:${a[0]}`, t);
         this.timerList.push(t);
         break;
@@ -248,11 +264,16 @@ export class EventWindow {
       case 'timer-cancel': {
         let t = this.timers.get(`${e.track}:${a[0]}`);
         if (!t) { // armed before this window opened
-          t = { id: a[0], track: e.track, task: 0, arm: null, deadline: null, fire: null, late: null, cancel: null };
+          t = { id: a[0], track: e.track, task: 0, arm: null, deadline: null, fire: null,
+            late: null, cancel: null };
           this.timers.set(`${e.track}:${a[0]}`, t);
           this.timerList.push(t);
         }
-        if (e.kind === 'timer-fire') { t.fire = e.ts; t.late = a[1]; if (t.deadline == null) t.deadline = e.ts - a[1]; }
+        if (e.kind === 'timer-fire') {
+          t.fire = e.ts;
+          t.late = a[1];
+          if (t.deadline == null) t.deadline = e.ts - a[1];
+        }
         else t.cancel = e.ts;
         break;
       }

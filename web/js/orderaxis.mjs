@@ -73,7 +73,9 @@ export class OrderAxis {
   // extends); a window rebuilt for records that came out of order is rebuilt here.
   sync() {
     if (this.full.generation !== this.gen) this.rebuild();
-    else if (this.full.events.length > this.ts.length) this.append(this.full.events.slice(this.ts.length));
+    else if (this.full.events.length > this.ts.length) {
+      this.append(this.full.events.slice(this.ts.length));
+    }
   }
 
   rebuild() {
@@ -82,7 +84,8 @@ export class OrderAxis {
     this.ts = full.events.map((e) => e.ts);    // the clock at each step
     this.pending = new Map();                  // timers due past the last record (live)
     const initial = full.initial.map((s) => ({ ...s, since: this.coord(s.since) }));
-    const timers = (full.initialTimers ?? []).map((t) => ({ ...t, armed: this.coord(t.armed), deadline: this.coord(t.deadline) }));
+    const timers = (full.initialTimers ?? []).map((t) => ({ ...t, armed: this.coord(t.armed),
+      deadline: this.coord(t.deadline) }));
     this.win = new EventWindow(0, 0, initial, timers);
     this.add(full.events, 0);
   }

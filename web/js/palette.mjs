@@ -60,7 +60,8 @@ export function legend() {
   return [
     { key: 'running', label: 'running', color: COLORS.running, style: 'solid' },
     { key: 'ready', label: 'scheduled (ready)', color: COLORS.ready, style: 'hatch' },
-    ...Object.entries(FAMILY_LABEL).map(([k, label]) => ({ key: k, label, color: FAMILY_COLOR[k], style: 'half' })),
+    ...Object.entries(FAMILY_LABEL).map(([k, label]) =>
+      ({ key: k, label, color: FAMILY_COLOR[k], style: 'half' })),
     { key: 'loop', label: 'loop running callbacks', color: COLORS.loopBusy, style: 'solid' },
     { key: 'idle', label: 'loop polling (idle)', color: COLORS.loopIdle, style: 'solid' },
     { key: 'timer', label: 'timer armed → due', color: COLORS.timer, style: 'thin' },

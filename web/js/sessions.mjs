@@ -22,13 +22,15 @@ export function renderSessionList(ol, empty, sessions, openId) {
     if (!li) {
       li = document.createElement('li');
       li.dataset.session = s.id;
-      li.innerHTML = `<a href="#session=${s.id}" data-testid="session-item" data-session="${s.id}"></a>`;
+      li.innerHTML =
+        `<a href="#session=${s.id}" data-testid="session-item" data-session="${s.id}"></a>`;
     }
     const a = li.firstElementChild;
     const html = itemHTML(s);
     if (a.dataset.html !== html) { a.innerHTML = html; a.dataset.html = html; }
     if (a.dataset.status !== s.status) a.dataset.status = s.status;
-    if (s.id === openId) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    if (s.id === openId) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
     const want = prev ? prev.nextElementSibling : ol.firstElementChild;
     if (want !== li) ol.insertBefore(li, want);
     prev = li;
@@ -41,6 +43,8 @@ function itemHTML(s) {
   const when = fmtClock(started);
   const dur = s.end_ns > s.start_ns ? fmtDur(s.end_ns - s.start_ns) : '';
   return `<span class="name">${esc(sessionName(s))}</span>
-<span class="meta">#${s.id} · ${esc(when)} · ${dur ? `${dur} · ` : ''}${fmtCount(s.events)} events · ${s.tasks} tasks
-<span class="badge ${esc(s.status)}" data-testid="session-status">${esc(s.status)}</span>${s.clock === 'virtual' ? ' <span class="badge">virtual clock</span>' : ''}</span>`;
+<span class="meta">#${s.id} · ${esc(when)} · ${dur ? `${dur} · ` : ''}\
+${fmtCount(s.events)} events · ${s.tasks} tasks
+<span class="badge ${esc(s.status)}" data-testid="session-status">${esc(s.status)}</span>${
+  s.clock === 'virtual' ? ' <span class="badge">virtual clock</span>' : ''}</span>`;
 }

@@ -4,12 +4,15 @@
 // record of a diff entry, and where a run stands at another run's step.
 
 // The kinds of step records, as /api/diff names them.
-export const STEP_KIND = { resume: 'resume', suspend: 'suspend', done: 'done', mark: 'mark', 'timer-fire': 'fire' };
+export const STEP_KIND = { resume: 'resume', suspend: 'suspend', done: 'done', mark: 'mark',
+  'timer-fire': 'fire' };
 
 // The ranks (places in the merged order of `events`) of the step records, by step index.
 export function stepRanks(events) {
   const steps = [];
-  events.forEach((e, rank) => { if (e.kind in STEP_KIND) steps.push({ rank, track: e.track, seq: e.seq }); });
+  events.forEach((e, rank) => {
+    if (e.kind in STEP_KIND) steps.push({ rank, track: e.track, seq: e.seq });
+  });
   steps.sort((x, y) => x.track - y.track || x.seq - y.seq);
   return steps.map((s) => s.rank);
 }
