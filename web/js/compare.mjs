@@ -26,7 +26,12 @@ import { pressScrollbar, onScrollbar } from './scrollbar.mjs';
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
 // a colour per ordering group (Okabe–Ito), repeated past eight
-const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442',
+  '#000000'];
+const STACK_LABEL = 'Timelines of the compared runs, aligned at their start: wheel zooms, '
+  + 'drag pans, click places the cursor';
+const groupColor = (n) => GROUP_COLORS[(n - 1) % GROUP_COLORS.length];
+const plural = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 // The session ids of a #compare=1,2 hash ([] for a bare #compare), or null for other hashes.
 export function compareIds(hash) {
@@ -51,7 +56,8 @@ export class CompareView {
     this.state = { ready: false, ids: [], jumps: 0 };
     window.looptrace = window.looptrace ?? {};
     const view = this;
-    Object.defineProperty(window.looptrace, 'compare', { get: () => view.state, configurable: true });
+    Object.defineProperty(window.looptrace, 'compare',
+      { get: () => view.state, configurable: true });
     // one run as drawn: its view and cursor on its axis and, for a lane key, the lane's spans
     // (place on the axis, x in canvas px, the clock's times), for the browser test
     window.looptrace.compareRun = (id, key = null) => {
@@ -98,7 +104,8 @@ export class CompareView {
   <span class="muted">Pick two or more sessions:</span>
   <button id="cmp-go" data-testid="compare-go">Compare selected</button>
   <button id="cmp-fit" title="Fit the longest run (F)">Fit</button>
-  <label id="cmp-order-box"><input type="checkbox" id="cmp-order" data-testid="compare-order"> Event order</label>
+  <label id="cmp-order-box"><input type="checkbox" id="cmp-order"
+    data-testid="compare-order"> Event order</label>
   <span id="cmp-status" class="muted" data-testid="compare-status"></span>
 </div>
 <ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
@@ -106,14 +113,16 @@ export class CompareView {
   aria-label="How the runs differ from the baseline"></ul>
 <div id="cmp-main">
   <div id="cmp-left">
-    <div id="cmp-stack" data-testid="compare-stack" tabindex="0" aria-label="Timelines of the compared runs, aligned at their start: wheel zooms, drag pans, click places the cursor"></div>
+    <div id="cmp-stack" data-testid="compare-stack" tabindex="0" aria-label="${STACK_LABEL}"></div>
     <div id="cmp-below">
-      <section aria-label="Turnarounds"><h3>Turnaround (finish − start)</h3><div id="cmp-turn" data-testid="compare-turnaround"></div></section>
+      <section aria-label="Turnarounds"><h3>Turnaround (finish − start)</h3><div id="cmp-turn"
+        data-testid="compare-turnaround"></div></section>
       <section id="cmp-groups" data-testid="compare-groups" aria-label="Groups"></section>
     </div>
   </div>
   <aside id="cmp-side">
-    <section aria-label="Ordering diff"><h3>Ordering diff <label id="cmp-against-box" hidden>against <select id="cmp-against" data-testid="compare-against"></select></label></h3>
+    <section aria-label="Ordering diff"><h3>Ordering diff <label id="cmp-against-box"
+      hidden>against <select id="cmp-against" data-testid="compare-against"></select></label></h3>
       <div id="cmp-first" data-testid="compare-first"></div>
       <ol id="cmp-diff" data-testid="compare-diff"></ol></section>
   </aside>
@@ -122,10 +131,12 @@ export class CompareView {
     el.querySelector('#cmp-go').addEventListener('click', () => {
       const ids = [...el.querySelectorAll('#cmp-pick input:checked')].map((i) => Number(i.value));
       // the baseline stays when it is still compared
-      location.hash = formatHash({ compare: ids, base: ids.includes(this.base) ? this.base : null });
+      location.hash = formatHash({ compare: ids,
+        base: ids.includes(this.base) ? this.base : null });
     });
     el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
-    el.querySelector('#cmp-order').addEventListener('change', (ev) => this.setOrder(ev.target.checked));
+    el.querySelector('#cmp-order')
+      .addEventListener('change', (ev) => this.setOrder(ev.target.checked));
     el.querySelector('#cmp-against').addEventListener('change', (ev) => {
       this.against = Number(ev.target.value);
       this.loadDiff();
@@ -143,8 +154,12 @@ export class CompareView {
     const ol = this.el.querySelector('#cmp-pick');
     const have = new Set([...ol.querySelectorAll('input:checked')].map((i) => Number(i.value)));
     const checked = ids.length || !ol.children.length ? want : have;
-    ol.innerHTML = rows.map((s) => `<li><label data-testid="compare-pick-item" data-session="${s.id}">
-<input type="checkbox" value="${s.id}"${checked.has(s.id) ? ' checked' : ''}> ${esc(sessionName(s))} <span class="muted">#${s.id}${s.end_ns > s.start_ns ? ` · ${fmtDur(s.end_ns - s.start_ns)}` : ''}</span></label></li>`).join('');
+    ol.innerHTML = rows.map((s) => {
+      const dur = s.end_ns > s.start_ns ? ` · ${fmtDur(s.end_ns - s.start_ns)}` : '';
+      return `<li><label data-testid="compare-pick-item" data-session="${s.id}">
+<input type="checkbox" value="${s.id}"${checked.has(s.id) ? ' checked' : ''}> `
+        + `${esc(sessionName(s))} <span class="muted">#${s.id}${dur}</span></label></li>`;
+    }).join('');
   }
 
   sessionsChanged() { if (this.visible) this.renderPicker(); }
@@ -165,7 +180,9 @@ export class CompareView {
     this.el.querySelector('#cmp-notes').hidden = true;
     if (ids.length < 2) {
       this.status(ids.length ? 'pick one more session' : '');
-      this.stack.innerHTML = '<p class="muted">Tick two or more sessions above and press “Compare selected”: their timelines stack here on one time axis, with the diff of their orderings beside them.</p>';
+      this.stack.innerHTML = '<p class="muted">Tick two or more sessions above and press '
+        + '“Compare selected”: their timelines stack here on one time axis, with the diff of '
+        + 'their orderings beside them.</p>';
       return;
     }
     this.status('loading…');
@@ -312,7 +329,9 @@ export class CompareView {
     const radio = '<label class="cmp-base" title="The baseline: the run the others are diffed'
       + ' against and their turnarounds measured from"><input type="radio" name="cmp-base"'
       + ` value="${r.id}" data-testid="compare-base"> baseline</label>`;
-    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i><b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${runSpan(r.meta)}</span> <span class="cmp-group muted"></span></div><canvas></canvas>`;
+    block.innerHTML = `<div class="cmp-title">${radio}<i class="cmp-chip"></i>`
+      + `<b>${esc(sessionName(r.meta))}</b> <span class="muted">#${r.id} · ${runSpan(r.meta)}`
+      + '</span> <span class="cmp-group muted"></span></div><canvas></canvas>';
     block.querySelector('.cmp-base input').addEventListener('change', () => this.setBase(r.id));
     r.block = block;
     r.canvas = block.querySelector('canvas');
@@ -344,8 +363,10 @@ export class CompareView {
     box.checked = this.order;
     box.disabled = tiled.length > 0;
     this.el.querySelector('#cmp-order-box').title = tiled.length
-      ? `Event order needs every run read whole: ${tiled.join(', ')} ${tiled.length === 1 ? 'is' : 'are'} too large, drawn from summaries, in time`
-      : 'x is the order of the records, one place each (event #0: every run\'s first record), instead of time';
+      ? `Event order needs every run read whole: ${tiled.join(', ')} `
+        + `${tiled.length === 1 ? 'is' : 'are'} too large, drawn from summaries, in time`
+      : 'x is the order of the records, one place each (event #0: every run\'s first record), '
+        + 'instead of time';
     this.state.axis = this.order ? 'order' : 'time';
   }
 
@@ -362,7 +383,8 @@ export class CompareView {
     this.hoverT = null;
     this.measure();
     this.renderOrderToggle();
-    this.status(`${this.runs.length} runs, aligned at their start${this.order ? ' (event #0)' : ''}`);
+    this.status(`${this.runs.length} runs, aligned at their start`
+      + `${this.order ? ' (event #0)' : ''}`);
     this.resize();
     this.fit();
   }
@@ -376,19 +398,30 @@ export class CompareView {
       const x = byId.get(r.id);
       r.ordering = x.ordering;
       r.output = x.output;
-      r.block.querySelector('.cmp-chip').style.background = GROUP_COLORS[(x.ordering - 1) % GROUP_COLORS.length];
-      r.block.querySelector('.cmp-group').textContent = `· ordering ${x.ordering} · output ${x.output}${x.shuffle_seed != null ? ` · shuffle seed ${x.shuffle_seed}` : ''}`;
+      r.block.querySelector('.cmp-chip').style.background = groupColor(x.ordering);
+      const seed = x.shuffle_seed != null ? ` · shuffle seed ${x.shuffle_seed}` : '';
+      r.block.querySelector('.cmp-group').textContent =
+        `· ordering ${x.ordering} · output ${x.output}${seed}`;
     }
     const list = (groups, what) => groups.map((x) => {
       const dep = x.departs;
       const where = !dep ? '' : what === 'ordering'
-        ? `<div class="muted">departs from ordering 1 at step ${dep.step + 1}: <q>${esc(dep.this ?? 'its end')}</q> where it has <q>${esc(dep.largest ?? 'its end')}</q></div>`
-        : `<div class="muted">departs at line ${dep.line + 1}: <q>${esc(dep.this ?? 'nothing')}</q> where output 1 has <q>${esc(dep.largest ?? 'nothing')}</q></div>`;
-      const chip = what === 'ordering' ? `<i class="cmp-chip" style="background:${GROUP_COLORS[(x.group - 1) % GROUP_COLORS.length]}"></i>` : '';
-      return `<li data-testid="compare-${what}-group">${chip}${what} ${x.group}: ${x.sessions.length} run${x.sessions.length === 1 ? '' : 's'} (#${x.sessions.join(', #')})${what === 'output' ? ` · ${esc(x.text.slice(0, 8).join(' | '))}` : ''}${where}</li>`;
+        ? `<div class="muted">departs from ordering 1 at step ${dep.step + 1}: `
+          + `<q>${esc(dep.this ?? 'its end')}</q> where it has `
+          + `<q>${esc(dep.largest ?? 'its end')}</q></div>`
+        : `<div class="muted">departs at line ${dep.line + 1}: <q>${esc(dep.this ?? 'nothing')}`
+          + `</q> where output 1 has <q>${esc(dep.largest ?? 'nothing')}</q></div>`;
+      const chip = what === 'ordering'
+        ? `<i class="cmp-chip" style="background:${groupColor(x.group)}"></i>` : '';
+      const text = what === 'output' ? ` · ${esc(x.text.slice(0, 8).join(' | '))}` : '';
+      return `<li data-testid="compare-${what}-group">${chip}${what} ${x.group}: `
+        + `${plural(x.sessions.length, 'run')} (#${x.sessions.join(', #')})${text}${where}</li>`;
     }).join('');
-    el.innerHTML = `<h3>Orderings and outputs</h3><p><b data-testid="compare-distinct">${g.distinct_orderings} distinct ordering${g.distinct_orderings === 1 ? '' : 's'}, ${g.distinct_outputs} distinct output${g.distinct_outputs === 1 ? '' : 's'}</b> among ${g.runs.length} runs</p>
-<ol class="cmp-groups">${list(g.orderings, 'ordering')}</ol><ol class="cmp-groups">${list(g.outputs, 'output')}</ol>`;
+    el.innerHTML = '<h3>Orderings and outputs</h3><p><b data-testid="compare-distinct">'
+      + `${plural(g.distinct_orderings, 'distinct ordering')}, `
+      + `${plural(g.distinct_outputs, 'distinct output')}</b> among ${g.runs.length} runs</p>
+<ol class="cmp-groups">${list(g.orderings, 'ordering')}</ol>`
+      + `<ol class="cmp-groups">${list(g.outputs, 'output')}</ol>`;
     this.state.groups = { orderings: g.distinct_orderings, outputs: g.distinct_outputs };
   }
 
@@ -416,16 +449,24 @@ export class CompareView {
       const t = c.turnaround;
       const delta = id !== baseline.id && t != null && base(row) != null
         ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
-      const parts = c.busy != null ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · ${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
+      const parts = c.busy != null
+        ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · `
+          + `${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
       const none = !c.busy && !c.scheduled && !c.waiting; // no time at all: no 0 ns · 0 ns
-      if (t === 0 && base(row) === 0) return turnInEvents(row, id, baseline, this.runs, none ? '' : parts);
-      return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}${delta}${parts}</td>`;
+      if (t === 0 && base(row) === 0) {
+        return turnInEvents(row, id, baseline, this.runs, none ? '' : parts);
+      }
+      return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}`
+        + `${delta}${parts}</td>`;
     };
     const colHead = (id) => (id === baseline.id
       ? `<th class="num" title="the baseline">#${id} <span class="muted">(baseline)</span></th>`
       : `<th class="num">#${id}</th>`);
-    this.el.querySelector('#cmp-turn').innerHTML = `<table class="cmp-turn"><thead><tr><th></th>${cols.map(colHead).join('')}</tr></thead>
-<tbody>${[...rows.values()].map((row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>${cols.map((id) => cell(row, id)).join('')}</tr>`).join('')}</tbody></table>
+    const tr = (row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>`
+      + `${cols.map((id) => cell(row, id)).join('')}</tr>`;
+    this.el.querySelector('#cmp-turn').innerHTML = '<table class="cmp-turn"><thead><tr><th></th>'
+      + `${cols.map(colHead).join('')}</tr></thead>
+<tbody>${[...rows.values()].map(tr).join('')}</tbody></table>
 <p class="muted">Under each task: busy · scheduled · waiting.</p>`;
     const ns = (row, id) => row.cells.get(id)?.turnaround ?? null;
     // each run's turnaround, and its difference from the baseline's (null where either lacks it)
@@ -433,7 +474,8 @@ export class CompareView {
       ns: cols.map((id) => ns(row, id)),
       delta: cols.map((id) => (ns(row, id) != null && base(row) != null
         ? ns(row, id) - base(row) : null)) }));
-    this.state.runs = this.runs.map((r) => ({ id: r.id, label: sessionName(r.meta), turnaround: r.data.end - r.data.start, lanes: r.lanes.length }));
+    this.state.runs = this.runs.map((r) => ({ id: r.id, label: sessionName(r.meta),
+      turnaround: r.data.end - r.data.start, lanes: r.lanes.length }));
   }
 
   renderDiff() {
@@ -442,28 +484,44 @@ export class CompareView {
     const ol = this.el.querySelector('#cmp-diff');
     const a = this.base, b = this.against;
     if (d.same) {
-      first.innerHTML = `<p data-testid="compare-same">#${a} and #${b}: <b>the same ordering</b>, ${d.steps.a} steps.</p>`;
+      first.innerHTML = `<p data-testid="compare-same">#${a} and #${b}: <b>the same ordering</b>, `
+        + `${d.steps.a} steps.</p>`;
     } else {
       const f = d.first_divergence;
-      first.innerHTML = `<p>#${a} (−) against #${b} (+): ${d.steps.common} steps in common, ${d.steps.only_a} only in #${a}, ${d.steps.only_b} only in #${b}.</p>
-<button class="cmp-jump" data-testid="compare-first-divergence">First divergence: step ${f.a + 1} of #${a}, ${f.b + 1} of #${b}</button>
-<div class="muted">−&nbsp;${esc(f.text_a ?? 'its end')}<br>+&nbsp;${esc(f.text_b ?? 'its end')}</div>`;
+      first.innerHTML = `<p>#${a} (−) against #${b} (+): ${d.steps.common} steps in common, `
+        + `${d.steps.only_a} only in #${a}, ${d.steps.only_b} only in #${b}.</p>
+<button class="cmp-jump" data-testid="compare-first-divergence">First divergence: `
+        + `step ${f.a + 1} of #${a}, ${f.b + 1} of #${b}</button>
+<div class="muted">−&nbsp;${esc(f.text_a ?? 'its end')}<br>`
+        + `+&nbsp;${esc(f.text_b ?? 'its end')}</div>`;
       first.querySelector('button').addEventListener('click', () => {
         const k = d.entries.findIndex((e) => e.op === '-' || e.op === '+');
         if (k >= 0) this.jump(k);
       });
     }
     // runs whose steps all share one time (virtual clock, no sleeps) need no time column
-    const timed = new Set(d.entries.filter((e) => e.op !== 'skip').map((e) => (e.op === '+' ? e.tb : e.ta))).size > 1;
+    const at = (e) => (e.op === '+' ? e.tb : e.ta);
+    const timed = new Set(d.entries.filter((e) => e.op !== 'skip').map(at)).size > 1;
+    const entry = (e, k) => {
+      const [cls, sign] = { ' ': ['same', '&nbsp;'], '-': ['del', '−'] }[e.op] ?? ['add', '+'];
+      return `<li class="op${cls}"><button data-k="${k}" data-testid="compare-entry" `
+        + `title="Show this step in both timelines"><span class="sign">${sign}</span>`
+        + `<span class="idx">${e.a != null ? e.a + 1 : ''}</span>`
+        + `<span class="idx">${e.b != null ? e.b + 1 : ''}</span>`
+        + `${timed ? `<span class="when">${fmtDur(at(e))}</span>` : ''}`
+        + `${esc(e.text)}</button></li>`;
+    };
     ol.innerHTML = d.entries.map((e, k) => (e.op === 'skip'
-      ? `<li class="skip muted">… ${e.count} unchanged step${e.count === 1 ? '' : 's'}</li>`
-      : `<li class="op${e.op === ' ' ? 'same' : e.op === '-' ? 'del' : 'add'}"><button data-k="${k}" data-testid="compare-entry" title="Show this step in both timelines"><span class="sign">${e.op === ' ' ? '&nbsp;' : e.op === '-' ? '−' : '+'}</span><span class="idx">${e.a != null ? e.a + 1 : ''}</span><span class="idx">${e.b != null ? e.b + 1 : ''}</span>${timed ? `<span class="when">${fmtDur(e.op === '+' ? e.tb : e.ta)}</span>` : ''}${esc(e.text)}</button></li>`)).join('')
-      + (d.complete ? '' : `<li class="muted">(${d.entries_total - d.entries.length} more not shown)</li>`);
+      ? `<li class="skip muted">… ${plural(e.count, 'unchanged step')}</li>` : entry(e, k)))
+      .join('')
+      + (d.complete ? ''
+        : `<li class="muted">(${d.entries_total - d.entries.length} more not shown)</li>`);
     ol.onclick = (ev) => {
       const btn = ev.target.closest('button[data-k]');
       if (btn) this.jump(Number(btn.dataset.k));
     };
-    this.state.diff = { a, b, same: d.same, entries: d.entries.length, first: d.first_divergence, turnaround: d.turnaround };
+    this.state.diff = { a, b, same: d.same, entries: d.entries.length,
+      first: d.first_divergence, turnaround: d.turnaround };
   }
 
   // Jumps both timelines of the diffed pair to entry k: each run's cursor at its own place,
@@ -487,9 +545,9 @@ export class CompareView {
     if (hi - lo > span * 0.8) span = (hi - lo) * 1.5 || span;
     const mid = (lo + hi) / 2;
     this.setView(mid - span / 2, mid + span / 2);
-    for (const li of this.el.querySelectorAll('#cmp-diff li[aria-current]')) li.removeAttribute('aria-current');
-    this.el.querySelector(`#cmp-diff button[data-k="${k}"]`)?.parentElement.setAttribute('aria-current', 'true');
-    this.state.cursor = { a: e.ta, b: e.tb, entry: k, ka: ra.selected, kb: rb.selected, text: e.text };
+    this.markEntry(k);
+    this.state.cursor = { a: e.ta, b: e.tb, entry: k, ka: ra.selected, kb: rb.selected,
+      text: e.text };
     this.state.jumps++;
     this.changed();
   }
@@ -517,19 +575,29 @@ export class CompareView {
       const rec = at == null ? null : r.axis.win.events[at];
       r.selected = rec && rec.task ? taskKey(rec.track, rec.task) : null;
       this.reveal(r, r.selected);
-      places.push({ id: r.id, step, at, kind: rec?.kind ?? null, key: r.selected, ts: rec ? rec.time - r.data.start : null });
+      places.push({ id: r.id, step, at, kind: rec?.kind ?? null, key: r.selected,
+        ts: rec ? rec.time - r.data.start : null });
     }
     const c0 = ra.cursor ?? 0;
     for (const r of this.runs) r.shift = r.cursor == null ? 0 : r.cursor - c0;
     let span = this.view[1] - this.view[0];
     if (span > this.limit / 2) span = Math.max(this.minSpan * 5, this.limit / 4);
     this.setView(c0 - span / 2, c0 + span / 2);
-    for (const li of this.el.querySelectorAll('#cmp-diff li[aria-current]')) li.removeAttribute('aria-current');
-    this.el.querySelector(`#cmp-diff button[data-k="${k}"]`)?.parentElement.setAttribute('aria-current', 'true');
+    this.markEntry(k);
     const rb = this.runs.find((r) => r.id === this.against);
-    this.state.cursor = { a: ra.cursor, b: rb.cursor, entry: k, ka: ra.selected, kb: rb.selected, text: e.text, runs: places };
+    this.state.cursor = { a: ra.cursor, b: rb.cursor, entry: k, ka: ra.selected, kb: rb.selected,
+      text: e.text, runs: places };
     this.state.jumps++;
     this.changed();
+  }
+
+  // The diff's entry k is the current one (aria-current), no other.
+  markEntry(k) {
+    for (const li of this.el.querySelectorAll('#cmp-diff li[aria-current]')) {
+      li.removeAttribute('aria-current');
+    }
+    this.el.querySelector(`#cmp-diff button[data-k="${k}"]`)?.parentElement
+      .setAttribute('aria-current', 'true');
   }
 
   // Scrolls run r's lanes so that the lane key is in sight.
@@ -537,7 +605,9 @@ export class CompareView {
     const lane = key && r.laneByKey.get(key);
     if (!lane) return;
     const vp = r.vp;
-    if (lane.y < vp.scrollY || lane.y + lane.h > vp.scrollY + vp.plotH) vp.scrollBy(lane.y - vp.scrollY - vp.plotH / 3);
+    if (lane.y < vp.scrollY || lane.y + lane.h > vp.scrollY + vp.plotH) {
+      vp.scrollBy(lane.y - vp.scrollY - vp.plotH / 3);
+    }
   }
 
   // ---- the shared view ----
@@ -606,7 +676,9 @@ export class CompareView {
     return { r, x: ev.clientX - box.left, y: ev.clientY - box.top };
   }
 
-  relAt(r, x) { return x > GUTTER ? r.vp.t(x) - r.axis.start - r.shift : (this.view[0] + this.view[1]) / 2; }
+  relAt(r, x) {
+    return x > GUTTER ? r.vp.t(x) - r.axis.start - r.shift : (this.view[0] + this.view[1]) / 2;
+  }
 
   attachInputs() {
     const stack = this.stack;
