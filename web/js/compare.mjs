@@ -16,7 +16,8 @@ import { GUTTER, AXIS } from './viewport.mjs';
 import { taskKey } from './model.mjs';
 import { sessionName } from './sessions.mjs';
 import { fmtDur, fmtTime, esc } from './format.mjs';
-import { runSpan, turnInEvents } from './cmpwords.mjs';
+import { runSpan } from './cmpwords.mjs';
+import { groupColor, groupsHTML, turnaroundRows, turnaroundHTML, diffHTML } from './cmppanels.mjs';
 import { stepRanks, stepInOther } from './steps.mjs';
 import { parseHash, formatHash } from './urlstate.mjs';
 import { compareNotes } from './compareinfo.mjs';
@@ -26,19 +27,13 @@ import { pressScrollbar, onScrollbar } from './scrollbar.mjs';
 const MAX_CANVAS_H = 300;
 const ZOOM_STEP = 0.8;
 // a colour per ordering group (Okabe–Ito), repeated past eight
-const GROUP_COLORS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442',
-  '#000000'];
 const STACK_LABEL = 'Timelines of the compared runs, aligned at their start: wheel zooms, '
   + 'drag pans, click places the cursor';
-const groupColor = (n) => GROUP_COLORS[(n - 1) % GROUP_COLORS.length];
-const plural = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 // The session ids of a #compare=1,2 hash ([] for a bare #compare), or null for other hashes.
 export function compareIds(hash) {
   return /^#compare(?:[=&]|$)/.test(hash) ? parseHash(hash).compare ?? [] : null;
 }
-
-const signed = (ns) => (ns > 0 ? `+${fmtDur(ns)}` : ns < 0 ? `−${fmtDur(-ns)}` : '±0');
 
 export class CompareView {
   constructor(app) {
@@ -403,25 +398,7 @@ export class CompareView {
       r.block.querySelector('.cmp-group').textContent =
         `· ordering ${x.ordering} · output ${x.output}${seed}`;
     }
-    const list = (groups, what) => groups.map((x) => {
-      const dep = x.departs;
-      const where = !dep ? '' : what === 'ordering'
-        ? `<div class="muted">departs from ordering 1 at step ${dep.step + 1}: `
-          + `<q>${esc(dep.this ?? 'its end')}</q> where it has `
-          + `<q>${esc(dep.largest ?? 'its end')}</q></div>`
-        : `<div class="muted">departs at line ${dep.line + 1}: <q>${esc(dep.this ?? 'nothing')}`
-          + `</q> where output 1 has <q>${esc(dep.largest ?? 'nothing')}</q></div>`;
-      const chip = what === 'ordering'
-        ? `<i class="cmp-chip" style="background:${groupColor(x.group)}"></i>` : '';
-      const text = what === 'output' ? ` · ${esc(x.text.slice(0, 8).join(' | '))}` : '';
-      return `<li data-testid="compare-${what}-group">${chip}${what} ${x.group}: `
-        + `${plural(x.sessions.length, 'run')} (#${x.sessions.join(', #')})${text}${where}</li>`;
-    }).join('');
-    el.innerHTML = '<h3>Orderings and outputs</h3><p><b data-testid="compare-distinct">'
-      + `${plural(g.distinct_orderings, 'distinct ordering')}, `
-      + `${plural(g.distinct_outputs, 'distinct output')}</b> among ${g.runs.length} runs</p>
-<ol class="cmp-groups">${list(g.orderings, 'ordering')}</ol>`
-      + `<ol class="cmp-groups">${list(g.outputs, 'output')}</ol>`;
+    el.innerHTML = groupsHTML(g);
     this.state.groups = { orderings: g.distinct_orderings, outputs: g.distinct_outputs };
   }
 
@@ -430,44 +407,9 @@ export class CompareView {
   renderTurnarounds() {
     const baseline = this.runs.find((r) => r.id === this.base);
     const cols = this.runs.map((r) => r.id);
-    const rows = new Map([['', { task: 'whole run', whole: true, cells: new Map() }]]);
-    rows.get('').cells.set(baseline.id, { turnaround: baseline.data.end - baseline.data.start });
-    for (const [b, d] of this.diffs) {
-      rows.get('').cells.set(baseline.id, { turnaround: d.turnaround.a });
-      rows.get('').cells.set(b, { turnaround: d.turnaround.b });
-      for (const t of d.turnaround.tasks) {
-        if (!rows.has(t.ident)) rows.set(t.ident, { task: t.task, cells: new Map() });
-        const row = rows.get(t.ident);
-        if (t.a) row.cells.set(baseline.id, t.a);
-        if (t.b) row.cells.set(b, t.b);
-      }
-    }
+    const rows = turnaroundRows(baseline, this.diffs);
+    this.el.querySelector('#cmp-turn').innerHTML = turnaroundHTML(rows, cols, baseline, this.runs);
     const base = (row) => row.cells.get(baseline.id)?.turnaround;
-    const cell = (row, id) => {
-      const c = row.cells.get(id);
-      if (!c) return '<td class="muted">—</td>';
-      const t = c.turnaround;
-      const delta = id !== baseline.id && t != null && base(row) != null
-        ? ` <span class="muted">(${signed(t - base(row))})</span>` : '';
-      const parts = c.busy != null
-        ? `<div class="cmp-parts muted" title="busy / scheduled / waiting">${fmtDur(c.busy)} · `
-          + `${fmtDur(c.scheduled)} · ${fmtDur(c.waiting)}</div>` : '';
-      const none = !c.busy && !c.scheduled && !c.waiting; // no time at all: no 0 ns · 0 ns
-      if (t === 0 && base(row) === 0) {
-        return turnInEvents(row, id, baseline, this.runs, none ? '' : parts);
-      }
-      return `<td class="num" data-session="${id}">${t == null ? 'running' : fmtDur(t)}`
-        + `${delta}${parts}</td>`;
-    };
-    const colHead = (id) => (id === baseline.id
-      ? `<th class="num" title="the baseline">#${id} <span class="muted">(baseline)</span></th>`
-      : `<th class="num">#${id}</th>`);
-    const tr = (row) => `<tr data-testid="compare-turnaround-row"><th>${esc(row.task)}</th>`
-      + `${cols.map((id) => cell(row, id)).join('')}</tr>`;
-    this.el.querySelector('#cmp-turn').innerHTML = '<table class="cmp-turn"><thead><tr><th></th>'
-      + `${cols.map(colHead).join('')}</tr></thead>
-<tbody>${[...rows.values()].map(tr).join('')}</tbody></table>
-<p class="muted">Under each task: busy · scheduled · waiting.</p>`;
     const ns = (row, id) => row.cells.get(id)?.turnaround ?? null;
     // each run's turnaround, and its difference from the baseline's (null where either lacks it)
     this.state.turnarounds = [...rows.values()].map((row) => ({ task: row.task,
@@ -483,39 +425,13 @@ export class CompareView {
     const first = this.el.querySelector('#cmp-first');
     const ol = this.el.querySelector('#cmp-diff');
     const a = this.base, b = this.against;
-    if (d.same) {
-      first.innerHTML = `<p data-testid="compare-same">#${a} and #${b}: <b>the same ordering</b>, `
-        + `${d.steps.a} steps.</p>`;
-    } else {
-      const f = d.first_divergence;
-      first.innerHTML = `<p>#${a} (−) against #${b} (+): ${d.steps.common} steps in common, `
-        + `${d.steps.only_a} only in #${a}, ${d.steps.only_b} only in #${b}.</p>
-<button class="cmp-jump" data-testid="compare-first-divergence">First divergence: `
-        + `step ${f.a + 1} of #${a}, ${f.b + 1} of #${b}</button>
-<div class="muted">−&nbsp;${esc(f.text_a ?? 'its end')}<br>`
-        + `+&nbsp;${esc(f.text_b ?? 'its end')}</div>`;
-      first.querySelector('button').addEventListener('click', () => {
-        const k = d.entries.findIndex((e) => e.op === '-' || e.op === '+');
-        if (k >= 0) this.jump(k);
-      });
-    }
-    // runs whose steps all share one time (virtual clock, no sleeps) need no time column
-    const at = (e) => (e.op === '+' ? e.tb : e.ta);
-    const timed = new Set(d.entries.filter((e) => e.op !== 'skip').map(at)).size > 1;
-    const entry = (e, k) => {
-      const [cls, sign] = { ' ': ['same', '&nbsp;'], '-': ['del', '−'] }[e.op] ?? ['add', '+'];
-      return `<li class="op${cls}"><button data-k="${k}" data-testid="compare-entry" `
-        + `title="Show this step in both timelines"><span class="sign">${sign}</span>`
-        + `<span class="idx">${e.a != null ? e.a + 1 : ''}</span>`
-        + `<span class="idx">${e.b != null ? e.b + 1 : ''}</span>`
-        + `${timed ? `<span class="when">${fmtDur(at(e))}</span>` : ''}`
-        + `${esc(e.text)}</button></li>`;
-    };
-    ol.innerHTML = d.entries.map((e, k) => (e.op === 'skip'
-      ? `<li class="skip muted">… ${plural(e.count, 'unchanged step')}</li>` : entry(e, k)))
-      .join('')
-      + (d.complete ? ''
-        : `<li class="muted">(${d.entries_total - d.entries.length} more not shown)</li>`);
+    const html = diffHTML(d, a, b);
+    first.innerHTML = html.first;
+    first.querySelector('button')?.addEventListener('click', () => {
+      const k = d.entries.findIndex((e) => e.op === '-' || e.op === '+');
+      if (k >= 0) this.jump(k);
+    });
+    ol.innerHTML = html.entries;
     ol.onclick = (ev) => {
       const btn = ev.target.closest('button[data-k]');
       if (btn) this.jump(Number(btn.dataset.k));
