@@ -6,7 +6,8 @@
 // against 2); the ordering diff as a list whose entries jump both timelines to their place;
 // shuffled runs grouped by ordering and output, each run's tasks in event order as its own
 // ordering has them, a diff entry centring every run on its own record of the step; zoom
-// moving every timeline together; and back to the single-session view.
+// moving every timeline together; "Hide finished" in every run at once; and back to the
+// single-session view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Daemon, until } from '../api/daemon.mjs';
@@ -249,6 +250,44 @@ test('in event order a diff entry centres every run on its own record of the ste
   const views = [];
   for (const id of ids) views.push((await page.evaluate((i) => window.looptrace.compareRun(i), id)).view);
   for (const v of views) assert.deepEqual(v, views[0]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('"Hide finished" leaves out, in every run, the tasks that finished before the view', async () => {
+  const ids = [idOf['fifo#1'], idOf['fifo#2'], idOf['fifo#3']];
+  const page = await openPage(browser, `${d.url}#compare=${ids.join(',')}`,
+    { width: 1400, height: 900 });
+  await ready(page, ids);
+  const runs = () => page.evaluate((ids) => ids.map((id) => window.looptrace.compareRun(id)), ids);
+  const all = await runs();
+  // the last fifth of the runs: their workers have finished by then, main has not
+  const { view } = await compareState(page);
+  const from = view.from + (view.to - view.from) * 0.8;
+  const f0 = (await compareState(page)).frames;
+  await page.evaluate(([a, b]) => window.looptrace.compareSetView(a, b), [from, view.to]);
+  await page.waitForFunction(([a, f]) => window.looptrace.compare.view.from >= a - 1
+    && window.looptrace.compare.frames > f, [from, f0]); // drawn there
+  const late = await runs();
+  assert.ok(late.every((r) => r.finished > 0),
+    `finished before the view: ${late.map((r) => r.finished)}`);
+  assert.deepEqual(late.map((r) => r.lanes.length), all.map((r) => r.lanes.length),
+    'nothing hidden until asked');
+  await page.check('[data-testid=compare-hide-finished]');
+  await page.waitForFunction((want) => window.looptrace.compare.hideFinished && want.every((n, i) =>
+    window.looptrace.compareRun(window.looptrace.compare.ids[i]).lanes.length === n),
+  late.map((r, i) => all[i].lanes.length - r.finished));
+  const hidden = await runs();
+  for (const r of hidden) {
+    assert.equal(r.hiddenNote, `${r.finished} finished task${r.finished === 1 ? '' : 's'} hidden`
+      + ' (Hide finished)');
+  }
+  await shot(page, 'compare-hide-finished');
+  // off again: every lane back
+  await page.uncheck('[data-testid=compare-hide-finished]');
+  await page.waitForFunction((want) => want.every((n, i) =>
+    window.looptrace.compareRun(window.looptrace.compare.ids[i]).lanes.length === n),
+  all.map((r) => r.lanes.length));
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -46,6 +46,7 @@ export class CompareView {
     this.base = null;        // the baseline: the session the others are diffed against
     this.against = null;     // the session whose diff against the baseline is listed
     this.diffCache = new Map(); // "a:b" -> /api/diff of a against b
+    this.hideFinished = false; // "Hide finished": every run's finished tasks left out
     this.loadSeq = 0;
     this.pending = false;
     this.state = { ready: false, ids: [], jumps: 0 };
@@ -55,6 +56,8 @@ export class CompareView {
       { get: () => view.state, configurable: true });
     // one run as drawn: its view and cursor on its axis and, for a lane key, the lane's spans
     // (place on the axis, x in canvas px, the clock's times), for the browser test
+    // the shared view, relative to each run's start (as the browser test sets it)
+    window.looptrace.compareSetView = (a, b) => { view.setView(a, b); view.changed(); };
     window.looptrace.compareRun = (id, key = null) => {
       const r = view.runs.find((x) => x.id === id);
       if (!r?.vp) return null;
@@ -66,7 +69,8 @@ export class CompareView {
       })) : null;
       const lanes = r.lanes.map((l) => ({ key: l.key, y: r.vp.laneY(l), pinned: !!l.pinned }));
       return { axis: r.axis.order ? 'order' : 'time', view: { from: r.vp.a, to: r.vp.b },
-        cursor: r.cursor, selected: r.selected, spans, lanes,
+        cursor: r.cursor, selected: r.selected, spans, lanes, hiddenNote: r.tl.noteDrawn,
+        finished: r.tl.finishedCount(),
         scroll: { y: r.vp.scrollY, max: r.vp.scrollMax, thumb: r.vp.thumb() } };
     };
   }
@@ -101,6 +105,9 @@ export class CompareView {
   <button id="cmp-fit" title="Fit the longest run (F)">Fit</button>
   <label id="cmp-order-box"><input type="checkbox" id="cmp-order"
     data-testid="compare-order"> Event order</label>
+  <label title="Leave out, in every run, the lanes of tasks that finished before the view starts"
+    ><input type="checkbox" id="cmp-finished" data-testid="compare-hide-finished"> Hide
+    finished</label>
   <span id="cmp-status" class="muted" data-testid="compare-status"></span>
 </div>
 <ol id="cmp-pick" data-testid="compare-pick" aria-label="Sessions to compare"></ol>
@@ -132,6 +139,8 @@ export class CompareView {
     el.querySelector('#cmp-fit').addEventListener('click', () => this.fit());
     el.querySelector('#cmp-order')
       .addEventListener('change', (ev) => this.setOrder(ev.target.checked));
+    el.querySelector('#cmp-finished')
+      .addEventListener('change', (ev) => this.setHideFinished(ev.target.checked));
     el.querySelector('#cmp-against').addEventListener('change', (ev) => {
       this.against = Number(ev.target.value);
       this.loadDiff();
@@ -332,6 +341,7 @@ export class CompareView {
     r.canvas = block.querySelector('canvas');
     r.canvas.setAttribute('aria-label', `Timeline of session ${r.id}`);
     r.tl = new Timeline(r.canvas);
+    r.tl.hideFinished = this.hideFinished;
     r.tl.setSession(d, r.axis);
     r.vp = r.tl.vp;
     this.layout(r);
@@ -343,6 +353,18 @@ export class CompareView {
     r.tl.setAxis(r.axis);
     r.lanes = r.tl.lanes;
     r.laneByKey = r.tl.laneByKey;
+  }
+
+  // "Hide finished", for every run at once (each counts its own tasks against its own view);
+  // the canvases take their new heights.
+  setHideFinished(on) {
+    this.hideFinished = on;
+    for (const r of this.runs) {
+      r.tl.hideFinished = on;
+      r.tl.layout();
+    }
+    this.state.hideFinished = on;
+    this.resize();
   }
 
   // The longest run on the axis, and the deepest zoom.
@@ -554,7 +576,9 @@ export class CompareView {
       // the canvas' own width (inside its block's border and the stack's padding): drawn at
       // any other, it would be scaled, and the pointer miss what it points at
       const w = Math.max(200, r.canvas.clientWidth);
-      const h = Math.min(MAX_CANVAS_H, AXIS + r.vp.contentHeight + 6);
+      // (and room under the lanes to say how many "Hide finished" hides)
+      const note = r.tl.hideFinished && r.tl.finishedCount() ? 18 : 0;
+      const h = Math.min(MAX_CANVAS_H, AXIS + r.vp.contentHeight + 6 + note);
       r.canvas.style.height = `${h}px`;
       r.tl.size(w, h, dpr);
     }
@@ -578,9 +602,17 @@ export class CompareView {
       r.tl.hoverT = this.hoverT != null ? origin + this.hoverT : null;
       r.tl.cursor = r.cursor;
       r.tl.selected = r.selected;
-      r.tl.draw();
+      const height = vp.contentHeight;
+      r.tl.draw(); // (which lays the lanes out again when "Hide finished" hides others now)
+      r.lanes = r.tl.lanes;
+      r.laneByKey = r.tl.laneByKey;
+      if (vp.contentHeight !== height) this.sized = false;
     }
     this.state.frames = (this.state.frames ?? 0) + 1;
+    if (this.sized === false) { // a canvas as tall as its lanes now are
+      this.sized = true;
+      this.resize();
+    }
   }
 
   // ---- input: one handler for the whole stack, which moves every timeline together ----
