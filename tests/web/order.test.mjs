@@ -1,5 +1,6 @@
 // order.test.mjs: web/js/orderaxis.mjs (x as the records' order, mapped to the clock both
-// ways) and web/js/steps.mjs (a run's ordering steps, and where another run stands at one).
+// ways; a task's end at its done record) and web/js/steps.mjs (a run's ordering steps, and
+// where another run stands at one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventWindow } from '../../web/js/model.mjs';
@@ -29,6 +30,23 @@ test('the model in steps: spans run from record to record; deadlines sit at thei
   assert.deepEqual(t1[0], ['ready', 5, 7]);
   const tm = a.win.timers.get('1:7');
   assert.equal(a.time(tm.deadline), T0 + 100_070);
+});
+
+test('a task ends at the step of its done record, under a virtual clock too', () => {
+  // every record at one time, as a virtual clock that never moved has them
+  const still = EVENTS.map((e) => ({ ...e, ts: T0 }));
+  const w = new EventWindow(T0, T0);
+  w.add(still);
+  const a = new OrderAxis(w, T0);
+  const done = still.map((e, k) => [e, k]).filter(([e]) => e.kind === 'done');
+  assert.ok(done.length > 0);
+  for (const [e, k] of done) {
+    assert.equal(a.finishedAt({ track: e.track, task: e.task, finished_ns: T0 }), k);
+  }
+  assert.equal(a.coord(T0), 0, 'the clock alone would put every end at step 0');
+  assert.equal(a.finishedAt({ track: 9, task: 9, finished_ns: T0 }), 0,
+    'no done record: the clock');
+  assert.equal(new TimeAxis({}).finishedAt({ finished_ns: T0 + 5 }), T0 + 5);
 });
 
 test('the clock axis is the identity, ticks from the session start', () => {

@@ -27,6 +27,8 @@ export class TimeAxis {
   get minSpan() { return 50; }                 // ns: the deepest zoom
   get followSpan() { return [1e9, 30e9]; }     // live: the whole run, at least 1 s, at most 30 s
   coord(t) { return t; }
+  // where a task (the tasks API's) ended: its finished_ns
+  finishedAt(task) { return task.finished_ns; }
   time(c) { return c; }
   dur(c0, c1) { return c1 - c0; }
   steps() { return null; }
@@ -83,6 +85,7 @@ export class OrderAxis {
     this.gen = full.generation;
     this.ts = full.events.map((e) => e.ts);    // the clock at each step
     this.pending = new Map();                  // timers due past the last record (live)
+    this.done = new Map();                     // "track:task" -> the step of its done record
     const initial = full.initial.map((s) => ({ ...s, since: this.coord(s.since) }));
     const timers = (full.initialTimers ?? []).map((t) => ({ ...t, armed: this.coord(t.armed),
       deadline: this.coord(t.deadline) }));
@@ -108,12 +111,20 @@ export class OrderAxis {
     const last = this.ts[this.ts.length - 1];
     this.win.add(events.map((e, k) => {
       const r = { ...e, ts: n0 + k, time: e.ts };
+      if (e.kind === 'done') this.done.set(`${e.track}:${e.task}`, n0 + k);
       if (e.kind === 'timer-arm') {
         r.args = [e.args[0], this.coord(e.args[1]), ...e.args.slice(2)];
         if (e.args[1] > last) this.pending.set(`${e.track}:${e.args[0]}`, e.args[1]);
       }
       return r;
     }));
+  }
+
+  // Where a task ended: the step of its done record. (Its finished_ns is no help under a
+  // virtual clock: every record is at one time, so the first step would do for every task.)
+  finishedAt(task) {
+    this.sync();
+    return this.done.get(`${task.track}:${task.task}`) ?? this.coord(task.finished_ns);
   }
 
   // The step of time t: the first record at or after it, between two records of different

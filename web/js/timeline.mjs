@@ -145,14 +145,14 @@ export class Timeline {
   hidden(t) {
     if (this.filter && !this.filter(t)) return true;
     if (!this.hideFinished || t.finished_ns == null) return false;
-    return this.axis.coord(t.finished_ns) < this.vp.a;
+    return this.axis.finishedAt(t) < this.vp.a;
   }
 
   // Which tasks ended before the view: when it changes, the lanes are laid out again.
   finishedBefore() {
     let n = 0;
     for (const t of this.tasks) {
-      if (t.finished_ns != null && this.axis.coord(t.finished_ns) < this.vp.a) n++;
+      if (t.finished_ns != null && this.axis.finishedAt(t) < this.vp.a) n++;
     }
     return n;
   }
