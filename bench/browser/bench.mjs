@@ -395,8 +395,8 @@ function liveTable(live) {
   }
 }
 
-if (TABLE) { // a --json run of the live rows (--live-only) is printed as it would have been
-  const saved = JSON.parse((await import('node:fs')).readFileSync(TABLE, 'utf8'));
+const saved = TABLE && JSON.parse(readFileSync(TABLE, 'utf8')); // an earlier --json run
+if (saved) { // of the live rows (--live-only): printed as it would have been
   if (Array.isArray(saved.live) && !saved.sessions?.length) {
     liveTable(saved.live);
     process.exit(0);
@@ -405,8 +405,7 @@ if (TABLE) { // a --json run of the live rows (--live-only) is printed as it wou
 
 if (TABLE || BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
   const by = new Map(BUILDS.map((b) => [b.name, []]));
-  if (TABLE) { // or the tables of an earlier --json run of them
-    const saved = JSON.parse((await import('node:fs')).readFileSync(TABLE, 'utf8'));
+  if (saved) { // or the tables of an earlier --json run of them
     by.clear();
     for (const [k, v] of Object.entries(saved)) by.set(k, v);
   }

@@ -223,16 +223,17 @@ void ltc_hub_cmd_free(ltc_hub_cmd *c) {
   free(c);
 }
 
-static bool subscribed(const client *c, int64_t session) {
-  for (const subscription *s = c->subs; s; s = s->next)
-    if (s->session == session) return true;
-  return false;
+/* c's subscription to session, or NULL. */
+static subscription *subscribed(const client *c, int64_t session) {
+  for (subscription *s = c->subs; s; s = s->next)
+    if (s->session == session) return s;
+  return NULL;
 }
 
 bool ltc_hub_watched(ltc_hub *h, int64_t session) {
   pthread_mutex_lock(&h->lock);
   bool yes = false;
-  for (client *c = h->clients; c && !yes; c = c->next) yes = subscribed(c, session);
+  for (client *c = h->clients; c && !yes; c = c->next) yes = subscribed(c, session) != NULL;
   pthread_mutex_unlock(&h->lock);
   return yes;
 }
@@ -260,15 +261,13 @@ static void unsubscribe(client *c, int64_t session) {
 void ltc_hub_subscribe(ltc_hub *h, uint64_t id, int64_t session, bool on, ltc_hub_item *item) {
   pthread_mutex_lock(&h->lock);
   client *c = find_client(h, id);
-  subscription *s = c && on && !subscribed(c, session) ? calloc(1, sizeof *s) : NULL;
-  if (s) {
+  subscription *s = c && on ? subscribed(c, session) : NULL;
+  if (c && on && !s && (s = calloc(1, sizeof *s))) {
     s->session = session;
     s->next = c->subs;
     c->subs = s;
   }
-  if (c && on && item)
-    for (subscription *x = c->subs; x; x = x->next)
-      if (x->session == session) x->rows = item->rows; /* as the latest subscribe asked */
+  if (s && item) s->rows = item->rows; /* the form the latest subscribe asked for */
   if (c && !on) unsubscribe(c, session);
   if (c && item)
     enqueue(h, c, item);
@@ -350,7 +349,8 @@ static void overflow(ltc_hub *h, client *c, int64_t session) {
 void ltc_hub_publish(ltc_hub *h, ltc_hub_batch *b) {
   pthread_mutex_lock(&h->lock);
   for (client *c = h->clients; c; c = c->next) {
-    if (!subscribed(c, b->session)) continue;
+    const subscription *s = subscribed(c, b->session);
+    if (!s) continue;
     if (c->queued_records + b->n > h->client_max_records) {
       overflow(h, c, b->session);
       continue;
@@ -361,8 +361,7 @@ void ltc_hub_publish(ltc_hub *h, ltc_hub_batch *b) {
       continue;
     }
     it->kind = LTC_ITEM_BATCH;
-    for (subscription *s = c->subs; s; s = s->next)
-      if (s->session == b->session) it->rows = s->rows;
+    it->rows = s->rows;
     __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
     it->batch = b;
     enqueue(h, c, it);
@@ -453,13 +452,18 @@ static const char *at(const ltc_hub_batch *b, const char *offset) {
   return o ? b->arena + o - 1 : NULL;
 }
 
+/* Record i's text, its pointers into the arena again. */
+static ltc_event_text text_of(const ltc_hub_batch *b, size_t i) {
+  return (ltc_event_text){at(b, b->tx[i].text), at(b, b->tx[i].file), at(b, b->tx[i].func),
+                          b->tx[i].line};
+}
+
 const char *ltc_hub_batch_json(ltc_hub_batch *b) {
   if (b->json) return b->json;
   ltc_jsonbuf j = {0};
   ltc_jsonbuf_put(&j, "[", 1);
   for (size_t i = 0; i < b->n; i++) {
-    ltc_event_text t = {at(b, b->tx[i].text), at(b, b->tx[i].file), at(b, b->tx[i].func),
-                        b->tx[i].line};
+    ltc_event_text t = text_of(b, i);
     if (i) ltc_jsonbuf_put(&j, ",", 1);
     ltc_event_json(&j, &b->ev[i], &t);
   }
@@ -476,8 +480,7 @@ const char *ltc_hub_batch_rows(ltc_hub_batch *b) {
   if (b->rows) return b->rows;
   ltc_rows r = {0};
   for (size_t i = 0; i < b->n; i++) {
-    ltc_event_text t = {at(b, b->tx[i].text), at(b, b->tx[i].file), at(b, b->tx[i].func),
-                        b->tx[i].line};
+    ltc_event_text t = text_of(b, i);
     ltc_rows_add(&r, &b->ev[i], &t);
   }
   ltc_jsonbuf j = {0};

@@ -593,6 +593,7 @@ export class CompareView {
 
   frame() {
     if (!this.visible) return;
+    let grown = false; // a run's lanes laid out again, to another height
     for (const r of this.runs) {
       const vp = r.vp, axis = r.axis;
       const origin = axis.start + r.shift;
@@ -606,13 +607,10 @@ export class CompareView {
       r.tl.draw(); // (which lays the lanes out again when "Hide finished" hides others now)
       r.lanes = r.tl.lanes;
       r.laneByKey = r.tl.laneByKey;
-      if (vp.contentHeight !== height) this.sized = false;
+      if (vp.contentHeight !== height) grown = true;
     }
     this.state.frames = (this.state.frames ?? 0) + 1;
-    if (this.sized === false) { // a canvas as tall as its lanes now are
-      this.sized = true;
-      this.resize();
-    }
+    if (grown) this.resize(); // each canvas as tall as its lanes now are
   }
 
   // ---- input: one handler for the whole stack, which moves every timeline together ----
