@@ -116,6 +116,23 @@ test('the address is a link to the moment: view, cursor and selected task open t
   for (const p of [page, again, cmp]) { assert.deepEqual(p.errors, []); await p.close(); }
 });
 
+test('a click on another session is not undone by the address of the one shown', async () => {
+  // The order a CI run once met: the shown session's address is written (150 ms after its
+  // last change) after a click changed the address and before the hashchange is handled.
+  const page = await openSession('seed_ordering');
+  await page.waitForFunction(() => !window.looptrace.app.hashQueued);
+  await page.evaluate((id) => {
+    window.looptrace.app.syncHash();
+    history.pushState(null, '', `#session=${id}`); // the address changed, no hashchange yet
+  }, idOf.seed_countdown);
+  await page.waitForFunction(() => !window.looptrace.app.hashQueued);
+  assert.match(page.url(), new RegExp(`#session=${idOf.seed_countdown}$`));
+  await page.evaluate(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
+  await settled(page, idOf.seed_countdown, 5000);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('shift+drag selects a range: its length and each task\'s busy, scheduled and waiting in it', async () => {
   const page = await openSession('seed_say_after');
   const box = await canvasBox(page);

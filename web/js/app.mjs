@@ -307,6 +307,10 @@ class App {
     setTimeout(() => {
       this.hashQueued = false;
       if (!this.data || this.compare.visible) return;
+      // A click on another session (or a compare link) changes the address before its
+      // hashchange is handled: writing this session's place now would undo that navigation.
+      const at = parseHash(location.hash);
+      if (at.compare || (at.session != null && at.session !== this.data.id)) return;
       const h = formatHash({ session: this.data.id, axis: this.axis.order ? 'order' : 'time',
         view: [this.vp.a, this.vp.b], cursor: this.cursor, task: this.selected?.key ?? null });
       if (h !== location.hash) history.replaceState(null, '', h);
