@@ -322,6 +322,8 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg);
 bool lt__shuffle_env(uint64_t *seed);
 /* Seeds loop's generator when the environment asks for shuffling (sets loop->shuffle). */
 void lt__shuffle_init(lt_loop *loop);
+/* slice.c: LOOPTRACE_SLICE_US applied to the calling thread; the slice set, or 0. */
+int64_t lt__slice_from_env(void);
 /* Permutes the first n (>= 2) entries of loop's ready queue. */
 void lt__shuffle_batch(lt_loop *loop, size_t n);
 

@@ -450,6 +450,7 @@ int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
     return rc;
   }
   lt__tls_loop = loop;
+  int64_t slice = lt__slice_from_env(); /* the loop's thread, for as long as it runs */
   static pthread_once_t env_once = PTHREAD_ONCE_INIT;
   pthread_once(&env_once, open_sink_from_env);
   lt__trace_attach(loop);
@@ -470,5 +471,6 @@ int lt_run(lt_task_fn main, void *arg, void **result, const lt_run_opts *opts) {
   loop_free(loop);
   lt__tls_loop = NULL;
   free(loop);
+  if (slice) lt_set_slice(0);
   return rc;
 }

@@ -40,6 +40,15 @@ lt_loop *lt_loop_current(void);
 /* The loop's clock in nanoseconds: CLOCK_MONOTONIC, or the virtual clock (from 0). */
 int64_t lt_now(void);
 lt_clock_mode lt_clock(void);
+/* Asks the kernel to run the calling thread (the loop's, when called from a task) in time
+ * slices of slice_ns: EEVDF's custom slice, Linux 6.12 and later. A woken thread takes the CPU
+ * from a busy neighbour at once only when its slice is the shorter, so a short one (100-500 µs)
+ * keeps timers and reads on time on a loaded machine; the thread is preempted sooner too when
+ * it runs long. Its share of the CPU does not change. 0 restores the kernel's default. With
+ * LOOPTRACE_SLICE_US=N in the environment lt_run sets N µs for the loop's run.
+ * Returns 0; -ERANGE unless 0 or 100 µs..100 ms; -EINVAL for a real-time thread; -EOPNOTSUPP
+ * on a kernel without custom slices. */
+int lt_set_slice(int64_t slice_ns);
 /* How many iterations the loop has begun: each runs the callbacks that were ready when it began. */
 uint64_t lt_loop_iterations(void);
 
