@@ -9,15 +9,18 @@
 //   - the longest main-thread task seen (PerformanceObserver 'longtask') and the JS heap after
 //     a garbage collection (CDP Runtime.getHeapUsage);
 // and the traced program's own timer lateness (its 1 ms sleeps, from the timer-fire records)
-// while a page follows it live, against the same run with no browser (paced collector_load).
+// while a page follows it live, against the same run with no browser (paced collector_load),
+// both with the kernel's default time slice and with the program's loop asking for a short one
+// (LOOPTRACE_SLICE_US, docs/runtime.md).
 // Usage: node bench/browser/bench.mjs [--sizes 1000000,10000000] [--live-records N]
 //        [--live-rate R] [--live-runs N] [--live-only] [--no-live] [--peer ROOT] [--runs N]
 //        [--builds NAME=BINDIR[:WEBDIR],...] [--json] [--table SAVED.json] [--after-lints]
-//        [--cpu-slowdown N]
+//        [--cpu-slowdown N] [--slice-us US]
 // (needs build/). --peer: ROOT's build follows live too, in turn. --builds measures each build
 // (its daemon serves its own web/, or WEBDIR) on the same machine in the same run,
 // alternating, --runs times; the tables then give the medians of the runs side by side
-// (--table prints them again from the --json output). Not part of ctest: it prints tables.
+// (--table prints them again from the --json output). --slice-us: the short slice's rows (100;
+// 0 leaves them out). Not part of ctest: it prints tables.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,6 +42,7 @@ const LIVE_RATE = Number(arg('live-rate', 30000));
 const json = process.argv.includes('--json');
 const LIVE_ONLY = process.argv.includes('--live-only');
 const LIVE_RUNS = Number(arg('live-runs', 2));
+const SLICE_US = Number(arg('slice-us', 100));
 const PEER = arg('peer', null);
 const NO_LIVE = process.argv.includes('--no-live');
 // the wheel notches begin once the page's lints are in (its one long read of the session)
@@ -277,9 +281,10 @@ function cpuDiff(a, b) {
 
 // The load program paced, traced to d: its timer lateness (ns) from the timer-fire records,
 // and what the daemon and chromium's processes spent meanwhile (CPU s).
-async function lateness(d, browser, label, follow) {
+async function lateness(d, browser, label, follow, sliceUs = 0) {
   const cpu0 = cpuSample(d.proc.pid);
-  const prog = d.run('collector_load', [String(LIVE_RECORDS), String(LIVE_RATE)], { LOOPTRACE_LABEL: label });
+  const env = { LOOPTRACE_LABEL: label, LOOPTRACE_SLICE_US: sliceUs ? String(sliceUs) : '' };
+  const prog = d.run('collector_load', [String(LIVE_RECORDS), String(LIVE_RATE)], env);
   let page = null;
   if (follow) {
     const id = await until(async () => (await d.get('/api/sessions')).body.sessions
@@ -393,6 +398,19 @@ function liveTable(live) {
     console.log(`| ${l.label} | ${l.n} | ${f(l.p50, 3)} ms | ${f(l.p99, 3)} ms | ${f(l.max, 2)} ms `
       + `| ${pg} | ${cpu} |`);
   }
+  // each kind of run (its label without the run's number): the median p99, and against none's
+  const kinds = new Map();
+  for (const l of live) {
+    const kind = l.label.replace(/ \d+$/, '');
+    kinds.set(kind, [...(kinds.get(kind) ?? []), l.p99]);
+  }
+  const p99 = (kind) => kinds.has(kind) ? median(kinds.get(kind)) : null;
+  console.log('\n| runs | median p99 | against the same slice with no page |\n|---|---|---|');
+  for (const kind of kinds.keys()) {
+    const none = p99(kind.replace(/^(peer )?follow/, 'none'));
+    const against = none ? `${f(p99(kind) / none, 2)}×` : '';
+    console.log(`| ${kind} | ${f(p99(kind), 3)} ms | ${against} |`);
+  }
 }
 
 const saved = TABLE && JSON.parse(readFileSync(TABLE, 'utf8')); // an earlier --json run
@@ -447,6 +465,10 @@ try {
     results.live.push(await lateness(d, browser, `none ${k}`, false));
     results.live.push(await lateness(d, browser, `follow ${k}`, true));
     if (peer) results.live.push(await lateness(peer, browser, `peer follow ${k}`, true));
+    if (!SLICE_US) continue;
+    const sl = `slice ${SLICE_US} µs`;
+    results.live.push(await lateness(d, browser, `none, ${sl} ${k}`, false, SLICE_US));
+    results.live.push(await lateness(d, browser, `follow, ${sl} ${k}`, true, SLICE_US));
   }
 } finally {
   await browser?.close();
