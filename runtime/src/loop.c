@@ -1,7 +1,10 @@
 /* loop.c: the event loop: lt_run (asyncio.run), one iteration (BaseEventLoop._run_once), the
  * ready queue, the clocks, epoll and wake-ups from other threads, and loop-owned lifetimes. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +187,23 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
 
 #define POLL_EVENTS 256 /* events taken per poll (a busy server has hundreds ready at once) */
 
+/* A poll of ns nanoseconds exactly (epoll_pwait2, Linux 5.11), or of whole ms rounded up
+ * where the kernel (or qemu-user) has no epoll_pwait2. */
+static int poll_ns(lt_loop *loop, struct epoll_event *events, int64_t ns) {
+  static atomic_bool no_pwait2;
+  if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+    struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+    int n = epoll_pwait2(loop->epfd, events, POLL_EVENTS, &ts, NULL);
+    if (n >= 0 || errno != ENOSYS) return n;
+    atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+  }
+  return epoll_wait(loop->epfd, events, POLL_EVENTS, (int)((ns + 999999) / 1000000));
+}
+
 /* A poll that stops after flush_ms to flush the trace and then waits out the rest of
- * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. */
+ * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. The rest is
+ * waited to the nanosecond: rounded up to whole ms, the flush and the first wait's slack were
+ * paid again, and a traced loop's timers fired up to 1 ms later than an untraced one's. */
 static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_ms,
                          int flush_ms) {
   int64_t t0 = monotonic_ns();
@@ -194,7 +212,7 @@ static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_
   lt__track_flush(loop->track);
   if (timeout_ms < 0) return epoll_wait(loop->epfd, events, POLL_EVENTS, -1);
   int64_t left = (int64_t)timeout_ms * 1000000 - (monotonic_ns() - t0);
-  return left > 0 ? epoll_wait(loop->epfd, events, POLL_EVENTS, (int)((left + 999999) / 1000000)) : 0;
+  return left > 0 ? poll_ns(loop, events, left) : 0;
 }
 
 static void run_once(lt_loop *loop) {
