@@ -262,6 +262,34 @@ test('wake-up arrows and timers can be switched off', async () => {
   await page.close();
 });
 
+test('a late timer\'s tooltip says why it was late, from the loop\'s own records', async () => {
+  const page = await openSession('seed_say_after');
+  const ev = await events('seed_say_after');
+  const fire = ev.find((e) => e.kind === 'timer-fire' && e.args[1] > 0);
+  const deadline = fire.ts - fire.args[1];
+  // the loop's poll around the deadline, as the records have it
+  const polls = ev.filter((e) => e.kind === 'poll' && e.ts <= deadline);
+  const poll = polls[polls.length - 1];
+  const end = ev.find((e) => e.kind === 'poll-end' && e.ts > poll.ts);
+  assert.ok(end.ts >= deadline && end.ts <= fire.ts, 'the loop slept through the deadline');
+  const lane = (await laneList(page)).find((l) => l.kind === 'timers');
+  const at = await page.evaluate(([id, key]) => {
+    const app = window.looptrace.app, tm = app.tl.lastScene.win.timerList.find((t) => t.id === id);
+    const top = app.vp.laneY(app.laneByKey.get(key)); // its row's middle, as timers.mjs draws it
+    return { x: app.vp.x((tm.arm + tm.fire) / 2), y: top + 6 + (tm.row ?? 0) * 7 };
+  }, [fire.args[0], lane.key]);
+  const box = await (await page.$('[data-testid=timeline]')).boundingBox();
+  await page.mouse.move(box.x + at.x, box.y + at.y);
+  await page.waitForFunction((id) => document.querySelector('[data-testid=tooltip]')
+    .textContent.includes(`timer #${id}`), fire.args[0]);
+  const tip = await page.textContent('[data-testid=tooltip]');
+  assert.match(tip, /the loop was asleep in its poll at the deadline/);
+  assert.match(tip, /the kernel woke it [\d.]+ [nµm]?s after/);
+  await shot(page, 'timer-late-why');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // issue 14: the first wheel notch after opening a large session waited 90-150 ms for the
 // finer level's tiles, read one at a time once it asked; they are read ahead now
 test('a wheel notch on a summarised session finds its tiles read ahead', async () => {

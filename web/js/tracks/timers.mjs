@@ -3,10 +3,60 @@
 
 import { COLORS } from '../palette.mjs';
 import { fmtDur, esc } from '../format.mjs';
-import { clampX } from './draw.mjs';
+import { clampX, within } from './draw.mjs';
 import { at } from './words.mjs';
 
 const ROW = 7;
+
+// Why timer tm fired late, from its loop's own records in win: asleep in a poll at the deadline
+// (`rounding`: how far past it the poll's timeout, in whole ms, ran; `woke`: how much later
+// than that the poll returned; `after`: the loop's work between the poll and the firing), or
+// busy (`key` of the task running at the deadline and `until` how far past it that step ran,
+// else `iter`, the loop iteration running callbacks). Null when the records do not tell.
+export function lateWhy(win, tm, end) {
+  if (tm.fire == null || !(tm.late > 0) || tm.deadline == null) return null;
+  const l = win.loops.get(tm.track);
+  if (!l) return null;
+  const d = tm.deadline;
+  const p = within(l.idle, d, end, 0);
+  if (p) {
+    if (p.t1 == null || p.t1 > tm.fire) return null;
+    const timed = p.timeout != null && p.timeout >= 0 && p.timeout < 9e18;
+    const planned = timed ? Math.max(d, p.t0 + p.timeout) : d;
+    return { asleep: true, rounding: planned - d, woke: Math.max(0, p.t1 - planned),
+      after: tm.fire - p.t1 };
+  }
+  for (const [key, list] of win.spans) {
+    if (!key.startsWith(`${tm.track}:`)) continue;
+    const s = within(list, d, end, 0);
+    if (s && s.state === 'running' && s.t0 < d) {
+      return { asleep: false, key, until: Math.max(0, (s.t1 ?? end) - d) };
+    }
+  }
+  const it = within(l.iters, d, end, 0);
+  return it ? { asleep: false, iter: it.n } : null;
+}
+
+// The words of lateWhy.
+function whyHTML(why, ctx) {
+  if (why.asleep) {
+    const parts = [];
+    const r = why.rounding;
+    if (r > 0) parts.push(`its timeout, in whole ms, ran ${fmtDur(r)} past it`);
+    let woke = `the kernel woke it ${fmtDur(why.woke)} after ${r > 0 ? 'that' : 'it'}`;
+    // the kernel's timer slack is 50 µs: more is a thread that waited for its CPU
+    if (why.woke >= 200e3) woke += ' (most likely its thread waited for a CPU another held)';
+    parts.push(woke);
+    if (why.after > 0) parts.push(`the loop handled I/O for ${fmtDur(why.after)} first`);
+    return `the loop was asleep in its poll at the deadline: ${parts.join('; ')}`;
+  }
+  if (why.key) {
+    const [track, task] = why.key.split(':').map(Number);
+    return `the loop was busy at the deadline: ${esc(ctx.nameOf(track, task))} was running, `
+      + `for ${fmtDur(why.until)} more`;
+  }
+  return `the loop was busy at the deadline: iteration #${why.iter} was running callbacks`;
+}
 
 export const timers = {
   kind: 'timers',
@@ -44,7 +94,9 @@ export const timers = {
     for (const tm of win.timerList) {
       if (tm.track !== lane.track || (tm.row ?? 0) !== row) continue;
       const t0 = tm.arm ?? win.from, t1 = tm.fire ?? tm.cancel ?? end;
-      if (t0 - 3 * px <= t && t <= t1 + 3 * px) return { type: 'timer', timer: tm };
+      if (t0 - 3 * px <= t && t <= t1 + 3 * px) {
+        return { type: 'timer', timer: tm, why: scene.axis.order ? null : lateWhy(win, tm, end) };
+      }
     }
     return null;
   },
@@ -61,6 +113,7 @@ export const timers = {
       : 'armed before this window';
     const end = tm.fire != null ? `fired at ${at(ctx, tm.fire)}, <b>${fmtDur(tm.late)} late</b>`
       : tm.cancel != null ? `cancelled at ${at(ctx, tm.cancel)}` : 'pending';
-    return `<b>timer #${tm.id}</b><br>${armed}<br>${end}`;
+    const why = item.why ? `<br>${whyHTML(item.why, ctx)}` : '';
+    return `<b>timer #${tm.id}</b><br>${armed}<br>${end}${why}`;
   },
 };
