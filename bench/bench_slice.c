@@ -1,15 +1,19 @@
-/* bench_slice: how late a loop's 1 ms timers fire when a CPU-bound neighbour shares its CPU:
+/* bench_slice: how late a loop's timers (1 ms sleeps) fire when a busy neighbour shares its CPU:
  * the runtime with the kernel's default slice and with lt_set_slice (docs/runtime.md "Timers on
  * time on a busy machine"), against libuv's timers, alone and beside the neighbour, in one run.
  * Each variant is a child process pinned to CPU 0 (the neighbour is pinned there too), which
  * sleeps 1 ms N times and measures each wake against its deadline with CLOCK_MONOTONIC. The
  * neighbours: none, one always busy, and two that work in bursts and sleep between them (as a
  * browser's threads and the collector do), where a default slice makes wake-ups wait.
- * Usage: bench_slice [--sleeps N] [--slice-us US] [--runs K]. Prints a table; never in CI. */
+ * A traced run (to /dev/null) of the default slice shows what tracing adds: since its polls
+ * stop to flush the trace, that is what --sleep-ms longer than the flush bound (50 ms) times.
+ * Usage: bench_slice [--sleeps N] [--sleep-ms MS] [--slice-us US] [--runs K]. Prints a table;
+ * never in CI. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include "bench_util.h"
 
 static int sleeps = 3000;
+static int64_t sleep_ns = 1000000;
 static int64_t slice_ns = 100000;
 static int64_t *late; /* ns, one per sleep */
 
@@ -34,8 +39,8 @@ static void pin_cpu0(void) {
 
 static int lt_sleeper(void *arg, void **result) {
   for (int i = 0; i < sleeps; i++) {
-    int64_t due = bench_now_ns() + LT_MSEC(1);
-    lt_sleep(LT_MSEC(1));
+    int64_t due = bench_now_ns() + sleep_ns;
+    lt_sleep(sleep_ns);
     late[i] = bench_now_ns() - due;
   }
   return 0;
@@ -54,8 +59,9 @@ static void uv_fired(uv_timer_t *t);
  * counted from that, not from a deadline it never had. */
 static void arm(uv_sleeper *s, uv_loop_t *loop) {
   uv_update_time(loop);
-  s->due = ((int64_t)uv_now(loop) + 1) * 1000000;
-  uv_timer_start(&s->t, uv_fired, 1, 0);
+  uint64_t ms = (uint64_t)(sleep_ns / 1000000);
+  s->due = ((int64_t)uv_now(loop) + (int64_t)ms) * 1000000;
+  uv_timer_start(&s->t, uv_fired, ms, 0);
 }
 
 static void uv_fired(uv_timer_t *t) {
@@ -86,7 +92,7 @@ static int cmp64(const void *a, const void *b) {
 }
 
 /* One variant in a child pinned to CPU 0: its sorted lateness into out. 0, or -1. */
-static int run_variant(peer p, int64_t slice, int64_t *out) {
+static int run_variant(peer p, int64_t slice, bool traced, int64_t *out) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
   pid_t pid = fork();
@@ -97,6 +103,10 @@ static int run_variant(peer p, int64_t slice, int64_t *out) {
     int rc = slice ? lt_set_slice(slice) : 0;
     if (rc < 0) {
       fprintf(stderr, "bench_slice: lt_set_slice: %s\n", strerror(-rc));
+      _exit(3);
+    }
+    if (traced && (rc = lt_trace_start("file:/dev/null", "bench_slice", LT_TRACE_BLOCK)) < 0) {
+      fprintf(stderr, "bench_slice: lt_trace_start: %s\n", strerror(-rc));
       _exit(3);
     }
     if (p == PEER_LT) lt_run(lt_sleeper, NULL, NULL, NULL);
@@ -156,13 +166,15 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--sleeps") == 0) sleeps = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--slice-us") == 0) slice_ns = atoll(argv[i + 1]) * 1000;
     else if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--sleep-ms") == 0) sleep_ns = atoll(argv[i + 1]) * 1000000;
     else {
-      fprintf(stderr, "usage: bench_slice [--sleeps N] [--slice-us US] [--runs K]\n");
+      fprintf(stderr,
+              "usage: bench_slice [--sleeps N] [--sleep-ms MS] [--slice-us US] [--runs K]\n");
       return 2;
     }
   }
-  if (sleeps < 100 || runs < 1) {
-    fprintf(stderr, "bench_slice: --sleeps is at least 100, --runs at least 1\n");
+  if (sleeps < 100 || runs < 1 || sleep_ns < 1000000) {
+    fprintf(stderr, "bench_slice: --sleeps is at least 100, --sleep-ms and --runs at least 1\n");
     return 2;
   }
   late = calloc((size_t)sleeps, sizeof *late);
@@ -172,17 +184,20 @@ int main(int argc, char **argv) {
     const char *name;
     peer p;
     int64_t slice;
+    bool traced;
   } variants[] = {
-      {"looptrace, default slice", PEER_LT, 0},
-      {"looptrace, lt_set_slice", PEER_LT, slice_ns},
+      {"looptrace, default slice", PEER_LT, 0, false},
+      {"looptrace, default slice, traced", PEER_LT, 0, true},
+      {"looptrace, lt_set_slice", PEER_LT, slice_ns, false},
 #ifdef LT_HAVE_UV
-      {"libuv, default slice", PEER_UV, 0},
-      {"libuv, the same slice", PEER_UV, slice_ns},
+      {"libuv, default slice", PEER_UV, 0, false},
+      {"libuv, the same slice", PEER_UV, slice_ns, false},
 #endif
   };
   size_t nv = sizeof variants / sizeof variants[0];
-  printf("timer lateness of %d sleeps of 1 ms on CPU 0 (slice %lld µs where set), %d run(s)\n\n",
-         sleeps, (long long)(slice_ns / 1000), runs);
+  printf("timer lateness of %d sleeps of %lld ms on CPU 0 (slice %lld µs where set; traced: to "
+         "/dev/null), %d run(s)\n\n",
+         sleeps, (long long)(sleep_ns / 1000000), (long long)(slice_ns / 1000), runs);
   printf("| loop | neighbour on its CPU | p50 | p99 | p99.9 | max |\n|---|---|---|---|---|---|\n");
   struct {
     const char *name;
@@ -199,7 +214,7 @@ int main(int argc, char **argv) {
       rest_ns = hogs[hog].rest;
       pid_t h = burst_ns ? start_hog() : 0;
       for (size_t v = 0; v < nv; v++) {
-        if (run_variant(variants[v].p, variants[v].slice, sorted) != 0) {
+        if (run_variant(variants[v].p, variants[v].slice, variants[v].traced, sorted) != 0) {
           fprintf(stderr, "bench_slice: %s failed\n", variants[v].name);
           continue;
         }
