@@ -2,7 +2,8 @@
 // parsed off the page's main thread (web/js/fetchworker.mjs): none of those reads is the
 // page's own (its resource timing lists none), and what the worker hands over, a slice at
 // a time, is every record of the window, as the API has it. A worker that cannot load leaves
-// the page reading for itself, and the session drawn all the same.
+// the page reading for itself, and the session drawn all the same; a read it drops while the
+// body streams is dropped quietly (issue 14's bug 11).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Daemon } from '../api/daemon.mjs';
@@ -70,6 +71,68 @@ test('a worker that cannot load: the page reads for itself, and draws the sessio
     'the first tile is in');
   assert.ok((await ownReads(page, '/summary?')).length > 0, 'the page read the tiles itself');
   // the worker's failed load is all the console says
+  assert.ok(page.errors.every((e) => /Failed to load resource|net::ERR_FAILED/.test(e)),
+    JSON.stringify(page.errors));
+  await page.close();
+});
+
+// issue 14, bug 11: a summary read aborted while its body streamed resolved to {error: ''},
+// and the tile parser logged "fetch failed TypeError: r.lanes is not iterable". The page reads
+// its tiles itself here (no worker), each tile's body held back 400 ms after its first chunk,
+// and a needed tile's read is dropped meanwhile, as need() drops it when the view moves on.
+test('11. a summary read aborted while its body streams is dropped quietly', async () => {
+  const page = await openPage(browser, 'about:blank');
+  const warned = []; // "fetch failed" was a console warning: page.errors has the errors only
+  page.on('console', (m) => { if (m.type() === 'warning') warned.push(m.text()); });
+  let fetches = 0;
+  await page.route('**/js/fetchworker.mjs', (route) => (++fetches === 2 ? route.abort()
+    : route.continue()));
+  await page.addInitScript(() => {
+    window.abortedMidBody = 0;
+    const real = window.fetch;
+    window.fetch = async (url, opts = {}) => {
+      const res = await real(url, opts);
+      if (!String(url).includes('/summary?')) return res;
+      window.readsOpen = (window.readsOpen ?? 0) + 1;
+      const reader = res.body.getReader();
+      let first = true;
+      const body = new ReadableStream({
+        async pull(ctl) {
+          if (!first) await new Promise((r) => setTimeout(r, 400));
+          first = false;
+          if (opts.signal?.aborted) {
+            window.abortedMidBody++;
+            window.readsOpen--;
+            ctl.error(new DOMException('The user aborted a request.', 'AbortError'));
+            return;
+          }
+          const { done, value } = await reader.read();
+          if (!done) return ctl.enqueue(value);
+          window.readsOpen--;
+          ctl.close();
+        },
+      });
+      return new Response(body, { status: res.status, statusText: res.statusText,
+        headers: res.headers });
+    };
+  });
+  await page.goto(`${d.url}?fullLimit=1000#session=${id}`);
+  await settled(page, id);
+  await page.waitForFunction(() => window.readsOpen === 0, null, { timeout: 5000 });
+  // a tile the view needs, being read, dropped as need() drops it when the view moves on
+  await page.evaluate(() => {
+    const data = window.looptrace.app.data;
+    const l = data.loadTile(3, 5);
+    data.watch(l);
+    window.dropIt = () => { l.ctl.abort(); data.loads.delete(`${l.level}:${l.k}`); };
+  });
+  await page.waitForFunction(() => window.readsOpen > 0);
+  await page.evaluate(() => window.dropIt());
+  // the aborted read ends in the background
+  await page.waitForFunction(() => window.readsOpen === 0, null, { timeout: 5000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  assert.ok(await page.evaluate(() => window.abortedMidBody) > 0, 'a read was aborted mid-body');
+  assert.deepEqual(warned.filter((w) => /fetch failed|not iterable/.test(w)), []);
   assert.ok(page.errors.every((e) => /Failed to load resource|net::ERR_FAILED/.test(e)),
     JSON.stringify(page.errors));
   await page.close();

@@ -6,10 +6,15 @@
 // err.name 'AbortError' when signal aborted it (even while its body was being read), and
 // with err.offline when the collector cannot be reached.
 export async function getJSON(path, signal) {
+  // an aborted read fails as aborted, whatever its body's read failed with (chromium can say
+  // "TypeError: Failed to fetch" of a body aborted under a pending read)
+  const aborted = (err) => (err.name === 'AbortError' ? err
+    : new DOMException(`The read was aborted (${err.message})`, 'AbortError'));
   let res;
   try {
     res = await fetch(path, { signal });
   } catch (err) {
+    if (signal?.aborted) throw aborted(err);
     if (err.name !== 'AbortError') err.offline = true;
     throw err;
   }
@@ -17,7 +22,7 @@ export async function getJSON(path, signal) {
   try {
     body = await res.json();
   } catch (err) {
-    if (err.name === 'AbortError' || signal?.aborted) throw err;
+    if (err.name === 'AbortError' || signal?.aborted) throw aborted(err);
     if (res.ok) throw new Error(`${path}: the reply is not JSON (${err.message})`);
     body = { error: res.statusText };
   }
