@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef LT_HAVE_UV
@@ -143,6 +144,8 @@ static int64_t burst_ns, rest_ns; /* the neighbour: busy burst_ns, then asleep r
 static pid_t start_hog(void) {
   pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never left spinning by a bench that died */
+    if (getppid() == 1) _exit(0);
     pin_cpu0();
     volatile unsigned long x = 0;
     for (;;) {
