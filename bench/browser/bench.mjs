@@ -414,11 +414,13 @@ function liveTable(live) {
 }
 
 const saved = TABLE && JSON.parse(readFileSync(TABLE, 'utf8')); // an earlier --json run
-if (saved) { // of the live rows (--live-only): printed as it would have been
-  if (Array.isArray(saved.live) && !saved.sessions?.length) {
-    liveTable(saved.live);
-    process.exit(0);
+if (saved && Array.isArray(saved.live)) { // a run of one build: printed as it would have been
+  if (saved.sessions?.length) {
+    table(saved.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
+      runs: [s] })));
   }
+  if (saved.live.length) liveTable(saved.live);
+  process.exit(0);
 }
 
 if (TABLE || BUILDS.length > 1 || RUNS > 1) { // the builds alternated, run after run
