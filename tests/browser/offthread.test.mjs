@@ -88,12 +88,14 @@ test('11. a summary read aborted while its body streams is dropped quietly', asy
   await page.route('**/js/fetchworker.mjs', (route) => (++fetches === 2 ? route.abort()
     : route.continue()));
   await page.addInitScript(() => {
-    window.abortedMidBody = 0;
+    window.reading = new Set(); // the summary reads whose headers are in and body is not
+    window.midBody = new Set(); // those aborted while their body was held back
     const real = window.fetch;
     window.fetch = async (url, opts = {}) => {
       const res = await real(url, opts);
-      if (!String(url).includes('/summary?')) return res;
-      window.readsOpen = (window.readsOpen ?? 0) + 1;
+      const u = String(url);
+      if (!u.includes('/summary?')) return res;
+      window.reading.add(u);
       const reader = res.body.getReader();
       let first = true;
       const body = new ReadableStream({
@@ -101,14 +103,14 @@ test('11. a summary read aborted while its body streams is dropped quietly', asy
           if (!first) await new Promise((r) => setTimeout(r, 400));
           first = false;
           if (opts.signal?.aborted) {
-            window.abortedMidBody++;
-            window.readsOpen--;
+            window.midBody.add(u);
+            window.reading.delete(u);
             ctl.error(new DOMException('The user aborted a request.', 'AbortError'));
             return;
           }
           const { done, value } = await reader.read();
           if (!done) return ctl.enqueue(value);
-          window.readsOpen--;
+          window.reading.delete(u);
           ctl.close();
         },
       });
@@ -118,20 +120,26 @@ test('11. a summary read aborted while its body streams is dropped quietly', asy
   });
   await page.goto(`${d.url}?fullLimit=1000#session=${id}`);
   await settled(page, id);
-  await page.waitForFunction(() => window.readsOpen === 0, null, { timeout: 5000 });
-  // a tile the view needs, being read, dropped as need() drops it when the view moves on
-  await page.evaluate(() => {
+  // a tile the view needs (one no read has brought), being read, dropped as need() drops it
+  // when the view moves on
+  const part = await page.evaluate(() => {
     const data = window.looptrace.app.data;
-    const l = data.loadTile(3, 5);
+    let l = null;
+    for (let k = 20; !l; k++) l = data.loadTile(5, k);
     data.watch(l);
     window.dropIt = () => { l.ctl.abort(); data.loads.delete(`${l.level}:${l.k}`); };
+    const [from, to] = data.tileRange(l.level, l.k);
+    return `from=${from}&to=${to}&`;
   });
-  await page.waitForFunction(() => window.readsOpen > 0);
+  const open = (p) => [...window.reading].some((u) => u.includes(p));
+  await page.waitForFunction(open, part);
   await page.evaluate(() => window.dropIt());
   // the aborted read ends in the background
-  await page.waitForFunction(() => window.readsOpen === 0, null, { timeout: 5000 });
+  await page.waitForFunction((p) => ![...window.reading].some((u) => u.includes(p)), part,
+    { timeout: 5000 });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  assert.ok(await page.evaluate(() => window.abortedMidBody) > 0, 'a read was aborted mid-body');
+  assert.ok(await page.evaluate((p) => [...window.midBody].some((u) => u.includes(p)), part),
+    'the read was aborted mid-body');
   assert.deepEqual(warned.filter((w) => /fetch failed|not iterable/.test(w)), []);
   assert.ok(page.errors.every((e) => /Failed to load resource|net::ERR_FAILED/.test(e)),
     JSON.stringify(page.errors));
