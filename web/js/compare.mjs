@@ -610,6 +610,7 @@ export class CompareView {
       if (vp.contentHeight !== height) grown = true;
     }
     this.state.frames = (this.state.frames ?? 0) + 1;
+    this.state.drawn = { from: this.view[0], to: this.view[1] }; // the view this frame drew
     if (grown) this.resize(); // each canvas as tall as its lanes now are
   }
 
