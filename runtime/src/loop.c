@@ -188,9 +188,10 @@ int lt__loop_on_close(lt_loop *loop, void (*fn)(lt_loop *, void *), void *arg) {
 #define POLL_EVENTS 256 /* events taken per poll (a busy server has hundreds ready at once) */
 
 /* A poll of ns nanoseconds exactly (epoll_pwait2, Linux 5.11), or of whole ms rounded up
- * where the kernel (or qemu-user) has no epoll_pwait2. */
+ * where the kernel (or qemu-user) has no epoll_pwait2; 0 does not wait, -1 has no limit. */
 static int poll_ns(lt_loop *loop, struct epoll_event *events, int64_t ns) {
   static atomic_bool no_pwait2;
+  if (ns <= 0) return epoll_wait(loop->epfd, events, POLL_EVENTS, ns < 0 ? -1 : 0);
   if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
     struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
     int n = epoll_pwait2(loop->epfd, events, POLL_EVENTS, &ts, NULL);
@@ -201,38 +202,45 @@ static int poll_ns(lt_loop *loop, struct epoll_event *events, int64_t ns) {
 }
 
 /* A poll that stops after flush_ms to flush the trace and then waits out the rest of
- * timeout_ms (-1: no limit): one poll, as far as the loop and its trace can tell. The rest is
+ * wait_ns (-1: no limit): one poll, as far as the loop and its trace can tell. The rest is
  * waited to the nanosecond: rounded up to whole ms, the flush and the first wait's slack were
  * paid again, and a traced loop's timers fired up to 1 ms later than an untraced one's. */
-static int poll_flushing(lt_loop *loop, struct epoll_event *events, int timeout_ms,
+static int poll_flushing(lt_loop *loop, struct epoll_event *events, int64_t wait_ns,
                          int flush_ms) {
   int64_t t0 = monotonic_ns();
   int n = epoll_wait(loop->epfd, events, POLL_EVENTS, flush_ms);
   if (n != 0) return n;
   lt__track_flush(loop->track);
-  if (timeout_ms < 0) return epoll_wait(loop->epfd, events, POLL_EVENTS, -1);
-  int64_t left = (int64_t)timeout_ms * 1000000 - (monotonic_ns() - t0);
+  if (wait_ns < 0) return poll_ns(loop, events, -1);
+  int64_t left = wait_ns - (monotonic_ns() - t0);
   return left > 0 ? poll_ns(loop, events, left) : 0;
 }
 
 static void run_once(lt_loop *loop) {
+  /* How long the poll may wait: exactly (wait_ns, -1 for no limit), and in whole ms rounded up
+   * (timeout_ms) for the trace's flush bound and the I/O check, which count in ms. */
+  int64_t wait_ns = -1;
   int timeout_ms = -1;
   bool jump = false;
   lt__timers_top(loop); /* from here on the top is a live timer (nothing cancels one till the
                            batch runs) */
   if (loop->ready.count > 0 || loop->stopping) {
     timeout_ms = 0;
+    wait_ns = 0;
   } else if (loop->heap_len > 0) {
     int64_t wait = lt__timers_next(loop) - lt__loop_time(loop);
     if (wait <= 0) {
       timeout_ms = 0;
+      wait_ns = 0;
     } else if (loop->clock == LT_CLOCK_VIRTUAL) {
       timeout_ms = 0; /* look at I/O once, then jump the clock instead of sleeping */
+      wait_ns = 0;
       jump = true;
     } else {
-      /* Round up, as asyncio's selector does: never wake before the deadline. */
-      int64_t ms = (wait + 999999) / 1000000;
-      timeout_ms = ms > 86400000 ? 86400000 : (int)ms;
+      /* Never wake before the deadline, nor later than the kernel must: asyncio's selector
+       * rounds up to whole ms (a 300 us sleep took 1 ms); epoll_pwait2 waits to the ns. */
+      wait_ns = wait > (int64_t)86400000 * 1000000 ? (int64_t)86400000 * 1000000 : wait;
+      timeout_ms = (int)((wait_ns + 999999) / 1000000);
     }
   }
 
@@ -241,8 +249,7 @@ static void run_once(lt_loop *loop) {
   int flush_ms = -1;
   if (traced) {
     if (idle) {
-      int64_t wait = timeout_ms < 0 ? -1 : jump ? lt__timers_next(loop) - loop->vtime
-                                                : (int64_t)timeout_ms * 1000000;
+      int64_t wait = jump ? lt__timers_next(loop) - loop->vtime : wait_ns;
       lt__trace_stamped(loop, LT_EV_POLL_BEGIN, 0, 0, (uint64_t)wait, 0);
     }
     /* Records wait for a flush at most LT__TRACE_FLUSH_NS: flush now if they have, or stop a
@@ -258,14 +265,19 @@ static void run_once(lt_loop *loop) {
     if (jump || ++loop->io_check_polls >= LT__IO_CHECK_POLLS) {
       lt__io_check(loop);
     } else if (timeout_ms != 0) {
-      int grace = timeout_ms > 0 && timeout_ms < LT__IO_CHECK_MS ? timeout_ms : LT__IO_CHECK_MS;
-      n = epoll_wait(loop->epfd, events, POLL_EVENTS, grace);
+      const int grace = LT__IO_CHECK_MS;
+      int64_t t0 = monotonic_ns(), grace_ns = (int64_t)grace * 1000000;
+      n = poll_ns(loop, events, wait_ns >= 0 && wait_ns < grace_ns ? wait_ns : grace_ns);
       if (n > 0 && traced) lt__trace_stamp(loop); /* the poll's end, as below */
       if (n <= 0) {
         n = 0;
         lt__io_check(loop);
-        /* It waited grace ms at least: what is left of the poll is no longer than this. */
-        if (timeout_ms > 0) timeout_ms -= grace;
+        /* What is left of the poll is what it has not waited yet. */
+        if (wait_ns > 0) {
+          int64_t waited = monotonic_ns() - t0;
+          wait_ns = wait_ns > waited ? wait_ns - waited : 0;
+          timeout_ms = (int)((wait_ns + 999999) / 1000000);
+        }
         if (flush_ms > grace) {
           flush_ms -= grace;
         } else if (flush_ms >= 0) {
@@ -278,8 +290,8 @@ static void run_once(lt_loop *loop) {
   /* A poll that may not wait and watches no fd can only report the wake-up eventfd, whose
    * work ts_pending already tells: skip the system call (the hot path of a busy loop). */
   if (n == 0 && (timeout_ms != 0 || loop->io_watched > 0)) {
-    n = flush_ms >= 0 ? poll_flushing(loop, events, timeout_ms, flush_ms)
-                      : epoll_wait(loop->epfd, events, POLL_EVENTS, timeout_ms);
+    n = flush_ms >= 0 ? poll_flushing(loop, events, wait_ns, flush_ms)
+                      : poll_ns(loop, events, wait_ns);
     if (traced) lt__trace_stamp(loop);
   }
   for (int i = 0; i < n; i++) {

@@ -9,10 +9,11 @@ import { at } from './words.mjs';
 const ROW = 7;
 
 // Why timer tm fired late, from its loop's own records in win: asleep in a poll at the deadline
-// (`rounding`: how far past it the poll's timeout, in whole ms, ran; `woke`: how much later
-// than that the poll returned; `after`: the loop's work between the poll and the firing), or
-// busy (`key` of the task running at the deadline and `until` how far past it that step ran,
-// else `iter`, the loop iteration running callbacks). Null when the records do not tell.
+// (`rounding`: how far past it the poll's timeout ran, where it was in whole ms; `woke`: how
+// much later than that the poll returned; `after`: the loop's work between the poll and the
+// firing), or busy (`key` of the task running at the deadline and `until` how far past it
+// that step ran, else `iter`, the loop iteration running callbacks). Null when the records do
+// not tell.
 export function lateWhy(win, tm, end) {
   if (tm.fire == null || !(tm.late > 0) || tm.deadline == null) return null;
   const l = win.loops.get(tm.track);
