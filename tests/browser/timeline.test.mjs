@@ -312,9 +312,11 @@ test('a wheel notch on a summarised session finds its tiles read ahead', async (
   // notches in (each 0.78 of the view) until the view wants the finer level
   let after = before;
   for (let i = 0; i < 4 && after.want === before.want; i++) {
-    const frames = await page.evaluate(() => window.looptrace.state.frames);
+    const changes = await page.evaluate(() => window.looptrace.state.changes);
     await page.mouse.wheel(0, -100);
-    await page.waitForFunction((n) => window.looptrace.state.frames > n, frames);
+    // the notch changed the view, and a frame begun after it drew it
+    await page.waitForFunction((c) => window.looptrace.state.changes > c
+      && window.looptrace.state.drawnChanges === window.looptrace.state.changes, changes);
     after = await data();
   }
   assert.ok(after.want > before.want, `a finer level (${before.want} -> ${after.want})`);

@@ -45,12 +45,15 @@ const taskKeys = async (label) => Object.fromEntries(
   (await d.get(`/api/sessions/${idOf[label]}/tasks`)).body.tasks
     .map((t) => [t.name, `${t.track}:${t.task}`]));
 // A frame drawn after what the page was asked (frames counted past n).
-const drawn = (page, n) => page.waitForFunction((k) => window.looptrace.state.frames > k, n);
-const frames = (page) => page.evaluate(() => window.looptrace.state.frames);
+// A frame begun after every change so far has drawn (counting frames would not do: one due
+// when the test acted may run before the action, and count).
+const drawn = (page) => page.waitForFunction(() => {
+  const s = window.looptrace.state;
+  return s.drawnChanges === s.changes;
+});
 async function setView(page, a, b) {
-  const n = await frames(page);
   await page.evaluate(([x, y]) => window.looptrace.view.set(x, y), [a, b]);
-  await drawn(page, n);
+  await drawn(page);
 }
 async function tooltipAt(page, x, y) {
   const box = await page.locator('[data-testid=timeline]').boundingBox();
@@ -70,9 +73,8 @@ test('a virtual clock that never moved: "all at t=0", no "0 ns" on every tick', 
   const subs = s.ticks.map((t) => t.sub).filter(Boolean);
   assert.deepEqual(subs, ['t=0'], 'the clock under the first tick only: it never moves');
   // the cursor and the inspector name the event by its number, not a "step"
-  const n = await frames(page);
   await page.evaluate(() => window.looptrace.setCursor(5.5));
-  await drawn(page, n);
+  await drawn(page);
   await page.waitForFunction(() =>
     /event #5\b/.test(document.querySelector('[data-testid=inspector]').textContent));
   assert.doesNotMatch(await page.textContent('[data-testid=inspector]'), /\bstep\b/);
@@ -92,9 +94,8 @@ test('a virtual clock that never moved: "all at t=0", no "0 ns" on every tick', 
   // in time (the switch off), where the records stack on one instant: no tick repeats a label
   await page.uncheck('[data-testid=order]');
   await page.waitForFunction(() => window.looptrace.state.axis === 'time');
-  const n2 = await frames(page);
   await page.click('[data-testid=fit]');
-  await drawn(page, n2);
+  await drawn(page);
   const labels = (await stats(page)).ticks.map((t) => t.label);
   assert.ok(labels.length >= 1);
   assert.equal(new Set(labels).size, labels.length, labels.join(' | '));
@@ -187,11 +188,10 @@ test('who woke it: the wait says; the arrow hits the ready, hovers, is bold', as
   assert.match(wtip, /ready at .*ran at .*scheduled/);
   await shot(page, 'wake-hover');
   // selecting the waker (its lane, away from the arrow) draws its wakes bold
-  const n = await frames(page);
   const box = await page.locator('[data-testid=timeline]').boundingBox();
   await page.mouse.click(box.x + 60, box.y + arrow.y0);
   await page.waitForFunction(() => window.looptrace.state.selected != null);
-  await drawn(page, n);
+  await drawn(page);
   const after = (await stats(page)).wakeArrows;
   assert.equal(after.find((a) => a.key === woken && a.ts === rank).bold, true);
   assert.ok(after.filter((a) => a.key !== waker && a.wakerKey !== waker).every((a) => !a.bold));
@@ -260,9 +260,8 @@ test('a colour means one thing; lane words never collide; tick and status fit', 
   assert.equal(new Set([io, late, cursor]).size, 3, JSON.stringify({ io, late, cursor }));
   // at Fit and zoomed in: the words of each lane apart and legible (what is under them read
   // with the arrows off, which cross lanes), the ticks inside
-  const n0 = await frames(page);
   await page.uncheck('[data-testid=arrows]');
-  await drawn(page, n0);
+  await drawn(page);
   const canvas = await page.locator('[data-testid=timeline]').boundingBox();
   const s = await stats(page);
   await checkLabels(page, 'fit');

@@ -490,6 +490,9 @@ class App {
 
   // Something changed: draw on the next animation frame. manual: the user moved the view.
   changed(why, manual = false) {
+    // what a frame begun from now on draws (tests wait for drawnChanges to catch up: a count
+    // of frames alone may be met by a frame that was due, and ran, before the change)
+    this.state.changes = (this.state.changes ?? 0) + 1;
     if (manual && this.opts.follow && this.data?.meta.status === 'live') {
       this.opts.follow = false;
       $('follow').checked = false;
@@ -513,8 +516,10 @@ class App {
 
   frame() {
     if (!this.data) { this.blank(); return; }
+    const changes = this.state.changes;
     if (this.opts.follow) this.followNow(); // records that came since the live frame's turn
     const { scene, stats, ms } = this.tl.draw();
+    this.state.drawnChanges = changes;
     this.marksPartial = this.tl.marksPartial;
     if (this.tl.marksChanged) { this.tl.marksChanged = false; this.mirrorDirty = true; }
     if (this.tl.laidOut !== this.mirrorLayout) {
