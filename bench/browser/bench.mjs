@@ -413,13 +413,18 @@ function liveTable(live) {
   }
 }
 
-const saved = TABLE && JSON.parse(readFileSync(TABLE, 'utf8')); // an earlier --json run
-if (saved && Array.isArray(saved.live)) { // a run of one build: printed as it would have been
-  if (saved.sessions?.length) {
-    table(saved.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
+// A run of one build: its sessions' table and its live rows.
+function runTables(results) {
+  if (results.sessions?.length) {
+    table(results.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
       runs: [s] })));
   }
-  if (saved.live.length) liveTable(saved.live);
+  if (results.live.length) liveTable(results.live);
+}
+
+const saved = TABLE && JSON.parse(readFileSync(TABLE, 'utf8')); // an earlier --json run
+if (saved && Array.isArray(saved.live)) { // a run of one build: printed as it would have been
+  runTables(saved);
   process.exit(0);
 }
 
@@ -480,10 +485,6 @@ try {
 if (json) console.log(JSON.stringify(results));
 else {
   console.log(`looptrace browser benchmark (chromium headless ${W}x${H}, ${(await import('node:os')).cpus().length} cores)\n`);
-  if (results.sessions.length) {
-    table(results.sessions.map((s) => ({ head: `${(s.session.events / 1e6).toFixed(1)}M records`,
-      runs: [s] })));
-  }
-  if (results.live.length) liveTable(results.live);
+  runTables(results);
   for (const s of results.sessions) if (s.errors.length) console.log(`page errors (${s.size}):`, s.errors);
 }

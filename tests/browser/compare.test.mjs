@@ -30,11 +30,11 @@ after(async () => {
 });
 
 const compareState = (page) => page.evaluate(() => window.looptrace.compare);
-// A frame has drawn the view as it is now (a frame already due when the view changed does
-// not count: it may have run before the change).
+// A frame begun after every change so far has drawn (a frame already due when the view
+// changed does not count: it may have run before the change).
 const drawnNow = () => {
   const c = window.looptrace.compare;
-  return c.drawn?.from === c.view?.from && c.drawn?.to === c.view?.to;
+  return c.drawnChanges === c.changes;
 };
 // The switch to time (the runs are virtual-clock ones, so they open in event order).
 async function inTime(page) {

@@ -586,6 +586,7 @@ export class CompareView {
   }
 
   changed() {
+    this.state.changes = (this.state.changes ?? 0) + 1; // as the single view counts them
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => { this.pending = false; this.frame(); });
@@ -593,6 +594,7 @@ export class CompareView {
 
   frame() {
     if (!this.visible) return;
+    const changes = this.state.changes;
     let grown = false; // a run's lanes laid out again, to another height
     for (const r of this.runs) {
       const vp = r.vp, axis = r.axis;
@@ -610,7 +612,7 @@ export class CompareView {
       if (vp.contentHeight !== height) grown = true;
     }
     this.state.frames = (this.state.frames ?? 0) + 1;
-    this.state.drawn = { from: this.view[0], to: this.view[1] }; // the view this frame drew
+    this.state.drawnChanges = changes; // what a test waits for (app.mjs changed())
     if (grown) this.resize(); // each canvas as tall as its lanes now are
   }
 

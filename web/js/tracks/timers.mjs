@@ -27,9 +27,9 @@ export function lateWhy(win, tm, end) {
     return { asleep: true, rounding: planned - d, woke: Math.max(0, p.t1 - planned),
       after: tm.fire - p.t1 };
   }
-  for (const [key, list] of win.spans) {
+  for (const key of win.spans.keys()) {
     if (!key.startsWith(`${tm.track}:`)) continue;
-    const s = within(list, d, end, 0);
+    const s = win.spanAt(key, d);
     if (s && s.state === 'running' && s.t0 < d) {
       return { asleep: false, key, until: Math.max(0, (s.t1 ?? end) - d) };
     }
